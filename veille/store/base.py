@@ -1,0 +1,155 @@
+"""The storage interface: a Protocol that speaks model objects, never SQL rows.
+
+SQLite (``sqlite.py``) is the default backend; a PostgreSQL backend implements the same Protocol and
+passes the same contract suite (``tests/store/test_contract.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from veille.model import (
+    Analysis,
+    Article,
+    Comparison,
+    Document,
+    DuplicateLink,
+    Failure,
+    RegistryEntity,
+    Story,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One full-text search result: the article, a snippet with the match, and its rank."""
+
+    article_id: str
+    title: str | None
+    outlet: str | None
+    snippet: str
+    rank: float
+
+
+class Store(Protocol):
+    """What every storage backend provides. All writes are idempotent on the object's id."""
+
+    # documents ---------------------------------------------------------------------------------
+    def add_document(self, doc: Document) -> bool:
+        """Store a raw document; return False (and change nothing) when its content id is known."""
+        ...
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """Return the document with this content id, or None."""
+        ...
+
+    def iter_document_ids(self) -> Iterator[str]:
+        """Yield every document id, oldest first."""
+        ...
+
+    # stage bookkeeping -------------------------------------------------------------------------
+    def pending(self, stage: str, version: str, *, retry_failed: bool = False) -> list[str]:
+        """Return the item ids the stage must (re)process at ``version``.
+
+        For ``extract`` the items are document ids; for ``understand`` and ``group`` article ids.
+        An item is pending when the stage has no output for it made by ``version``, and (unless
+        ``retry_failed``) no failure recorded for it at that same version.
+        """
+        ...
+
+    # articles ----------------------------------------------------------------------------------
+    def put_article(self, article: Article) -> None:
+        """Insert or replace the article extracted from a document (keyed by ``article.id``)."""
+        ...
+
+    def get_article(self, article_id: str) -> Article | None:
+        """Return an article by id (a unique prefix of at least 6 characters also works), or None."""
+        ...
+
+    def iter_articles(self, ids: Sequence[str] | None = None) -> Iterator[Article]:
+        """Yield the articles with these ids (all articles when None)."""
+        ...
+
+    # analyses ----------------------------------------------------------------------------------
+    def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
+        """Insert or replace an article's analysis and update the entity registry from it.
+
+        ``published`` (ISO date) dates the registry's first/last seen; None leaves them unchanged.
+        """
+        ...
+
+    def get_analysis(self, article_id: str) -> Analysis | None:
+        """Return an article's analysis, or None."""
+        ...
+
+    def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
+        """Return registry entities, the most-cited first, optionally of one type."""
+        ...
+
+    def get_entity(self, entity_id: str) -> RegistryEntity | None:
+        """Return one registry entity, or None."""
+        ...
+
+    # grouping ----------------------------------------------------------------------------------
+    def put_story(self, story: Story) -> None:
+        """Insert or replace a story and its membership (an article belongs to one story)."""
+        ...
+
+    def delete_story(self, story_id: str) -> None:
+        """Remove a story (its articles become ungrouped)."""
+        ...
+
+    def get_story(self, story_id: str) -> Story | None:
+        """Return a story by id (or a unique prefix of at least 6 characters), or None."""
+        ...
+
+    def story_of(self, article_id: str) -> Story | None:
+        """Return the story an article belongs to, or None."""
+        ...
+
+    def list_stories(self, *, min_articles: int = 1, limit: int = 100) -> list[Story]:
+        """Return stories, the largest first."""
+        ...
+
+    def add_duplicates(self, links: Iterable[DuplicateLink]) -> None:
+        """Record duplicate links (idempotent)."""
+        ...
+
+    def duplicates_of(self, article_id: str) -> list[DuplicateLink]:
+        """Return the duplicate links that involve this article."""
+        ...
+
+    def put_comparison(self, comparison: Comparison) -> None:
+        """Insert or replace the comparison of a story."""
+        ...
+
+    def get_comparison(self, story_id: str) -> Comparison | None:
+        """Return the stored comparison of a story, or None."""
+        ...
+
+    # failures, search, stats -------------------------------------------------------------------
+    def add_failure(self, failure: Failure) -> None:
+        """Record that an item failed a stage (the item itself stays stored)."""
+        ...
+
+    def clear_failures(self, stage: str, item_id: str) -> None:
+        """Forget the failures of one item at one stage (after it succeeds)."""
+        ...
+
+    def list_failures(self, *, stage: str | None = None) -> list[Failure]:
+        """Return recorded failures, newest first."""
+        ...
+
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        """Full-text search over article titles and texts (accents and case ignored)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Return how many documents, articles, analyses, entities, stories and failures are stored."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
