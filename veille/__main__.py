@@ -1,0 +1,5 @@
+"""``python -m veille`` runs the CLI."""
+
+from veille.cli import main
+
+main()

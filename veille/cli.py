@@ -1,0 +1,284 @@
+"""The ``veille`` command: each command parses, calls one library function, renders (or prints --json).
+
+Exit codes: 0 when everything succeeded, 1 when some items failed (the summary says which and why),
+2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from veille import pipeline, render, views
+from veille.errors import VeilleError
+from veille.settings import Settings, load_settings, setting_help
+from veille.store import open_store
+from veille.store.base import Store
+
+logger = logging.getLogger(__name__)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    return settings
+
+
+@contextmanager
+def _store(ctx: click.Context) -> Iterator[Store]:
+    try:
+        store = open_store(_settings(ctx).db)
+    except VeilleError as exc:
+        raise click.ClickException(f"{exc} (choose another path with --db or VEILLE_DB)") from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _emit(as_json: bool, data: Any, renderable: Any) -> None:
+    if as_json:
+        render.print_json(out, data)
+    else:
+        out.print(renderable)
+
+
+def _show_progress() -> bool:
+    return sys.stderr.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", default=None, help="SQLite database path (default: $VEILLE_DB, then ./veille.db).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.version_option(package_name="veille")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, verbose: int, quiet: bool) -> None:
+    """veille: cross-check French-language news across outlets (stories, entities, quotes, sources side by side)."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        ctx.obj = {"settings": load_settings({"db": db})}
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, sources: tuple[str, ...], as_json: bool) -> None:
+    """Store files, folders (recursive), URLs or stdin (-) raw, each with a stable content id."""
+    with _store(ctx) as store:
+        count = pipeline.ingest(
+            store, sources, settings=_settings(ctx), stdin=sys.stdin.buffer, progress=_show_progress()
+        )
+    _emit(as_json, count.as_dict(), render.summary_table({"ingest": count.as_dict()}))
+    ctx.exit(1 if count.failed else 0)
+
+
+@main.command()
+@click.option("--retry-failed", is_flag=True, help="Also retry items that failed at the current stage version.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failure and show its traceback (debugging).")
+@json_option
+@click.pass_context
+def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, as_json: bool) -> None:
+    """Run every stage on what is new or was made by an older stage version."""
+    with _store(ctx) as store:
+        summary = pipeline.run(
+            store, settings=_settings(ctx), retry_failed=retry_failed, fail_fast=fail_fast, progress=_show_progress()
+        )
+    _emit(as_json, summary.as_dict(), render.summary_table(summary.as_dict()))
+    if summary.failed and not as_json:
+        err.print(f"{summary.failed} item(s) failed: see `veille failures`; retry with `veille run --retry-failed`.")
+    ctx.exit(1 if summary.failed else 0)
+
+
+def sample_sources() -> list[str]:
+    """Return the files of the bundled sample corpus (the seeds and the RPM2 articles; licence files left out)."""
+    root = Path(str(files("veille") / "data" / "sample"))
+    return [str(p) for p in sorted(root.rglob("*.txt")) if not p.name.lower().startswith("readme")]
+
+
+@main.command()
+@json_option
+@click.pass_context
+def demo(ctx: click.Context, as_json: bool) -> None:
+    """Ingest the bundled sample, run every stage, print the stories and the best-sourced story side by side."""
+    with _store(ctx) as store:
+        settings = _settings(ctx)
+        ingested = pipeline.ingest(store, sample_sources(), settings=settings, progress=_show_progress())
+        summary = pipeline.run(store, settings=settings, progress=_show_progress())
+        summary.stages["ingest"] = ingested
+        stories = store.list_stories(min_articles=2)
+        featured = max(stories, key=lambda s: (len(s.outlets), len(s.articles)), default=None)
+        comparison = pipeline.compare_story(store, featured.id) if featured else None
+    if as_json:
+        render.print_json(
+            out,
+            {
+                "summary": summary.as_dict(),
+                "stories": [views.story_view(s) for s in stories],
+                "featured": views.comparison_view(comparison) if comparison else None,
+            },
+        )
+    else:
+        out.print(render.summary_table(summary.as_dict()))
+        out.print(render.stories_table(stories, title=f"{len(stories)} stories with two articles or more"))
+        if comparison:
+            out.print(render.comparison_panel(comparison))
+        out.print(f"Database: {_settings(ctx).db}. Next: `veille stories`, `veille compare STORY_ID`, `veille entities`.")
+    ctx.exit(1 if summary.failed else 0)
+
+
+@main.command()
+@click.option("--min-articles", default=1, show_default=True, help="Only stories with at least this many articles.")
+@click.option("--limit", default=50, show_default=True, help="How many stories at most.")
+@json_option
+@click.pass_context
+def stories(ctx: click.Context, min_articles: int, limit: int, as_json: bool) -> None:
+    """List stories, the largest first."""
+    with _store(ctx) as store:
+        found = store.list_stories(min_articles=min_articles, limit=limit)
+    _emit(as_json, [views.story_view(s) for s in found], render.stories_table(found))
+
+
+@main.command()
+@click.argument("item_id")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
+    """Show an article (with its entities, quotes, dates) or a story, by id or unique id prefix."""
+    with _store(ctx) as store:
+        try:
+            article = store.get_article(item_id)
+            story = None if article else store.get_story(item_id)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if article is not None:
+            view = views.article_view(
+                article,
+                store.get_analysis(article.id),
+                story_id=(s.id if (s := store.story_of(article.id)) else None),
+                duplicates=store.duplicates_of(article.id),
+            )
+            _emit(as_json, view, render.article_panel(view))
+        elif story is not None:
+            _emit(as_json, views.story_view(story), render.stories_table([story], title="story"))
+        else:
+            raise click.UsageError(f"no article or story {item_id!r}; see `veille stories` or `veille search`")
+
+
+@main.command()
+@click.argument("story_id")
+@json_option
+@click.pass_context
+def compare(ctx: click.Context, story_id: str, as_json: bool) -> None:
+    """Show a story's sources side by side: what each says, its entities, quotes and dates."""
+    with _store(ctx) as store:
+        try:
+            comparison = pipeline.compare_story(store, story_id)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
+
+
+@main.command()
+@click.option("--type", "type_", type=click.Choice(["PER", "ORG", "LOC", "MISC"]), help="Only this type.")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@click.pass_context
+def entities(ctx: click.Context, type_: str | None, limit: int, as_json: bool) -> None:
+    """List the entity registry: people, organisations, places, the most cited first."""
+    with _store(ctx) as store:
+        found = store.list_entities(type=type_, limit=limit)
+    _emit(as_json, [views.entity_view(e) for e in found], render.entities_table(found))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True)
+@json_option
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Full-text search over titles and texts (accents and case ignored)."""
+    with _store(ctx) as store:
+        hits = store.search(query, limit=limit)
+    _emit(as_json, [asdict(h) for h in hits], render.search_table(hits))
+
+
+@main.command()
+@click.option("--stage", type=click.Choice(list(pipeline.STAGES)), help="Only this stage.")
+@json_option
+@click.pass_context
+def failures(ctx: click.Context, stage: str | None, as_json: bool) -> None:
+    """List recorded failures: the item, the stage, a stable code and the reason."""
+    with _store(ctx) as store:
+        found = store.list_failures(stage=stage)
+    _emit(as_json, [views.failure_view(f) for f in found], render.failures_table(found))
+
+
+def _stateless(ctx: click.Context, path: str, with_analysis: bool) -> None:
+    from veille.ingest import iter_inputs
+
+    failed = 0
+    for item in iter_inputs([path], settings=_settings(ctx), stdin=sys.stdin.buffer):
+        if item.failure is not None or item.document is None:
+            failed += 1
+            reason = item.failure.message if item.failure else "unreadable"
+            err.print(f"{path}: {reason}")
+            continue
+        try:
+            article, analysis = pipeline.analyze_document(
+                item.document, settings=_settings(ctx), with_analysis=with_analysis
+            )
+        except VeilleError as exc:
+            failed += 1
+            err.print(f"{item.document.source}: {exc.code}: {exc}")
+            continue
+        out.file.write(json.dumps(views.article_view(article, analysis), ensure_ascii=False) + "\n")
+    ctx.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default).")
+@click.pass_context
+def extract(ctx: click.Context, path: str, as_json: bool) -> None:
+    """Extract the article(s) of one input without a database (JSON Lines on stdout)."""
+    _stateless(ctx, path, with_analysis=False)
+
+
+@main.command()
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default).")
+@click.pass_context
+def analyze(ctx: click.Context, path: str, as_json: bool) -> None:
+    """Extract and understand the article(s) of one input without a database (JSON Lines on stdout)."""
+    _stateless(ctx, path, with_analysis=True)
+
+
+@main.command()
+@json_option
+@click.pass_context
+def config(ctx: click.Context, as_json: bool) -> None:
+    """Print the effective settings (defaults < veille.toml < VEILLE_* variables < flags)."""
+    settings = _settings(ctx)
+    data = {name: getattr(settings, name) for name in setting_help()}
+    if as_json:
+        render.print_json(out, data)
+    else:
+        for name, (_, help_text) in setting_help().items():
+            out.print(f"[bold]{name}[/bold] = {data[name]!r}  [dim]{help_text}[/dim]")

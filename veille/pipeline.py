@@ -1,0 +1,243 @@
+"""Runs the stages over what is pending in a store, one item at a time, recording failures.
+
+Each stage is a pure function of model objects; only this module (and the thin fronts) touches the
+store. A stage's output carries the stage's version, so ``run`` redoes exactly the items that are new
+or were made by an older version. One item's failure is recorded (stage, code, message, version) and
+the batch goes on; ``fail_fast`` re-raises instead, for debugging.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any, TypeVar
+
+from tqdm import tqdm
+
+from veille.compare import COMPARER_VERSION, build_comparison
+from veille.errors import VeilleError
+from veille.extract import EXTRACTOR_VERSION, extract_article
+from veille.group import GROUPER_VERSION, StoryGrouper, features_of
+from veille.ingest import iter_inputs
+from veille.model import Analysis, Article, Comparison, Document, Failure
+from veille.settings import Settings
+from veille.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("ingest", "extract", "understand", "group", "compare")
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class StageCount:
+    """Counters of one stage in one run: items processed, succeeded, failed (by failure code)."""
+
+    processed: int = 0
+    ok: int = 0
+    failed: int = 0
+    codes: Counter[str] = field(default_factory=Counter)
+
+    def fail(self, code: str) -> None:
+        self.failed += 1
+        self.codes[code] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"processed": self.processed, "ok": self.ok, "failed": self.failed, "codes": dict(self.codes)}
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """Counters per stage for one run; ``failed`` is the total number of failed items."""
+
+    stages: dict[str, StageCount] = field(default_factory=lambda: {s: StageCount() for s in STAGES})
+
+    @property
+    def failed(self) -> int:
+        return sum(c.failed for c in self.stages.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: count.as_dict() for name, count in self.stages.items()}
+
+
+def _progress(items: Sequence[T], desc: str, show: bool) -> Iterable[T]:
+    return tqdm(items, desc=desc, unit="item", disable=not show or not items, leave=False)
+
+
+def _record(store: Store, count: StageCount, failure: Failure) -> None:
+    logger.info("%s failed for %s: %s (%s)", failure.stage, failure.item_id, failure.code, failure.message)
+    store.add_failure(failure)
+    count.fail(failure.code)
+
+
+def _failure(item_id: str, stage: str, exc: Exception, version: str, source: str | None = None) -> Failure:
+    code = exc.code if isinstance(exc, VeilleError) else "internal"
+    message = str(exc) if isinstance(exc, VeilleError) else f"{type(exc).__name__}: {exc}"
+    return Failure(item_id=item_id, stage=stage, code=code, message=message, version=version, source=source)
+
+
+def ingest(
+    store: Store,
+    sources: Sequence[str],
+    *,
+    settings: Settings,
+    stdin: IO[bytes] | None = None,
+    progress: bool = False,
+) -> StageCount:
+    """Store every input of ``sources`` raw (paths, folders, URLs, "-"); return the ingest counters.
+
+    Known bytes are not stored twice (``processed`` counts them, ``ok`` counts only new documents).
+    """
+    count = StageCount()
+    items = iter_inputs(sources, settings=settings, stdin=stdin)
+    for item in tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False):
+        count.processed += 1
+        is_new = store.add_document(item.document) if item.document is not None else False
+        if item.failure is not None:
+            if is_new or item.document is None:
+                _record(store, count, item.failure)
+            continue
+        count.ok += int(is_new)
+    return count
+
+
+def run(
+    store: Store,
+    *,
+    settings: Settings,
+    retry_failed: bool = False,
+    fail_fast: bool = False,
+    progress: bool = False,
+) -> RunSummary:
+    """Run extract, understand, group and compare on everything pending; return the counters per stage."""
+    summary = RunSummary()
+    _run_extract(store, settings, summary.stages["extract"], retry_failed, fail_fast, progress)
+    _run_understand(store, settings, summary.stages["understand"], retry_failed, fail_fast, progress)
+    touched = _run_group(store, settings, summary.stages["group"], retry_failed, fail_fast, progress)
+    _run_compare(store, touched, summary.stages["compare"], fail_fast, progress)
+    return summary
+
+
+def _run_extract(
+    store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
+) -> None:
+    for doc_id in _progress(store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry), "extract", progress):
+        count.processed += 1
+        doc = store.get_document(doc_id)
+        if doc is None:
+            continue
+        try:
+            article = extract_article(doc, settings=settings)
+        except Exception as exc:
+            if fail_fast:
+                raise
+            _record(store, count, _failure(doc_id, "extract", exc, EXTRACTOR_VERSION, doc.source))
+            continue
+        store.put_article(article)
+        store.clear_failures("extract", doc_id)
+        count.ok += 1
+
+
+def _run_understand(
+    store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
+) -> None:
+    from veille.understand import ANALYZER_VERSION, analyze_articles
+    from veille.understand.nlp import load_pipeline
+
+    pending = store.pending("understand", ANALYZER_VERSION, retry_failed=retry)
+    if not pending:
+        return
+    nlp = load_pipeline(settings.spacy_model)
+    articles = list(store.iter_articles(pending))
+    results = analyze_articles(articles, nlp=nlp)
+    for article, result in zip(articles, _progress_iter(results, len(articles), "understand", progress), strict=True):
+        count.processed += 1
+        if isinstance(result, Exception):
+            if fail_fast:
+                raise result
+            _record(store, count, _failure(article.id, "understand", result, ANALYZER_VERSION))
+            continue
+        published = article.published.isoformat() if article.published else None
+        store.put_analysis(result, published=published)
+        store.clear_failures("understand", article.id)
+        count.ok += 1
+
+
+def _progress_iter(items: Iterator[T], total: int, desc: str, show: bool) -> Iterator[T]:
+    yield from tqdm(items, total=total, desc=desc, unit="article", disable=not show, leave=False)
+
+
+def _sort_key(article: Article, position: int) -> tuple[bool, date, int]:
+    return (article.published is None, article.published or date.min, position)
+
+
+def _run_group(
+    store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
+) -> set[str]:
+    pending = store.pending("group", GROUPER_VERSION, retry_failed=retry)
+    if not pending:
+        return set()
+    grouper = StoryGrouper(settings)
+    for story in store.list_stories(limit=10**9):
+        if story.grouper != GROUPER_VERSION:
+            continue
+        members = [(features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)]
+        grouper.load(story.id, members)
+    articles = list(store.iter_articles(pending))
+    articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
+    touched: set[str] = set()
+    for article in _progress(articles, "group", progress):
+        count.processed += 1
+        try:
+            story_id, links = grouper.add(features_of(article, store.get_analysis(article.id)), article.text)
+        except Exception as exc:
+            if fail_fast:
+                raise
+            _record(store, count, _failure(article.id, "group", exc, GROUPER_VERSION))
+            continue
+        store.add_duplicates(links)
+        touched.add(story_id)
+        count.ok += 1
+    for story_id in sorted(touched):
+        store.put_story(grouper.story(story_id))
+    return touched
+
+
+def _run_compare(store: Store, story_ids: set[str], count: StageCount, fail_fast: bool, progress: bool) -> None:
+    for story_id in _progress(sorted(story_ids), "compare", progress):
+        count.processed += 1
+        try:
+            store.put_comparison(compare_story(store, story_id))
+        except Exception as exc:
+            if fail_fast:
+                raise
+            _record(store, count, _failure(story_id, "compare", exc, COMPARER_VERSION))
+            continue
+        count.ok += 1
+
+
+def compare_story(store: Store, story_id: str) -> Comparison:
+    """Return a fresh Comparison of a stored story; raises VeilleError when the story is unknown."""
+    story = store.get_story(story_id)
+    if story is None:
+        raise VeilleError(f"no story {story_id!r}; list them with `veille stories`", code="not_found")
+    articles = list(store.iter_articles(story.articles))
+    analyses = {a.id: store.get_analysis(a.id) for a in articles}
+    links = [link for a in articles for link in store.duplicates_of(a.id)]
+    return build_comparison(story, articles, analyses, links)
+
+
+def analyze_document(
+    doc: Document, *, settings: Settings, with_analysis: bool = True
+) -> tuple[Article, Analysis | None]:
+    """Extract (and, with ``with_analysis``, understand) one document without a store; raises VeilleError."""
+    article = extract_article(doc, settings=settings)
+    if not with_analysis:
+        return article, None
+    from veille.understand import analyze_article
+    from veille.understand.nlp import load_pipeline
+
+    return article, analyze_article(article, nlp=load_pipeline(settings.spacy_model))

@@ -1,0 +1,144 @@
+"""Rendering for people: rich tables and panels for the terminal. Scripts use the ``--json`` views instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story
+from veille.store.base import SearchHit
+
+COLUMNS_SIDE_BY_SIDE = 3  # more sources than this are shown in rows of three
+
+
+def _date(value: Any) -> str:
+    return value.isoformat() if value else "—"
+
+
+def summary_table(summary: dict[str, dict[str, Any]]) -> Table:
+    """Return the per-stage counters of a run as a table."""
+    table = Table(title="run summary", show_edge=False)
+    for col in ("stage", "processed", "ok", "failed", "failure codes"):
+        table.add_column(col, justify="right" if col in {"processed", "ok", "failed"} else "left")
+    for stage, c in summary.items():
+        codes = ", ".join(f"{k}×{v}" for k, v in sorted(c["codes"].items()))
+        table.add_row(stage, str(c["processed"]), str(c["ok"]), str(c["failed"]), codes)
+    return table
+
+
+def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:
+    """Return stories as a table: id, size, outlets, dates, label."""
+    table = Table(title=title, show_edge=False)
+    table.add_column("story")
+    table.add_column("articles", justify="right")
+    table.add_column("outlets")
+    table.add_column("dates")
+    table.add_column("label", overflow="fold")
+    for s in stories:
+        dates = _date(s.first_seen) if s.first_seen == s.last_seen else f"{_date(s.first_seen)} → {_date(s.last_seen)}"
+        table.add_row(s.id, str(len(s.articles)), ", ".join(s.outlets) or "—", dates, s.label)
+    return table
+
+
+def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
+    parts: list[Any] = [
+        Text(side.title or "(untitled)", style="bold"),
+        Text(f"{side.outlet or 'unknown outlet'} · {_date(side.published)} · {side.article_id}", style="dim"),
+    ]
+    if side.duplicate_of:
+        parts.append(Text(f"copy of {side.duplicate_of} (counted once)", style="yellow"))
+    parts.append(Text(side.lead))
+    if side.only_entities:
+        parts.append(Text("Only here: " + ", ".join(side.only_entities), style="magenta"))
+    for quote in side.quotes[:max_quotes]:
+        who = quote.speaker.name if quote.speaker else (quote.speaker_text or "unattributed")
+        body = quote.text if len(quote.text) < 160 else quote.text[:157] + "…"
+        parts.append(Text(f"« {body} » — {who}", style="green"))
+    if len(side.quotes) > max_quotes:
+        parts.append(Text(f"(+{len(side.quotes) - max_quotes} more quotes)", style="dim"))
+    dated = [f"{t.text} → {t.value}" for t in side.times if t.value][:6]
+    if dated:
+        parts.append(Text("Dates: " + "; ".join(dated), style="cyan"))
+    return Group(*parts)
+
+
+def comparison_panel(comparison: Comparison) -> Group:
+    """Return a story's sources side by side (rows of up to three columns), with the shared entities on top."""
+    header = Text(f"{comparison.label}  [{comparison.story_id}]", style="bold")
+    shared = Text("Named by every source: " + (", ".join(comparison.shared_entities) or "—"), style="magenta")
+    blocks: list[Any] = [header, shared]
+    sides = list(comparison.sides)
+    for i in range(0, len(sides), COLUMNS_SIDE_BY_SIDE):
+        chunk = sides[i : i + COLUMNS_SIDE_BY_SIDE]
+        table = Table(show_header=False, expand=True, show_lines=False)
+        for _ in chunk:
+            table.add_column(ratio=1, overflow="fold")
+        table.add_row(*[_side_cell(side) for side in chunk])
+        blocks.append(table)
+    return Group(Panel(Group(*blocks), title="sources side by side"))
+
+
+def entities_table(entities: Sequence[RegistryEntity]) -> Table:
+    """Return registry entities as a table."""
+    table = Table(title="entities", show_edge=False)
+    for col in ("entity", "type", "name", "articles", "aliases", "first seen", "last seen"):
+        table.add_column(col, overflow="fold")
+    for e in entities:
+        aliases = ", ".join(f"{a} ({n})" for a, n in sorted(e.aliases.items(), key=lambda kv: -kv[1])[:5])
+        table.add_row(
+            e.entity_id, e.type, e.name, str(e.article_count), aliases, _date(e.first_seen), _date(e.last_seen)
+        )
+    return table
+
+
+def search_table(hits: Sequence[SearchHit]) -> Table:
+    """Return full-text search hits as a table."""
+    table = Table(title="search", show_edge=False)
+    for col in ("article", "outlet", "title", "snippet"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        table.add_row(h.article_id, h.outlet or "—", h.title or "—", h.snippet)
+    return table
+
+
+def failures_table(failures: Sequence[Failure]) -> Table:
+    """Return recorded failures as a table."""
+    table = Table(title="failures", show_edge=False)
+    for col in ("time", "stage", "code", "item", "source", "message"):
+        table.add_column(col, overflow="fold")
+    for f in failures:
+        table.add_row(f.time.strftime("%Y-%m-%d %H:%M:%S"), f.stage, f.code, f.item_id[:16], f.source or "—", f.message)
+    return table
+
+
+def article_panel(view: dict[str, Any]) -> Panel:
+    """Return an article view (see views.article_view) as a panel: metadata, entities, quotes, dates, text."""
+    meta = Table.grid(padding=(0, 1))
+    for key in ("id", "outlet", "author", "published", "language", "url", "story_id"):
+        value = view.get(key)
+        source = view.get(f"{key}_source")
+        meta.add_row(Text(key, style="dim"), f"{value if value is not None else '—'}" + (f"  ({source})" if source else ""))
+    lines: list[Any] = [meta]
+    ents = [f"{e['name']} [{e['type']}]×{len(e['mentions'])}" for e in view["entities"]]
+    if ents:
+        lines.append(Text("Entities: " + ", ".join(ents), style="magenta"))
+    for q in view["quotes"]:
+        who = q["speaker"]["name"] if q["speaker"] else (q.get("speaker_text") or "unattributed")
+        lines.append(Text(f"« {q['text'][:200]} » — {who} ({q['kind']})", style="green"))
+    dated = [f"{t['text']} → {t['value']}" for t in view["times"] if t["value"]]
+    if dated:
+        lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
+    lines.append(Text(view["text"]))
+    return Panel(Group(*lines), title=view.get("title") or "(untitled)")
+
+
+def print_json(console: Console, data: Any) -> None:
+    """Print data as JSON on stdout (no colour, no wrapping)."""
+    import json
+
+    console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

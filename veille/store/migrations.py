@@ -1,0 +1,170 @@
+"""Numbered schema migrations for the SQLite store, recorded in a ``migrations`` table (name, applied_at).
+
+Each migration runs once, in order, inside its own transaction. A database that records a migration
+this code does not know was written by a newer veille: opening it raises StoreError.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+
+from veille.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+_INITIAL = """
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    raw BLOB NOT NULL,
+    media_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    container TEXT NOT NULL,
+    received TEXT NOT NULL,
+    received_key TEXT NOT NULL,          -- received in UTC, so ISO texts sort by instant
+    record_id TEXT,
+    url TEXT,
+    hints TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX documents_received ON documents (received_key);
+
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    content_id TEXT NOT NULL REFERENCES documents (id),
+    text TEXT NOT NULL,
+    url TEXT,
+    title TEXT,
+    title_source TEXT,
+    outlet TEXT,
+    outlet_source TEXT,
+    author TEXT,
+    author_source TEXT,
+    published TEXT,
+    published_source TEXT,
+    extractor TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX articles_content ON articles (content_id);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    article_id UNINDEXED, title, text, tokenize = "unicode61 remove_diacritics 2"
+);
+
+CREATE TABLE analyses (
+    article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    language TEXT,
+    analyzer TEXT NOT NULL DEFAULT '',
+    published TEXT,                      -- the date given to put_analysis, used when the article has none
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE mentions (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    text TEXT,                           -- NULL for an entity recorded without any mention
+    start INTEGER,
+    "end" INTEGER
+);
+CREATE INDEX mentions_entity ON mentions (entity_id);
+CREATE INDEX mentions_article ON mentions (article_id);
+
+CREATE TABLE quotes (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    cue TEXT,
+    speaker_name TEXT,
+    speaker_entity_id TEXT,
+    speaker_text TEXT
+);
+CREATE INDEX quotes_article ON quotes (article_id);
+CREATE INDEX quotes_speaker ON quotes (speaker_entity_id);
+
+CREATE TABLE stories (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    grouper TEXT NOT NULL DEFAULT '',
+    first_seen TEXT,
+    last_seen TEXT
+);
+
+CREATE TABLE story_articles (
+    story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,
+    grouper TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX story_articles_story ON story_articles (story_id);
+
+CREATE TABLE duplicates (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    other_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (article_id, other_id)
+);
+CREATE INDEX duplicates_other ON duplicates (other_id);
+
+CREATE TABLE comparisons (
+    story_id TEXT PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+    comparer TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL
+);
+
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    version TEXT NOT NULL DEFAULT '',
+    source TEXT,
+    time TEXT NOT NULL,
+    time_key TEXT NOT NULL               -- time in UTC, so ISO texts sort by instant
+);
+CREATE INDEX failures_item ON failures (stage, item_id);
+"""
+
+#: (name, SQL) in the order they apply; never edit a released migration, add a new one.
+MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL),)
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Return the names of the migrations recorded in the database, in the order applied."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    return [row[0] for row in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def apply_migrations(conn: sqlite3.Connection, path: str = "") -> list[str]:
+    """Apply the migrations not yet recorded; return their names.
+
+    Raises StoreError when the database records a migration this code does not know (newer schema)
+    or when a migration fails (it is rolled back).
+    """
+    done = applied_migrations(conn)
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise StoreError(
+            f"database {path or '(memory)'} has a schema newer than this veille "
+            f"(unknown migration(s): {', '.join(unknown)}); upgrade veille or use another --db"
+        )
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        try:
+            # executescript commits any open transaction first; BEGIN/COMMIT make the step and its
+            # record atomic (name and time are ours, never user input, so inlining them is safe)
+            record = f"INSERT INTO migrations (name, applied_at) VALUES ('{name}', '{datetime.now(UTC).isoformat()}');"
+            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            raise StoreError(f"database {path or '(memory)'}: migration {name} failed: {exc}") from exc
+        logger.info("applied migration %s to %s", name, path or "(memory)")
+        applied.append(name)
+    return applied

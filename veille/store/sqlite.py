@@ -1,0 +1,660 @@
+"""The default Store backend: one SQLite file (stdlib sqlite3, WAL mode, foreign keys on).
+
+One connection per store object, opened with ``check_same_thread=False``; every write goes through
+that one connection under a lock, inside a transaction (``with store.transaction():`` batches many
+writes into one). The entity registry and story outlets/dates are derived by queries, never counted
+incrementally, so replacing an analysis or moving an article never leaves stale figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from veille.errors import StoreError, UsageError
+from veille.model import (
+    Analysis,
+    Article,
+    Comparison,
+    Document,
+    DuplicateLink,
+    Failure,
+    RegistryEntity,
+    Story,
+)
+from veille.store import codec
+from veille.store.base import SearchHit
+from veille.store.migrations import apply_migrations
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("extract", "understand", "group")
+MIN_PREFIX = 6
+SNIPPET_MARK = ("**", "**")  # around matched words in search snippets; plain text, safe in a terminal
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# every Article field but ``extractor``: when these are unchanged, downstream results stay valid
+_CONTENT_FIELDS = (
+    "content_id",
+    "text",
+    "url",
+    "title",
+    "title_source",
+    "outlet",
+    "outlet_source",
+    "author",
+    "author_source",
+    "published",
+    "published_source",
+)
+
+
+def _utc_key(moment: datetime) -> str:
+    """Return a sortable UTC ISO text for a datetime (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def fts_query(text: str) -> str:
+    """Return an FTS5 query matching every word of ``text`` (each quoted, so no syntax errors); '' if none."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in _WORD.findall(text))
+
+
+class SQLiteStore:
+    """Store backend on one SQLite file; raises StoreError when the file cannot be opened or written."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open database {path}: {exc}; check the path and its permissions"
+            ) from exc
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            apply_migrations(self._conn, path)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreError(
+                f"cannot use database {path}: {exc}; is it an SQLite file veille wrote?"
+            ) from exc
+        except StoreError:
+            self._conn.close()
+            raise
+
+    # plumbing ----------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the enclosed writes as one transaction (nested uses join the outer one); roll back on error."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to {self.path}: {exc}") from exc
+            self._depth = 1
+            try:
+                yield
+            except sqlite3.IntegrityError as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(
+                    f"{self.path}: write refused ({exc}); write the referenced item first"
+                ) from exc
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: write failed: {exc}") from exc
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: query failed: {exc}") from exc
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _x(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        # only called inside transaction(), so errors are turned into StoreError there
+        return self._conn.execute(sql, params)
+
+    def _resolve(self, table: str, ident: str) -> str | None:
+        """Return the full id for ``ident`` (exact, or a unique prefix ≥ 6 chars); UsageError when ambiguous."""
+        if self._one(f"SELECT 1 FROM {table} WHERE id = ?", (ident,)):
+            return ident
+        if len(ident) < MIN_PREFIX:
+            return None
+        rows = self._rows(
+            f"SELECT id FROM {table} WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 11", (len(ident), ident)
+        )
+        if len(rows) > 1:
+            shown = ", ".join(r["id"] for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+            raise UsageError(f"id prefix {ident!r} is ambiguous: {shown}; give more characters")
+        return rows[0]["id"] if rows else None
+
+    # documents ---------------------------------------------------------------------------------
+    def add_document(self, doc: Document) -> bool:
+        """Store a raw document; return False (and change nothing) when its content id is known."""
+        with self.transaction():
+            cur = self._x(
+                "INSERT OR IGNORE INTO documents (id, raw, media_type, source, container, received,"
+                " received_key, record_id, url, hints) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.raw,
+                    doc.media_type,
+                    doc.source,
+                    doc.container,
+                    doc.received.isoformat(),
+                    _utc_key(doc.received),
+                    doc.record_id,
+                    doc.url,
+                    json.dumps(dict(doc.hints), ensure_ascii=False, sort_keys=True),
+                ),
+            )
+            return cur.rowcount > 0
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """Return the document with this content id, or None."""
+        row = self._one("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        if row is None:
+            return None
+        data = dict(row)
+        data["hints"] = json.loads(data["hints"] or "{}")
+        return codec.document_from_json(data, bytes(row["raw"]))
+
+    def iter_document_ids(self) -> Iterator[str]:
+        """Yield every document id, oldest first."""
+        for row in self._rows("SELECT id FROM documents ORDER BY received_key, rowid"):
+            yield row["id"]
+
+    # stage bookkeeping -------------------------------------------------------------------------
+    def pending(self, stage: str, version: str, *, retry_failed: bool = False) -> list[str]:
+        """Return the item ids the stage must (re)process at ``version``, oldest document first.
+
+        extract: documents without an article by ``version`` and without an ingest failure;
+        understand / group: articles without an analysis / story membership by ``version``.
+        Items that failed this stage at ``version`` are left out unless ``retry_failed``.
+        Raises UsageError for an unknown stage.
+        """
+        failed = (
+            ""
+            if retry_failed
+            else " AND NOT EXISTS (SELECT 1 FROM failures f WHERE f.item_id = {item}"
+            " AND f.stage = :stage AND f.version = :version)"
+        )
+        params = {"stage": stage, "version": version}
+        if stage == "extract":
+            sql = (
+                "SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM articles a"
+                " WHERE a.content_id = d.id AND a.extractor = :version)"
+                " AND NOT EXISTS (SELECT 1 FROM failures f WHERE f.item_id = d.id AND f.stage = 'ingest')"
+                + failed.format(item="d.id")
+                + " ORDER BY d.received_key, d.rowid"
+            )
+        elif stage == "understand":
+            sql = (
+                "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
+                " WHERE NOT EXISTS (SELECT 1 FROM analyses n WHERE n.article_id = a.id AND n.analyzer = :version)"
+                + failed.format(item="a.id")
+                + " ORDER BY d.received_key, d.rowid, a.id"
+            )
+        elif stage == "group":
+            sql = (
+                "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
+                " JOIN analyses n ON n.article_id = a.id"
+                " WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.article_id = a.id"
+                " AND s.grouper = :version)"
+                + failed.format(item="a.id")
+                + " ORDER BY d.received_key, d.rowid, a.id"
+            )
+        else:
+            raise UsageError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+        return [row[0] for row in self._rows(sql, params)]
+
+    # articles ----------------------------------------------------------------------------------
+    def put_article(self, article: Article) -> None:
+        """Insert or replace an article; a changed content drops its analysis, story membership and links.
+
+        When only ``extractor`` differs, the analysis and story membership are kept (they are still valid).
+        Raises StoreError when ``article.content_id`` is not a stored document.
+        """
+        values = {
+            "id": article.id,
+            "content_id": article.content_id,
+            "text": article.text,
+            "url": article.url,
+            "title": article.title,
+            "title_source": article.title_source,
+            "outlet": article.outlet,
+            "outlet_source": article.outlet_source,
+            "author": article.author,
+            "author_source": article.author_source,
+            "published": _iso(article.published),
+            "published_source": article.published_source,
+            "extractor": article.extractor,
+        }
+        with self.transaction():
+            old = self._x("SELECT * FROM articles WHERE id = ?", (article.id,)).fetchone()
+            if old is not None and all(old[k] == values[k] for k in _CONTENT_FIELDS):
+                self._x("UPDATE articles SET extractor = ? WHERE id = ?", (article.extractor, article.id))
+                return
+            if old is not None:
+                logger.debug("article %s changed: dropping its analysis and story membership", article.id)
+                self._drop_analysis(article.id)
+                self._drop_membership([article.id])
+                self._x(
+                    "DELETE FROM duplicates WHERE article_id = ? OR other_id = ?", (article.id, article.id)
+                )
+                self._x("DELETE FROM articles_fts WHERE article_id = ?", (article.id,))
+                sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
+                self._x(f"UPDATE articles SET {sets} WHERE id = :id", values)
+            else:
+                cols = ", ".join(values)
+                self._x(
+                    f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + k for k in values)})", values
+                )
+            self._x(
+                "INSERT INTO articles_fts (article_id, title, text) VALUES (?, ?, ?)",
+                (article.id, article.title or "", article.text),
+            )
+
+    def _drop_analysis(self, article_id: str) -> None:
+        self._x("DELETE FROM analyses WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM mentions WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM quotes WHERE article_id = ?", (article_id,))
+
+    def _drop_membership(self, article_ids: Sequence[str]) -> None:
+        """Remove these articles from their stories; a story left empty is deleted, a changed one loses its comparison."""
+        for chunk in _chunks(list(article_ids)):
+            marks = ",".join("?" * len(chunk))
+            touched = [
+                r[0]
+                for r in self._x(
+                    f"SELECT DISTINCT story_id FROM story_articles WHERE article_id IN ({marks})", chunk
+                )
+            ]
+            if not touched:
+                continue
+            self._x(f"DELETE FROM story_articles WHERE article_id IN ({marks})", chunk)
+            for story_id in touched:
+                self._x("DELETE FROM comparisons WHERE story_id = ?", (story_id,))
+                self._x(
+                    "DELETE FROM stories WHERE id = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM story_articles WHERE story_id = ?)",
+                    (story_id, story_id),
+                )
+
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return codec.article_from_json(dict(row))
+
+    def get_article(self, article_id: str) -> Article | None:
+        """Return an article by id or unique prefix (≥ 6 chars), or None; UsageError when the prefix is ambiguous."""
+        full = self._resolve("articles", article_id)
+        if full is None:
+            return None
+        row = self._one("SELECT * FROM articles WHERE id = ?", (full,))
+        return self._article(row) if row is not None else None
+
+    def iter_articles(self, ids: Sequence[str] | None = None) -> Iterator[Article]:
+        """Yield the articles with these ids in the order given, skipping unknown ids (all articles, oldest first, when None)."""
+        if ids is None:
+            for row in self._rows(
+                "SELECT a.* FROM articles a JOIN documents d ON d.id = a.content_id"
+                " ORDER BY d.received_key, d.rowid, a.id"
+            ):
+                yield self._article(row)
+            return
+        ids = list(ids)
+        for chunk in _chunks(ids):
+            rows = self._rows(f"SELECT * FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found = {row["id"]: row for row in rows}
+            for ident in chunk:
+                if ident in found:
+                    yield self._article(found[ident])
+
+    # analyses ----------------------------------------------------------------------------------
+    def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
+        """Insert or replace an article's analysis and its mentions and quotes (the registry follows).
+
+        An unchanged payload only updates ``analyzer`` and keeps story membership; a changed one drops it.
+        ``published`` dates the registry when the article has no date. StoreError when the article is unknown.
+        """
+        payload = codec.dumps(codec.analysis_payload(analysis))
+        with self.transaction():
+            old = self._x(
+                "SELECT language, payload FROM analyses WHERE article_id = ?", (analysis.article_id,)
+            ).fetchone()
+            if old is not None and old["payload"] == payload and old["language"] == analysis.language:
+                self._x(
+                    "UPDATE analyses SET analyzer = ?, published = coalesce(?, published) WHERE article_id = ?",
+                    (analysis.analyzer, published, analysis.article_id),
+                )
+                return
+            if old is not None:
+                self._drop_analysis(analysis.article_id)
+                self._drop_membership([analysis.article_id])
+            self._x(
+                "INSERT INTO analyses (article_id, language, analyzer, published, payload) VALUES (?, ?, ?, ?, ?)",
+                (analysis.article_id, analysis.language, analysis.analyzer, published, payload),
+            )
+            mentions: list[tuple[Any, ...]] = []
+            for ent in analysis.entities:
+                base = (analysis.article_id, ent.entity_id, ent.name, ent.type)
+                if not ent.mentions:
+                    mentions.append((*base, None, None, None))
+                mentions.extend((*base, m.text, m.start, m.end) for m in ent.mentions)
+            self._conn.executemany(
+                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end")'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                mentions,
+            )
+            self._conn.executemany(
+                'INSERT INTO quotes (article_id, text, start, "end", kind, cue, speaker_name,'
+                " speaker_entity_id, speaker_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        analysis.article_id,
+                        q.text,
+                        q.start,
+                        q.end,
+                        q.kind,
+                        q.cue,
+                        q.speaker.name if q.speaker else None,
+                        q.speaker.entity_id if q.speaker else None,
+                        q.speaker_text,
+                    )
+                    for q in analysis.quotes
+                ],
+            )
+
+    def get_analysis(self, article_id: str) -> Analysis | None:
+        """Return an article's analysis, or None."""
+        row = self._one("SELECT * FROM analyses WHERE article_id = ?", (article_id,))
+        if row is None:
+            return None
+        data = json.loads(row["payload"])
+        data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
+        return codec.analysis_from_json(data)
+
+    def _entities(self, where: str, params: Sequence[Any], limit: int) -> list[RegistryEntity]:
+        heads = self._rows(
+            "SELECT m.entity_id, count(DISTINCT m.article_id) AS article_count, count(m.text) AS mention_count,"
+            " min(coalesce(a.published, n.published)) AS first_seen,"
+            " max(coalesce(a.published, n.published)) AS last_seen"
+            " FROM mentions m JOIN articles a ON a.id = m.article_id"
+            " LEFT JOIN analyses n ON n.article_id = m.article_id"
+            f" {where} GROUP BY m.entity_id"
+            " ORDER BY article_count DESC, mention_count DESC, m.entity_id LIMIT ?",
+            (*params, limit),
+        )
+        found = []
+        for head in heads:
+            ident = head["entity_id"]
+            # canonical name and type: the most frequent over the mention rows; on a tie the spelling with
+            # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical
+            best = self._one(
+                "SELECT name, type FROM mentions WHERE entity_id = ? GROUP BY name, type"
+                " ORDER BY count(*) DESC, length(CAST(name AS BLOB)) DESC, name, type LIMIT 1",
+                (ident,),
+            )
+            aliases = self._rows(
+                "SELECT text, count(*) AS n FROM mentions WHERE entity_id = ? AND text IS NOT NULL"
+                " GROUP BY text ORDER BY n DESC, text",
+                (ident,),
+            )
+            assert best is not None  # the entity has at least one row: it was just grouped
+            found.append(
+                RegistryEntity(
+                    entity_id=ident,
+                    name=best["name"],
+                    type=best["type"],
+                    aliases={r["text"]: r["n"] for r in aliases},
+                    first_seen=codec.parse_date(head["first_seen"]),
+                    last_seen=codec.parse_date(head["last_seen"]),
+                    article_count=head["article_count"],
+                )
+            )
+        return found
+
+    def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
+        """Return registry entities, the most-cited (most articles, then mentions) first, optionally of one type."""
+        if type is None:
+            return self._entities("", (), limit)
+        return self._entities("WHERE m.type = ?", (type,), limit)
+
+    def get_entity(self, entity_id: str) -> RegistryEntity | None:
+        """Return one registry entity, or None."""
+        found = self._entities("WHERE m.entity_id = ?", (entity_id,), 1)
+        return found[0] if found else None
+
+    # grouping ----------------------------------------------------------------------------------
+    def put_story(self, story: Story) -> None:
+        """Insert or replace a story and exactly its membership; articles moved here leave their old story.
+
+        A story left without articles is deleted; a story whose membership changed loses its comparison.
+        StoreError when an article is unknown.
+        """
+        members = list(dict.fromkeys(story.articles))
+        with self.transaction():
+            before = {
+                r[0] for r in self._x("SELECT article_id FROM story_articles WHERE story_id = ?", (story.id,))
+            }
+            self._x(
+                "INSERT INTO stories (id, label, grouper, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET label = excluded.label, grouper = excluded.grouper,"
+                " first_seen = excluded.first_seen, last_seen = excluded.last_seen",
+                (story.id, story.label, story.grouper, _iso(story.first_seen), _iso(story.last_seen)),
+            )
+            if before != set(members):
+                self._x("DELETE FROM comparisons WHERE story_id = ?", (story.id,))
+            self._x("DELETE FROM story_articles WHERE story_id = ?", (story.id,))
+            self._drop_membership(members)  # moved from another story
+            self._conn.executemany(
+                "INSERT INTO story_articles (story_id, article_id, grouper) VALUES (?, ?, ?)",
+                [(story.id, a, story.grouper) for a in members],
+            )
+            if not members:
+                self._x("DELETE FROM stories WHERE id = ?", (story.id,))
+
+    def delete_story(self, story_id: str) -> None:
+        """Remove a story, its membership and its comparison (its articles become ungrouped)."""
+        with self.transaction():
+            self._x("DELETE FROM stories WHERE id = ?", (story_id,))
+
+    def _story(self, row: sqlite3.Row) -> Story:
+        members = self._rows(
+            "SELECT a.id, a.outlet, a.published FROM story_articles s JOIN articles a ON a.id = s.article_id"
+            " WHERE s.story_id = ? ORDER BY a.published IS NULL, a.published, a.id",
+            (row["id"],),
+        )
+        dates = [m["published"] for m in members if m["published"]]
+        return Story(
+            id=row["id"],
+            label=row["label"],
+            articles=tuple(m["id"] for m in members),
+            outlets=tuple(sorted({m["outlet"] for m in members if m["outlet"]})),
+            first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
+            last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
+            grouper=row["grouper"],
+        )
+
+    def get_story(self, story_id: str) -> Story | None:
+        """Return a story by id or unique prefix (≥ 6 chars), or None; UsageError when the prefix is ambiguous."""
+        full = self._resolve("stories", story_id)
+        if full is None:
+            return None
+        row = self._one("SELECT * FROM stories WHERE id = ?", (full,))
+        return self._story(row) if row is not None else None
+
+    def story_of(self, article_id: str) -> Story | None:
+        """Return the story an article belongs to, or None."""
+        row = self._one(
+            "SELECT s.* FROM stories s JOIN story_articles m ON m.story_id = s.id WHERE m.article_id = ?",
+            (article_id,),
+        )
+        return self._story(row) if row is not None else None
+
+    def list_stories(self, *, min_articles: int = 1, limit: int = 100) -> list[Story]:
+        """Return stories with at least ``min_articles`` articles, the largest first (then the most recent)."""
+        rows = self._rows(
+            "SELECT s.*, count(m.article_id) AS size, max(a.published) AS latest FROM stories s"
+            " JOIN story_articles m ON m.story_id = s.id JOIN articles a ON a.id = m.article_id"
+            " GROUP BY s.id HAVING size >= ? ORDER BY size DESC, latest DESC, s.id LIMIT ?",
+            (min_articles, limit),
+        )
+        return [self._story(row) for row in rows]
+
+    def add_duplicates(self, links: Iterable[DuplicateLink]) -> None:
+        """Record duplicate links (idempotent: a known pair is updated); StoreError when an article is unknown."""
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT INTO duplicates (article_id, other_id, kind, similarity) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (article_id, other_id) DO UPDATE SET kind = excluded.kind,"
+                " similarity = excluded.similarity",
+                [(link.article_id, link.other_id, link.kind, link.similarity) for link in links],
+            )
+
+    def duplicates_of(self, article_id: str) -> list[DuplicateLink]:
+        """Return the duplicate links that involve this article, the most similar first."""
+        rows = self._rows(
+            "SELECT * FROM duplicates WHERE article_id = ? OR other_id = ?"
+            " ORDER BY similarity DESC, article_id, other_id",
+            (article_id, article_id),
+        )
+        return [codec.duplicate_from_json(dict(r)) for r in rows]
+
+    def put_comparison(self, comparison: Comparison) -> None:
+        """Insert or replace the comparison of a story; StoreError when the story is unknown."""
+        with self.transaction():
+            self._x(
+                "INSERT INTO comparisons (story_id, comparer, payload) VALUES (?, ?, ?)"
+                " ON CONFLICT (story_id) DO UPDATE SET comparer = excluded.comparer, payload = excluded.payload",
+                (comparison.story_id, comparison.comparer, codec.dumps(comparison)),
+            )
+
+    def get_comparison(self, story_id: str) -> Comparison | None:
+        """Return the stored comparison of a story, or None."""
+        row = self._one("SELECT payload FROM comparisons WHERE story_id = ?", (story_id,))
+        return codec.comparison_from_json(json.loads(row["payload"])) if row is not None else None
+
+    # failures, search, stats -------------------------------------------------------------------
+    def add_failure(self, failure: Failure) -> None:
+        """Record that an item failed a stage; a new failure replaces the item's earlier one at that stage and version."""
+        with self.transaction():
+            self._x(
+                "DELETE FROM failures WHERE item_id = ? AND stage = ? AND version = ?",
+                (failure.item_id, failure.stage, failure.version),
+            )
+            self._x(
+                "INSERT INTO failures (item_id, stage, code, message, version, source, time, time_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    failure.item_id,
+                    failure.stage,
+                    failure.code,
+                    failure.message,
+                    failure.version,
+                    failure.source,
+                    failure.time.isoformat(),
+                    _utc_key(failure.time),
+                ),
+            )
+
+    def clear_failures(self, stage: str, item_id: str) -> None:
+        """Forget the failures of one item at one stage (after it succeeds)."""
+        with self.transaction():
+            self._x("DELETE FROM failures WHERE stage = ? AND item_id = ?", (stage, item_id))
+
+    def list_failures(self, *, stage: str | None = None) -> list[Failure]:
+        """Return recorded failures, newest first, optionally of one stage."""
+        where, params = ("WHERE stage = ?", (stage,)) if stage is not None else ("", ())
+        rows = self._rows(f"SELECT * FROM failures {where} ORDER BY time_key DESC, id DESC", params)
+        return [codec.failure_from_json(dict(r)) for r in rows]
+
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        """Return the articles matching every word of ``query`` (accents and case ignored), best first.
+
+        Any user text is safe (words are quoted); a query without any word returns [].
+        """
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._rows(
+            "SELECT f.article_id, a.title, a.outlet,"
+            " snippet(articles_fts, -1, ?, ?, '…', 16) AS snippet, bm25(articles_fts) AS rank"
+            " FROM articles_fts f JOIN articles a ON a.id = f.article_id"
+            " WHERE articles_fts MATCH ? ORDER BY rank, f.article_id LIMIT ?",
+            (*SNIPPET_MARK, match, limit),
+        )
+        return [
+            SearchHit(
+                article_id=r["article_id"],
+                title=r["title"],
+                outlet=r["outlet"],
+                snippet=r["snippet"],
+                rank=r["rank"],
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Return how many documents, articles, analyses, entities, stories and failures are stored."""
+        row = self._one(
+            "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM articles) AS articles,"
+            " (SELECT count(*) FROM analyses) AS analyses,"
+            " (SELECT count(DISTINCT entity_id) FROM mentions) AS entities,"
+            " (SELECT count(*) FROM stories) AS stories, (SELECT count(*) FROM failures) AS failures"
+        )
+        assert row is not None  # a SELECT without FROM always returns one row
+        return {key: int(value) for key, value in dict(row).items()}
+
+    def close(self) -> None:
+        """Release the connection (idempotent)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,70 @@
+"""JSON views of model objects: the shapes of ``--json`` output and of the HTTP API (docs/json.md).
+
+The shapes are a public contract: fields are only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from veille.model import (
+    Analysis,
+    Article,
+    Comparison,
+    DuplicateLink,
+    Failure,
+    RegistryEntity,
+    Story,
+    to_jsonable,
+)
+
+
+def article_view(
+    article: Article,
+    analysis: Analysis | None = None,
+    *,
+    story_id: str | None = None,
+    duplicates: Sequence[DuplicateLink] = (),
+) -> dict[str, Any]:
+    """Return an article with its analysis as one JSON-ready dict (empty lists when not analysed yet)."""
+    view: dict[str, Any] = to_jsonable(article)
+    view["language"] = analysis.language if analysis else None
+    view["entities"] = to_jsonable(analysis.entities) if analysis else []
+    view["quotes"] = to_jsonable(analysis.quotes) if analysis else []
+    view["times"] = to_jsonable(analysis.times) if analysis else []
+    view["events"] = to_jsonable(analysis.events) if analysis else []
+    view["analyzer"] = analysis.analyzer if analysis else None
+    view["story_id"] = story_id
+    view["duplicates"] = [_duplicate_view(article.id, link) for link in duplicates]
+    return view
+
+
+def _duplicate_view(article_id: str, link: DuplicateLink) -> dict[str, Any]:
+    other = link.other_id if link.article_id == article_id else link.article_id
+    return {"article_id": other, "kind": link.kind, "similarity": link.similarity}
+
+
+def story_view(story: Story) -> dict[str, Any]:
+    """Return a story as a JSON-ready dict (id, label, articles, outlets, first_seen, last_seen, size)."""
+    view: dict[str, Any] = to_jsonable(story)
+    view["size"] = len(story.articles)
+    return view
+
+
+def comparison_view(comparison: Comparison) -> dict[str, Any]:
+    """Return a comparison as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(comparison)
+    return result
+
+
+def entity_view(entity: RegistryEntity) -> dict[str, Any]:
+    """Return a registry entity as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(entity)
+    return result
+
+
+def failure_view(failure: Failure) -> dict[str, Any]:
+    """Return a failure as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(failure)
+    return result
