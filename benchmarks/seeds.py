@@ -43,8 +43,12 @@ def score_seed(store, aid: str, gold: dict) -> dict:  # type: ignore[no-untyped-
         hit = next((x for x in analysis.quotes if norm(q["starts"])[:30] in norm(x.text)), None)
         speaker = hit.speaker.name if hit and hit.speaker else None
         quotes.append(
-            {"starts": q["starts"][:40], "found": hit is not None, "speaker": speaker,
-             "right": bool(speaker and norm(q["speaker"]).split()[-1] in norm(speaker))}  # fmt: skip
+            {
+                "starts": q["starts"][:40],
+                "found": hit is not None,
+                "speaker": speaker,
+                "right": bool(speaker and norm(q["speaker"]).split()[-1] in norm(speaker)),
+            }  # fmt: skip
         )
     times = {norm(t.text): t.value for t in analysis.times}
     return {
@@ -102,12 +106,18 @@ def main() -> int:
         print(f"\n{name}  title={r['title']!r} outlet={r['outlet']!r} author={r['author']!r} "
               f"published={r['published']} ({r['published_source']})")  # fmt: skip
         print(f"  must_keep kept        {r['must_keep_kept']}/{r['must_keep']}")
-        print(f"  must_drop remaining   {len(r['must_drop_remaining'])}/{r['must_drop']}  {r['must_drop_remaining']}")
-        print(f"  persons found         {r['persons_found']}/{r['persons']}  more than once: {r['persons_more_than_once']}")
+        print(
+            f"  must_drop remaining   {len(r['must_drop_remaining'])}/{r['must_drop']}  {r['must_drop_remaining']}"
+        )
+        print(
+            f"  persons found         {r['persons_found']}/{r['persons']}  more than once: {r['persons_more_than_once']}"
+        )
         print(f"  places found          {r['places_found']}/{r['places']}")
         print(f"  orgs found            {r['orgs_found']}/{r['orgs']}")
         print(f"  not_persons leaked    {r['not_persons_leaked']}")
-        print(f"  quotes found          {r['quotes_found']}/{r['quotes']}, right speaker {r['quotes_right_speaker']}")
+        print(
+            f"  quotes found          {r['quotes_found']}/{r['quotes']}, right speaker {r['quotes_right_speaker']}"
+        )
         for d in r["relative_dates"]:
             print(f"  {d['text']!r:24} gold {d['gold']}  veille {d['veille']}")
     return 0

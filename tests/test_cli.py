@@ -19,8 +19,8 @@ ARTICLE_KEYS = {
 }  # fmt: skip
 
 
-def _veille(db: Path, *args: str, input: bytes | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--db", str(db), *args], input=input, catch_exceptions=False)
+def _veille(db: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", str(db), *args], input=stdin, catch_exceptions=False)
     return result.exit_code, result.stdout
 
 
@@ -58,7 +58,7 @@ def test_cli_show_article_json_has_the_documented_keys(seeded_db, seed_paths):
     doc_id = hashlib.sha256(seed_paths["002_c41fd276a5cca2db"].read_bytes()).hexdigest()
     code, out = _veille(seeded_db, "show", doc_id[:10], "--json")
     article = json.loads(out)
-    assert code == 0 and ARTICLE_KEYS <= set(article)
+    assert code == 0 and set(article) >= ARTICLE_KEYS
     assert article["content_id"] == doc_id and article["language"] == "fr"
     assert article["published"] == "2023-02-06" and article["published_source"] == "inferred"
     for entity in article["entities"]:
@@ -100,7 +100,9 @@ def test_cli_bad_inputs_are_recorded_and_the_seeds_come_out_whole(tmp_path, seed
     )
     (bad / "nobody.html").write_bytes(b"<html><head><title>rien</title></head></html>")
     (bad / "feed.rss").write_bytes(b"this is not xml <rss")
-    (bad / "cut.warc.gz").write_bytes(gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" + b"x" * 500)[:-20])
+    (bad / "cut.warc.gz").write_bytes(
+        gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" + b"x" * 500)[:-20]
+    )
     db = tmp_path / "veille.db"
     code, _ = _veille(db, "ingest", *map(str, seed_paths.values()), str(bad))
     assert code == 1
@@ -148,9 +150,9 @@ def test_cli_extract_and_analyze_without_a_database(tmp_path, seed_paths):
 def test_cli_ingest_reads_stdin(tmp_path, seed_paths):
     db = tmp_path / "veille.db"
     raw = seed_paths["000_7d5c65816c15ba49"].read_bytes()
-    code, _ = _veille(db, "ingest", "-", input=raw)
+    code, _ = _veille(db, "ingest", "-", stdin=raw)
     assert code == 0
-    code, _ = _veille(db, "ingest", "-", input=raw)
+    code, _ = _veille(db, "ingest", "-", stdin=raw)
     store = open_store(str(db))
     try:
         assert store.counts()["documents"] == 1

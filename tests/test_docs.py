@@ -16,7 +16,9 @@ def _generator():
 def test_docs_cli_and_settings_pages_are_current():
     gen = _generator()
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == gen.cli_markdown(), "run: python docs/generate.py"
-    assert (DOCS / "settings.md").read_text(encoding="utf-8") == gen.settings_markdown(), "run: python docs/generate.py"
+    assert (DOCS / "settings.md").read_text(encoding="utf-8") == gen.settings_markdown(), (
+        "run: python docs/generate.py"
+    )
 
 
 def test_docs_json_schema_names_every_article_key():

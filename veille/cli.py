@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -90,25 +89,35 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--retry-failed", is_flag=True, help="Also retry items that failed at the current stage version.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first failure and show its traceback (debugging).")
+@click.option(
+    "--retry-failed", is_flag=True, help="Also retry items that failed at the current stage version."
+)
+@click.option(
+    "--fail-fast", is_flag=True, help="Stop at the first failure and show its traceback (debugging)."
+)
 @json_option
 @click.pass_context
 def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, as_json: bool) -> None:
     """Run every stage on what is new or was made by an older stage version."""
     with _store(ctx) as store:
         summary = pipeline.run(
-            store, settings=_settings(ctx), retry_failed=retry_failed, fail_fast=fail_fast, progress=_show_progress()
+            store,
+            settings=_settings(ctx),
+            retry_failed=retry_failed,
+            fail_fast=fail_fast,
+            progress=_show_progress(),
         )
     _emit(as_json, summary.as_dict(), render.summary_table(summary.as_dict()))
     if summary.failed and not as_json:
-        err.print(f"{summary.failed} item(s) failed: see `veille failures`; retry with `veille run --retry-failed`.")
+        err.print(
+            f"{summary.failed} item(s) failed: see `veille failures`; retry with `veille run --retry-failed`."
+        )
     ctx.exit(1 if summary.failed else 0)
 
 
 def sample_sources() -> list[str]:
     """Return the files of the bundled sample corpus (the seeds and the RPM2 articles; licence files left out)."""
-    root = Path(str(files("veille") / "data" / "sample"))
+    root = Path(__file__).resolve().parent / "data" / "sample"
     return [str(p) for p in sorted(root.rglob("*.txt")) if not p.name.lower().startswith("readme")]
 
 
@@ -139,12 +148,16 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         out.print(render.stories_table(stories, title=f"{len(stories)} stories with two articles or more"))
         if comparison:
             out.print(render.comparison_panel(comparison))
-        out.print(f"Database: {_settings(ctx).db}. Next: `veille stories`, `veille compare STORY_ID`, `veille entities`.")
+        out.print(
+            f"Database: {_settings(ctx).db}. Next: `veille stories`, `veille compare STORY_ID`, `veille entities`."
+        )
     ctx.exit(1 if summary.failed else 0)
 
 
 @main.command()
-@click.option("--min-articles", default=1, show_default=True, help="Only stories with at least this many articles.")
+@click.option(
+    "--min-articles", default=1, show_default=True, help="Only stories with at least this many articles."
+)
 @click.option("--limit", default=50, show_default=True, help="How many stories at most.")
 @json_option
 @click.pass_context
@@ -178,7 +191,9 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
         elif story is not None:
             _emit(as_json, views.story_view(story), render.stories_table([story], title="story"))
         else:
-            raise click.UsageError(f"no article or story {item_id!r}; see `veille stories` or `veille search`")
+            raise click.UsageError(
+                f"no article or story {item_id!r}; see `veille stories` or `veille search`"
+            )
 
 
 @main.command()
@@ -254,7 +269,9 @@ def _stateless(ctx: click.Context, path: str, with_analysis: bool) -> None:
 
 @main.command()
 @click.argument("path")
-@click.option("--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default).")
+@click.option(
+    "--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default)."
+)
 @click.pass_context
 def extract(ctx: click.Context, path: str, as_json: bool) -> None:
     """Extract the article(s) of one input without a database (JSON Lines on stdout)."""
@@ -263,7 +280,9 @@ def extract(ctx: click.Context, path: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("path")
-@click.option("--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default).")
+@click.option(
+    "--json", "as_json", is_flag=True, default=True, help="JSON Lines, one article per line (default)."
+)
 @click.pass_context
 def analyze(ctx: click.Context, path: str, as_json: bool) -> None:
     """Extract and understand the article(s) of one input without a database (JSON Lines on stdout)."""

@@ -279,9 +279,7 @@ def to_jsonable(value: Any) -> Any:
     """Turn model objects (and dates, bytes, tuples, mappings) into JSON-ready values."""
     if hasattr(value, "__dataclass_fields__"):
         return {
-            name: to_jsonable(getattr(value, name))
-            for name in value.__dataclass_fields__
-            if name != "raw"
+            name: to_jsonable(getattr(value, name)) for name in value.__dataclass_fields__ if name != "raw"
         }
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -124,7 +124,9 @@ def run(
 def _run_extract(
     store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
 ) -> None:
-    for doc_id in _progress(store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry), "extract", progress):
+    for doc_id in _progress(
+        store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry), "extract", progress
+    ):
         count.processed += 1
         doc = store.get_document(doc_id)
         if doc is None:
@@ -153,7 +155,9 @@ def _run_understand(
     nlp = load_pipeline(settings.spacy_model)
     articles = list(store.iter_articles(pending))
     results = analyze_articles(articles, nlp=nlp)
-    for article, result in zip(articles, _progress_iter(results, len(articles), "understand", progress), strict=True):
+    for article, result in zip(
+        articles, _progress_iter(results, len(articles), "understand", progress), strict=True
+    ):
         count.processed += 1
         if isinstance(result, Exception):
             if fail_fast:
@@ -184,7 +188,9 @@ def _run_group(
     for story in store.list_stories(limit=10**9):
         if story.grouper != GROUPER_VERSION:
             continue
-        members = [(features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)]
+        members = [
+            (features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)
+        ]
         grouper.load(story.id, members)
     articles = list(store.iter_articles(pending))
     articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
@@ -206,7 +212,9 @@ def _run_group(
     return touched
 
 
-def _run_compare(store: Store, story_ids: set[str], count: StageCount, fail_fast: bool, progress: bool) -> None:
+def _run_compare(
+    store: Store, story_ids: set[str], count: StageCount, fail_fast: bool, progress: bool
+) -> None:
     for story_id in _progress(sorted(story_ids), "compare", progress):
         count.processed += 1
         try:

@@ -40,7 +40,11 @@ def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:
     table.add_column("dates")
     table.add_column("label", overflow="fold")
     for s in stories:
-        dates = _date(s.first_seen) if s.first_seen == s.last_seen else f"{_date(s.first_seen)} → {_date(s.last_seen)}"
+        dates = (
+            _date(s.first_seen)
+            if s.first_seen == s.last_seen
+            else f"{_date(s.first_seen)} → {_date(s.last_seen)}"
+        )
         table.add_row(s.id, str(len(s.articles)), ", ".join(s.outlets) or "—", dates, s.label)
     return table
 
@@ -91,7 +95,13 @@ def entities_table(entities: Sequence[RegistryEntity]) -> Table:
     for e in entities:
         aliases = ", ".join(f"{a} ({n})" for a, n in sorted(e.aliases.items(), key=lambda kv: -kv[1])[:5])
         table.add_row(
-            e.entity_id, e.type, e.name, str(e.article_count), aliases, _date(e.first_seen), _date(e.last_seen)
+            e.entity_id,
+            e.type,
+            e.name,
+            str(e.article_count),
+            aliases,
+            _date(e.first_seen),
+            _date(e.last_seen),
         )
     return table
 
@@ -112,7 +122,9 @@ def failures_table(failures: Sequence[Failure]) -> Table:
     for col in ("time", "stage", "code", "item", "source", "message"):
         table.add_column(col, overflow="fold")
     for f in failures:
-        table.add_row(f.time.strftime("%Y-%m-%d %H:%M:%S"), f.stage, f.code, f.item_id[:16], f.source or "—", f.message)
+        table.add_row(
+            f.time.strftime("%Y-%m-%d %H:%M:%S"), f.stage, f.code, f.item_id[:16], f.source or "—", f.message
+        )
     return table
 
 
@@ -122,7 +134,10 @@ def article_panel(view: dict[str, Any]) -> Panel:
     for key in ("id", "outlet", "author", "published", "language", "url", "story_id"):
         value = view.get(key)
         source = view.get(f"{key}_source")
-        meta.add_row(Text(key, style="dim"), f"{value if value is not None else '—'}" + (f"  ({source})" if source else ""))
+        meta.add_row(
+            Text(key, style="dim"),
+            f"{value if value is not None else '—'}" + (f"  ({source})" if source else ""),
+        )
     lines: list[Any] = [meta]
     ents = [f"{e['name']} [{e['type']}]×{len(e['mentions'])}" for e in view["entities"]]
     if ents:

@@ -29,7 +29,7 @@ class Settings:
     spacy_model_en: str = _setting(
         "", "spaCy pipeline for English texts; empty means the French pipeline is used for every language."
     )
-    story_threshold: float = _setting(0.13, "Similarity above which an article joins an existing story.")
+    story_threshold: float = _setting(0.18, "Similarity above which an article joins an existing story.")
     story_window_days: int = _setting(
         10, "Articles whose dates are further apart than this many days never share a story."
     )

@@ -55,7 +55,9 @@ def build_comparison(
     sources = [a for a in articles if a.id not in copy_of]
     presence = Counter(eid for a in sources for eid in names[a.id])
     all_names = {eid: name for a in articles for eid, name in names[a.id].items()}
-    shared = tuple(sorted(all_names[e] for e, n in presence.items() if n == len(sources) and len(sources) > 1))
+    shared = tuple(
+        sorted(all_names[e] for e, n in presence.items() if n == len(sources) and len(sources) > 1)
+    )
     sides = []
     for article in articles:
         analysis = analyses.get(article.id)

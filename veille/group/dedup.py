@@ -43,7 +43,9 @@ def text_fingerprint(text: str) -> str:
 
 def wire_credits(text: str) -> set[str]:
     """Return the wire-agency credits found in a text, normalised ("afp", "reuters"...)."""
-    return {re.sub(r"\W+", " ", m.group(0)).strip().lower().removeprefix("avec ") for m in _WIRE.finditer(text)}
+    return {
+        re.sub(r"\W+", " ", m.group(0)).strip().lower().removeprefix("avec ") for m in _WIRE.finditer(text)
+    }
 
 
 def minhash_of(text: str) -> MinHash:
@@ -77,14 +79,14 @@ class DuplicateIndex:
             return []
         mh = minhash_of(text)
         fingerprint = text_fingerprint(text)
-        credits = wire_credits(text)
+        wire = wire_credits(text)
         links = []
         for other in self._lsh.query(mh):
             if self._fingerprints[other] == fingerprint:
                 links.append(DuplicateLink(article_id, other, "exact", 1.0))
                 continue
             similarity = round(mh.jaccard(self._hashes[other]), 3)
-            shared_credit = bool(credits & self._credits[other])
+            shared_credit = bool(wire & self._credits[other])
             if similarity >= self.threshold:
                 kind = "syndicated" if shared_credit else "near"
             elif similarity >= SYNDICATION_FLOOR and shared_credit:
@@ -95,5 +97,5 @@ class DuplicateIndex:
         self._lsh.insert(article_id, mh)
         self._hashes[article_id] = mh
         self._fingerprints[article_id] = fingerprint
-        self._credits[article_id] = credits
+        self._credits[article_id] = wire
         return links

@@ -48,7 +48,9 @@ class ArticleFeatures:
 
 def features_of(article: Article, analysis: Analysis | None) -> ArticleFeatures:
     """Return the grouping features of an article (its analysis may be None: then words only)."""
-    terms = Counter(w for w in normalized_words(article.text) if len(w) > 2 and w not in _STOP and not w.isdigit())
+    terms = Counter(
+        w for w in normalized_words(article.text) if len(w) > 2 and w not in _STOP and not w.isdigit()
+    )
     entities = frozenset(
         e.entity_id for e in (analysis.entities if analysis else ()) if e.type in ENTITY_TYPES
     )
