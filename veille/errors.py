@@ -29,6 +29,12 @@ class EmptyInputError(InputError):
     code = "empty_input"
 
 
+class MissingInputError(InputError):
+    """The path given does not exist or cannot be read."""
+
+    code = "missing"
+
+
 class NotTextError(InputError):
     """The item is binary (an image, an archive...) where text or HTML was expected."""
 
@@ -63,6 +69,12 @@ class ExtractionError(VeilleError):
     """No article could be extracted from the document."""
 
     code = "no_article"
+
+
+class ModelMissingError(VeilleError):
+    """A spaCy pipeline package is not installed; the message gives the pip command."""
+
+    code = "model_missing"
 
 
 class DateError(VeilleError):

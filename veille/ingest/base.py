@@ -5,19 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from veille.errors import EncodingError, InputError, TooLargeError, VeilleError
+from veille.errors import EncodingError, TooLargeError, VeilleError
 from veille.ingest.encoding import decode_text
 from veille.model import Document, Failure
 
 logger = logging.getLogger(__name__)
 
 INGESTER_VERSION = "veille-ingest 0.1"
-
-
-class MissingInputError(InputError):
-    """The path given does not exist (code ``missing``)."""
-
-    code = "missing"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from veille.errors import UsageError
-from veille.ingest.base import Ingested, MissingInputError, failed
+from veille.errors import MissingInputError, UsageError
+from veille.ingest.base import Ingested, failed
 from veille.ingest.fetch import Fetcher, is_url
 from veille.ingest.files import iter_bytes, iter_file, walk_folder
 from veille.settings import Settings

@@ -16,7 +16,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from veille.errors import VeilleError
+from veille.errors import ModelMissingError
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +24,6 @@ DEFAULT_MODEL = "fr_core_news_md"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-class ModelMissingError(VeilleError):
-    """The spaCy pipeline package is not installed."""
-
-    code = "model_missing"
 
 
 def load_pipeline(name: str | None = None) -> Language:
