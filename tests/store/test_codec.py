@@ -70,6 +70,6 @@ def test_codec_malformed_payload_raises_store_error():
     with pytest.raises(StoreError, match="Analysis"):
         codec.analysis_from_json({"language": "fr"})
     with pytest.raises(StoreError, match="Mention"):
-        codec.entity_from_json({"entity_id": "Q1", "name": "x", "type": "PER", "mentions": [{"text": "x"}]})
+        codec.from_json(Entity, {"entity_id": "Q1", "name": "x", "type": "PER", "mentions": [{"text": "x"}]})
     with pytest.raises(StoreError, match="date"):
         codec.article_from_json({"id": "a", "content_id": "c", "text": "t", "published": "06/02/2023"})
