@@ -82,7 +82,9 @@ class Article:
 
     ``*_source`` values: ``metadata`` (HTML meta, JSON-LD, feed or record field), ``url``, ``text``
     (found in the visible text, such as a signature), ``inferred`` (derived, e.g. from the lead's
-    dates), or None when the field is empty.
+    dates), or None when the field is empty. ``published_evidence`` says what gave the date (e.g. "JSON-LD
+    datePublished 2023-02-06T10:00:00Z", "lead: les 06 et 07 février 2023"); ``language`` is the ISO code
+    of the text's language (py3langid), None when too short to tell.
     """
 
     id: str
@@ -98,6 +100,8 @@ class Article:
     published: date | None = None
     published_source: str | None = None
     extractor: str = ""
+    published_evidence: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,7 +132,7 @@ def _run_extract(
         if doc is None:
             continue
         try:
-            article = extract_article(doc, settings=settings)
+            article = extract_article(doc, settings=settings, line_stats=store)
         except Exception as exc:
             if fail_fast:
                 raise

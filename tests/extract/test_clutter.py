@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from veille.extract import clean_scraped_text
-from veille.extract.clutter import JUNK, classify_line, is_junk_line, segment_scraped_text
+from veille.extract.clutter import JUNK, classify_line, is_junk_line
+from veille.extract.scraped import segment_scraped_text
 
 SEED_002 = "002_c41fd276a5cca2db"
 

@@ -1,6 +1,7 @@
 """extract_article: one Document (HTML, plain text or a JSON record) → one Article with its metadata.
 
-HTML goes through trafilatura (text, title, author, sitename, date) and htmldate; plain text through the
+HTML goes through ``html`` (trafilatura's runs merged, widgets dropped, title and author cleaned) and
+``pubdate`` (htmldate corrected); plain text through the line model of ``scraped``, and the
 clutter remover and the signature/date readers of ``metadata``; JSON records through ``records``.
 """
 
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import charset_normalizer
 import htmldate
+import py3langid
 import trafilatura
 
 from veille.errors import EmptyInputError, EncodingError, ExtractionError, NotTextError, TooLargeError
-from veille.extract import clutter, metadata
+from veille.extract import clutter, guard, html, metadata, pubdate, scraped
 from veille.extract.records import parse_record
 from veille.model import Article, Document, article_id
 from veille.settings import Settings
@@ -24,13 +28,15 @@ from veille.settings import Settings
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = (
-    f"veille-extract 0.1 (trafilatura {trafilatura.__version__}, htmldate {htmldate.__version__})"
+    f"veille-extract 0.2 (trafilatura {trafilatura.__version__}, htmldate {htmldate.__version__})"
 )
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml+html"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
 JSON_TYPES = frozenset({"application/json", "application/ld+json", "text/json"})
 MAX_TITLE_CHARS = 200
+MAX_LINES_ABOVE_BODY = 3
+MIN_LANGUAGE_LETTERS = 20
 # A plain text's first line ending like this is a body sentence, not a title.
 BODY_END_RE = re.compile(r"[.;,…:]\s*[\"»”’)]*\s*$")
 
@@ -48,6 +54,7 @@ class _Fields:
     author_source: str | None = None
     published: date | None = None
     published_source: str | None = None
+    published_evidence: str | None = None
     url: str | None = None
 
     def set(self, name: str, value: object, source: str) -> None:
@@ -64,7 +71,7 @@ def decode_document(doc: Document) -> str:
     EmptyInputError when nothing but whitespace is left.
     """
     encoding = doc.hints.get("encoding")
-    if encoding:
+    if encoding and not guard.is_utf8_label(encoding):
         try:
             text = doc.raw.decode(encoding, errors="replace")
         except LookupError as exc:
@@ -73,12 +80,20 @@ def decode_document(doc: Document) -> str:
         try:
             text = doc.raw.decode("utf-8")
         except UnicodeDecodeError:
-            best = charset_normalizer.from_bytes(doc.raw).best()
-            if best is None:
+            # UTF-8 pages with stray cp1252 bytes (pasted text): keep both halves readable.
+            mixed = guard.decode_mixed_utf8(doc.raw)
+            best = None if mixed is not None or encoding else charset_normalizer.from_bytes(doc.raw).best()
+            if mixed is not None:
+                text, fixed = mixed
+                logger.info("mixed encodings: %d byte(s) outside UTF-8 read as cp1252", fixed)
+            elif encoding:
+                text = doc.raw.decode(encoding, errors="replace")
+            elif best is None:
                 raise EncodingError(
                     "no plausible text encoding; pass the right one as the encoding hint"
                 ) from None
-            text = str(best)
+            else:
+                text = str(best)
     nuls = text.count("\x00")
     if nuls > max(2, len(text) // 1000):
         raise NotTextError("the document holds NUL bytes: binary data, not text or HTML")
@@ -112,41 +127,30 @@ def _apply_hints(doc: Document, fields: _Fields) -> None:
 
 
 def _extract_html(doc: Document, text: str, fields: _Fields) -> None:
-    result = trafilatura.bare_extraction(
-        text,
-        url=doc.url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        favor_precision=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
-    body = (getattr(result, "text", None) or "") if result is not None else ""
-    paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
-    if not paragraphs:
-        raise ExtractionError("no article text found in the HTML page (empty body or only boilerplate)")
+    text, _notes = guard.prepare_html(text)
+    result = html.extract_html(text, doc.url)
+    paragraphs = result.paragraphs
+    guard.check_article_paragraphs(paragraphs)
     fields.paragraphs = paragraphs
-    page_url = doc.url or getattr(result, "url", None)
+    page_url = doc.url or result.url
     fields.url = page_url
-    fields.set("title", getattr(result, "title", None), "metadata")
-    fields.set("author", getattr(result, "author", None), "metadata")
-    sitename = getattr(result, "sitename", None)
+    fields.set("title", result.title, "metadata")
+    fields.set("author", result.author, "metadata")
+    sitename = result.sitename
     # trafilatura falls back on the URL's host when the page names no site: that is a "url" outlet.
     domain = metadata.registered_domain(page_url)
     is_host = bool(sitename and domain and metadata.registered_domain(str(sitename)) == domain)
     fields.set("outlet", sitename, "url" if is_host else "metadata")
-    published = metadata.parse_date_value(getattr(result, "date", None))
-    if published is not None:
-        fields.set("published", published, "url" if metadata.date_in_url(page_url, published) else "metadata")
-    else:
-        found = htmldate.find_date(text, extensive_search=True, original_date=True, url=page_url)
-        value = metadata.parse_date_value(found)
-        if value is not None:
-            fields.set("published", value, "url" if metadata.date_in_url(page_url, value) else "text")
+    # Our date finder (htmldate corrected, benchmarks/extraction.py) decides alone: falling back on
+    # trafilatura's date would bring back the clutter dates it refuses.
+    finding = pubdate.find_publication_date(text, page_url)
+    if finding is not None:
+        fields.set("published", finding.value, finding.source)
+        fields.published_evidence = finding.evidence
     _apply_hints(doc, fields)
     fields.set("outlet", metadata.registered_domain(page_url), "url")
     if fields.outlet is None:
-        seg = clutter.segment_scraped_text(body)
+        seg = scraped.segment_scraped_text("\n".join(paragraphs))
         sig = metadata.find_signature(seg.tail) or metadata.find_signature(paragraphs[-1:])
         if sig is not None:
             fields.set("outlet", sig.outlet, "text")
@@ -167,7 +171,9 @@ def is_title_line(line: str) -> bool:
 def _split_title(seg: clutter.Segmented) -> tuple[str | None, list[str]]:
     """Return the title of a plain text and the lines kept above its body (kicker, caption)."""
     lines, classes = seg.lines, seg.classes
-    if seg.start > 0 and is_title_line(lines[0]):
+    # A text whose first line is its title (a clean article, a kicker or caption between title and body);
+    # further down, the first line of a scraped page is a menu, not a title.
+    if 0 < seg.start <= MAX_LINES_ABOVE_BODY and is_title_line(lines[0]):
         # The first line is the title; what stands between it and the body (kicker, subtitle) stays.
         kept = [
             line
@@ -185,8 +191,9 @@ def _split_title(seg: clutter.Segmented) -> tuple[str | None, list[str]]:
     return None, list(seg.head)
 
 
-def _extract_text(doc: Document, text: str, fields: _Fields) -> None:
-    seg = clutter.segment_scraped_text(text)
+def _extract_text(doc: Document, text: str, fields: _Fields, counter: scraped.LineCounter | None) -> None:
+    text, _notes = guard.prepare_text(text)
+    seg = scraped.segment_scraped_text(text, counter=counter)
     if not seg.body:
         raise ExtractionError("no article text found: the text holds no prose paragraph")
     title, head = _split_title(seg)
@@ -232,11 +239,59 @@ def _title_first(fields: _Fields) -> list[str]:
     return [title, *paragraphs]
 
 
-def extract_article(doc: Document, *, settings: Settings | None = None) -> Article:
+class LineStats(Protocol):
+    """The per-outlet line statistics extraction reads and feeds (the Store implements it)."""
+
+    def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None: ...
+
+    def outlet_line_pages(
+        self, outlet: str, line_hashes: Sequence[str], *, exclude: str | None = None
+    ) -> dict[str, int]: ...
+
+
+def outlet_key(doc: Document) -> str | None:
+    """Return the key of a document's outlet in the line statistics: its URL's domain, or its outlet hint."""
+    domain = metadata.registered_domain(doc.url)
+    if domain:
+        return domain
+    hint = doc.hints.get("outlet") or doc.hints.get("feed_title")
+    return str(hint).strip().lower() if hint else None
+
+
+def _drop_boilerplate(paragraphs: list[str], counter: scraped.LineCounter) -> list[str]:
+    """Drop the paragraphs the outlet shows on many other pages, unless that would gut the article."""
+    counts = counter(paragraphs)
+    boiler = [count >= scraped.BOILERPLATE_PAGES for count in counts]
+    if sum(boiler) > scraped.MAX_BOILERPLATE_SHARE * len(paragraphs):
+        return paragraphs
+    return [p for p, b in zip(paragraphs, boiler, strict=True) if not b]
+
+
+def _page_lines(kind: str, text: str, fields: _Fields) -> list[str]:
+    """Return the lines a page contributes to its outlet's statistics (all lines of a scraped text)."""
+    if kind == "text":
+        return clutter.split_lines(text)
+    return fields.paragraphs
+
+
+def detect_language(text: str) -> str | None:
+    """Return the ISO code of a text's language (py3langid), None when it has too few letters to tell."""
+    sample = text[:20000]
+    if sum(ch.isalpha() for ch in sample[:2000]) < MIN_LANGUAGE_LETTERS:
+        return None
+    language, _ = py3langid.classify(sample)
+    return str(language)
+
+
+def extract_article(
+    doc: Document, *, settings: Settings | None = None, line_stats: LineStats | None = None
+) -> Article:
     """Return the Article of one Document: text (title first, blank line between paragraphs) and metadata.
 
     Raises TooLargeError above ``max_document_bytes``, other InputError subclasses for undecodable input,
     ExtractionError ``not_article`` for media that are not articles and ``no_article`` when no text is found.
+    With ``line_stats`` (the store), lines the outlet shows on many other pages are dropped as boilerplate,
+    and this page's lines are added to the outlet's statistics.
     """
     settings = settings or Settings()
     if len(doc.raw) > settings.max_document_bytes:
@@ -250,18 +305,38 @@ def extract_article(doc: Document, *, settings: Settings | None = None) -> Artic
         raise EmptyInputError("the document has no bytes")
     text = decode_document(doc)
     fields = _Fields(paragraphs=[])
+    key = outlet_key(doc)
+    counter = None
+    if line_stats is not None and key is not None:
+        outlet = key
+
+        def counter(page_lines: Sequence[str]) -> list[int]:
+            counts = line_stats.outlet_line_pages(
+                outlet, [scraped.line_hash(line) for line in page_lines], exclude=doc.id
+            )
+            return [counts.get(scraped.line_hash(line), 0) for line in page_lines]
+
     if kind == "html":
         _extract_html(doc, text, fields)
+        if counter is not None:
+            fields.paragraphs = _drop_boilerplate(fields.paragraphs, counter)
     elif kind == "json":
         _extract_json(doc, text, fields)
     else:
-        _extract_text(doc, text, fields)
+        _extract_text(doc, text, fields, counter)
     paragraphs = _title_first(fields)
-    lead = "\n\n".join(paragraphs[:3])
-    fields.set("published", metadata.find_lead_date(lead), "inferred")
+    lead = "\n\n".join(paragraphs[:3])[: guard.MAX_LEAD_CHARS]
+    if fields.published is None:
+        fields.set("published", metadata.find_lead_date(lead), "inferred")
+        if fields.published is not None:
+            fields.published_evidence = "a full date in the article's first paragraphs"
     article_text = "\n\n".join(re.sub(r"[ \t\xa0]+", " ", p).strip() for p in paragraphs)
     if not article_text.strip():
         raise ExtractionError("no article text found")
+    if line_stats is not None and key is not None:
+        line_stats.record_outlet_lines(
+            key, doc.id, [scraped.line_hash(p) for p in _page_lines(kind, text, fields)]
+        )
     return Article(
         id=article_id(doc.id),
         content_id=doc.id,
@@ -275,5 +350,7 @@ def extract_article(doc: Document, *, settings: Settings | None = None) -> Artic
         author_source=fields.author_source,
         published=fields.published,
         published_source=fields.published_source,
+        published_evidence=fields.published_evidence,
+        language=detect_language(article_text),
         extractor=EXTRACTOR_VERSION,
     )

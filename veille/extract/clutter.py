@@ -1,7 +1,9 @@
-"""Clutter removal for scraped page text (copy-paste, WET records, flattened HTML): one block per line.
+"""Rules for the clutter of scraped page text (copy-paste, WET records, flattened HTML): one block per line.
 
 Each line is classed from what it shows (length, sentence shape, stop-word density, counters, widget
-words, file names, footers), then the article body is the densest contiguous run of prose lines.
+words, file names, footers), then the article body is the densest contiguous run of prose lines. These
+classes are features of the line model (``lines``), and ``segment_by_rules`` is the cleaner used when no
+line model is installed.
 """
 
 from __future__ import annotations
@@ -313,17 +315,22 @@ def looks_like_heading(line: str) -> bool:
     return not (COUNTER_RE.search(stripped) or GLUED_DIGIT_RE.search(stripped) or FILE_RE.search(stripped))
 
 
-def _is_one_word_heading(line: str) -> bool:
-    # "Repères", "Polémique": a one-word sub-heading between two paragraphs.
+def is_one_word_heading(line: str) -> bool:
+    """Return True for a one-word sub-heading ("Repères", "Polémique")."""
     words = _words(line)
     return (
         len(words) == 1 and len(words[0]) >= 4 and words[0][:1].isupper() and len(line) <= len(words[0]) + 2
     )
 
 
+def is_counter_line(line: str) -> bool:
+    """Return True for a view/share/comment counter ("1200 vues", "Partages: 3")."""
+    return bool(COUNTER_RE.match(line) or UNIT_FIRST_COUNTER_RE.match(line))
+
+
 def _counter_follows(classes: list[str], lines: list[str], index: int) -> bool:
     nxt = index + 1
-    return nxt < len(lines) and bool(COUNTER_RE.match(lines[nxt]) or UNIT_FIRST_COUNTER_RE.match(lines[nxt]))
+    return nxt < len(lines) and is_counter_line(lines[nxt])
 
 
 WEIGHTS = {HEADING: -15, SHORT: -40, JUNK: -60}
@@ -375,26 +382,40 @@ def _best_run(lines: list[str], classes: list[str]) -> tuple[int, int] | None:
     return start, end
 
 
-def segment_scraped_text(text: str) -> Segmented:
+def classify_lines(lines: list[str]) -> list[str]:
+    """Return the class of each line; a line followed by a view/share counter is a list entry (junk)."""
+    classes = [classify_line(line) for line in lines]
+    for i in range(len(lines)):
+        if classes[i] != JUNK and _counter_follows(classes, lines, i):
+            classes[i] = JUNK
+    return classes
+
+
+def rule_body_span(lines: list[str], classes: list[str]) -> tuple[int, int] | None:
+    """Return the first and last line of the densest prose run (short sentences after it included)."""
+    found = _best_run(lines, classes)
+    if found is None:
+        return None
+    start, end = found
+    while end + 1 < len(lines) and classes[end + 1] != JUNK and is_sentence_line(lines[end + 1]):
+        end += 1
+    return start, end
+
+
+def segment_by_rules(text: str) -> Segmented:
     """Return the page's head, body and tail lines; the body is the densest contiguous run of prose.
 
     Inside the body, junk lines are dropped and short lines kept only when they look like headings or
     sentences; short sentences right after the last prose line still belong to it. No prose → empty body.
     """
     lines = split_lines(text)
-    classes = [classify_line(line) for line in lines]
-    # A line followed by a view/share counter is an entry of a list of links (videos, most read...).
-    for i in range(len(lines)):
-        if classes[i] != JUNK and _counter_follows(classes, lines, i):
-            classes[i] = JUNK
+    classes = classify_lines(lines)
     seg = Segmented(lines=lines, classes=classes)
-    found = _best_run(lines, classes)
+    found = rule_body_span(lines, classes)
     if found is None:
         seg.tail = lines
         return seg
     start, end = found
-    while end + 1 < len(lines) and classes[end + 1] != JUNK and is_sentence_line(lines[end + 1]):
-        end += 1
     i = start - 1
     # Captions and the title just above the body: contiguous heading-like lines.
     while i >= 0 and classes[i] == HEADING and len(seg.head) < 3:
@@ -404,18 +425,9 @@ def segment_scraped_text(text: str) -> Segmented:
         line, cls = lines[j], classes[j]
         # A short line inside the body stays when it is a sentence or the start of one cut by a line break.
         is_sentence_part = SENTENCE_END_RE.search(line) is not None or line.endswith((",", ";", ":"))
-        if cls in (PROSE, HEADING) or (cls == SHORT and (is_sentence_part or _is_one_word_heading(line))):
+        if cls in (PROSE, HEADING) or (cls == SHORT and (is_sentence_part or is_one_word_heading(line))):
             seg.body.append(line)
     seg.tail = lines[end + 1 :]
     seg.start, seg.end = start, end
     logger.debug("scraped text: %d lines, body %d..%d", len(lines), start, end)
     return seg
-
-
-def clean_scraped_text(text: str) -> str:
-    """Return the article text of a scraped page: title/caption lines above the body, then the body.
-
-    Paragraphs are separated by a blank line; a text with no prose returns "".
-    """
-    seg = segment_scraped_text(text)
-    return "\n\n".join(seg.head + seg.body)

@@ -129,6 +129,17 @@ class Store(Protocol):
         """Return the stored comparison of a story, or None."""
         ...
 
+    # per-outlet line statistics ------------------------------------------------------------------
+    def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None:
+        """Record that this document of this outlet shows these lines (idempotent)."""
+        ...
+
+    def outlet_line_pages(
+        self, outlet: str, line_hashes: Sequence[str], *, exclude: str | None = None
+    ) -> dict[str, int]:
+        """Return, for each line hash seen on the outlet's other documents, on how many of them (``exclude``: this one)."""
+        ...
+
     # failures, search, stats -------------------------------------------------------------------
     def add_failure(self, failure: Failure) -> None:
         """Record that an item failed a stage (the item itself stays stored)."""

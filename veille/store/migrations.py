@@ -128,8 +128,24 @@ CREATE TABLE failures (
 CREATE INDEX failures_item ON failures (stage, item_id);
 """
 
+_OUTLET_LINES = """
+ALTER TABLE articles ADD COLUMN published_evidence TEXT;
+ALTER TABLE articles ADD COLUMN language TEXT;
+
+-- Which page of an outlet shows which line (by hash): a line on many pages of one outlet is boilerplate.
+CREATE TABLE outlet_lines (
+    outlet TEXT NOT NULL,
+    line_hash TEXT NOT NULL,
+    content_id TEXT NOT NULL,
+    PRIMARY KEY (outlet, line_hash, content_id)
+) WITHOUT ROWID;
+"""
+
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
-MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL),)
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", _INITIAL),
+    ("0002_outlet_lines", _OUTLET_LINES),
+)
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:

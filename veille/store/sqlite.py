@@ -54,6 +54,8 @@ _CONTENT_FIELDS = (
     "author_source",
     "published",
     "published_source",
+    "published_evidence",
+    "language",
 )
 
 
@@ -270,6 +272,8 @@ class SQLiteStore:
             "author_source": article.author_source,
             "published": _iso(article.published),
             "published_source": article.published_source,
+            "published_evidence": article.published_evidence,
+            "language": article.language,
             "extractor": article.extractor,
         }
         with self.transaction():
@@ -576,6 +580,30 @@ class SQLiteStore:
         """Return the stored comparison of a story, or None."""
         row = self._one("SELECT payload FROM comparisons WHERE story_id = ?", (story_id,))
         return codec.comparison_from_json(json.loads(row["payload"])) if row is not None else None
+
+    # per-outlet line statistics ------------------------------------------------------------------
+    def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None:
+        """Record that this document of this outlet shows these lines (idempotent)."""
+        rows = [(outlet, line_hash, content_id) for line_hash in set(line_hashes)]
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO outlet_lines (outlet, line_hash, content_id) VALUES (?, ?, ?)", rows
+            )
+
+    def outlet_line_pages(
+        self, outlet: str, line_hashes: Sequence[str], *, exclude: str | None = None
+    ) -> dict[str, int]:
+        """Return, for each line hash seen on the outlet's other documents, on how many of them (``exclude``: this one)."""
+        counts: dict[str, int] = {}
+        hashes = sorted(set(line_hashes))
+        for chunk in _chunks(hashes):
+            rows = self._rows(
+                "SELECT line_hash, COUNT(*) AS pages FROM outlet_lines WHERE outlet = ?"
+                f" AND line_hash IN ({','.join('?' * len(chunk))}) AND content_id != ? GROUP BY line_hash",
+                [outlet, *chunk, exclude or ""],
+            )
+            counts.update({row["line_hash"]: int(row["pages"]) for row in rows})
+        return counts
 
     # failures, search, stats -------------------------------------------------------------------
     def add_failure(self, failure: Failure) -> None:
