@@ -20,6 +20,8 @@ from tqdm import tqdm
 from veille.compare import COMPARER_VERSION, build_comparison
 from veille.errors import VeilleError
 from veille.extract import EXTRACTOR_VERSION, extract_article
+from veille.extract.article import outlet_key, outlet_lines
+from veille.extract.scraped import LineCounter, line_hash
 from veille.group import GROUPER_VERSION, StoryGrouper, features_of
 from veille.ingest import iter_inputs
 from veille.model import Analysis, Article, Comparison, Document, Failure
@@ -104,6 +106,19 @@ def ingest(
     return count
 
 
+def _line_counts(store: Store, outlet: str | None, doc_id: str) -> LineCounter | None:
+    """Return the reader of an outlet's line statistics for one page (None when the outlet is unknown)."""
+    if outlet is None:
+        return None
+
+    def counts(page_lines: Sequence[str]) -> list[int]:
+        hashes = [line_hash(line) for line in page_lines]
+        seen = store.outlet_line_pages(outlet, hashes, exclude=doc_id)
+        return [seen.get(h, 0) for h in hashes]
+
+    return counts
+
+
 def run(
     store: Store,
     *,
@@ -132,13 +147,17 @@ def _run_extract(
         if doc is None:
             continue
         try:
-            article = extract_article(doc, settings=settings, line_stats=store)
+            outlet = outlet_key(doc)
+            article = extract_article(doc, settings=settings, line_counts=_line_counts(store, outlet, doc.id))
         except Exception as exc:
             if fail_fast:
                 raise
             _record(store, count, _failure(doc_id, "extract", exc, EXTRACTOR_VERSION, doc.source))
             continue
         store.put_article(article)
+        if outlet is not None:
+            hashes = [line_hash(line) for line in outlet_lines(doc, article)]
+            store.record_outlet_lines(outlet, doc.id, hashes)
         store.clear_failures("extract", doc_id)
         count.ok += 1
 

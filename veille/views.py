@@ -29,7 +29,7 @@ def article_view(
 ) -> dict[str, Any]:
     """Return an article with its analysis as one JSON-ready dict (empty lists when not analysed yet)."""
     view: dict[str, Any] = to_jsonable(article)
-    view["language"] = analysis.language if analysis else None
+    view["language"] = analysis.language if analysis and analysis.language else article.language
     view["entities"] = to_jsonable(analysis.entities) if analysis else []
     view["quotes"] = to_jsonable(analysis.quotes) if analysis else []
     view["times"] = to_jsonable(analysis.times) if analysis else []

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 import charset_normalizer
 import htmldate
@@ -202,6 +200,11 @@ def _extract_text(doc: Document, text: str, fields: _Fields, counter: scraped.Li
         fields.set("title", title, "text")
     fields.paragraphs = ([title] if title else []) + head + seg.body
     sig = metadata.find_signature(seg.tail)
+    if sig is None and len(seg.body) > 1:
+        # The signature closing the article may have been kept as its last line: it is metadata.
+        sig = metadata.parse_signature(seg.body[-1])
+        if sig is not None:
+            fields.paragraphs.pop()
     if sig is not None:
         fields.set("author", sig.author, "text")
         fields.set("outlet", sig.outlet, "text")
@@ -239,16 +242,6 @@ def _title_first(fields: _Fields) -> list[str]:
     return [title, *paragraphs]
 
 
-class LineStats(Protocol):
-    """The per-outlet line statistics extraction reads and feeds (the Store implements it)."""
-
-    def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None: ...
-
-    def outlet_line_pages(
-        self, outlet: str, line_hashes: Sequence[str], *, exclude: str | None = None
-    ) -> dict[str, int]: ...
-
-
 def outlet_key(doc: Document) -> str | None:
     """Return the key of a document's outlet in the line statistics: its URL's domain, or its outlet hint."""
     domain = metadata.registered_domain(doc.url)
@@ -267,11 +260,11 @@ def _drop_boilerplate(paragraphs: list[str], counter: scraped.LineCounter) -> li
     return [p for p, b in zip(paragraphs, boiler, strict=True) if not b]
 
 
-def _page_lines(kind: str, text: str, fields: _Fields) -> list[str]:
-    """Return the lines a page contributes to its outlet's statistics (all lines of a scraped text)."""
-    if kind == "text":
-        return clutter.split_lines(text)
-    return fields.paragraphs
+def outlet_lines(doc: Document, article: Article) -> list[str]:
+    """Return the lines a page adds to its outlet's statistics: every line of a text, an HTML page's paragraphs."""
+    if _media_kind(doc.media_type) == "text":
+        return clutter.split_lines(decode_document(doc))
+    return [p for p in article.text.split("\n\n") if p.strip()]
 
 
 def detect_language(text: str) -> str | None:
@@ -284,14 +277,15 @@ def detect_language(text: str) -> str | None:
 
 
 def extract_article(
-    doc: Document, *, settings: Settings | None = None, line_stats: LineStats | None = None
+    doc: Document, *, settings: Settings | None = None, line_counts: scraped.LineCounter | None = None
 ) -> Article:
     """Return the Article of one Document: text (title first, blank line between paragraphs) and metadata.
 
     Raises TooLargeError above ``max_document_bytes``, other InputError subclasses for undecodable input,
     ExtractionError ``not_article`` for media that are not articles and ``no_article`` when no text is found.
-    With ``line_stats`` (the store), lines the outlet shows on many other pages are dropped as boilerplate,
-    and this page's lines are added to the outlet's statistics.
+    ``line_counts`` gives, for lines of this page, on how many other pages of its outlet each was seen
+    (``outlet_key``, ``outlet_lines``: the pipeline reads and feeds these statistics from the store); lines
+    seen on many are dropped as boilerplate.
     """
     settings = settings or Settings()
     if len(doc.raw) > settings.max_document_bytes:
@@ -305,17 +299,7 @@ def extract_article(
         raise EmptyInputError("the document has no bytes")
     text = decode_document(doc)
     fields = _Fields(paragraphs=[])
-    key = outlet_key(doc)
-    counter = None
-    if line_stats is not None and key is not None:
-        outlet = key
-
-        def counter(page_lines: Sequence[str]) -> list[int]:
-            counts = line_stats.outlet_line_pages(
-                outlet, [scraped.line_hash(line) for line in page_lines], exclude=doc.id
-            )
-            return [counts.get(scraped.line_hash(line), 0) for line in page_lines]
-
+    counter = line_counts
     if kind == "html":
         _extract_html(doc, text, fields)
         if counter is not None:
@@ -333,10 +317,6 @@ def extract_article(
     article_text = "\n\n".join(re.sub(r"[ \t\xa0]+", " ", p).strip() for p in paragraphs)
     if not article_text.strip():
         raise ExtractionError("no article text found")
-    if line_stats is not None and key is not None:
-        line_stats.record_outlet_lines(
-            key, doc.id, [scraped.line_hash(p) for p in _page_lines(kind, text, fields)]
-        )
     return Article(
         id=article_id(doc.id),
         content_id=doc.id,

@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 # Below this share of the default run's length, the precision run has dropped real text: use the default.
 MIN_PRECISION_SHARE = 0.5
+# Below this many characters, the precision run may have cut the article: the default run is asked too.
+# 1500 measured best among 0 / 700 / 1000 / 1500 / 3000 / always (trafilatura-dev F1 0.9447, scrapinghub
+# 0.9674, and 1.7x faster than always running both).
+SECOND_RUN_BELOW_CHARS = 1500
 # A default-run line put back inside the precision region must be this long and end like a sentence.
 MIN_PROSE_CHARS = 60
 SENTENCE_END_RE = re.compile(r"[.!?…:;][\"»”’)\]]*\s*$")
@@ -419,13 +423,19 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
     tree = load_html(html)
     if tree is None:
         raise ExtractionError("the document could not be parsed as HTML")
-    default_result = _run(html, url, precision=False, metadata=True)
-    precise_result = _run(html, url, precision=True, metadata=False)
-    default = _lines(getattr(default_result, "text", None))
+    precise_result = _run(html, url, precision=True, metadata=True)
+    default_result = precise_result
     precise = _lines(getattr(precise_result, "text", None))
-    if not default and not precise:
-        raise ExtractionError("no article text found in the HTML page (empty body or only boilerplate)")
-    paragraphs, note = merge_runs(default, precise)
+    if sum(len(line) for line in precise) < SECOND_RUN_BELOW_CHARS:
+        # A short precision text may have cut the article: the default run decides (merge_runs).
+        default_result = _run(html, url, precision=False, metadata=False)
+        default = _lines(getattr(default_result, "text", None))
+        if not default and not precise:
+            raise ExtractionError("no article text found in the HTML page (empty body or only boilerplate)")
+        paragraphs, note = merge_runs(default, precise)
+    else:
+        paragraphs, note = list(precise), "precision run"
+    default_result = precise_result
     notes = [note]
     lead = find_lead(tree, "\n".join(paragraphs))
     if lead:

@@ -46,7 +46,9 @@ def _boilerplate(page_lines: list[str], keep: list[bool], counter: LineCounter |
     return flags
 
 
-def _decide(page_lines: list[str], proba: Sequence[float], classes: list[str], threshold: float) -> list[bool]:
+def _decide(
+    page_lines: list[str], proba: Sequence[float], classes: list[str], threshold: float
+) -> list[bool]:
     """Return which lines are article: the model's verdict, plus two rules it learnt too weakly.
 
     A sub-heading alone between two article lines is article ("Principes" between two paragraphs); an

@@ -9,8 +9,10 @@ of ``scrapinghub-aeb``. Each page is flattened to one block per line, the way a 
 nodes in order, block elements and image alt texts on their own lines, scripts and styles out).
 
 **Labels**: a line is article when it is found in the page's article: for ``scrapinghub-aeb`` the gold
-body written by its authors; for ``htmldate-dev`` (no body gold) trafilatura's extraction of the HTML,
-whose structure the flattened text has lost. A line counts as found when its whitespace-collapsed text is a
+body written by its authors; for ``htmldate-dev`` (no body gold) veille's own HTML extraction
+(``html.extract_html``), which sees the page structure the flattened text has lost. Projected onto the
+flattened lines of scraped-text-dev's pages, these labels score segment F1 0.926 against that set's gold
+(trafilatura's extraction as labeller: 0.908), which bounds what a model imitating them can reach. A line counts as found when its whitespace-collapsed text is a
 substring of the article and is either 25 characters long or more, or a whole line of the article (so that a
 short "Home" is not labelled article because the word occurs in the body).
 
@@ -188,13 +190,17 @@ def _decode(raw: bytes) -> str:
 
 def training_pages(eval_dir: Path) -> Iterator[tuple[str, list[str], list[int]]]:
     """Yield (page id, flattened lines, labels) for every training page found under ``eval_dir``."""
-    import trafilatura  # only needed to label htmldate-dev pages
+    from veille.errors import ExtractionError
+    from veille.extract.html import extract_html
 
     htmldate_dir = eval_dir / "htmldate-dev"
     gold = json.loads((htmldate_dir / "gold.json").read_text(encoding="utf-8"))
     for url, item in sorted(gold.items()):
         html = _decode(gzip.decompress((htmldate_dir / "html" / f"{item['file']}.gz").read_bytes()))
-        article = trafilatura.extract(html, url=url if url.startswith("http") else None) or ""
+        try:
+            article = "\n".join(extract_html(html, url if url.startswith("http") else None).paragraphs)
+        except ExtractionError:
+            article = ""
         page_lines = flatten_html(html)
         if article and page_lines:
             yield f"htmldate-dev/{item['file']}", page_lines, label_lines(page_lines, article)
