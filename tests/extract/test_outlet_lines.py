@@ -28,7 +28,9 @@ BODIES = [
 
 def _page(i: int, body: str) -> Document:
     second = body.replace("a ", "aurait ", 1)
-    text = f"Accueil\nActualités\nTitre de l'article numéro {i + 1}\n{body}\n{second}\n{PROMO}\n© 2024 Journal"
+    text = (
+        f"Accueil\nActualités\nTitre de l'article numéro {i + 1}\n{body}\n{second}\n{PROMO}\n© 2024 Journal"
+    )
     return Document.from_bytes(
         text.encode("utf-8"),
         media_type="text/plain",

@@ -413,10 +413,14 @@ def clean_author(author: str | None, html: str = "") -> str | None:
     return "; ".join(names) or None
 
 
-def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
+def extract_html(
+    html: str, url: str | None = None, *, second_run_below: int = SECOND_RUN_BELOW_CHARS
+) -> HtmlExtraction:
     """Return the main text and metadata of one HTML page.
 
     Raises ExtractionError ("no_article") when the page is empty, not HTML, or holds no main text.
+    The default run is asked too when the precision text is shorter than ``second_run_below`` characters
+    (the line model's labeller asks it always: its recall matters more than speed).
     """
     if not html or not html.strip():
         raise ExtractionError("the HTML page is empty")
@@ -426,7 +430,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
     precise_result = _run(html, url, precision=True, metadata=True)
     default_result = precise_result
     precise = _lines(getattr(precise_result, "text", None))
-    if sum(len(line) for line in precise) < SECOND_RUN_BELOW_CHARS:
+    if sum(len(line) for line in precise) < second_run_below:
         # A short precision text may have cut the article: the default run decides (merge_runs).
         default_result = _run(html, url, precision=False, metadata=False)
         default = _lines(getattr(default_result, "text", None))

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import justext
 import numpy as np
@@ -58,7 +59,7 @@ LINE_FEATURES = (
     "starts_upper", "cap_word_share", "upper_share", "digit_share", "punct_share", "commas_per_word",
     "mean_word_len", "junk", "widget", "footer", "counter", "file_or_url", "link_prefix", "relative_age",
     "date_only", "separators", "quotes", "rule_prose", "rule_heading", "rule_short", "rule_junk",
-    "in_rule_body", "repeats_in_page", "seen_elsewhere",
+    "in_rule_body", "repeats_in_page",
 )  # fmt: skip
 CONTEXT_FEATURES = ("log_chars", "stop_density", "ends_sentence", "rule_prose", "junk", "cap_word_share")
 OFFSETS = (-3, -2, -1, 1, 2, 3)
@@ -169,14 +170,8 @@ def _distance_to(flags: np.ndarray, reverse: bool) -> np.ndarray:
     return out
 
 
-def line_features(
-    lines: Sequence[str], *, language: str | None = None, seen_elsewhere: Sequence[bool] | None = None
-) -> np.ndarray:
-    """Return the (lines × features) matrix of a flattened page (lines already split and stripped).
-
-    ``seen_elsewhere[i]`` says that line i was seen on other pages of the same outlet (boilerplate evidence);
-    None means no such evidence (a new outlet, or no store).
-    """
+def line_features(lines: Sequence[str], *, language: str | None = None) -> np.ndarray:
+    """Return the (lines × features) matrix of a flattened page (lines already split and stripped)."""
     n = len(lines)
     names = feature_names()
     if n == 0:
@@ -190,8 +185,7 @@ def line_features(
     if body is not None:
         in_body[body[0] : body[1] + 1] = 1.0
     repeats = np.array([float(counts[line] > 1) for line in lines])
-    elsewhere = np.array([float(bool(flag)) for flag in seen_elsewhere]) if seen_elsewhere else np.zeros(n)
-    line_part = np.column_stack([base, in_body, repeats, elsewhere])
+    line_part = np.column_stack([base, in_body, repeats])
 
     index = {name: i for i, name in enumerate(LINE_FEATURES)}
     ctx = line_part[:, [index[name] for name in CONTEXT_FEATURES]]
@@ -364,7 +358,8 @@ class LineModel:
 
     def save(self, path: str) -> None:
         """Write both stages to one compressed npz."""
-        np.savez_compressed(path, **self.first.arrays("first_"), **self.second.arrays("second_"))
+        arrays: dict[str, Any] = {**self.first.arrays("first_"), **self.second.arrays("second_")}
+        np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, source: object) -> LineModel:
@@ -389,11 +384,9 @@ def bundled_model() -> LineModel | None:
     return model
 
 
-def score_lines(
-    lines: Sequence[str], *, language: str | None = None, seen_elsewhere: Sequence[bool] | None = None
-) -> np.ndarray | None:
+def score_lines(lines: Sequence[str], *, language: str | None = None) -> np.ndarray | None:
     """Return each line's probability of belonging to the article, or None when no model is installed."""
     model = bundled_model()
     if model is None:
         return None
-    return model.predict_proba(line_features(lines, language=language, seen_elsewhere=seen_elsewhere))
+    return model.predict_proba(line_features(lines, language=language))

@@ -10,7 +10,7 @@ nodes in order, block elements and image alt texts on their own lines, scripts a
 
 **Labels**: a line is article when it is found in the page's article: for ``scrapinghub-aeb`` the gold
 body written by its authors; for ``htmldate-dev`` (no body gold) veille's own HTML extraction
-(``html.extract_html``), which sees the page structure the flattened text has lost. Projected onto the
+(``html.extract_html`` with both trafilatura runs always merged), which sees the page structure the flattened text has lost. Projected onto the
 flattened lines of scraped-text-dev's pages, these labels score segment F1 0.926 against that set's gold
 (trafilatura's extraction as labeller: 0.908), which bounds what a model imitating them can reach. A line counts as found when its whitespace-collapsed text is a
 substring of the article and is either 25 characters long or more, or a whole line of the article (so that a
@@ -198,7 +198,8 @@ def training_pages(eval_dir: Path) -> Iterator[tuple[str, list[str], list[int]]]
     for url, item in sorted(gold.items()):
         html = _decode(gzip.decompress((htmldate_dir / "html" / f"{item['file']}.gz").read_bytes()))
         try:
-            article = "\n".join(extract_html(html, url if url.startswith("http") else None).paragraphs)
+            page_url = url if url.startswith("http") else None
+            article = "\n".join(extract_html(html, page_url, second_run_below=sys.maxsize).paragraphs)
         except ExtractionError:
             article = ""
         page_lines = flatten_html(html)
