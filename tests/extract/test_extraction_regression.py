@@ -22,9 +22,12 @@ import trafilatura
 from veille.extract import extract_article
 from veille.model import Document
 
-# Measured when written (issue 4): trafilatura-dev fr 0.923 (trafilatura 0.923), scraped-text-dev first 40 fr/en 0.759.
-FLOOR_TRAFILATURA_FR = 0.90
-FLOOR_SCRAPED_FR_EN_40 = 0.73
+# Measured at the end of issue 4: trafilatura-dev fr 0.973 (trafilatura 0.923), scraped-text-dev first 40
+# fr/en 0.830 (keeping everything 0.680). Floors are these minus about 0.02.
+FLOOR_TRAFILATURA_FR = 0.95
+FLOOR_SCRAPED_FR_EN_40 = 0.81
+# The issue's target: veille at least this much above trafilatura on the French pages.
+MARGIN_OVER_TRAFILATURA = 0.01
 SCRAPED_SUBSET_SIZE = 40
 
 WS_RE = re.compile(r"\s+")
@@ -109,8 +112,8 @@ def test_extraction_regression_trafilatura_fr_floor(trafilatura_fr):
     assert trafilatura_fr["veille"] >= FLOOR_TRAFILATURA_FR, trafilatura_fr
 
 
-def test_extraction_regression_trafilatura_fr_not_below_reference(trafilatura_fr):
-    assert trafilatura_fr["veille"] >= trafilatura_fr["trafilatura"], trafilatura_fr
+def test_extraction_regression_trafilatura_fr_above_reference(trafilatura_fr):
+    assert trafilatura_fr["veille"] >= trafilatura_fr["trafilatura"] + MARGIN_OVER_TRAFILATURA, trafilatura_fr
 
 
 def test_extraction_regression_scraped_floor(scraped_subset):

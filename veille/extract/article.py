@@ -269,7 +269,7 @@ def outlet_lines(doc: Document, article: Article) -> list[str]:
 
 def detect_language(text: str) -> str | None:
     """Return the ISO code of a text's language (py3langid), None when it has too few letters to tell."""
-    sample = text[:20000]
+    sample = text[:5000]
     if sum(ch.isalpha() for ch in sample[:2000]) < MIN_LANGUAGE_LETTERS:
         return None
     language, _ = py3langid.classify(sample)
