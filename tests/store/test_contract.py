@@ -7,6 +7,7 @@ Model objects are built by hand so the suite does not depend on the other stages
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -539,3 +540,51 @@ def test_sqlite_transaction_batches_and_rolls_back(tmp_path):
         raise RuntimeError("abort")
     assert st.counts()["documents"] == 2
     st.close()
+
+
+def test_contract_outlet_lines_count_other_pages(st):
+    st.record_outlet_lines("exemple.ml", "doc-a", ["h1", "h2", "h2"])
+    st.record_outlet_lines("exemple.ml", "doc-b", ["h1"])
+    st.record_outlet_lines("exemple.ml", "doc-b", ["h1"])  # idempotent
+    st.record_outlet_lines("autre.sn", "doc-c", ["h1"])
+    assert st.outlet_line_pages("exemple.ml", ["h1", "h2", "h3"]) == {"h1": 2, "h2": 1}
+    assert st.outlet_line_pages("exemple.ml", ["h1", "h2"], exclude="doc-a") == {"h1": 1}
+    assert st.outlet_line_pages("nouveau.bf", ["h1"]) == {}
+
+
+def test_contract_article_language_and_evidence_round_trip(st):
+    doc = _doc(b"evidence")
+    st.add_document(doc)
+    art = replace(
+        _article(doc, "Texte."), language="fr", published_evidence="JSON-LD datePublished 2023-02-07"
+    )
+    st.put_article(art)
+    assert st.get_article(art.id) == art
+
+
+def test_sqlite_migration_0002_upgrades_a_first_version_database(tmp_path):
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path)
+    name, sql = MIGRATIONS[0]
+    conn.executescript(sql)
+    conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    conn.execute("INSERT INTO migrations VALUES (?, '2026-11-01T00:00:00+00:00')", (name,))
+    doc = _doc(b"ancienne base")
+    conn.execute(
+        "INSERT INTO documents (id, raw, media_type, source, container, received, received_key)"
+        " VALUES (?, ?, 'text/plain', 'x', 'file', '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00')",
+        (doc.id, doc.raw),
+    )
+    conn.execute(
+        "INSERT INTO articles (id, content_id, text) VALUES (?, ?, 'Texte ancien.')", (doc.id[:16], doc.id)
+    )
+    conn.commit()
+    conn.close()
+    st = _open("sqlite", path)
+    try:
+        old = st.get_article(doc.id[:16])
+        assert old.text == "Texte ancien." and old.language is None and old.published_evidence is None
+        st.record_outlet_lines("exemple.ml", doc.id, ["h"])
+        assert st.outlet_line_pages("exemple.ml", ["h"]) == {"h": 1}
+    finally:
+        st.close()

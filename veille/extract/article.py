@@ -125,7 +125,9 @@ def _apply_hints(doc: Document, fields: _Fields) -> None:
 
 
 def _extract_html(doc: Document, text: str, fields: _Fields) -> None:
-    text, _notes = guard.prepare_html(text)
+    text, notes = guard.prepare_html(text)
+    if notes:
+        logger.info("%s: page trimmed before extraction: %s", doc.source, "; ".join(notes))
     result = html.extract_html(text, doc.url)
     paragraphs = result.paragraphs
     guard.check_article_paragraphs(paragraphs)
@@ -190,7 +192,9 @@ def _split_title(seg: clutter.Segmented) -> tuple[str | None, list[str]]:
 
 
 def _extract_text(doc: Document, text: str, fields: _Fields, counter: scraped.LineCounter | None) -> None:
-    text, _notes = guard.prepare_text(text)
+    text, notes = guard.prepare_text(text)
+    if notes:
+        logger.info("%s: text trimmed before extraction: %s", doc.source, "; ".join(notes))
     seg = scraped.segment_scraped_text(text, counter=counter)
     if not seg.body:
         raise ExtractionError("no article text found: the text holds no prose paragraph")
@@ -299,15 +303,16 @@ def extract_article(
         raise EmptyInputError("the document has no bytes")
     text = decode_document(doc)
     fields = _Fields(paragraphs=[])
-    counter = line_counts
     if kind == "html":
         _extract_html(doc, text, fields)
-        if counter is not None:
-            fields.paragraphs = _drop_boilerplate(fields.paragraphs, counter)
+        if line_counts is not None:
+            fields.paragraphs = _drop_boilerplate(fields.paragraphs, line_counts)
     elif kind == "json":
         _extract_json(doc, text, fields)
     else:
-        _extract_text(doc, text, fields, counter)
+        _extract_text(doc, text, fields, line_counts)
+    if fields.published is not None and fields.published_evidence is None:
+        fields.published_evidence = "the date the input gives (feed, record or hint)"
     paragraphs = _title_first(fields)
     lead = "\n\n".join(paragraphs[:3])[: guard.MAX_LEAD_CHARS]
     if fields.published is None:
