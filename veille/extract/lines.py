@@ -3,10 +3,11 @@
 A page flattened to text (a WET record, a copy-paste, a page scraped with its clutter) is one block per line.
 Each line gets a feature vector from what it shows (length, sentence shape, stop-word density in the page's
 language, counters, widget words, footers) and from its neighbourhood (the same signals over windows around
-it, where the rule-based densest prose run lies, how often the line repeats). A gradient-boosted tree
-ensemble, trained by ``veille.extract.train`` on numeric features shipped in ``data/line-features.npz``, gives
-each line the probability that it belongs to the article. The trees are stored as plain arrays
-(``data/line-model.npz``) and evaluated here with numpy, so no pickled estimator is ever loaded.
+it, where the rule-based densest prose run lies, how often the line repeats). Two gradient-boosted tree
+ensembles, trained by ``veille.extract.train`` on numeric features shipped in the repository's
+``training/line-features.npz``, give each line the probability that it belongs to the article: the first from
+the line's features, the second from the first's probabilities around the line. The trees are stored as
+plain arrays (``data/line-model.npz``) and evaluated here with numpy, so no pickled estimator is loaded.
 """
 
 from __future__ import annotations
