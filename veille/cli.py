@@ -210,16 +210,79 @@ def compare(ctx: click.Context, story_id: str, as_json: bool) -> None:
     _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--type", "type_", type=click.Choice(["PER", "ORG", "LOC", "MISC"]), help="Only this type.")
 @click.option("--limit", default=50, show_default=True)
 @json_option
 @click.pass_context
 def entities(ctx: click.Context, type_: str | None, limit: int, as_json: bool) -> None:
-    """List the entity registry: people, organisations, places, the most cited first."""
+    """List the entity registry: people, organisations, places, the most cited first.
+
+    Subcommands show one entity, or correct the registry by hand (merge, split); corrections are kept
+    and replayed on every later run.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     with _store(ctx) as store:
         found = store.list_entities(type=type_, limit=limit)
     _emit(as_json, [views.entity_view(e) for e in found], render.entities_table(found))
+
+
+@entities.command("show")
+@click.argument("name")
+@click.option("--limit", default=20, show_default=True, help="How many of its latest articles to list.")
+@json_option
+@click.pass_context
+def entities_show(ctx: click.Context, name: str, limit: int, as_json: bool) -> None:
+    """Show one entity (by id, name or alias): aliases, dates, latest articles, hand edits."""
+    with _store(ctx) as store:
+        try:
+            report = pipeline.entity_report(store, name, limit=limit)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, views.entity_report_view(report), render.entity_panel(report))
+
+
+@entities.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.option("--note", help="Why (kept with the edit).")
+@json_option
+@click.pass_context
+def entities_merge(ctx: click.Context, source: str, target: str, note: str | None, as_json: bool) -> None:
+    """Merge entity SOURCE into TARGET (ids, names or aliases); later runs keep the merge."""
+    with _store(ctx) as store:
+        try:
+            edit = pipeline.merge_entities(store, source, target, note=note)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, views.entity_edit_view(edit), f"merged {edit.entity_id} into {edit.target_id}")
+
+
+@entities.command("split")
+@click.argument("entity")
+@click.option("--name", required=True, help="Name of the new entity the mentions move to.")
+@click.option("--alias", help="Move only the mentions written exactly so.")
+@click.option("--article", "article_id", help="Move only the mentions in this article (id or prefix).")
+@click.option("--note", help="Why (kept with the edit).")
+@json_option
+@click.pass_context
+def entities_split(
+    ctx: click.Context,
+    entity: str,
+    name: str,
+    alias: str | None,
+    article_id: str | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Split mentions off ENTITY into a new entity NAME (by alias and/or article); later runs keep it."""
+    with _store(ctx) as store:
+        try:
+            edit = pipeline.split_entity(store, entity, name, alias=alias, article_id=article_id, note=note)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, views.entity_edit_view(edit), f"split {edit.entity_id} → {edit.target_id} ({name})")
 
 
 @main.command()

@@ -8,8 +8,8 @@ A field name is also the database column and the ``--json`` key (see docs/data-m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -214,6 +214,95 @@ class RegistryEntity:
     first_seen: date | None = None
     last_seen: date | None = None
     article_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEdit:
+    """A user's correction of the registry, replayed in order on every mention, now and after re-runs.
+
+    ``merge``: mentions of ``entity_id`` become ``target_id``. ``split``: the mentions of ``entity_id`` whose
+    text is ``alias`` (when given) in article ``article_id`` (when given) become ``target_id`` (a new
+    entity named ``target_name``).
+    """
+
+    kind: str
+    entity_id: str
+    target_id: str
+    alias: str | None = None
+    article_id: str | None = None
+    target_name: str | None = None
+    note: str | None = None
+    created: datetime | None = None
+
+    def applies(self, entity_id: str, text: str | None, article_id: str) -> bool:
+        """Return True when this edit moves a mention of ``entity_id`` (surface ``text``, in ``article_id``)."""
+        if entity_id != self.entity_id:
+            return False
+        if self.kind == "merge":
+            return True
+        return (self.alias is None or self.alias == text) and (
+            self.article_id is None or self.article_id == article_id
+        )
+
+
+def resolve_entity_id(edits: Sequence[EntityEdit], entity_id: str, text: str | None, article_id: str) -> str:
+    """Return the entity a mention belongs to once the user's edits are replayed in order."""
+    current = entity_id
+    for edit in edits:
+        if edit.applies(current, text, article_id):
+            current = edit.target_id
+    return current
+
+
+def apply_entity_edits(analysis: Analysis, edits: Sequence[EntityEdit], names: Mapping[str, str]) -> Analysis:
+    """Return an analysis with the user's edits replayed on its entities, quote speakers and event arguments.
+
+    A split entity becomes two (its moved mentions named ``names[target]``); entities merged into one
+    referent of the same article become one, first seen first.
+    """
+    article = analysis.article_id
+    grouped: dict[str, list[Mention]] = {}
+    meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for ent in analysis.entities:
+        targets: list[tuple[str, Mention | None]] = [
+            (resolve_entity_id(edits, ent.entity_id, m.text, article), m) for m in ent.mentions
+        ]
+        if not targets:
+            targets = [(resolve_entity_id(edits, ent.entity_id, None, article), None)]
+        for target, mention in targets:
+            grouped.setdefault(target, [])
+            if mention is not None:
+                grouped[target].append(mention)
+            if target not in meta:
+                meta[target] = (names.get(target, ent.name), ent.type, ent.roles)
+    entities = tuple(
+        Entity(
+            entity_id=target,
+            name=meta[target][0],
+            type=meta[target][1],
+            mentions=tuple(sorted(mentions, key=lambda m: m.start)),
+            roles=meta[target][2],
+        )
+        for target, mentions in grouped.items()
+    )
+
+    def speaker(quote: Quote) -> Speaker | None:
+        if quote.speaker is None or quote.speaker.entity_id is None:
+            return quote.speaker
+        target = resolve_entity_id(edits, quote.speaker.entity_id, quote.speaker_text, article)
+        return Speaker(name=names.get(target, quote.speaker.name), entity_id=target)
+
+    def argument(arg: EventArgument) -> EventArgument:
+        if arg.entity_id is None:
+            return arg
+        return replace(arg, entity_id=resolve_entity_id(edits, arg.entity_id, arg.text, article))
+
+    return replace(
+        analysis,
+        entities=entities,
+        quotes=tuple(replace(q, speaker=speaker(q)) for q in analysis.quotes),
+        events=tuple(replace(e, arguments=tuple(argument(a) for a in e.arguments)) for e in analysis.events),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,13 @@ from typing import IO, Any, TypeVar
 from tqdm import tqdm
 
 from veille.compare import COMPARER_VERSION, build_comparison
-from veille.errors import VeilleError
+from veille.errors import UsageError, VeilleError
 from veille.extract import EXTRACTOR_VERSION, extract_article
 from veille.extract.article import outlet_key, outlet_lines
 from veille.extract.scraped import LineCounter, line_hash
 from veille.group import GROUPER_VERSION, StoryGrouper, features_of
 from veille.ingest import iter_inputs
-from veille.model import Analysis, Article, Comparison, Document, Failure
+from veille.model import Analysis, Article, Comparison, Document, EntityEdit, Failure, RegistryEntity
 from veille.settings import Settings
 from veille.store.base import Store
 
@@ -268,3 +268,80 @@ def analyze_document(
     from veille.understand.nlp import load_pipeline
 
     return article, analyze_article(article, nlp=load_pipeline(settings.spacy_model))
+
+
+@dataclass(frozen=True, slots=True)
+class EntityReport:
+    """One registry entity with the articles that mention it and the hand edits that shaped it."""
+
+    entity: RegistryEntity
+    articles: list[str]
+    edits: list[EntityEdit]
+
+
+def find_entity(store: Store, query: str) -> RegistryEntity:
+    """Return the one entity ``query`` names (id, canonical name or alias); UsageError when none or several."""
+    found = store.find_entities(query, limit=10)
+    if not found:
+        raise UsageError(f"no entity named {query!r} (see `veille entities`)")
+    exact = [e for e in found if e.entity_id == query]
+    if exact:
+        return exact[0]
+    if len(found) > 1:
+        ids = ", ".join(e.entity_id for e in found)
+        raise UsageError(f"{query!r} names several entities ({ids}): give the entity id")
+    return found[0]
+
+
+def entity_report(store: Store, query: str, *, limit: int = 20) -> EntityReport:
+    """Return an entity (by id, name or alias), its latest articles and the edits that concern it."""
+    entity = find_entity(store, query)
+    edits = [e for e in store.entity_edits() if entity.entity_id in (e.entity_id, e.target_id)]
+    return EntityReport(entity, store.entity_articles(entity.entity_id, limit=limit), edits)
+
+
+def merge_entities(store: Store, source: str, target: str, *, note: str | None = None) -> EntityEdit:
+    """Merge entity ``source`` into ``target`` (ids, names or aliases) for good: re-runs keep the merge."""
+    src, dst = find_entity(store, source), find_entity(store, target)
+    edit = EntityEdit(kind="merge", entity_id=src.entity_id, target_id=dst.entity_id, note=note)
+    store.add_entity_edit(edit)
+    return edit
+
+
+def split_entity(
+    store: Store,
+    entity: str,
+    name: str,
+    *,
+    alias: str | None = None,
+    article_id: str | None = None,
+    note: str | None = None,
+) -> EntityEdit:
+    """Move the mentions of ``entity`` that are ``alias`` (and/or in ``article_id``) to a new entity ``name``.
+
+    UsageError when neither alias nor article is given, or nothing matches. Re-runs keep the split.
+    """
+    if alias is None and article_id is None:
+        raise UsageError("say which mentions to split off: --alias TEXT and/or --article ID")
+    from veille.understand.entities import entity_id_for
+
+    src = find_entity(store, entity)
+    if article_id is not None:
+        article = store.get_article(article_id)
+        if article is None:
+            raise UsageError(f"no article {article_id!r}")
+        article_id = article.id
+    target = entity_id_for(name, src.type)
+    if target == src.entity_id:
+        raise UsageError(f"{name!r} gives the same id as the entity it splits from: choose another name")
+    edit = EntityEdit(
+        kind="split",
+        entity_id=src.entity_id,
+        target_id=target,
+        alias=alias,
+        article_id=article_id,
+        target_name=name,
+        note=note,
+    )
+    store.add_entity_edit(edit)
+    return edit

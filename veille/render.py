@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story
 from veille.store.base import SearchHit
+
+if TYPE_CHECKING:
+    from veille.pipeline import EntityReport
 
 COLUMNS_SIDE_BY_SIDE = 3  # more sources than this are shown in rows of three
 
@@ -85,6 +89,27 @@ def comparison_panel(comparison: Comparison) -> Group:
         table.add_row(*[_side_cell(side) for side in chunk])
         blocks.append(table)
     return Group(Panel(Group(*blocks), title="sources side by side"))
+
+
+def entity_panel(report: EntityReport) -> Panel:
+    """Return one entity: name, type, aliases, dates, latest articles and the hand edits that shaped it."""
+    e = report.entity
+    lines = [
+        f"[bold]{escape(e.name)}[/]  {e.type}  [dim]{e.entity_id}[/]",
+        f"{e.article_count} articles, first seen {e.first_seen or '—'}, last seen {e.last_seen or '—'}",
+        "aliases: "
+        + ", ".join(f"{escape(a)} ({n})" for a, n in sorted(e.aliases.items(), key=lambda kv: -kv[1])),
+    ]
+    if report.articles:
+        lines.append("latest articles: " + ", ".join(report.articles))
+    for edit in report.edits:
+        what = f"{edit.kind} {edit.entity_id} → {edit.target_id}"
+        if edit.alias:
+            what += f" (alias {escape(edit.alias)})"
+        if edit.article_id:
+            what += f" (article {edit.article_id})"
+        lines.append(f"[dim]edit: {what}{' — ' + escape(edit.note) if edit.note else ''}[/]")
+    return Panel("\n".join(lines), title="entity", expand=False)
 
 
 def entities_table(entities: Sequence[RegistryEntity]) -> Table:

@@ -6,13 +6,17 @@ The shapes are a public contract: fields are only ever added, never renamed or r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from veille.pipeline import EntityReport
 
 from veille.model import (
     Analysis,
     Article,
     Comparison,
     DuplicateLink,
+    EntityEdit,
     Failure,
     RegistryEntity,
     Story,
@@ -61,6 +65,20 @@ def comparison_view(comparison: Comparison) -> dict[str, Any]:
 def entity_view(entity: RegistryEntity) -> dict[str, Any]:
     """Return a registry entity as a JSON-ready dict."""
     result: dict[str, Any] = to_jsonable(entity)
+    return result
+
+
+def entity_report_view(report: EntityReport) -> dict[str, Any]:
+    """Return an entity with its articles and hand edits as a JSON-ready dict."""
+    result: dict[str, Any] = entity_view(report.entity)
+    result["articles"] = list(report.articles)
+    result["edits"] = [to_jsonable(edit) for edit in report.edits]
+    return result
+
+
+def entity_edit_view(edit: EntityEdit) -> dict[str, Any]:
+    """Return a hand merge or split as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(edit)
     return result
 
 

@@ -21,6 +21,7 @@ from veille.model import (
     Document,
     DuplicateLink,
     Entity,
+    EntityEdit,
     Event,
     EventArgument,
     Failure,
@@ -588,3 +589,21 @@ def test_sqlite_migration_0002_upgrades_a_first_version_database(tmp_path):
         assert st.outlet_line_pages("exemple.ml", ["h"]) == {"h": 1}
     finally:
         st.close()
+
+
+def test_contract_entity_edits_replayed_on_new_analyses(st):
+    art = _two_articles(st)[0]
+    st.put_analysis(_analysis(art))
+    assert st.add_entity_edit(EntityEdit("merge", "Q-goita", "Q-bamako", note="test")) >= 1
+    assert st.get_entity("Q-goita") is None
+    merged = st.get_analysis(art.id)
+    assert {e.entity_id for e in merged.entities} == {"Q-bamako"}
+    assert all(q.speaker.entity_id == "Q-bamako" for q in merged.quotes)
+    # The analysis made again (new analyser version) still says Q-goita: the stored edit moves it.
+    st.put_analysis(_analysis(art, analyzer="u 2", extra_entity=True))
+    assert st.get_entity("Q-goita") is None
+    assert [e.kind for e in st.entity_edits()] == ["merge"]
+    with pytest.raises(UsageError):
+        st.add_entity_edit(EntityEdit("merge", "Q-unknown", "Q-bamako"))
+    with pytest.raises(UsageError):
+        st.add_entity_edit(EntityEdit("split", "Q-bamako", "Q-new", alias="never written"))

@@ -16,6 +16,7 @@ from veille.model import (
     Comparison,
     Document,
     DuplicateLink,
+    EntityEdit,
     Failure,
     RegistryEntity,
     Story,
@@ -90,6 +91,26 @@ class Store(Protocol):
 
     def get_entity(self, entity_id: str) -> RegistryEntity | None:
         """Return one registry entity, or None."""
+        ...
+
+    def find_entities(self, query: str, *, limit: int = 20) -> list[RegistryEntity]:
+        """Return the entities whose id, name or an alias is ``query`` (case ignored), the most cited first."""
+        ...
+
+    def entity_articles(self, entity_id: str, *, limit: int = 100) -> list[str]:
+        """Return the ids of the articles that mention an entity, newest first."""
+        ...
+
+    def entity_edits(self) -> list[EntityEdit]:
+        """Return the user's merges and splits, in the order they are replayed."""
+        ...
+
+    def add_entity_edit(self, edit: EntityEdit) -> int:
+        """Record a merge or split and apply it to the stored mentions; return how many mentions moved.
+
+        Edits are replayed on every later analysis, so they survive re-runs. UsageError for an unknown
+        entity, a merge into itself, or a split that moves nothing.
+        """
         ...
 
     # grouping ----------------------------------------------------------------------------------

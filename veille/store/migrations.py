@@ -141,10 +141,31 @@ CREATE TABLE outlet_lines (
 ) WITHOUT ROWID;
 """
 
+_ENTITY_EDITS = """
+-- The entity a mention belongs to once the user's edits are replayed (entity_id is the analyser's id).
+ALTER TABLE mentions ADD COLUMN eid TEXT;
+UPDATE mentions SET eid = entity_id;
+CREATE INDEX mentions_eid ON mentions (eid);
+
+-- Hand merges and splits of the registry, replayed in id order; they outlive re-analysis.
+CREATE TABLE entity_edits (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('merge', 'split')),
+    entity_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    alias TEXT,
+    article_id TEXT,
+    target_name TEXT,
+    note TEXT,
+    created TEXT NOT NULL
+);
+"""
+
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_outlet_lines", _OUTLET_LINES),
+    ("0003_entity_edits", _ENTITY_EDITS),
 )
 
 

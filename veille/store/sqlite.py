@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,9 +26,12 @@ from veille.model import (
     Comparison,
     Document,
     DuplicateLink,
+    EntityEdit,
     Failure,
     RegistryEntity,
     Story,
+    apply_entity_edits,
+    resolve_entity_id,
 )
 from veille.store import codec
 from veille.store.base import SearchHit
@@ -381,15 +385,26 @@ class SQLiteStore:
                 "INSERT INTO analyses (article_id, language, analyzer, published, payload) VALUES (?, ?, ?, ?, ?)",
                 (analysis.article_id, analysis.language, analysis.analyzer, published, payload),
             )
+            edits = self.entity_edits()
             mentions: list[tuple[Any, ...]] = []
             for ent in analysis.entities:
                 base = (analysis.article_id, ent.entity_id, ent.name, ent.type)
                 if not ent.mentions:
-                    mentions.append((*base, None, None, None))
-                mentions.extend((*base, m.text, m.start, m.end) for m in ent.mentions)
+                    eid = resolve_entity_id(edits, ent.entity_id, None, analysis.article_id)
+                    mentions.append((*base, None, None, None, eid))
+                mentions.extend(
+                    (
+                        *base,
+                        m.text,
+                        m.start,
+                        m.end,
+                        resolve_entity_id(edits, ent.entity_id, m.text, analysis.article_id),
+                    )
+                    for m in ent.mentions
+                )
             self._conn.executemany(
-                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end")'
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end", eid)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 mentions,
             )
             self._conn.executemany(
@@ -418,17 +433,20 @@ class SQLiteStore:
             return None
         data = json.loads(row["payload"])
         data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
-        return codec.analysis_from_json(data)
+        analysis = codec.analysis_from_json(data)
+        edits = self.entity_edits()
+        return apply_entity_edits(analysis, edits, self._entity_names(edits)) if edits else analysis
 
     def _entities(self, where: str, params: Sequence[Any], limit: int) -> list[RegistryEntity]:
         heads = self._rows(
-            "SELECT m.entity_id, count(DISTINCT m.article_id) AS article_count, count(m.text) AS mention_count,"
+            "SELECT m.eid AS entity_id, count(DISTINCT m.article_id) AS article_count,"
+            " count(m.text) AS mention_count,"
             " min(coalesce(a.published, n.published)) AS first_seen,"
             " max(coalesce(a.published, n.published)) AS last_seen"
             " FROM mentions m JOIN articles a ON a.id = m.article_id"
             " LEFT JOIN analyses n ON n.article_id = m.article_id"
-            f" {where} GROUP BY m.entity_id"
-            " ORDER BY article_count DESC, mention_count DESC, m.entity_id LIMIT ?",
+            f" {where} GROUP BY m.eid"
+            " ORDER BY article_count DESC, mention_count DESC, m.eid LIMIT ?",
             (*params, limit),
         )
         found = []
@@ -437,12 +455,12 @@ class SQLiteStore:
             # canonical name and type: the most frequent over the mention rows; on a tie the spelling with
             # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical
             best = self._one(
-                "SELECT name, type FROM mentions WHERE entity_id = ? GROUP BY name, type"
+                "SELECT name, type FROM mentions WHERE eid = ? GROUP BY name, type"
                 " ORDER BY count(*) DESC, length(CAST(name AS BLOB)) DESC, name, type LIMIT 1",
                 (ident,),
             )
             aliases = self._rows(
-                "SELECT text, count(*) AS n FROM mentions WHERE entity_id = ? AND text IS NOT NULL"
+                "SELECT text, count(*) AS n FROM mentions WHERE eid = ? AND text IS NOT NULL"
                 " GROUP BY text ORDER BY n DESC, text",
                 (ident,),
             )
@@ -462,14 +480,113 @@ class SQLiteStore:
 
     def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
         """Return registry entities, the most-cited (most articles, then mentions) first, optionally of one type."""
-        if type is None:
-            return self._entities("", (), limit)
-        return self._entities("WHERE m.type = ?", (type,), limit)
+        found = (
+            self._entities("", (), limit)
+            if type is None
+            else self._entities("WHERE m.type = ?", (type,), limit)
+        )
+        names = self._entity_names(self.entity_edits())
+        return [replace(e, name=names[e.entity_id]) if e.entity_id in names else e for e in found]
 
     def get_entity(self, entity_id: str) -> RegistryEntity | None:
         """Return one registry entity, or None."""
-        found = self._entities("WHERE m.entity_id = ?", (entity_id,), 1)
-        return found[0] if found else None
+        found = self._entities("WHERE m.eid = ?", (entity_id,), 1)
+        if not found:
+            return None
+        entity = found[0]
+        named = self._entity_names(self.entity_edits()).get(entity.entity_id)
+        return replace(entity, name=named) if named else entity
+
+    def find_entities(self, query: str, *, limit: int = 20) -> list[RegistryEntity]:
+        """Return the entities whose id, name or an alias is ``query`` (case ignored), the most cited first."""
+        ids = [
+            row["eid"]
+            for row in self._rows(
+                "SELECT DISTINCT eid FROM mentions WHERE eid = ? OR lower(name) = lower(?) OR lower(text) = lower(?)",
+                (query, query, query),
+            )
+        ]
+        found = [entity for ident in ids if (entity := self.get_entity(ident)) is not None]
+        return sorted(found, key=lambda e: (-e.article_count, e.entity_id))[:limit]
+
+    def entity_articles(self, entity_id: str, *, limit: int = 100) -> list[str]:
+        """Return the ids of the articles that mention an entity, newest first."""
+        rows = self._rows(
+            "SELECT m.article_id, max(coalesce(a.published, n.published)) AS day FROM mentions m"
+            " JOIN articles a ON a.id = m.article_id LEFT JOIN analyses n ON n.article_id = m.article_id"
+            " WHERE m.eid = ? GROUP BY m.article_id ORDER BY day DESC, m.article_id LIMIT ?",
+            (entity_id, limit),
+        )
+        return [row["article_id"] for row in rows]
+
+    # hand edits of the registry ----------------------------------------------------------------------
+    def entity_edits(self) -> list[EntityEdit]:
+        """Return the user's merges and splits, in the order they are replayed."""
+        return [
+            EntityEdit(
+                kind=row["kind"],
+                entity_id=row["entity_id"],
+                target_id=row["target_id"],
+                alias=row["alias"],
+                article_id=row["article_id"],
+                target_name=row["target_name"],
+                note=row["note"],
+                created=datetime.fromisoformat(row["created"]),
+            )
+            for row in self._rows("SELECT * FROM entity_edits ORDER BY id")
+        ]
+
+    def _entity_names(self, edits: Sequence[EntityEdit]) -> dict[str, str]:
+        return {e.target_id: e.target_name for e in edits if e.kind == "split" and e.target_name}
+
+    def add_entity_edit(self, edit: EntityEdit) -> int:
+        """Record a merge or split and apply it to the stored mentions; return how many mentions moved.
+
+        UsageError when the entity is unknown, a merge targets an unknown entity or itself, or a split
+        moves no mention.
+        """
+        with self.transaction():
+            if self._x("SELECT 1 FROM mentions WHERE eid = ? LIMIT 1", (edit.entity_id,)).fetchone() is None:
+                raise UsageError(f"no entity {edit.entity_id!r} in the registry (see `veille entities`)")
+            if edit.kind == "merge":
+                if edit.target_id == edit.entity_id:
+                    raise UsageError("an entity cannot be merged into itself")
+                if (
+                    self._x("SELECT 1 FROM mentions WHERE eid = ? LIMIT 1", (edit.target_id,)).fetchone()
+                    is None
+                ):
+                    raise UsageError(f"no entity {edit.target_id!r} to merge into (see `veille entities`)")
+                moved = self._x("UPDATE mentions SET eid = ? WHERE eid = ?", (edit.target_id, edit.entity_id))
+            elif edit.kind == "split":
+                sql = "UPDATE mentions SET eid = ? WHERE eid = ?"
+                params: list[Any] = [edit.target_id, edit.entity_id]
+                if edit.alias is not None:
+                    sql += " AND text = ?"
+                    params.append(edit.alias)
+                if edit.article_id is not None:
+                    sql += " AND article_id = ?"
+                    params.append(edit.article_id)
+                moved = self._x(sql, params)
+                if moved.rowcount == 0:
+                    raise UsageError(f"no mention of {edit.entity_id!r} matches that split (alias, article)")
+            else:
+                raise UsageError(f"unknown edit kind {edit.kind!r}: merge or split")
+            created = edit.created or datetime.now(UTC)
+            self._x(
+                "INSERT INTO entity_edits (kind, entity_id, target_id, alias, article_id, target_name, note, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    edit.kind,
+                    edit.entity_id,
+                    edit.target_id,
+                    edit.alias,
+                    edit.article_id,
+                    edit.target_name,
+                    edit.note,
+                    created.isoformat(),
+                ),
+            )
+            return int(moved.rowcount)
 
     # grouping ----------------------------------------------------------------------------------
     def put_story(self, story: Story) -> None:
@@ -670,7 +787,7 @@ class SQLiteStore:
         row = self._one(
             "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM articles) AS articles,"
             " (SELECT count(*) FROM analyses) AS analyses,"
-            " (SELECT count(DISTINCT entity_id) FROM mentions) AS entities,"
+            " (SELECT count(DISTINCT eid) FROM mentions) AS entities,"
             " (SELECT count(*) FROM stories) AS stories, (SELECT count(*) FROM failures) AS failures"
         )
         assert row is not None  # a SELECT without FROM always returns one row
