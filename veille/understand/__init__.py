@@ -31,7 +31,7 @@ def _version(package: str) -> str:
         return "?"
 
 
-ANALYZER_VERSION = f"veille-understand 0.1 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))})"
+ANALYZER_VERSION = f"veille-understand 0.2 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))})"
 
 
 def analyze_article(article: Article, *, nlp: Language | None = None) -> Analysis:

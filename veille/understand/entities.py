@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span, Token
 from unidecode import unidecode
 
 from veille.model import Entity, Mention
+from veille.understand import places
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,10 @@ def _is_junk(surface: str, label: str, source: str) -> bool:
         return True
     if not surface[0].isupper() and not surface[0].isdigit():
         return True  # "ministre des Affaires étrangères", "conseil": not a name
-    if key in _lexicon("junk.txt") or key.split()[0] in _lexicon("junk.txt") and label != "ORG":
+    if key in _lexicon("junk.txt"):
+        return True
+    # "Président Macron", "Transition malienne" are clutter; "États-Unis" (first word "etats") is a country.
+    if key.split()[0] in _lexicon("junk.txt") and label != "ORG" and places.country_by_name(surface) is None:
         return True
     return any(ch.isdigit() for ch in surface) and label == "PER"
 
