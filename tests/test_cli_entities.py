@@ -63,6 +63,7 @@ def test_cli_entities_merge_survives_a_rerun(db):
     assert "per:poutine" not in after
     assert after["per:vladimir-poutine"]["article_count"] == 2
     assert set(after["per:vladimir-poutine"]["aliases"]) == {"Poutine", "Vladimir Poutine"}
+    assert after["per:vladimir-poutine"]["name"] == "Vladimir Poutine"
     # Every analysis made again from scratch: the analyser still says "per:poutine", the edit wins.
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM mentions")
@@ -76,8 +77,8 @@ def test_cli_entities_merge_survives_a_rerun(db):
     code, out = _veille(db, "entities", "show", "per:vladimir-poutine", "--json")
     for article_id in json.loads(out)["articles"]:
         code, shown = _veille(db, "show", article_id, "--json")
-        ids = {e["entity_id"] for e in json.loads(shown)["entities"]}
-        assert "per:vladimir-poutine" in ids and "per:poutine" not in ids
+        named = {e["entity_id"]: e["name"] for e in json.loads(shown)["entities"]}
+        assert named.get("per:vladimir-poutine") == "Vladimir Poutine" and "per:poutine" not in named
 
 
 def test_cli_entities_split_by_alias(db):
@@ -89,6 +90,19 @@ def test_cli_entities_split_by_alias(db):
     assert people["per:lavrov-homonyme"]["name"] == "Lavrov (homonyme)"
     code, out = _veille(db, "entities", "show", "per:lavrov-homonyme", "--json")
     assert json.loads(out)["name"] == "Lavrov (homonyme)"
+    # Both entities are found by their own names, in any case; the edit is dated.
+    code, out = _veille(db, "entities", "show", "lavrov (HOMONYME)", "--json")
+    assert code == 0, out
+    assert json.loads(out)["entity_id"] == "per:lavrov-homonyme"
+    assert json.loads(out)["edits"][0]["created"] is not None
+    code, out = _veille(db, "entities", "show", "SERGUEÏ LAVROV", "--json")
+    assert code == 0, out
+    assert json.loads(out)["entity_id"] == "per:serguei-lavrov"
+    # A split cannot silently merge into an entity that exists.
+    code, out = _veille(
+        db, "entities", "split", "Lavrov", "--alias", "Sergueï Lavrov", "--name", "Abdoulaye Diop"
+    )
+    assert code != 0 and "already entity" in out
     assert "Lavrov" not in people["per:serguei-lavrov"]["aliases"]
 
 

@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import IO, Any, TypeVar
 
 from tqdm import tqdm
@@ -303,7 +303,14 @@ def entity_report(store: Store, query: str, *, limit: int = 20) -> EntityReport:
 def merge_entities(store: Store, source: str, target: str, *, note: str | None = None) -> EntityEdit:
     """Merge entity ``source`` into ``target`` (ids, names or aliases) for good: re-runs keep the merge."""
     src, dst = find_entity(store, source), find_entity(store, target)
-    edit = EntityEdit(kind="merge", entity_id=src.entity_id, target_id=dst.entity_id, note=note)
+    edit = EntityEdit(
+        kind="merge",
+        entity_id=src.entity_id,
+        target_id=dst.entity_id,
+        target_name=dst.name,
+        note=note,
+        created=datetime.now(UTC),
+    )
     store.add_entity_edit(edit)
     return edit
 
@@ -334,6 +341,8 @@ def split_entity(
     target = entity_id_for(name, src.type)
     if target == src.entity_id:
         raise UsageError(f"{name!r} gives the same id as the entity it splits from: choose another name")
+    if store.get_entity(target) is not None:
+        raise UsageError(f"{name!r} is already entity {target}: split to a new name, or merge into it")
     edit = EntityEdit(
         kind="split",
         entity_id=src.entity_id,
@@ -342,6 +351,7 @@ def split_entity(
         article_id=article_id,
         target_name=name,
         note=note,
+        created=datetime.now(UTC),
     )
     store.add_entity_edit(edit)
     return edit

@@ -1,7 +1,6 @@
 """Bad input never crashes or hangs the extractor (issue 4): each case ends in an Article or a coded error.
 
-Inputs are real bytes built here. ``_extract`` runs the guard, then extract_article, the way
-extract_article does once the guard is wired in (then it can simply call extract_article).
+Inputs are real bytes built here and go through extract_article, which trims them with ``guard`` first.
 A SIGALRM watchdog in the main thread turns a hang into a failure.
 """
 
@@ -15,7 +14,7 @@ import pytest
 
 from veille.errors import ExtractionError, TooLargeError, VeilleError
 from veille.extract import guard
-from veille.extract.article import _media_kind, decode_document, extract_article
+from veille.extract.article import extract_article
 from veille.model import Article, Document
 
 SENTENCE = (
@@ -49,24 +48,9 @@ def _page(body: str, title: str = "Le budget de la ville") -> bytes:
     return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
 
 
-def _decode(doc: Document) -> str:
-    mixed = guard.decode_mixed_utf8(doc.raw)
-    return mixed[0] if mixed is not None else decode_document(doc)
-
-
 def _extract(doc: Document) -> Article:
-    """Guard then extract: the prepared text goes to extract_article as UTF-8."""
-    if len(doc.raw) > 20_000_000 or _media_kind(doc.media_type) not in {"html", "text"}:
-        return extract_article(doc)
-    text = _decode(doc)
-    if _media_kind(doc.media_type) == "html":
-        text, _ = guard.prepare_html(text)
-    else:
-        text, _ = guard.prepare_text(text)
-    article = extract_article(_doc(text.encode(), doc.media_type, {"encoding": "utf-8"}))
-    if _media_kind(doc.media_type) == "html":
-        guard.check_article_paragraphs(article.text.split("\n\n")[1:] or [article.text])
-    return article
+    """extract_article itself: the guard is part of it."""
+    return extract_article(doc)
 
 
 def test_bad_input_nested_divs_keep_their_text() -> None:

@@ -79,6 +79,10 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[i : i + _CHUNK]
 
 
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
+
+
 def fts_query(text: str) -> str:
     """Return an FTS5 query matching every word of ``text`` (each quoted, so no syntax errors); '' if none."""
     return " ".join('"' + word.replace('"', '""') + '"' for word in _WORD.findall(text))
@@ -98,6 +102,8 @@ class SQLiteStore:
                 f"cannot open database {path}: {exc}; check the path and its permissions"
             ) from exc
         self._conn.row_factory = sqlite3.Row
+        # SQLite's lower() folds ASCII only; names are compared with Python's casefold (É, Ï, Œ...).
+        self._conn.create_function("casefold", 1, _casefold, deterministic=True)
         try:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -498,14 +504,20 @@ class SQLiteStore:
         return replace(entity, name=named) if named else entity
 
     def find_entities(self, query: str, *, limit: int = 20) -> list[RegistryEntity]:
-        """Return the entities whose id, name or an alias is ``query`` (case ignored), the most cited first."""
-        ids = [
-            row["eid"]
-            for row in self._rows(
-                "SELECT DISTINCT eid FROM mentions WHERE eid = ? OR lower(name) = lower(?) OR lower(text) = lower(?)",
-                (query, query, query),
-            )
-        ]
+        """Return the entities whose id, name or an alias is ``query`` (case ignored), the most cited first.
+
+        Names given by hand edits count, and replace the analyser's name of the mentions they moved.
+        """
+        names = self._entity_names(self.entity_edits())
+        key = query.casefold()
+        rows = self._rows(
+            "SELECT DISTINCT eid, casefold(text) = ? AS by_text, casefold(name) = ? AS by_name FROM mentions"
+            " WHERE eid = ? OR casefold(name) = ? OR casefold(text) = ?",
+            (key, key, query, key, key),
+        )
+        ids = {row["eid"] for row in rows if row["eid"] == query or row["by_text"]}
+        ids |= {row["eid"] for row in rows if row["by_name"] and row["eid"] not in names}
+        ids |= {ident for ident, name in names.items() if name.casefold() == key}
         found = [entity for ident in ids if (entity := self.get_entity(ident)) is not None]
         return sorted(found, key=lambda e: (-e.article_count, e.entity_id))[:limit]
 
@@ -537,7 +549,8 @@ class SQLiteStore:
         ]
 
     def _entity_names(self, edits: Sequence[EntityEdit]) -> dict[str, str]:
-        return {e.target_id: e.target_name for e in edits if e.kind == "split" and e.target_name}
+        """Return the names hand edits give to entities (a split's new entity, a merge's target), latest wins."""
+        return {e.target_id: e.target_name for e in edits if e.target_name}
 
     def add_entity_edit(self, edit: EntityEdit) -> int:
         """Record a merge or split and apply it to the stored mentions; return how many mentions moved.
