@@ -42,7 +42,9 @@ def test_entities_all_caps_title_and_gazetteer(nlp):
 
 def test_entities_country_starting_with_a_clutter_word_is_kept(nlp):
     # "États" opens clutter names ("Etats généraux de la presse" menus) but "États-Unis" is a country.
-    text = "Les États-Unis ont annoncé mardi une aide alimentaire pour le Niger, selon leur ambassade à Niamey."
+    text = (
+        "Les États-Unis ont annoncé mardi une aide alimentaire pour le Niger, selon leur ambassade à Niamey."
+    )
     analysis = analyze_article(Article(id="us", content_id="us", text=text), nlp=nlp)
     names = {e.name: e.type for e in analysis.entities}
     assert names.get("États-Unis") == "LOC", names
