@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -51,9 +50,8 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from bench_common import DEFAULT_EVAL_DIR, SEEDS_DIR, SEEDS_GOLD, Progressor, Row, render
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from spacy.language import Language
 from unidecode import unidecode
 
@@ -63,10 +61,6 @@ from veille.understand.nlp import DEFAULT_MODEL, load_pipeline
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EVAL_DIR = Path(os.environ.get("VEILLE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-SEEDS_DIR = ROOT / "veille" / "data" / "sample" / "seeds"
-SEEDS_GOLD = ROOT / "tests" / "data" / "seeds-gold.json"
 ALL_SETS = ("fenec", "hipe", "merge", "seeds", "speed")
 CORE = ("PER", "ORG", "LOC")
 TYPES = ("PER", "ORG", "LOC", "MISC")
@@ -344,34 +338,6 @@ def analyze_text(text: str, name: str) -> Analysis:
 
 
 # ---------------------------------------------------------------- runners
-
-
-class Progressor:
-    """One rich progress bar per set on stderr, off when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<18}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not sys.stderr.isatty(),
-        )
-
-    def __enter__(self) -> Progressor:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def track(self, items: Sequence[Any], label: str) -> Iterable[Any]:
-        """Yield items while advancing a bar labelled label."""
-        task = self.progress.add_task(label, total=len(items))
-        for item in items:
-            yield item
-            self.progress.advance(task)
 
 
 def run_ner(
@@ -674,25 +640,6 @@ def run_speed(eval_dir: Path, plain: Language) -> dict[str, Any]:
 # ---------------------------------------------------------------- table
 
 
-@dataclass
-class Row:
-    """One line of the table: a figure for veille and the reference, the target and whether it is met."""
-
-    set: str
-    figure: str
-    veille: float | None
-    reference: float | None
-    target: str = ""
-    met: bool | None = None
-    note: str = ""
-    digits: int = 3
-
-    @property
-    def delta(self) -> float | None:
-        """veille minus reference, when both exist."""
-        return None if self.veille is None or self.reference is None else self.veille - self.reference
-
-
 def _ner_rows(label: str, block: dict[str, Any], target_margin: float | None, no_loss: bool) -> list[Row]:
     rows = []
     for mode in ("strict", "fuzzy"):
@@ -827,27 +774,6 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def render(rows: list[Row], runtime: float) -> Table:
-    """Return the rich table of rows."""
-    table = Table(title=f"veille entity benchmark (issue 5) — {runtime:.0f} s")
-    for col in ("set", "figure", "veille", "spaCy", "delta", "target", "met", "note"):
-        table.add_column(col, justify="right" if col in ("veille", "spaCy", "delta") else "left")
-
-    for r in rows:
-
-        def fmt(x: float | None, sign: bool = False, digits: int = r.digits) -> str:
-            if x is None:
-                return "—"
-            digits = 0 if isinstance(x, int) else digits
-            return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-        met = "" if r.met is None else ("[green]yes[/]" if r.met else "[red]no[/]")
-        table.add_row(
-            r.set, r.figure, fmt(r.veille), fmt(r.reference), fmt(r.delta, True), r.target, met, r.note
-        )
-    return table
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sets and print the table (or --json); 2 when the eval folder is missing."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -914,7 +840,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     else:
-        Console(width=220).print(render(rows, runtime))
+        Console(width=220).print(
+            render(rows, f"veille entity benchmark (issue 5) — {runtime:.0f} s", "spaCy")
+        )
     return 0
 
 

@@ -30,7 +30,6 @@ import html
 import json
 import logging
 import math
-import os
 import re
 import sys
 import time
@@ -43,9 +42,8 @@ from typing import Any
 
 import htmldate
 import trafilatura
+from bench_common import DEFAULT_EVAL_DIR, SEEDS_DIR, SEEDS_GOLD, Progressor, Row, render
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from unidecode import unidecode
 
 from veille.extract import extract_article
@@ -53,10 +51,6 @@ from veille.model import Article, Document
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EVAL_DIR = Path(os.environ.get("VEILLE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-SEEDS_DIR = ROOT / "veille" / "data" / "sample" / "seeds"
-SEEDS_GOLD = ROOT / "tests" / "data" / "seeds-gold.json"
 ALL_SETS = ("trafilatura", "aeb", "htmldate", "scraped", "seeds")
 WS_RE = re.compile(r"\s+")
 TOKEN_RE = re.compile(r"\w+")
@@ -253,35 +247,6 @@ def read_lang_index(path: Path) -> dict[str, str]:
         if len(cols) >= 3:
             langs[cols[0]] = cols[2].strip()
     return langs
-
-
-class Progressor:
-    """One rich progress bar per set on stderr, off when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<18}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            disable=not sys.stderr.isatty(),
-            transient=False,
-        )
-
-    def __enter__(self) -> Progressor:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def track(self, items: list[Any], label: str) -> Iterable[Any]:
-        """Yield items while advancing a bar labelled label."""
-        task = self.progress.add_task(label, total=len(items))
-        for item in items:
-            yield item
-            self.progress.advance(task)
 
 
 def _segment_block(counts: SegmentCounts, pages: int) -> dict[str, Any]:
@@ -526,27 +491,6 @@ def run_seeds(prog: Progressor) -> dict:
 # ---------------------------------------------------------------- report
 
 
-@dataclass
-class Row:
-    """One line of the table: a figure for veille and the reference, the target and whether it is met."""
-
-    set: str
-    figure: str
-    veille: float | None
-    reference: float | None
-    target: str = ""
-    met: bool | None = None
-    note: str = ""
-    digits: int = 3
-
-    @property
-    def delta(self) -> float | None:
-        """veille minus reference, when both exist."""
-        if self.veille is None or self.reference is None:
-            return None
-        return self.veille - self.reference
-
-
 def _f(block: dict, key: str) -> float | None:
     value = block.get(key)
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
@@ -744,45 +688,6 @@ def speed_figures(timers: dict[str, Timer]) -> dict[str, Any] | None:
     }
 
 
-def render(rows: list[Row], runtime: float) -> Table:
-    """Return the rich table of rows."""
-    table = Table(title=f"veille extraction benchmark (issue 4) — {runtime:.0f} s")
-    for col, justify in (
-        ("set", "left"),
-        ("figure", "left"),
-        ("veille", "right"),
-        ("reference", "right"),
-        ("delta", "right"),
-        ("target", "left"),
-        ("met", "center"),
-        ("note", "left"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-
-    for row in rows:
-
-        def fmt(x: float | None, digits: int = row.digits) -> str:
-            return "—" if x is None else str(x) if isinstance(x, int) else f"{x:.{digits}f}"
-
-        met = "" if row.met is None else ("[green]yes[/]" if row.met else "[red]no[/]")
-        delta = row.delta
-        table.add_row(
-            row.set,
-            row.figure,
-            fmt(row.veille),
-            fmt(row.reference),
-            "—"
-            if delta is None
-            else f"{delta:+.{row.digits}f}"
-            if isinstance(delta, float)
-            else f"{delta:+d}",
-            row.target,
-            met,
-            row.note,
-        )
-    return table
-
-
 WARM_UP_PAGE = (
     b"<html><head><title>Essai</title></head><body><article><h1>Essai</h1>"
     + b"<p>Une phrase assez longue pour faire un paragraphe d'article, publi\xc3\xa9 le 6 f\xc3\xa9vrier 2023.</p>"
@@ -858,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
-        Console(width=200).print(render(rows, runtime))
+        Console(width=200).print(render(rows, f"veille extraction benchmark (issue 4) — {runtime:.0f} s"))
     return 0
 
 

@@ -255,15 +255,6 @@ def outlet_key(doc: Document) -> str | None:
     return str(hint).strip().lower() if hint else None
 
 
-def _drop_boilerplate(paragraphs: list[str], counter: scraped.LineCounter) -> list[str]:
-    """Drop the paragraphs the outlet shows on many other pages, unless that would gut the article."""
-    counts = counter(paragraphs)
-    boiler = [count >= scraped.BOILERPLATE_PAGES for count in counts]
-    if sum(boiler) > scraped.MAX_BOILERPLATE_SHARE * len(paragraphs):
-        return paragraphs
-    return [p for p, b in zip(paragraphs, boiler, strict=True) if not b]
-
-
 def outlet_lines(doc: Document, article: Article) -> list[str]:
     """Return the lines a page adds to its outlet's statistics: every line of a text, an HTML page's paragraphs."""
     if _media_kind(doc.media_type) == "text":
@@ -306,7 +297,9 @@ def extract_article(
     if kind == "html":
         _extract_html(doc, text, fields)
         if line_counts is not None:
-            fields.paragraphs = _drop_boilerplate(fields.paragraphs, line_counts)
+            paragraphs = fields.paragraphs
+            flags = scraped.boilerplate_flags(paragraphs, [True] * len(paragraphs), line_counts)
+            fields.paragraphs = [p for p, boiler in zip(paragraphs, flags, strict=True) if not boiler]
     elif kind == "json":
         _extract_json(doc, text, fields)
     else:

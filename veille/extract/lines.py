@@ -156,6 +156,27 @@ def _line_vector(line: str, stops: frozenset[str], cls: str) -> list[float]:
     ]
 
 
+def _shift(values: np.ndarray, off: int) -> np.ndarray:
+    """Return the rows of ``values`` moved by ``off`` lines (row i holds row i + off), -1 past the page's ends."""
+    n = len(values)
+    out = np.full_like(values, -1.0)
+    if off < 0 and n + off > 0:
+        out[-off:] = values[: n + off]
+    elif off > 0 and n - off > 0:
+        out[: n - off] = values[off:]
+    return out
+
+
+def _window_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """Return, for each row, the mean of the rows within ``width`` lines of it (cut at the page's ends)."""
+    n = len(values)
+    cumulative = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0)])
+    lo = np.clip(np.arange(n) - width, 0, n)
+    hi = np.clip(np.arange(n) + width + 1, 0, n)
+    counts = (hi - lo).reshape(-1, *([1] * (values.ndim - 1)))
+    return (cumulative[hi] - cumulative[lo]) / counts
+
+
 def _distance_to(flags: np.ndarray, reverse: bool) -> np.ndarray:
     """Return, for each position, the distance in lines to the nearest True before it (or after it), capped."""
     n = len(flags)
@@ -171,14 +192,19 @@ def _distance_to(flags: np.ndarray, reverse: bool) -> np.ndarray:
     return out
 
 
-def line_features(lines: Sequence[str], *, language: str | None = None) -> np.ndarray:
-    """Return the (lines × features) matrix of a flattened page (lines already split and stripped)."""
+def line_features(
+    lines: Sequence[str], *, language: str | None = None, classes: Sequence[str] | None = None
+) -> np.ndarray:
+    """Return the (lines × features) matrix of a flattened page (lines already split and stripped).
+
+    ``classes`` are the lines' rule-based classes (``clutter.classify_lines``) when the caller has them.
+    """
     n = len(lines)
     names = feature_names()
     if n == 0:
         return np.zeros((0, len(names)))
     stops = stop_words(language if language is not None else page_language(lines))
-    classes = clutter.classify_lines(list(lines))
+    classes = list(classes) if classes is not None else clutter.classify_lines(list(lines))
     body = clutter.rule_body_span(list(lines), classes)
     counts = Counter(lines)
     base = np.array([_line_vector(line, stops, cls) for line, cls in zip(lines, classes, strict=True)])
@@ -190,20 +216,8 @@ def line_features(lines: Sequence[str], *, language: str | None = None) -> np.nd
 
     index = {name: i for i, name in enumerate(LINE_FEATURES)}
     ctx = line_part[:, [index[name] for name in CONTEXT_FEATURES]]
-    shifted = []
-    for off in OFFSETS:
-        block = np.full_like(ctx, -1.0)
-        if off < 0 and n + off > 0:
-            block[-off:] = ctx[: n + off]
-        elif off > 0 and n - off > 0:
-            block[: n - off] = ctx[off:]
-        shifted.append(block)
-    windows = []
-    cumulative = np.vstack([np.zeros((1, ctx.shape[1])), np.cumsum(ctx, axis=0)])
-    for w in WINDOWS:
-        lo = np.clip(np.arange(n) - w, 0, n)
-        hi = np.clip(np.arange(n) + w + 1, 0, n)
-        windows.append((cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None])
+    shifted = [_shift(ctx, off) for off in OFFSETS]
+    windows = [_window_mean(ctx, w) for w in WINDOWS]
 
     prose = line_part[:, index["rule_prose"]] > 0
     prose_chars = np.where(prose, np.array([len(line) for line in lines], dtype=float), 0.0)
@@ -309,18 +323,8 @@ def context_features(proba: np.ndarray, x: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(stage2_names())))
     cols = [proba]
-    for off in STAGE2_OFFSETS:
-        shifted = np.full(n, -1.0)
-        if off < 0 and n + off > 0:
-            shifted[-off:] = proba[: n + off]
-        elif off > 0 and n - off > 0:
-            shifted[: n - off] = proba[off:]
-        cols.append(shifted)
-    cumulative = np.concatenate([[0.0], np.cumsum(proba)])
-    for w in STAGE2_WINDOWS:
-        lo = np.clip(np.arange(n) - w, 0, n)
-        hi = np.clip(np.arange(n) + w + 1, 0, n)
-        cols.append((cumulative[hi] - cumulative[lo]) / (hi - lo))
+    cols += [_shift(proba, off) for off in STAGE2_OFFSETS]
+    cols += [_window_mean(proba, w) for w in STAGE2_WINDOWS]
     high = proba >= 0.5
     cols.append(np.maximum.accumulate(proba))
     cols.append(np.maximum.accumulate(proba[::-1])[::-1])

@@ -31,7 +31,8 @@ def line_hash(line: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def _boilerplate(page_lines: list[str], keep: list[bool], counter: LineCounter | None) -> list[bool]:
+def boilerplate_flags(page_lines: list[str], keep: list[bool], counter: LineCounter | None) -> list[bool]:
+    """Return which lines the outlet shows on many other pages, none when they are most of the kept lines."""
     if counter is None:
         return [False] * len(page_lines)
     counts = counter(page_lines)
@@ -75,19 +76,19 @@ def segment_scraped_text(text: str, *, counter: LineCounter | None = None) -> Se
     → empty body.
     """
     page_lines = split_lines(text)
-    proba = lines.score_lines(page_lines)
     model = lines.bundled_model()
-    if proba is None or model is None:
+    if model is None:
         seg = clutter.segment_by_rules(text)
         if counter is not None and seg.body:
             flags = dict(
-                zip(seg.lines, _boilerplate(seg.lines, [True] * len(seg.lines), counter), strict=True)
+                zip(seg.lines, boilerplate_flags(seg.lines, [True] * len(seg.lines), counter), strict=True)
             )
             seg.body = [line for line in seg.body if not flags.get(line)]
         return seg
     classes = clutter.classify_lines(page_lines)
+    proba = model.predict_proba(lines.line_features(page_lines, classes=classes))
     keep = _decide(page_lines, [float(p) for p in proba], model.threshold)
-    boiler = _boilerplate(page_lines, keep, counter)
+    boiler = boilerplate_flags(page_lines, keep, counter)
     keep = [k and not b for k, b in zip(keep, boiler, strict=True)]
     seg = Segmented(lines=page_lines, classes=classes)
     kept_at = [i for i, k in enumerate(keep) if k]

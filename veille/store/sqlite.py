@@ -15,7 +15,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -455,53 +454,49 @@ class SQLiteStore:
             " ORDER BY article_count DESC, mention_count DESC, m.eid LIMIT ?",
             (*params, limit),
         )
-        found = []
-        for head in heads:
-            ident = head["entity_id"]
+        ids = [head["entity_id"] for head in heads]
+        best: dict[str, sqlite3.Row] = {}
+        aliases: dict[str, dict[str, int]] = {ident: {} for ident in ids}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
             # canonical name and type: the most frequent over the mention rows; on a tie the spelling with
             # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical
-            best = self._one(
-                "SELECT name, type FROM mentions WHERE eid = ? GROUP BY name, type"
-                " ORDER BY count(*) DESC, length(CAST(name AS BLOB)) DESC, name, type LIMIT 1",
-                (ident,),
+            for row in self._rows(
+                f"SELECT eid, name, type FROM mentions WHERE eid IN ({marks}) GROUP BY eid, name, type"
+                " ORDER BY eid, count(*) DESC, length(CAST(name AS BLOB)) DESC, name, type",
+                chunk,
+            ):
+                best.setdefault(row["eid"], row)
+            for row in self._rows(
+                f"SELECT eid, text, count(*) AS n FROM mentions WHERE eid IN ({marks}) AND text IS NOT NULL"
+                " GROUP BY eid, text ORDER BY eid, n DESC, text",
+                chunk,
+            ):
+                aliases[row["eid"]][row["text"]] = row["n"]
+        names = self._entity_names(self.entity_edits())
+        return [
+            RegistryEntity(
+                entity_id=head["entity_id"],
+                name=names.get(head["entity_id"], best[head["entity_id"]]["name"]),
+                type=best[head["entity_id"]]["type"],
+                aliases=aliases[head["entity_id"]],
+                first_seen=codec.parse_date(head["first_seen"]),
+                last_seen=codec.parse_date(head["last_seen"]),
+                article_count=head["article_count"],
             )
-            aliases = self._rows(
-                "SELECT text, count(*) AS n FROM mentions WHERE eid = ? AND text IS NOT NULL"
-                " GROUP BY text ORDER BY n DESC, text",
-                (ident,),
-            )
-            assert best is not None  # the entity has at least one row: it was just grouped
-            found.append(
-                RegistryEntity(
-                    entity_id=ident,
-                    name=best["name"],
-                    type=best["type"],
-                    aliases={r["text"]: r["n"] for r in aliases},
-                    first_seen=codec.parse_date(head["first_seen"]),
-                    last_seen=codec.parse_date(head["last_seen"]),
-                    article_count=head["article_count"],
-                )
-            )
-        return found
+            for head in heads
+        ]
 
     def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
         """Return registry entities, the most-cited (most articles, then mentions) first, optionally of one type."""
-        found = (
-            self._entities("", (), limit)
-            if type is None
-            else self._entities("WHERE m.type = ?", (type,), limit)
-        )
-        names = self._entity_names(self.entity_edits())
-        return [replace(e, name=names[e.entity_id]) if e.entity_id in names else e for e in found]
+        if type is None:
+            return self._entities("", (), limit)
+        return self._entities("WHERE m.type = ?", (type,), limit)
 
     def get_entity(self, entity_id: str) -> RegistryEntity | None:
         """Return one registry entity, or None."""
         found = self._entities("WHERE m.eid = ?", (entity_id,), 1)
-        if not found:
-            return None
-        entity = found[0]
-        named = self._entity_names(self.entity_edits()).get(entity.entity_id)
-        return replace(entity, name=named) if named else entity
+        return found[0] if found else None
 
     def find_entities(self, query: str, *, limit: int = 20) -> list[RegistryEntity]:
         """Return the entities whose id, name or an alias is ``query`` (case ignored), the most cited first.
@@ -518,7 +513,11 @@ class SQLiteStore:
         ids = {row["eid"] for row in rows if row["eid"] == query or row["by_text"]}
         ids |= {row["eid"] for row in rows if row["by_name"] and row["eid"] not in names}
         ids |= {ident for ident, name in names.items() if name.casefold() == key}
-        found = [entity for ident in ids if (entity := self.get_entity(ident)) is not None]
+        found = (
+            self._entities(f"WHERE m.eid IN ({','.join('?' * len(ids))})", sorted(ids), len(ids))
+            if ids
+            else []
+        )
         return sorted(found, key=lambda e: (-e.article_count, e.entity_id))[:limit]
 
     def entity_articles(self, entity_id: str, *, limit: int = 100) -> list[str]:
