@@ -106,18 +106,55 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A span of ``Article.text`` that names something."""
+    """A span of ``Article.text`` that names or describes an entity.
+
+    ``kind`` is "name" ("Sergueï Lavrov", "Lavrov") or "description" ("le chef de la diplomatie russe");
+    ``reason`` says why the mention belongs to its entity ("surname of Sergueï Lavrov", "holds the role …").
+    """
 
     text: str
     start: int
     end: int
+    kind: str = "name"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """A role an article attests for a person: "ministre des affaires étrangères" of country "RU".
+
+    ``function`` is normalised (lowercase, synonyms folded: chef de la diplomatie → ministre des affaires
+    étrangères); ``country`` an ISO 3166 alpha-2 code, ``org`` an organisation name; ``text`` spans
+    start..end of ``Article.text``; ``since`` is the first date the registry saw it attested (None within
+    one article's analysis).
+    """
+
+    function: str
+    text: str
+    start: int
+    end: int
+    country: str | None = None
+    org: str | None = None
+    since: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a place entity is: kind (country, city, region), ISO country code, coordinates, data source."""
+
+    kind: str
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Entity:
     """One referent within an article (PER, ORG, LOC, MISC) with all its mentions there.
 
-    ``entity_id`` is the id in the cross-article registry (same id for Goïta and Goita).
+    ``entity_id`` is the id in the cross-article registry (same id for Goïta and Goita); ``roles`` are the
+    surface titles seen with the name, ``offices`` the roles read from them, ``place`` where a place is.
     """
 
     entity_id: str
@@ -125,6 +162,8 @@ class Entity:
     type: str
     mentions: tuple[Mention, ...]
     roles: tuple[str, ...] = ()
+    offices: tuple[Office, ...] = ()
+    place: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +244,11 @@ class Analysis:
 
 @dataclass(frozen=True, slots=True)
 class RegistryEntity:
-    """An entity of the cross-article registry: canonical name, type, aliases with counts."""
+    """An entity of the cross-article registry: canonical name, type, aliases with counts.
+
+    ``reasons`` says, per alias, why it joined the entity; ``offices`` are the roles seen, each with the
+    first date it was attested; ``place`` is set for places.
+    """
 
     entity_id: str
     name: str
@@ -214,6 +257,9 @@ class RegistryEntity:
     first_seen: date | None = None
     last_seen: date | None = None
     article_count: int = 0
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    offices: tuple[Office, ...] = ()
+    place: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +308,7 @@ def apply_entity_edits(analysis: Analysis, edits: Sequence[EntityEdit], names: M
     """
     article = analysis.article_id
     grouped: dict[str, list[Mention]] = {}
-    meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    meta: dict[str, Entity] = {}
     for ent in analysis.entities:
         targets: list[tuple[str, Mention | None]] = [
             (resolve_entity_id(edits, ent.entity_id, m.text, article), m) for m in ent.mentions
@@ -274,14 +320,13 @@ def apply_entity_edits(analysis: Analysis, edits: Sequence[EntityEdit], names: M
             if mention is not None:
                 grouped[target].append(mention)
             if target not in meta:
-                meta[target] = (names.get(target, ent.name), ent.type, ent.roles)
+                meta[target] = ent
     entities = tuple(
-        Entity(
+        replace(
+            meta[target],
             entity_id=target,
-            name=meta[target][0],
-            type=meta[target][1],
+            name=names.get(target, meta[target].name),
             mentions=tuple(sorted(mentions, key=lambda m: m.start)),
-            roles=meta[target][2],
         )
         for target, mentions in grouped.items()
     )
