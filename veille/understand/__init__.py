@@ -14,6 +14,7 @@ from spacy.tokens import Doc
 
 from veille.errors import EmptyInputError, VeilleError
 from veille.model import Analysis, Article
+from veille.understand.coref import resolve_descriptions
 from veille.understand.dates import resolve_times
 from veille.understand.entities import extract_entities
 from veille.understand.events import find_events
@@ -76,7 +77,7 @@ def _check(article: Article) -> None:
 
 def _analyze(article: Article, doc: Doc) -> Analysis:
     text = article.text
-    entities = extract_entities(doc, text)
+    entities = resolve_descriptions(doc, text, extract_entities(doc, text))
     times = resolve_times(text, article.published, doc=doc)
     quotes = find_quotes(text, entities)
     events = find_events(doc, text, entities, times)
