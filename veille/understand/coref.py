@@ -1,16 +1,633 @@
-"""Descriptions and roles within one article: "le chef de la diplomatie russe" resolved to the person holding it."""
+"""Descriptions and roles within one article: "le chef de la diplomatie russe" resolved to the person holding it.
+
+Rules in the spirit of the multi-pass sieve of Lee et al. (2013), most precise first, each recorded in the
+mention's ``reason``:
+
+1. a title just before a name ("le ministre russe des Affaires étrangères Sergueï Lavrov") is a role: it
+   becomes an :class:`Office` of that person, not a mention;
+2. apposition: "Paul Melly, l'analyste régional", "la mission de l'ONU (Minusma)";
+3. a description that contains a name of its own type: "la ville de Djibo", "les rebelles du M23";
+4. offices: "le chef de la diplomatie malienne" is the person whose office is foreign minister of Mali
+   ("son homologue malien" takes the function of the person it is the counterpart of);
+5. the same description again, then the same head noun class with an agreeing country ("la junte" after
+   "La junte militaire du Mali", "le régime" after "la junte");
+6. places by class: "le pays" is the last country named, "la capitale" its capital, "la ville" the last city;
+7. a definite description that nothing above resolves opens a new entity ("l'opposition ivoirienne"),
+   which later descriptions of its class join; an indefinite one that nothing resolves is dropped.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
-from veille.model import Entity
+from veille.model import Entity, Mention, Office
+from veille.understand import places
+from veille.understand.entities import entity_id_for, name_key
+from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
 
+_DEFINITE = {"le", "la", "les", "l'", "l’", "the"}
+_DEMONSTRATIVE = {"ce", "cet", "cette", "ces", "this", "these"}
+_POSSESSIVE = {"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "its"}
+# "ma délégation", "notre pays": the speaker's, resolved by who speaks, not by the text around
+_SPEAKER_RELATIVE = {"mon", "ma", "mes", "notre", "nos", "votre", "vos", "ton", "ta", "tes", "my", "our", "your"}
+_INDEFINITE = {"un", "une", "des", "a", "an"}
+_QUANTIFIERS = {"deux", "trois", "plusieurs", "certains", "certaines", "nombreux", "nombreuses", "quelques", "tous", "toutes", "divers", "differents", "differentes"}
+_FORMER = {"ancien", "ancienne", "ex", "former", "dechu", "deposee", "depose", "renverse", "defunt", "feu", "late"}
+# classes whose "head de NAME" is NAME itself ("les rebelles du M23"), unlike "la mission de l'ONU"
+_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition"}
+# classes a bare description of may take up the last organisation named ("l'organisation" after MSF)
+_GENERIC_ORG = {"organisation", "agency", "group", "company", "party", "media", "mission", "bloc", "coalition"}
+_LINKS = {"de", "du", "des", "d'", "au", "aux", "en", "pour", "of", "for"}
+_NON_WORD = re.compile(r"[^a-z0-9'-]+")
+_CONTEXT_WINDOW = 1500
+_ORG_WINDOW = 600  # characters back "l'organisation" may reach for the organisation it takes up  # characters back a class-only description ("le pays") may reach for its antecedent
+
+
+@cache
+def nominals() -> dict[str, tuple[str, str]]:
+    """Return head noun (folded) → (type, class) of the description heads veille resolves."""
+    out: dict[str, tuple[str, str]] = {}
+    for line in (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        head, type_, *rest = line.split("\t")
+        out[head.strip()] = (type_.strip(), (rest[0].strip() if rest else "") or head.strip())
+    return out
+
+
+@cache
+def _office_variants() -> list[tuple[str, str]]:
+    rows = []
+    for line in (DATA_DIR / "offices.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            office, variant = line.split("\t")
+            rows.append((variant.strip(), office.strip()))
+    return sorted(rows, key=lambda r: -len(r[0]))
+
+
+def fold(text: str) -> str:
+    """Return text lowercased without accents, apostrophes made straight."""
+    return places.fold(text.replace("’", "'"))
+
+
+def parse_office(text: str, start: int = -1, end: int = -1, orgs: Sequence[Entity] = ()) -> Office | None:
+    """Return the office a role text names ("son homologue malien" → homologue of ML), or None.
+
+    The function is the longest known variant in the text (offices.tsv), else its first person head noun;
+    the country comes from a demonym or a country name in it; the organisation from an ORG entity named in it.
+    """
+    folded = fold(text)
+    # "ministre russe des Affaires étrangères": the demonym is the country, not part of the function
+    kept = [w for w in _NON_WORD.sub(" ", folded).split() if places.country_by_demonym(w) is None]
+    padded = " " + " ".join(kept) + " "
+    function = next((office for variant, office in _office_variants() if f" {variant} " in padded), None)
+    words = padded.split()
+    if function is None:
+        heads = nominals()
+        function = next((w for w in words if heads.get(w, ("",))[0] == "PER"), None)
+    if function is None:
+        return None
+    if _FORMER & set(words[: words.index(function.split()[0])] if function.split()[0] in words else words):
+        function = f"ancien {function}"
+    country = _country_in(text)
+    org = next((e.name for e in orgs if e.type == "ORG" and _names_in(e, folded)), None)
+    return Office(function=function, text=text, start=start, end=end, country=country, org=org)
+
+
+def merge_offices(offices: Sequence[Office]) -> list[Office]:
+    """Return offices without repeats: one per function (the most specific attestation, first seen), and no
+    bare function ("ministre") where a fuller one ("ministre des affaires étrangères") is attested."""
+    best: dict[str, Office] = {}
+    for office in offices:
+        held = best.get(office.function)
+        if held is None or (office.country, office.org).count(None) < (held.country, held.org).count(None):
+            best[office.function] = office if held is None else replace(office, start=held.start, end=held.end)
+    functions = list(best)
+    return [
+        o for f, o in best.items() if not any(g != f and g.startswith(f + " ") for g in functions) or o.country
+    ]
+
+
+def _country_in(text: str) -> str | None:
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text):
+        if word[:1].islower():
+            found = places.country_by_demonym(word)
+            if found is not None:
+                return found.iso2
+    for match in re.finditer(r"\b(?:de la|de l'|de l’|du|des|d'|d’|de|of|au|en)\s*([A-ZÉÈ][^\s,;.()]*(?:\s+[A-Zd][^\s,;.()]*){0,3})", text):
+        words = match.group(1).split()
+        for n in range(len(words), 0, -1):
+            found = places.country_by_name(" ".join(words[:n]))
+            if found is not None:
+                return found.iso2
+    return None
+
+
+def _names_in(entity: Entity, folded: str) -> bool:
+    return any(f" {name_key(m.text)} " in f" {name_key(folded)} " for m in entity.mentions if len(m.text) > 2)
+
+
+@dataclass
+class _Referent:
+    """An entity being built: its mentions, head-noun classes, country, offices, place kind."""
+
+    entity: Entity
+    added: list[Mention] = field(default_factory=list)
+    classes: set[str] = field(default_factory=set)
+    texts: set[str] = field(default_factory=set)
+    country: str | None = None
+    offices: list[Office] = field(default_factory=list)
+    place_kind: str | None = None
+    nominal_name: str | None = None
+
+    @property
+    def type(self) -> str:
+        return self.entity.type
+
+    def positions(self) -> list[int]:
+        return [m.start for m in (*self.entity.mentions, *self.added)]
+
+    def last_before(self, pos: int) -> int:
+        return max((p for p in self.positions() if p < pos), default=-1)
+
+
+@dataclass
+class _Description:
+    start: int
+    end: int
+    text: str
+    head: str
+    type: str
+    cls: str
+    det: str
+    country: str | None
+    head_token: Token
+
 
 def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[Entity]:
-    """Return the entities with their offices and the description mentions that refer to them."""
-    return entities
+    """Return the entities with their offices and the description mentions that refer to them.
+
+    ``doc`` is the parse of a same-length copy of ``text``; unresolvable indefinite descriptions are dropped,
+    unresolved definite ones with a known head become entities of their own (named by their longest form).
+    """
+    refs = _merge_acronyms([_Referent(e) for e in entities], text)
+    orgs = [e for e in entities if e.type == "ORG"]
+    for ref in refs:
+        _seed_referent(ref, text, orgs)
+    _fill_counterparts(refs, doc)
+    owner_at = {m.start: ref for ref in refs for m in ref.entity.mentions}
+    owner_end = {m.end: ref for ref in refs for m in ref.entity.mentions}
+    covered = [(m.start, m.end) for e in entities for m in e.mentions]
+    for desc in _descriptions(doc, text, covered):
+        _resolve(desc, refs, owner_at, owner_end, text, orgs)
+    return _build(refs)
+
+
+_ACRONYM_SKIP = {"de", "du", "des", "d", "la", "le", "les", "l", "pour", "et", "en", "au", "aux", "sur", "of", "the", "and", "for"}
+
+
+def is_acronym_of(short: str, name: str) -> bool:
+    """True when ``short`` ("OMS", "Minusma", "FACT") is made of the starts of the words of ``name``.
+
+    Each content word of ``name`` gives the next one or more letters of ``short``; short words (de, la, pour)
+    may give a letter or none: "Organisation mondiale de la santé" → OMS, "Médecins sans Frontières" → MSF.
+    """
+    letters = re.sub(r"[^a-z0-9]", "", fold(short))
+    words = [w for w in re.split(r"[\s'’-]+", fold(name)) if w]
+    if not 2 <= len(letters) <= 10 or len(words) < 2 or len(letters) < len(
+        [w for w in words if w not in _ACRONYM_SKIP]
+    ):
+        return False
+
+    @cache
+    def match(k: int, j: int) -> bool:
+        if k == len(words):
+            return j == len(letters)
+        word = words[k]
+        if word in _ACRONYM_SKIP and match(k + 1, j):
+            return True
+        return any(
+            word[:n] == letters[j : j + n] and match(k + 1, j + n)
+            for n in range(1, min(len(word), len(letters) - j) + 1)
+        )
+
+    return match(0, 0)
+
+
+def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
+    """Fold an acronym's referent into the one of its expansion named in the same article."""
+    names = [r for r in refs if r.type in ("ORG", "LOC", "MISC")]
+    gone: set[int] = set()
+    for short in names:
+        word = short.entity.name
+        if " " in word or not word[:1].isupper() or len(word) > 10:
+            continue
+        if not word.isupper() and (short.type == "LOC" or places.lookup_place(word) is not None):
+            continue  # "Mali" is a place, not the initials of "Mission au Libéria"
+        for long in names:
+            if long is short or id(long) in gone or " " not in long.entity.name:
+                continue
+            bracketed = any(text[m.end : m.end + len(word) + 3].strip(" ") == f"({word})" for m in long.entity.mentions)
+            if bracketed or is_acronym_of(word, long.entity.name):
+                moved = tuple(
+                    replace(m, reason=f"acronym of {long.entity.name}") for m in short.entity.mentions
+                )
+                long.entity = replace(
+                    long.entity, name=word, entity_id=short.entity.entity_id, mentions=long.entity.mentions + moved
+                )
+                gone.add(id(short))
+                break
+    return [r for r in refs if id(r) not in gone]
+
+
+def _seed_referent(ref: _Referent, text: str, orgs: Sequence[Entity]) -> None:
+    entity = ref.entity
+    first = entity.mentions[0].start if entity.mentions else 0
+    if entity.type == "PER":
+        for role in entity.roles:
+            pos = text.rfind(role, 0, first + len(role) + 200)
+            office = parse_office(role, pos, pos + len(role) if pos >= 0 else -1, orgs)
+            if office is not None:
+                ref.offices.append(office)
+        ref.offices = merge_offices(ref.offices)
+        ref.country = next((o.country for o in ref.offices if o.country), None)
+    elif entity.type == "LOC":
+        country = places.country_by_name(entity.name)
+        if country is not None:
+            ref.place_kind, ref.country = "country", country.iso2
+        else:
+            found = places.lookup_place(entity.name)
+            if found is not None:
+                ref.place_kind = found.kind
+                ref.country = found.country_iso2
+    elif entity.type == "ORG":
+        heads = nominals()
+        words = fold(entity.name).split()
+        if words and words[0] in heads and heads[words[0]][0] == "ORG":
+            ref.classes.add(heads[words[0]][1])
+        ref.country = _country_in(entity.name)
+
+
+def _fill_counterparts(refs: list[_Referent], doc: Doc) -> None:
+    """Give "son homologue malien X" the function of the nearest person before X that has one."""
+    people = sorted((r for r in refs if r.type == "PER"), key=lambda r: min(r.positions(), default=0))
+    for ref in people:
+        for k, office in enumerate(ref.offices):
+            if office.function != "homologue":
+                continue
+            at = office.start if office.start >= 0 else min(ref.positions(), default=0)
+            best: tuple[int, Office] | None = None
+            for other in people:
+                if other is ref:
+                    continue
+                for o in other.offices:
+                    if o.function == "homologue":
+                        continue
+                    pos = other.last_before(at)
+                    if pos < 0 and o.start >= 0:
+                        continue
+                    distance = at - max(pos, o.start)
+                    if best is None or distance < best[0]:
+                        best = (distance, o)
+            if best is not None:
+                ref.offices[k] = replace(office, function=best[1].function, org=office.org or best[1].org)
+        ref.country = ref.country or next((o.country for o in ref.offices if o.country), None)
+
+
+def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> list[_Description]:
+    """Return the noun phrases headed by a known description noun, in text order."""
+    heads = nominals()
+    out: list[_Description] = []
+    for token in doc:
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ") or token.is_title and token.i > 0 and token.pos_ == "PROPN":
+            continue
+        head = fold(token.text)
+        if head not in heads:
+            head = fold(token.lemma_)
+            if head not in heads:
+                continue
+        det = next((c for c in token.children if c.dep_ == "det" and c.i < token.i), None)
+        if _counted(token, head) or det is not None and fold(det.text) in _SPEAKER_RELATIVE:
+            continue
+        lefts = [c.i for c in token.children if c.dep_ == "amod" and c.i < token.i]
+        left = min([det.i if det is not None else token.i, *lefts])
+        if det is None:
+            k = left - 1
+            while k > 0 and doc[k].pos_ == "ADJ" and left - k < 3:
+                k -= 1
+            if k >= 0 and doc[k].pos_ == "DET":
+                det, left = doc[k], k  # "l'influent chef": the parser hangs the article on the adjective
+        end_i = _right_edge(doc, token)
+        start, end = doc[left].idx, doc[end_i].idx + len(doc[end_i])
+        if any(s <= start and end <= e for s, e in covered):
+            continue
+        type_, cls = heads[head]
+        surface = text[start:end]
+        det_text = fold(det.text) if det is not None else ""
+        out.append(_Description(start, end, surface, head, type_, cls, det_text, _country_in(surface), token))
+    return out
+
+
+def _right_edge(doc: Doc, head: Token) -> int:
+    """Return the last token of the phrase a head noun starts: adjectives, then "de/du/des … noun adj" links.
+
+    Read off the surface (the parser often hangs "de la diplomatie russe" on the wrong word); stops at a
+    person's name, a verb, punctuation or after 12 tokens.
+    """
+    end = head.i
+    i = head.i + 1
+    limit = min(len(doc), head.i + 13)
+
+    def ok(t: Token) -> bool:
+        return t.ent_type_ != "PER" and not t.is_sent_start
+
+    while i < limit and doc[i].pos_ == "ADJ" and ok(doc[i]):
+        end, i = i, i + 1
+    while i < limit and doc[i].pos_ == "ADP" and fold(doc[i].text) in _LINKS and ok(doc[i]):
+        j = i + 1
+        if j < limit and doc[j].pos_ == "DET":
+            j += 1
+        if j >= limit or doc[j].pos_ not in ("NOUN", "PROPN") or not ok(doc[j]):
+            break
+        end, i = j, j + 1
+        while i < limit and doc[i].pos_ in ("ADJ", "PROPN") and ok(doc[i]):
+            end, i = i, i + 1
+    return end
+
+
+def _counted(token: Token, head: str) -> bool:
+    """True for "les deux ministres", "plusieurs pays", "les pays occidentaux": several referents, not one."""
+    if any(c.dep_ == "nummod" or fold(c.text) in _QUANTIFIERS for c in token.children if c.i < token.i):
+        return True
+    return "Plur" in token.morph.get("Number") and head not in _plural_heads()
+
+
+@cache
+def _plural_heads() -> frozenset[str]:
+    rows = (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines()
+    return frozenset(r.split("\t")[0] for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural"))
+
+
+def _resolve(
+    desc: _Description,
+    refs: list[_Referent],
+    owner_at: dict[int, _Referent],
+    owner_end: dict[int, _Referent],
+    text: str,
+    orgs: Sequence[Entity],
+) -> None:
+    found = _apposition(desc, owner_at, owner_end, text)
+    if found is not None:
+        ref, how = found
+        if ref.type == "PER" and desc.type == "PER":
+            office = parse_office(desc.text, desc.start, desc.end, orgs)
+            if office is not None and not any(o.start == office.start for o in ref.offices):
+                ref.offices.append(office)
+                ref.country = ref.country or office.country
+        if ref.type == desc.type:
+            _attach(ref, desc, f"{'title of' if how == 'title' else 'apposition to'} {ref.entity.name}")
+            return
+    if not desc.det:
+        return  # "porte-parole du M23" without a determiner only describes the name it is in apposition to
+    inner = _inner_name(desc, refs)
+    if inner is not None:
+        _attach(inner, desc, f"names {inner.entity.name}")
+        return
+    indefinite = desc.det in _INDEFINITE
+    if desc.type == "PER" and not indefinite:
+        holder = _office_holder(desc, refs, orgs)
+        if holder is not None:
+            ref, office = holder
+            _attach(ref, desc, f"holds the office {office}")
+            return
+    same = _same_description(desc, refs)
+    if same is not None:
+        _attach(same, desc, f"repeats {same.nominal_name or same.entity.name!r}")
+        return
+    if indefinite:
+        return
+    by_class = _class_antecedent(desc, refs, text)
+    if by_class is not None:
+        ref, reason = by_class
+        _attach(ref, desc, reason)
+        return
+    if desc.type == "ORG" and desc.cls in _GENERIC_ORG:
+        last = _last_named_org(refs, desc.start)
+        if last is not None:
+            _attach(last, desc, f"the last organisation named ({last.entity.name})")
+            return
+    named = any(w[:1].isupper() for w in desc.text.split()[1:])
+    if desc.type in ("ORG", "PER") and (desc.country or desc.type == "ORG") or desc.type == "LOC" and named:
+        _open(desc, refs)
+
+
+def _apposition(
+    desc: _Description, owner_at: dict[int, _Referent], owner_end: dict[int, _Referent], text: str
+) -> tuple[_Referent, str] | None:
+    """Return the named referent a description stands in apposition to, with how ("title" when before it)."""
+    after = text[desc.end : desc.end + 3]
+    gap = len(after) - len(after.lstrip(" ,("))
+    ref = owner_at.get(desc.end + gap)
+    if ref is not None and gap <= 3:
+        opener = after[:gap].strip()
+        if opener in ("", ","):
+            return ref, "title" if opener == "" else "apposition"
+        if opener == "(" and ref.type == desc.type:
+            return ref, "apposition"
+    before = text[: desc.start].rstrip()
+    if before.endswith(","):
+        ref = owner_end.get(len(before[:-1].rstrip()))
+        if ref is not None and ref.type == desc.type:
+            return ref, "apposition"
+    return None
+
+
+def _inner_name(desc: _Description, refs: list[_Referent]) -> _Referent | None:
+    """Return the name a description is built on: "la ville de Djibo", "les rebelles du M23", "le groupe Seleka"."""
+    if desc.cls == "capital":
+        return None
+    for ref in refs:
+        if ref.type != desc.type or ref.nominal_name:
+            continue
+        for m in ref.entity.mentions:
+            if not (desc.start <= m.start and m.end <= desc.end):
+                continue
+            between = fold(desc.text[: m.start - desc.start]).replace("l'", "l' ").split()
+            if all(w in _DEFINITE | _DEMONSTRATIVE for w in between):
+                return ref  # "le Conseil de sécurité" is the name with its article
+            apposed = bool(between) and between[-1] not in ("de", "du", "des", "d'", "l'", "la", "le", "les")
+            if apposed or desc.type == "LOC" or desc.cls in _NAMED_BY_INNER:
+                return ref
+    return None
+
+
+def _office_holder(
+    desc: _Description, refs: list[_Referent], orgs: Sequence[Entity]
+) -> tuple[_Referent, str] | None:
+    office = parse_office(desc.text, desc.start, desc.end, orgs)
+    if office is None or office.function == "homologue":
+        return None
+    country = office.country
+    best: tuple[tuple[int, int], _Referent, Office] | None = None
+    for ref in refs:
+        if ref.type != "PER" or ref.nominal_name:
+            continue
+        for held in ref.offices:
+            if not _same_function(office.function, held.function):
+                continue
+            if country and held.country and held.country != country:
+                continue
+            if country and not held.country and ref.country != country:
+                continue
+            if office.org and held.org and name_key(office.org) != name_key(held.org):
+                continue
+            pos = ref.last_before(desc.start)
+            rank = (pos >= 0, pos if pos >= 0 else -min(ref.positions(), default=0))
+            if best is None or rank > best[0]:
+                best = (rank, ref, held)
+    if best is None:
+        return None
+    held = best[2]
+    where = f" ({held.country})" if held.country else ""
+    return best[1], f"{held.function}{where}"
+
+
+def _same_function(asked: str, held: str) -> bool:
+    return asked == held or held.startswith(asked + " ") or (asked == "chef" and held in ("président",))
+
+
+def _same_description(desc: _Description, refs: list[_Referent]) -> _Referent | None:
+    key = _desc_key(desc.text)
+    hits = [r for r in refs if key in r.texts]
+    return max(hits, key=lambda r: r.last_before(desc.start)) if hits else None
+
+
+def _desc_key(text: str) -> str:
+    words = fold(text).split()
+    while words and (words[0] in _DEFINITE | _DEMONSTRATIVE | _POSSESSIVE | _INDEFINITE or words[0] == "l'"):
+        words = words[1:]
+    return " ".join(words).replace("l' ", "l'")
+
+
+def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> tuple[_Referent, str] | None:
+    """Return the latest referent of the description's class (and country, when it names one)."""
+    window = desc.start - _CONTEXT_WINDOW
+    candidates: list[tuple[int, _Referent, str]] = []
+    for ref in refs:
+        pos = ref.last_before(desc.start)
+        if pos < 0:
+            continue
+        if desc.type == "LOC" and ref.type == "LOC":
+            if desc.cls == "capital":
+                capital = _capital_of(desc.country or _latest_country(refs, desc.start))
+                if capital and name_key(capital) == name_key(ref.entity.name):
+                    candidates.append((pos, ref, "capital of the country in context"))
+                continue
+            if ref.place_kind == desc.cls or desc.cls in ref.classes:
+                if desc.country and ref.country and desc.country != ref.country and desc.cls != "country":
+                    continue
+                if pos >= window or desc.cls in ref.classes:
+                    candidates.append((pos, ref, f"last {desc.cls} named"))
+        elif desc.type == ref.type and desc.cls in ref.classes:
+            if desc.country and ref.country and desc.country != ref.country:
+                continue
+            candidates.append((pos, ref, f"same kind ({desc.cls}) as {ref.nominal_name or ref.entity.name!r}"))
+        elif desc.type == "PER" and ref.type == "PER" and ref.offices and not ref.nominal_name:
+            if any(_same_function(fold(desc.head), fold(o.function)) for o in ref.offices):
+                if desc.country and ref.country and desc.country != ref.country:
+                    continue
+                if pos >= window:
+                    candidates.append((pos, ref, f"the last {desc.head} named"))
+    if not candidates:
+        return None
+    pos, ref, reason = max(candidates, key=lambda c: c[0])
+    return ref, reason
+
+
+def _last_named_org(refs: list[_Referent], before: int) -> _Referent | None:
+    pos, ref = max(
+        ((r.last_before(before), r) for r in refs if r.type == "ORG" and not r.nominal_name),
+        key=lambda x: x[0],
+        default=(-1, None),
+    )
+    return ref if ref is not None and before - pos <= _ORG_WINDOW else None
+
+
+def _latest_country(refs: list[_Referent], before: int) -> str | None:
+    best = max(
+        ((r.last_before(before), r.country) for r in refs if r.place_kind == "country" and r.country),
+        default=(-1, None),
+    )
+    return best[1]
+
+
+def _capital_of(iso2: str | None) -> str | None:
+    if iso2 is None:
+        return None
+    country = next((c for c in places.countries() if c.iso2 == iso2), None)
+    return country.capital if country else None
+
+
+def _attach(ref: _Referent, desc: _Description, reason: str) -> None:
+    ref.added.append(Mention(desc.text, desc.start, desc.end, kind="description", reason=reason))
+    ref.texts.add(_desc_key(desc.text))
+    ref.classes.add(desc.cls)
+    ref.country = ref.country or desc.country
+
+
+def _open(desc: _Description, refs: list[_Referent]) -> None:
+    name = desc.text
+    words = name.split()
+    if words and fold(words[0]) in _DEFINITE | _DEMONSTRATIVE | _POSSESSIVE:
+        name = name[len(words[0]) :].lstrip()
+    elif name[:2].lower() in ("l'", "l’"):
+        name = name[2:]
+    mention = Mention(desc.text, desc.start, desc.end, kind="description", reason="first description")
+    ref = _Referent(Entity(entity_id_for(name, desc.type), name, desc.type, ()), nominal_name=name)
+    ref.added.append(mention)
+    ref.texts.add(_desc_key(desc.text))
+    ref.classes.add(desc.cls)
+    ref.country = desc.country
+    refs.append(ref)
+
+
+def _build(refs: list[_Referent]) -> list[Entity]:
+    out = []
+    for ref in refs:
+        entity = ref.entity
+        mentions = tuple(sorted((*entity.mentions, *ref.added), key=lambda m: m.start))
+        name = entity.name
+        if ref.nominal_name:
+            longest = max((m for m in ref.added), key=lambda m: len(m.text))
+            name = _strip_det(longest.text)
+        offices = merge_offices(ref.offices)
+        if any(o.function != "homologue" for o in offices):
+            offices = [o for o in offices if o.function != "homologue"]
+        out.append(
+            replace(
+                entity,
+                entity_id=entity_id_for(name, entity.type) if ref.nominal_name else entity.entity_id,
+                name=name,
+                mentions=mentions,
+                offices=tuple(offices),
+            )
+        )
+    out.sort(key=lambda e: e.mentions[0].start if e.mentions else 0)
+    return out
+
+
+def _strip_det(text: str) -> str:
+    words = text.split()
+    if words and fold(words[0]) in _DEFINITE | _DEMONSTRATIVE | _POSSESSIVE:
+        return text[len(words[0]) :].lstrip()
+    if text[:2].lower() in ("l'", "l’"):
+        return text[2:]
+    return text
