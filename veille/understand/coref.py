@@ -33,7 +33,7 @@ from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
 
-_DEFINITE = {"le", "la", "les", "l'", "l’", "the"}
+_DEFINITE = {"le", "la", "les", "l", "l'", "l’", "the"}
 _DEMONSTRATIVE = {"ce", "cet", "cette", "ces", "this", "these"}
 _POSSESSIVE = {"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "its"}
 # "ma délégation", "notre pays": the speaker's, resolved by who speaks, not by the text around
@@ -59,7 +59,7 @@ def nominals() -> dict[str, tuple[str, str]]:
         if not line.strip() or line.startswith("#"):
             continue
         head, type_, *rest = line.split("\t")
-        out[head.strip()] = (type_.strip(), (rest[0].strip() if rest else "") or head.strip())
+        out[fold(head.strip())] = (type_.strip(), (rest[0].strip() if rest else "") or fold(head.strip()))
     return out
 
 
@@ -69,7 +69,7 @@ def _office_variants() -> list[tuple[str, str]]:
     for line in (DATA_DIR / "offices.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             office, variant = line.split("\t")
-            rows.append((variant.strip(), office.strip()))
+            rows.append((" ".join(_NON_WORD.sub(" ", fold(variant)).split()), office.strip()))
     return sorted(rows, key=lambda r: -len(r[0]))
 
 
@@ -186,8 +186,16 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     owner_at = {m.start: ref for ref in refs for m in ref.entity.mentions}
     owner_end = {m.end: ref for ref in refs for m in ref.entity.mentions}
     covered = [(m.start, m.end) for e in entities for m in e.mentions]
-    for desc in _descriptions(doc, text, covered):
-        _resolve(desc, refs, owner_at, owner_end, text, orgs)
+    descriptions = _descriptions(doc, text, covered)
+    # appositions first, right to left: "Leur envoyé, l'ancien président nigérian Goodluck Jonathan" chains
+    # to the name, and offices given in apposition are known before descriptions look for their holders
+    placed: set[int] = set()
+    for desc in reversed(descriptions):
+        if _place_apposition(desc, owner_at, owner_end, text, orgs):
+            placed.add(desc.start)
+    for desc in descriptions:
+        if desc.start not in placed:
+            _resolve(desc, refs, text, orgs)
     return _build(refs)
 
 
@@ -307,7 +315,7 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
     heads = nominals()
     out: list[_Description] = []
     for token in doc:
-        if token.pos_ not in ("NOUN", "PROPN", "ADJ") or token.is_title and token.i > 0 and token.pos_ == "PROPN":
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB") or token.is_title and token.i > 0 and token.pos_ == "PROPN":
             continue
         head = fold(token.text)
         if head not in heads:
@@ -349,7 +357,7 @@ def _right_edge(doc: Doc, head: Token) -> int:
     def ok(t: Token) -> bool:
         return t.ent_type_ != "PER" and not t.is_sent_start
 
-    while i < limit and doc[i].pos_ == "ADJ" and ok(doc[i]):
+    while i < limit and ok(doc[i]) and (doc[i].pos_ == "ADJ" or _demonym(doc[i].text)):
         end, i = i, i + 1
     while i < limit and doc[i].pos_ == "ADP" and fold(doc[i].text) in _LINKS and ok(doc[i]):
         j = i + 1
@@ -363,6 +371,10 @@ def _right_edge(doc: Doc, head: Token) -> int:
     return end
 
 
+def _demonym(word: str) -> bool:
+    return word[:1].islower() and places.country_by_demonym(word) is not None
+
+
 def _counted(token: Token, head: str) -> bool:
     """True for "les deux ministres", "plusieurs pays", "les pays occidentaux": several referents, not one."""
     if any(c.dep_ == "nummod" or fold(c.text) in _QUANTIFIERS for c in token.children if c.i < token.i):
@@ -373,28 +385,36 @@ def _counted(token: Token, head: str) -> bool:
 @cache
 def _plural_heads() -> frozenset[str]:
     rows = (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines()
-    return frozenset(r.split("\t")[0] for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural"))
+    return frozenset(fold(r.split("\t")[0]) for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural"))
 
 
-def _resolve(
+def _place_apposition(
     desc: _Description,
-    refs: list[_Referent],
     owner_at: dict[int, _Referent],
     owner_end: dict[int, _Referent],
     text: str,
     orgs: Sequence[Entity],
-) -> None:
+) -> bool:
+    """Attach a description to the name (or placed description) it is a title of or in apposition to."""
     found = _apposition(desc, owner_at, owner_end, text)
-    if found is not None:
-        ref, how = found
-        if ref.type == "PER" and desc.type == "PER":
-            office = parse_office(desc.text, desc.start, desc.end, orgs)
-            if office is not None and not any(o.start == office.start for o in ref.offices):
-                ref.offices.append(office)
-                ref.country = ref.country or office.country
-        if ref.type == desc.type:
-            _attach(ref, desc, f"{'title of' if how == 'title' else 'apposition to'} {ref.entity.name}")
-            return
+    if found is None:
+        return False
+    ref, how = found
+    if ref.type == "PER" and desc.type == "PER":
+        office = parse_office(desc.text, desc.start, desc.end, orgs)
+        if office is not None and not any(o.start == office.start for o in ref.offices):
+            ref.offices.append(office)
+            ref.country = ref.country or office.country
+    if ref.type != desc.type:
+        return False
+    _attach(ref, desc, f"{'title of' if how == 'title' else 'apposition to'} {ref.entity.name}")
+    owner_at.setdefault(desc.start, ref)
+    owner_end.setdefault(desc.end, ref)
+    return True
+
+
+def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequence[Entity]) -> None:
+    """Attach a description by the first rule that resolves it, or open an entity for it, or drop it."""
     if not desc.det:
         return  # "porte-parole du M23" without a determiner only describes the name it is in apposition to
     inner = _inner_name(desc, refs)
