@@ -34,15 +34,16 @@ from veille.understand.nlp import DATA_DIR
 logger = logging.getLogger(__name__)
 
 _DEFINITE = {"le", "la", "les", "l", "l'", "l’", "the"}
+_CONTRACTED = {"du", "au", "aux"}  # de/à + le: a definite article inside a preposition
 _DEMONSTRATIVE = {"ce", "cet", "cette", "ces", "this", "these"}
 _POSSESSIVE = {"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "its"}
 # "ma délégation", "notre pays": the speaker's, resolved by who speaks, not by the text around
 _SPEAKER_RELATIVE = {"mon", "ma", "mes", "notre", "nos", "votre", "vos", "ton", "ta", "tes", "my", "our", "your"}
 _INDEFINITE = {"un", "une", "des", "a", "an"}
 _QUANTIFIERS = {"deux", "trois", "plusieurs", "certains", "certaines", "nombreux", "nombreuses", "quelques", "tous", "toutes", "divers", "differents", "differentes"}
-_FORMER = {"ancien", "ancienne", "ex", "former", "dechu", "deposee", "depose", "renverse", "defunt", "feu", "late"}
+_FORMER = {"ancien", "ancienne", "ex", "former", "dechu", "dechue", "depose", "deposee", "renverse", "renversee", "defunt", "feu", "late", "exile"}
 # classes whose "head de NAME" is NAME itself ("les rebelles du M23"), unlike "la mission de l'ONU"
-_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition"}
+_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition", "bloc"}
 # classes a bare description of may take up the last organisation named ("l'organisation" after MSF)
 _GENERIC_ORG = {"organisation", "agency", "group", "company", "party", "media", "mission", "bloc", "coalition"}
 _LINKS = {"de", "du", "des", "d'", "au", "aux", "en", "pour", "of", "for"}
@@ -95,7 +96,7 @@ def parse_office(text: str, start: int = -1, end: int = -1, orgs: Sequence[Entit
         function = next((w for w in words if heads.get(w, ("",))[0] == "PER"), None)
     if function is None:
         return None
-    if _FORMER & set(words[: words.index(function.split()[0])] if function.split()[0] in words else words):
+    if _FORMER & set(words):
         function = f"ancien {function}"
     country = _country_in(text)
     org = next((e.name for e in orgs if e.type == "ORG" and _names_in(e, folded)), None)
@@ -117,8 +118,8 @@ def merge_offices(offices: Sequence[Office]) -> list[Office]:
 
 
 def _country_in(text: str) -> str | None:
-    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text):
-        if word[:1].islower():
+    for i, word in enumerate(re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text)):
+        if word[:1].islower() or i > 0:  # "Forces armées Nigériennes", not a sentence's first word
             found = places.country_by_demonym(word)
             if found is not None:
                 return found.iso2
@@ -244,7 +245,8 @@ def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
             if long is short or id(long) in gone or " " not in long.entity.name:
                 continue
             bracketed = any(text[m.end : m.end + len(word) + 3].strip(" ") == f"({word})" for m in long.entity.mentions)
-            if bracketed or is_acronym_of(word, long.entity.name):
+            initials = {w[:1] for w in fold(long.entity.name).split() if w not in _ACRONYM_SKIP}
+            if bracketed and fold(word)[:1] in initials or is_acronym_of(word, long.entity.name):
                 moved = tuple(
                     replace(m, reason=f"acronym of {long.entity.name}") for m in short.entity.mentions
                 )
@@ -315,14 +317,16 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
     heads = nominals()
     out: list[_Description] = []
     for token in doc:
-        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB") or token.is_title and token.i > 0 and token.pos_ == "PROPN":
-            continue
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB") or token.text[:1].isupper() and not _starts_phrase(token):
+            continue  # "l'Organisation centrale indienne …" inside a sentence is a name
         head = fold(token.text)
         if head not in heads:
             head = fold(token.lemma_)
             if head not in heads:
                 continue
         det = next((c for c in token.children if c.dep_ == "det" and c.i < token.i), None)
+        if det is None and token.i > 0 and fold(doc[token.i - 1].text) in _CONTRACTED:
+            det = doc[token.i - 1]
         if _counted(token, head) or det is not None and fold(det.text) in _SPEAKER_RELATIVE:
             continue
         lefts = [c.i for c in token.children if c.dep_ == "amod" and c.i < token.i]
@@ -338,10 +342,22 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
         if any(s <= start and end <= e for s, e in covered):
             continue
         type_, cls = heads[head]
-        surface = text[start:end]
         det_text = fold(det.text) if det is not None else ""
+        if det_text in _CONTRACTED:
+            det_text, start = "le", doc[left + 1].idx if left < token.i else token.idx
+            if start >= end:
+                continue
+        surface = text[start:end]
         out.append(_Description(start, end, surface, head, type_, cls, det_text, _country_in(surface), token))
     return out
+
+
+def _starts_phrase(token: Token) -> bool:
+    """True when a capital may be the sentence's: first word, or only a determiner and adjectives before."""
+    i = token.i - 1
+    while i >= 0 and token.doc[i].pos_ in ("DET", "ADJ"):
+        i -= 1
+    return i < 0 or token.doc[i].is_sent_end or token.doc[i + 1].is_sent_start or token.doc[i].text in ".:«\"\n"
 
 
 def _right_edge(doc: Doc, head: Token) -> int:
@@ -357,8 +373,13 @@ def _right_edge(doc: Doc, head: Token) -> int:
     def ok(t: Token) -> bool:
         return t.ent_type_ != "PER" and not t.is_sent_start
 
-    while i < limit and ok(doc[i]) and (doc[i].pos_ == "ADJ" or _demonym(doc[i].text)):
-        end, i = i, i + 1
+    while i < limit and ok(doc[i]):
+        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text):
+            end, i = i, i + 1
+        elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and doc[i + 1].pos_ == "ADJ":
+            end, i = i + 1, i + 2  # "le président déchu et exilé"
+        else:
+            break
     while i < limit and doc[i].pos_ == "ADP" and fold(doc[i].text) in _LINKS and ok(doc[i]):
         j = i + 1
         if j < limit and doc[j].pos_ == "DET":
@@ -439,12 +460,12 @@ def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequenc
         ref, reason = by_class
         _attach(ref, desc, reason)
         return
-    if desc.type == "ORG" and desc.cls in _GENERIC_ORG:
-        last = _last_named_org(refs, desc.start)
+    named = any(w[:1].isupper() for w in desc.text.split()[1:])
+    if desc.type == "ORG" and desc.cls in _GENERIC_ORG and not named:
+        last = _last_named_org(refs, desc.start, desc.cls)
         if last is not None:
             _attach(last, desc, f"the last organisation named ({last.entity.name})")
             return
-    named = any(w[:1].isupper() for w in desc.text.split()[1:])
     if desc.type in ("ORG", "PER") and (desc.country or desc.type == "ORG") or desc.type == "LOC" and named:
         _open(desc, refs)
 
@@ -557,7 +578,7 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
                 if pos >= window or desc.cls in ref.classes:
                     candidates.append((pos, ref, f"last {desc.cls} named"))
         elif desc.type == ref.type and desc.cls in ref.classes:
-            if desc.country and ref.country and desc.country != ref.country:
+            if desc.country and desc.country != ref.country or not _fits(desc, ref):
                 continue
             candidates.append((pos, ref, f"same kind ({desc.cls}) as {ref.nominal_name or ref.entity.name!r}"))
         elif desc.type == "PER" and ref.type == "PER" and ref.offices and not ref.nominal_name:
@@ -572,9 +593,25 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
     return ref, reason
 
 
-def _last_named_org(refs: list[_Referent], before: int) -> _Referent | None:
+def _fits(desc: _Description, ref: _Referent) -> bool:
+    """True when every modifier of a description ("constitutionnelle" in "la cour constitutionnelle") is a word
+    the referent was already named or described with; demonyms are checked as countries instead."""
+    known = {w[:5] for t in (ref.entity.name, *ref.texts, *(m.text for m in ref.entity.mentions)) for w in fold(t).split()}
+    for word in fold(desc.text).split()[1:]:
+        if word in _LINKS or word in _DEFINITE or len(word) < 3 or word == desc.head or _demonym(word):
+            continue
+        if word[:5] not in known:
+            return False
+    return True
+
+
+def _last_named_org(refs: list[_Referent], before: int, cls: str) -> _Referent | None:
     pos, ref = max(
-        ((r.last_before(before), r) for r in refs if r.type == "ORG" and not r.nominal_name),
+        (
+            (r.last_before(before), r)
+            for r in refs
+            if r.type == "ORG" and not r.nominal_name and (not r.classes or cls in r.classes)
+        ),
         key=lambda x: x[0],
         default=(-1, None),
     )
