@@ -18,6 +18,7 @@ mention's ``reason``:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -43,7 +44,7 @@ _INDEFINITE = {"un", "une", "des", "a", "an"}
 _QUANTIFIERS = {"deux", "trois", "plusieurs", "certains", "certaines", "nombreux", "nombreuses", "quelques", "tous", "toutes", "divers", "differents", "differentes"}
 _FORMER = {"ancien", "ancienne", "ex", "former", "dechu", "dechue", "depose", "deposee", "renverse", "renversee", "defunt", "feu", "late", "exile"}
 # classes whose "head de NAME" is NAME itself ("les rebelles du M23"), unlike "la mission de l'ONU"
-_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition", "bloc"}
+_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition", "bloc", "government"}
 # classes a bare description of may take up the last organisation named ("l'organisation" after MSF)
 _GENERIC_ORG = {"organisation", "agency", "group", "company", "party", "media", "mission", "bloc", "coalition"}
 _LINKS = {"de", "du", "des", "d'", "au", "aux", "en", "pour", "of", "for"}
@@ -126,9 +127,9 @@ def _country_in(text: str) -> str | None:
     for match in re.finditer(r"\b(?:de la|de l'|de l’|du|des|d'|d’|de|of|au|en)\s*([A-ZÉÈ][^\s,;.()]*(?:\s+[A-Zd][^\s,;.()]*){0,3})", text):
         words = match.group(1).split()
         for n in range(len(words), 0, -1):
-            found = places.country_by_name(" ".join(words[:n]))
+            found = _country_of_place(" ".join(words[:n]))
             if found is not None:
-                return found.iso2
+                return found
     return None
 
 
@@ -197,7 +198,7 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     for desc in descriptions:
         if desc.start not in placed:
             _resolve(desc, refs, text, orgs)
-    return _build(refs)
+    return _build(refs, text)
 
 
 _ACRONYM_SKIP = {"de", "du", "des", "d", "la", "le", "les", "l", "pour", "et", "en", "au", "aux", "sur", "of", "the", "and", "for"}
@@ -374,7 +375,7 @@ def _right_edge(doc: Doc, head: Token) -> int:
         return t.ent_type_ != "PER" and not t.is_sent_start
 
     while i < limit and ok(doc[i]):
-        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text):
+        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm"):
             end, i = i, i + 1
         elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and doc[i + 1].pos_ == "ADJ":
             end, i = i + 1, i + 2  # "le président déchu et exilé"
@@ -597,12 +598,28 @@ def _fits(desc: _Description, ref: _Referent) -> bool:
     """True when every modifier of a description ("constitutionnelle" in "la cour constitutionnelle") is a word
     the referent was already named or described with; demonyms are checked as countries instead."""
     known = {w[:5] for t in (ref.entity.name, *ref.texts, *(m.text for m in ref.entity.mentions)) for w in fold(t).split()}
+    places_named = {w for n in _capitalised(desc.text) if _country_of_place(n) for w in fold(n).split()}
     for word in fold(desc.text).split()[1:]:
         if word in _LINKS or word in _DEFINITE or len(word) < 3 or word == desc.head or _demonym(word):
+            continue
+        if word in places_named:
             continue
         if word[:5] not in known:
             return False
     return True
+
+
+def _capitalised(text: str) -> list[str]:
+    return re.findall(r"[A-ZÉÈÎ][\w'’-]+(?:\s+[A-ZÉÈÎ][\w'’-]+)*", text)
+
+
+def _country_of_place(name: str) -> str | None:
+    """Return the ISO code of a country or capital name ("Bamako" → ML), else None."""
+    country = places.country_by_name(name)
+    if country is not None:
+        return country.iso2
+    key = fold(name)
+    return next((c.iso2 for c in places.countries() if c.capital and fold(c.capital) == key), None)
 
 
 def _last_named_org(refs: list[_Referent], before: int, cls: str) -> _Referent | None:
@@ -656,7 +673,8 @@ def _open(desc: _Description, refs: list[_Referent]) -> None:
     refs.append(ref)
 
 
-def _build(refs: list[_Referent]) -> list[Entity]:
+def _build(refs: list[_Referent], text: str) -> list[Entity]:
+    scope = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     out = []
     for ref in refs:
         entity = ref.entity
@@ -668,10 +686,15 @@ def _build(refs: list[_Referent]) -> list[Entity]:
         offices = merge_offices(ref.offices)
         if any(o.function != "homologue" for o in offices):
             offices = [o for o in offices if o.function != "homologue"]
+        entity_id = entity.entity_id
+        if ref.nominal_name:
+            entity_id = entity_id_for(name, entity.type)
+            if ref.country is None and not _capitalised(name):
+                entity_id = f"{entity_id}~{scope}"  # "le gouvernement" of one article is not every article's
         out.append(
             replace(
                 entity,
-                entity_id=entity_id_for(name, entity.type) if ref.nominal_name else entity.entity_id,
+                entity_id=entity_id,
                 name=name,
                 mentions=mentions,
                 offices=tuple(offices),
