@@ -39,14 +39,77 @@ _CONTRACTED = {"du", "au", "aux"}  # de/à + le: a definite article inside a pre
 _DEMONSTRATIVE = {"ce", "cet", "cette", "ces", "this", "these"}
 _POSSESSIVE = {"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "its"}
 # "ma délégation", "notre pays": the speaker's, resolved by who speaks, not by the text around
-_SPEAKER_RELATIVE = {"mon", "ma", "mes", "notre", "nos", "votre", "vos", "ton", "ta", "tes", "my", "our", "your"}
+_SPEAKER_RELATIVE = {
+    "mon",
+    "ma",
+    "mes",
+    "notre",
+    "nos",
+    "votre",
+    "vos",
+    "ton",
+    "ta",
+    "tes",
+    "my",
+    "our",
+    "your",
+}
 _INDEFINITE = {"un", "une", "des", "a", "an"}
-_QUANTIFIERS = {"deux", "trois", "plusieurs", "certains", "certaines", "nombreux", "nombreuses", "quelques", "tous", "toutes", "divers", "differents", "differentes"}
-_FORMER = {"ancien", "ancienne", "ex", "former", "dechu", "dechue", "depose", "deposee", "renverse", "renversee", "defunt", "feu", "late", "exile"}
+_QUANTIFIERS = {
+    "deux",
+    "trois",
+    "plusieurs",
+    "certains",
+    "certaines",
+    "nombreux",
+    "nombreuses",
+    "quelques",
+    "tous",
+    "toutes",
+    "divers",
+    "differents",
+    "differentes",
+}
+_FORMER = {
+    "ancien",
+    "ancienne",
+    "ex",
+    "former",
+    "dechu",
+    "dechue",
+    "depose",
+    "deposee",
+    "renverse",
+    "renversee",
+    "defunt",
+    "feu",
+    "late",
+    "exile",
+}
 # classes whose "head de NAME" is NAME itself ("les rebelles du M23"), unlike "la mission de l'ONU"
-_NAMED_BY_INNER = {"group", "party", "force", "coalition", "media", "company", "opposition", "bloc", "government"}
+_NAMED_BY_INNER = {
+    "group",
+    "party",
+    "force",
+    "coalition",
+    "media",
+    "company",
+    "opposition",
+    "bloc",
+    "government",
+}
 # classes a bare description of may take up the last organisation named ("l'organisation" after MSF)
-_GENERIC_ORG = {"organisation", "agency", "group", "company", "party", "media", "mission", "bloc", "coalition"}
+_GENERIC_ORG = {
+    "organisation",
+    "agency",
+    "group",
+    "company",
+    "party",
+    "media",
+    "mission",
+    "bloc",
+    "coalition",
+}
 _LINKS = {"de", "du", "des", "d'", "au", "aux", "en", "pour", "of", "for"}
 _NON_WORD = re.compile(r"[^a-z0-9'-]+")
 _CONTEXT_WINDOW = 1500
@@ -111,10 +174,14 @@ def merge_offices(offices: Sequence[Office]) -> list[Office]:
     for office in offices:
         held = best.get(office.function)
         if held is None or (office.country, office.org).count(None) < (held.country, held.org).count(None):
-            best[office.function] = office if held is None else replace(office, start=held.start, end=held.end)
+            best[office.function] = (
+                office if held is None else replace(office, start=held.start, end=held.end)
+            )
     functions = list(best)
     return [
-        o for f, o in best.items() if not any(g != f and g.startswith(f + " ") for g in functions) or o.country
+        o
+        for f, o in best.items()
+        if not any(g != f and g.startswith(f + " ") for g in functions) or o.country
     ]
 
 
@@ -124,7 +191,10 @@ def _country_in(text: str) -> str | None:
             found = places.country_by_demonym(word)
             if found is not None:
                 return found.iso2
-    for match in re.finditer(r"\b(?:de la|de l'|de l’|du|des|d'|d’|de|of|au|en)\s*([A-ZÉÈ][^\s,;.()]*(?:\s+[A-Zd][^\s,;.()]*){0,3})", text):
+    for match in re.finditer(
+        r"\b(?:de la|de l'|de l’|du|des|d'|d’|de|of|au|en)\s*([A-ZÉÈ][^\s,;.()]*(?:\s+[A-Zd][^\s,;.()]*){0,3})",
+        text,
+    ):
         words = match.group(1).split()
         for n in range(len(words), 0, -1):
             found = _country_of_place(" ".join(words[:n]))
@@ -201,7 +271,26 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     return _build(refs, text)
 
 
-_ACRONYM_SKIP = {"de", "du", "des", "d", "la", "le", "les", "l", "pour", "et", "en", "au", "aux", "sur", "of", "the", "and", "for"}
+_ACRONYM_SKIP = {
+    "de",
+    "du",
+    "des",
+    "d",
+    "la",
+    "le",
+    "les",
+    "l",
+    "pour",
+    "et",
+    "en",
+    "au",
+    "aux",
+    "sur",
+    "of",
+    "the",
+    "and",
+    "for",
+}
 
 
 def is_acronym_of(short: str, name: str) -> bool:
@@ -212,8 +301,10 @@ def is_acronym_of(short: str, name: str) -> bool:
     """
     letters = re.sub(r"[^a-z0-9]", "", fold(short))
     words = [w for w in re.split(r"[\s'’-]+", fold(name)) if w]
-    if not 2 <= len(letters) <= 10 or len(words) < 2 or len(letters) < len(
-        [w for w in words if w not in _ACRONYM_SKIP]
+    if (
+        not 2 <= len(letters) <= 10
+        or len(words) < 2
+        or len(letters) < len([w for w in words if w not in _ACRONYM_SKIP])
     ):
         return False
 
@@ -245,14 +336,19 @@ def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
         for long in names:
             if long is short or id(long) in gone or " " not in long.entity.name:
                 continue
-            bracketed = any(text[m.end : m.end + len(word) + 3].strip(" ") == f"({word})" for m in long.entity.mentions)
+            bracketed = any(
+                text[m.end : m.end + len(word) + 3].strip(" ") == f"({word})" for m in long.entity.mentions
+            )
             initials = {w[:1] for w in fold(long.entity.name).split() if w not in _ACRONYM_SKIP}
             if bracketed and fold(word)[:1] in initials or is_acronym_of(word, long.entity.name):
                 moved = tuple(
                     replace(m, reason=f"acronym of {long.entity.name}") for m in short.entity.mentions
                 )
                 long.entity = replace(
-                    long.entity, name=word, entity_id=short.entity.entity_id, mentions=long.entity.mentions + moved
+                    long.entity,
+                    name=word,
+                    entity_id=short.entity.entity_id,
+                    mentions=long.entity.mentions + moved,
                 )
                 gone.add(id(short))
                 break
@@ -318,7 +414,11 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
     heads = nominals()
     out: list[_Description] = []
     for token in doc:
-        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB") or token.text[:1].isupper() and not _starts_phrase(token):
+        if (
+            token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB")
+            or token.text[:1].isupper()
+            and not _starts_phrase(token)
+        ):
             continue  # "l'Organisation centrale indienne …" inside a sentence is a name
         head = fold(token.text)
         if head not in heads:
@@ -358,7 +458,9 @@ def _starts_phrase(token: Token) -> bool:
     i = token.i - 1
     while i >= 0 and token.doc[i].pos_ in ("DET", "ADJ"):
         i -= 1
-    return i < 0 or token.doc[i].is_sent_end or token.doc[i + 1].is_sent_start or token.doc[i].text in ".:«\"\n"
+    return (
+        i < 0 or token.doc[i].is_sent_end or token.doc[i + 1].is_sent_start or token.doc[i].text in '.:«"\n'
+    )
 
 
 def _right_edge(doc: Doc, head: Token) -> int:
@@ -407,7 +509,9 @@ def _counted(token: Token, head: str) -> bool:
 @cache
 def _plural_heads() -> frozenset[str]:
     rows = (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines()
-    return frozenset(fold(r.split("\t")[0]) for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural"))
+    return frozenset(
+        fold(r.split("\t")[0]) for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural")
+    )
 
 
 def _place_apposition(
@@ -543,7 +647,7 @@ def _office_holder(
 
 
 def _same_function(asked: str, held: str) -> bool:
-    return asked == held or held.startswith(asked + " ") or (asked == "chef" and held in ("président",))
+    return asked == held or held.startswith(asked + " ")
 
 
 def _same_description(desc: _Description, refs: list[_Referent]) -> _Referent | None:
@@ -581,7 +685,9 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
         elif desc.type == ref.type and desc.cls in ref.classes:
             if desc.country and desc.country != ref.country or not _fits(desc, ref):
                 continue
-            candidates.append((pos, ref, f"same kind ({desc.cls}) as {ref.nominal_name or ref.entity.name!r}"))
+            candidates.append(
+                (pos, ref, f"same kind ({desc.cls}) as {ref.nominal_name or ref.entity.name!r}")
+            )
         elif desc.type == "PER" and ref.type == "PER" and ref.offices and not ref.nominal_name:
             if any(_same_function(fold(desc.head), fold(o.function)) for o in ref.offices):
                 if desc.country and ref.country and desc.country != ref.country:
@@ -597,7 +703,11 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
 def _fits(desc: _Description, ref: _Referent) -> bool:
     """True when every modifier of a description ("constitutionnelle" in "la cour constitutionnelle") is a word
     the referent was already named or described with; demonyms are checked as countries instead."""
-    known = {w[:5] for t in (ref.entity.name, *ref.texts, *(m.text for m in ref.entity.mentions)) for w in fold(t).split()}
+    known = {
+        w[:5]
+        for t in (ref.entity.name, *ref.texts, *(m.text for m in ref.entity.mentions))
+        for w in fold(t).split()
+    }
     places_named = {w for n in _capitalised(desc.text) if _country_of_place(n) for w in fold(n).split()}
     for word in fold(desc.text).split()[1:]:
         if word in _LINKS or word in _DEFINITE or len(word) < 3 or word == desc.head or _demonym(word):
