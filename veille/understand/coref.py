@@ -197,9 +197,9 @@ def _country_in(text: str) -> str | None:
     ):
         words = match.group(1).split()
         for n in range(len(words), 0, -1):
-            found = _country_of_place(" ".join(words[:n]))
-            if found is not None:
-                return found
+            code = _country_of_place(" ".join(words[:n]))
+            if code is not None:
+                return code
     return None
 
 
@@ -477,7 +477,7 @@ def _right_edge(doc: Doc, head: Token) -> int:
         return t.ent_type_ != "PER" and not t.is_sent_start
 
     while i < limit and ok(doc[i]):
-        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm"):
+        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm", []):
             end, i = i, i + 1
         elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and doc[i + 1].pos_ == "ADJ":
             end, i = i + 1, i + 2  # "le président déchu et exilé"
@@ -503,7 +503,7 @@ def _counted(token: Token, head: str) -> bool:
     """True for "les deux ministres", "plusieurs pays", "les pays occidentaux": several referents, not one."""
     if any(c.dep_ == "nummod" or fold(c.text) in _QUANTIFIERS for c in token.children if c.i < token.i):
         return True
-    return "Plur" in token.morph.get("Number") and head not in _plural_heads()
+    return "Plur" in token.morph.get("Number", []) and head not in _plural_heads()
 
 
 @cache
@@ -688,12 +688,16 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
             candidates.append(
                 (pos, ref, f"same kind ({desc.cls}) as {ref.nominal_name or ref.entity.name!r}")
             )
-        elif desc.type == "PER" and ref.type == "PER" and ref.offices and not ref.nominal_name:
-            if any(_same_function(fold(desc.head), fold(o.function)) for o in ref.offices):
-                if desc.country and ref.country and desc.country != ref.country:
-                    continue
-                if pos >= window:
-                    candidates.append((pos, ref, f"the last {desc.head} named"))
+        elif (
+            desc.type == "PER"
+            and ref.type == "PER"
+            and not ref.nominal_name
+            and any(_same_function(fold(desc.head), fold(o.function)) for o in ref.offices)
+        ):
+            if desc.country and ref.country and desc.country != ref.country:
+                continue
+            if pos >= window:
+                candidates.append((pos, ref, f"the last {desc.head} named"))
     if not candidates:
         return None
     pos, ref, reason = max(candidates, key=lambda c: c[0])
