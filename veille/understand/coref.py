@@ -110,7 +110,7 @@ _GENERIC_ORG = {
     "bloc",
     "coalition",
 }
-_LINKS = {"de", "du", "des", "d'", "au", "aux", "en", "pour", "of", "for"}
+_LINKS = {"de", "du", "des", "d", "d'", "au", "aux", "en", "pour", "of", "for"}
 _NON_WORD = re.compile(r"[^a-z0-9'-]+")
 _CONTEXT_WINDOW = 1500
 _ORG_WINDOW = 600  # characters back "l'organisation" may reach for the organisation it takes up  # characters back a class-only description ("le pays") may reach for its antecedent
@@ -414,17 +414,15 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
     heads = nominals()
     out: list[_Description] = []
     for token in doc:
-        if (
-            token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB")
-            or token.text[:1].isupper()
-            and not _starts_phrase(token)
-        ):
-            continue  # "l'Organisation centrale indienne …" inside a sentence is a name
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
+            continue
         head = fold(token.text)
         if head not in heads:
             head = fold(token.lemma_)
             if head not in heads:
                 continue
+        if token.text[:1].isupper() and not _starts_phrase(token) and heads[head][0] != "PER":
+            continue  # "l'Organisation centrale indienne …" inside a sentence is a name; "le Ministre" a title
         det = next((c for c in token.children if c.dep_ == "det" and c.i < token.i), None)
         if det is None and token.i > 0 and fold(doc[token.i - 1].text) in _CONTRACTED:
             det = doc[token.i - 1]
@@ -479,7 +477,7 @@ def _right_edge(doc: Doc, head: Token) -> int:
     while i < limit and ok(doc[i]):
         if doc[i].pos_ == "ADJ" or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm", []):
             end, i = i, i + 1
-        elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and doc[i + 1].pos_ == "ADJ":
+        elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and _qualifier(doc, i + 1):
             end, i = i + 1, i + 2  # "le président déchu et exilé"
         else:
             break
@@ -493,6 +491,15 @@ def _right_edge(doc: Doc, head: Token) -> int:
         while i < limit and doc[i].pos_ in ("ADJ", "PROPN") and ok(doc[i]):
             end, i = i, i + 1
     return end
+
+
+def _qualifier(doc: Doc, i: int) -> bool:
+    """True for the last word of "déchu et exilé": an adjective, or a lowercase word that ends the phrase."""
+    token = doc[i]
+    if token.pos_ == "ADJ" or "Part" in token.morph.get("VerbForm", []):
+        return True
+    ends = i + 1 >= len(doc) or doc[i + 1].is_punct
+    return token.pos_ == "NOUN" and token.text.islower() and ends
 
 
 def _demonym(word: str) -> bool:
