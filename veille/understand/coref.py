@@ -591,16 +591,32 @@ def _apposition(
     ref = owner_at.get(desc.end + gap)
     if ref is not None and gap <= 3:
         opener = after[:gap].strip()
-        if opener in ("", ","):
-            return ref, "title" if opener == "" else "apposition"
+        if opener == "":
+            return ref, "title"
+        chained = any(m.start == desc.end + gap for m in ref.added)
+        if opener == "," and _closed_after(ref, desc.end + gap, text) and (chained or _agrees(desc, ref)):
+            return ref, "apposition"  # "Le ministre …, Sergueï Lavrov, effectue" (not "Avec le ministre, X dit")
         if opener == "(" and ref.type == desc.type:
             return ref, "apposition"
     before = text[: desc.start].rstrip()
     if before.endswith(","):
         ref = owner_end.get(len(before[:-1].rstrip()))
-        if ref is not None and ref.type == desc.type:
+        if ref is not None and ref.type == desc.type and _agrees(desc, ref):
             return ref, "apposition"
     return None
+
+
+def _closed_after(ref: _Referent, start: int, text: str) -> bool:
+    """True when the mention of ``ref`` at ``start`` is followed by a comma, bracket, colon or line end."""
+    if any(m.start == start for m in ref.added):
+        return True  # a chain of appositions: "Leur envoyé, l'ancien président nigérian Goodluck Jonathan"
+    ends = [m.end for m in ref.entity.mentions if m.start == start]
+    return bool(ends) and (text[ends[0] :].lstrip(" ")[:1] in ("", ",", ")", ";", ":", "\n", "."))
+
+
+def _agrees(desc: _Description, ref: _Referent) -> bool:
+    """False when a description names another country than the one the referent's offices give."""
+    return not (desc.country and ref.country and desc.country != ref.country)
 
 
 def _inner_name(desc: _Description, refs: list[_Referent]) -> _Referent | None:
