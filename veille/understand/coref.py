@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.tokens import Doc, Token
 
@@ -138,6 +138,7 @@ def _office_variants() -> list[tuple[str, str]]:
     return sorted(rows, key=lambda r: -len(r[0]))
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Return text lowercased without accents, apostrophes made straight."""
     return places.fold(text.replace("’", "'"))
