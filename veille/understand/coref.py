@@ -251,7 +251,7 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     ``doc`` is the parse of a same-length copy of ``text``; unresolvable indefinite descriptions are dropped,
     unresolved definite ones with a known head become entities of their own (named by their longest form).
     """
-    refs = _merge_acronyms([_Referent(e) for e in entities], text)
+    refs = _merge_acronyms(_merge_same_referents([_Referent(e) for e in entities]), text)
     orgs = [e for e in entities if e.type == "ORG"]
     for ref in refs:
         _seed_referent(ref, text, orgs)
@@ -322,6 +322,49 @@ def is_acronym_of(short: str, name: str) -> bool:
         )
 
     return match(0, 0)
+
+
+def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
+    """One sense per article: fold referents with the same name but another type ("Bunagana" read as a place
+    and as a person), and the names of one country ("Burkina", "Burkina Faso"), named as the country is.
+
+    The type kept is the one most mentions have; a tie goes to what the gazetteer knows the name as.
+    """
+    groups: dict[str, list[_Referent]] = {}
+    for ref in refs:
+        country = places.country_by_name(ref.entity.name) if ref.type in ("LOC", "ORG", "MISC") else None
+        key = (
+            f"country:{country.iso2}"
+            if country is not None and ref.type == "LOC"
+            else name_key(ref.entity.name)
+        )
+        groups.setdefault(key, []).append(ref)
+    gone: set[int] = set()
+    for key, group in groups.items():
+        if len(group) < 2 and not key.startswith("country:"):
+            continue
+        votes: dict[str, int] = {}
+        for ref in group:
+            votes[ref.type] = votes.get(ref.type, 0) + len(ref.entity.mentions)
+        known = "LOC" if places.lookup_place(group[0].entity.name) is not None else None
+        kind = max(votes, key=lambda t: (votes[t], t == known))
+        target = max(group, key=lambda r: (r.type == kind, len(r.entity.mentions)))
+        entity = replace(target.entity, type=kind)
+        if key.startswith("country:"):
+            country = places.country_by_name(target.entity.name)
+            if country is not None:
+                entity = replace(
+                    entity, name=country.name_fr, entity_id=entity_id_for(country.name_fr, "LOC")
+                )
+        for ref in group:
+            if ref is target:
+                continue
+            why = "same country as" if key.startswith("country:") else "same name as"
+            moved = tuple(replace(m, reason=f"{why} {entity.name}") for m in ref.entity.mentions)
+            entity = replace(entity, mentions=entity.mentions + moved, roles=entity.roles + ref.entity.roles)
+            gone.add(id(ref))
+        target.entity = entity
+    return [r for r in refs if id(r) not in gone]
 
 
 def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
@@ -596,7 +639,10 @@ def _apposition(
             return ref, "title"
         chained = any(m.start == desc.end + gap for m in ref.added)
         if opener == "," and _closed_after(ref, desc.end + gap, text) and (chained or _agrees(desc, ref)):
-            return ref, "apposition"  # "Le ministre …, Sergueï Lavrov, effectue" (not "Avec le ministre, X dit")
+            return (
+                ref,
+                "apposition",
+            )  # "Le ministre …, Sergueï Lavrov, effectue" (not "Avec le ministre, X dit")
         if opener == "(" and ref.type == desc.type:
             return ref, "apposition"
     before = text[: desc.start].rstrip()
