@@ -98,6 +98,8 @@ _NAMED_BY_INNER = {
     "bloc",
     "government",
 }
+# organs of a state: "les dirigeants de la CEDEAO" does not make the CEDEAO a government
+_STATE = {"government", "army", "police", "justice", "court", "ministry", "parliament", "council"}
 # classes a bare description of may take up the last organisation named ("l'organisation" after MSF)
 _GENERIC_ORG = {
     "organisation",
@@ -596,7 +598,12 @@ def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequenc
         return  # "porte-parole du M23" without a determiner only describes the name it is in apposition to
     inner = _inner_name(desc, refs)
     if inner is not None:
-        _attach(inner, desc, f"names {inner.entity.name}")
+        _attach(
+            inner,
+            desc,
+            f"names {inner.entity.name}",
+            learn=desc.cls not in _STATE or bool(inner.nominal_name),
+        )
         return
     indefinite = desc.det in _INDEFINITE
     if desc.type == "PER" and not indefinite:
@@ -671,18 +678,28 @@ def _inner_name(desc: _Description, refs: list[_Referent]) -> _Referent | None:
     if desc.cls == "capital":
         return None
     for ref in refs:
-        if ref.type != desc.type or ref.nominal_name:
+        if ref.nominal_name or ref.type != desc.type and not _retypable(ref, desc):
             continue
         for m in ref.entity.mentions:
             if not (desc.start <= m.start and m.end <= desc.end):
                 continue
-            between = fold(desc.text[: m.start - desc.start]).replace("l'", "l' ").split()
+            between = fold(desc.text[: m.start - desc.start]).split()
             if all(w in _DEFINITE | _DEMONSTRATIVE for w in between):
                 return ref  # "le Conseil de sécurité" is the name with its article
-            apposed = bool(between) and between[-1] not in ("de", "du", "des", "d'", "l'", "la", "le", "les")
+            apposed = bool(between) and between[-1] not in ("de", "du", "des", "d", "l", "la", "le", "les")
             if apposed or desc.type == "LOC" or desc.cls in _NAMED_BY_INNER:
                 return ref
     return None
+
+
+def _retypable(ref: _Referent, desc: _Description) -> bool:
+    """True when an organisation description may retype the name it holds: "les rebelles du M23" (M23 read as
+    a place), "la firme Maiden Pharmaceuticals" (read as MISC); never a place the gazetteer knows."""
+    if desc.type != "ORG" or ref.type not in ("LOC", "MISC", "PER"):
+        return False
+    if ref.type == "PER" and ref.offices:
+        return False
+    return places.lookup_place(ref.entity.name) is None and places.country_by_name(ref.entity.name) is None
 
 
 def _office_holder(
@@ -811,7 +828,7 @@ def _last_named_org(refs: list[_Referent], before: int, cls: str) -> _Referent |
         (
             (r.last_before(before), r)
             for r in refs
-            if r.type == "ORG" and not r.nominal_name and (not r.classes or cls in r.classes)
+            if r.type in ("ORG", "MISC") and not r.nominal_name and (not r.classes or cls in r.classes)
         ),
         key=lambda x: x[0],
         default=(-1, None),
@@ -834,11 +851,16 @@ def _capital_of(iso2: str | None) -> str | None:
     return country.capital if country else None
 
 
-def _attach(ref: _Referent, desc: _Description, reason: str) -> None:
+def _attach(ref: _Referent, desc: _Description, reason: str, *, learn: bool = True) -> None:
+    """Add a description to a referent; ``learn`` makes its class the referent's (not for "les dirigeants de
+    la CEDEAO": the CEDEAO is not thereby a government that "le régime" may take up)."""
     ref.added.append(Mention(desc.text, desc.start, desc.end, kind="description", reason=reason))
     ref.texts.add(_desc_key(desc.text))
-    ref.classes.add(desc.cls)
+    if learn:
+        ref.classes.add(desc.cls)
     ref.country = ref.country or desc.country
+    if ref.type != desc.type and _retypable(ref, desc):
+        ref.entity = replace(ref.entity, type=desc.type, entity_id=entity_id_for(ref.entity.name, desc.type))
 
 
 def _open(desc: _Description, refs: list[_Referent]) -> None:
