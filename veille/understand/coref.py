@@ -334,12 +334,11 @@ def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
     """
     groups: dict[str, list[_Referent]] = {}
     for ref in refs:
-        country = places.country_by_name(ref.entity.name) if ref.type in ("LOC", "ORG", "MISC") else None
-        key = (
-            f"country:{country.iso2}"
-            if country is not None and ref.type == "LOC"
-            else name_key(ref.entity.name)
-        )
+        country = _country_named(ref) if ref.type in ("LOC", "ORG", "MISC") else None
+        if country is not None and ref.type != "LOC":
+            # "République centrafricaine" read as an organisation is still the country
+            ref.entity = replace(ref.entity, type="LOC", entity_id=entity_id_for(ref.entity.name, "LOC"))
+        key = f"country:{country.iso2}" if country is not None else name_key(ref.entity.name)
         groups.setdefault(key, []).append(ref)
     gone: set[int] = set()
     for key, group in groups.items():
@@ -353,7 +352,7 @@ def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
         target = max(group, key=lambda r: (r.type == kind, len(r.entity.mentions)))
         entity = replace(target.entity, type=kind)
         if key.startswith("country:"):
-            country = places.country_by_name(target.entity.name)
+            country = _country_named(target)
             if country is not None:
                 entity = replace(
                     entity, name=country.name_fr, entity_id=entity_id_for(country.name_fr, "LOC")
@@ -367,6 +366,15 @@ def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
             gone.add(id(ref))
         target.entity = entity
     return [r for r in refs if id(r) not in gone]
+
+
+def _country_named(ref: _Referent) -> places.Country | None:
+    """Return the country the referent's name, or any of its mentions, names ("RCA" merged with its expansion)."""
+    for name in (ref.entity.name, *(m.text for m in ref.entity.mentions)):
+        country = places.country_by_name(name)
+        if country is not None:
+            return country
+    return None
 
 
 def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
@@ -521,7 +529,8 @@ def _right_edge(doc: Doc, head: Token) -> int:
         return t.ent_type_ != "PER" and not t.is_sent_start
 
     while i < limit and ok(doc[i]):
-        if doc[i].pos_ == "ADJ" or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm", []):
+        adjective = doc[i].pos_ == "ADJ" or doc[i].dep_ == "amod" and doc[i].text.islower()  # "frontalière"
+        if adjective or _demonym(doc[i].text) or "Part" in doc[i].morph.get("VerbForm", []):
             end, i = i, i + 1
         elif fold(doc[i].text) in ("et", "and") and i + 1 < limit and _qualifier(doc, i + 1):
             end, i = i + 1, i + 2  # "le président déchu et exilé"
@@ -531,8 +540,8 @@ def _right_edge(doc: Doc, head: Token) -> int:
         j = i + 1
         if j < limit and doc[j].pos_ == "DET":
             j += 1
-        if j >= limit or doc[j].pos_ not in ("NOUN", "PROPN") or not ok(doc[j]):
-            break
+        if j >= limit or doc[j].pos_ not in ("NOUN", "PROPN") or doc[j].is_sent_start:
+            break  # after "de", any name may follow: "la ville frontalière de Bunagana"
         end, i = j, j + 1
         while i < limit and doc[i].pos_ in ("ADJ", "PROPN") and ok(doc[i]):
             end, i = i, i + 1
