@@ -77,16 +77,23 @@ class Store(Protocol):
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
         """Insert or replace an article's analysis and update the entity registry from it.
 
-        ``published`` (ISO date) dates the registry's first/last seen; None leaves them unchanged.
+        Its names are linked across articles (spelling variants, one-word surnames, acronyms; each link
+        with a reason) and the stored names that share an index key with them are decided again, so the
+        registry does not depend on the order articles arrive in; hand edits apply after the links.
+        ``published`` (ISO date) dates the registry's first/last seen and offices' ``since``; None leaves
+        them unchanged.
         """
         ...
 
     def get_analysis(self, article_id: str) -> Analysis | None:
-        """Return an article's analysis, or None."""
+        """Return an article's analysis with entity ids as the registry has them (links, then edits), or None."""
         ...
 
     def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
-        """Return registry entities, the most-cited first, optionally of one type."""
+        """Return registry entities, the most-cited first, optionally of one type.
+
+        Each carries ``reasons`` (alias → why it joined), ``offices`` (with the first date attested) and ``place``.
+        """
         ...
 
     def get_entity(self, entity_id: str) -> RegistryEntity | None:

@@ -161,11 +161,72 @@ CREATE TABLE entity_edits (
 );
 """
 
+_ENTITY_LINKS = """
+-- Automatic cross-article links sit between the analyser's id and the hand edits:
+-- mentions.entity_id (analyser) → mentions.lid (after links) → mentions.eid (after edits, the registry id).
+ALTER TABLE mentions ADD COLUMN lid TEXT;
+ALTER TABLE mentions ADD COLUMN kind TEXT NOT NULL DEFAULT 'name';
+ALTER TABLE mentions ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+UPDATE mentions SET lid = entity_id;
+CREATE INDEX mentions_article_entity ON mentions (article_id, entity_id);
+CREATE INDEX mentions_analyser ON mentions (entity_id);
+
+-- One row per linked name: article_id '' for a name linked in every article (a spelling variant),
+-- an article id for a one-word person name linked in that article only.
+CREATE TABLE entity_links (
+    article_id TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (article_id, entity_id)
+) WITHOUT ROWID;
+CREATE INDEX entity_links_target ON entity_links (target_id);
+
+-- Candidate retrieval: index key of a name (a word, a consonant skeleton) → the articles' entities.
+CREATE TABLE entity_keys (
+    key TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    PRIMARY KEY (key, entity_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX entity_keys_article ON entity_keys (article_id);
+CREATE INDEX entity_keys_entity ON entity_keys (entity_id);
+
+-- Offices and places the analyses attest, so the registry dates and locates its entities.
+CREATE TABLE entity_offices (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL,
+    function TEXT NOT NULL,
+    country TEXT,
+    org TEXT,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX entity_offices_entity ON entity_offices (entity_id);
+CREATE INDEX entity_offices_article ON entity_offices (article_id);
+
+CREATE TABLE entity_places (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    country TEXT,
+    latitude REAL,
+    longitude REAL,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX entity_places_entity ON entity_places (entity_id);
+CREATE INDEX entity_places_article ON entity_places (article_id);
+"""
+
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_outlet_lines", _OUTLET_LINES),
     ("0003_entity_edits", _ENTITY_EDITS),
+    ("0004_entity_links", _ENTITY_LINKS),
 )
 
 

@@ -16,7 +16,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from unidecode import unidecode
 
 from veille.errors import StoreError, UsageError
 from veille.model import (
@@ -27,6 +29,8 @@ from veille.model import (
     DuplicateLink,
     EntityEdit,
     Failure,
+    Office,
+    Place,
     RegistryEntity,
     Story,
     apply_entity_edits,
@@ -36,6 +40,9 @@ from veille.store import codec
 from veille.store.base import SearchHit
 from veille.store.migrations import apply_migrations
 
+if TYPE_CHECKING:  # linking is imported where used: reading the store never loads the understand stage
+    from veille.understand.linking import Link, NameNode, SurnameUse
+
 logger = logging.getLogger(__name__)
 
 STAGES = ("extract", "understand", "group")
@@ -43,6 +50,9 @@ MIN_PREFIX = 6
 SNIPPET_MARK = ("**", "**")  # around matched words in search snippets; plain text, safe in a terminal
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LINK_ROUNDS = 4  # rounds of key look-ups when gathering the names a new article may relink
+_LINK_MAX_NAMES = 2000  # stop gathering past this many names (a log line says so)
+_CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
 
 # every Article field but ``extractor``: when these are unchanged, downstream results stay valid
 _CONTENT_FIELDS = (
@@ -82,6 +92,25 @@ def _casefold(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) else None
 
 
+def _fold(text: str) -> str:
+    return " ".join(_WORD.findall(unidecode(text).casefold().replace("_", " ")))
+
+
+def _alias_reason(row: sqlite3.Row) -> str:
+    """Return why a mention's text belongs to its registry entity (edit, then link, then its own reason)."""
+    if row["eid"] != row["lid"]:
+        return f"moved by hand from {row['lid']}"
+    if row["linked"]:
+        return str(row["linked"])
+    if row["own"]:
+        return str(row["own"])
+    if row["text"] == row["name"]:
+        return "name of the entity"
+    if _fold(row["text"]) == _fold(row["name"]):
+        return "same name (accents and case ignored)"
+    return f"same referent as {row['name']} in its article"
+
+
 def fts_query(text: str) -> str:
     """Return an FTS5 query matching every word of ``text`` (each quoted, so no syntax errors); '' if none."""
     return " ".join('"' + word.replace('"', '""') + '"' for word in _WORD.findall(text))
@@ -107,7 +136,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA busy_timeout = 5000")
-            apply_migrations(self._conn, path)
+            applied = apply_migrations(self._conn, path)
         except sqlite3.Error as exc:
             self._conn.close()
             raise StoreError(
@@ -116,6 +145,8 @@ class SQLiteStore:
         except StoreError:
             self._conn.close()
             raise
+        if "0004_entity_links" in applied and self._one("SELECT 1 FROM analyses LIMIT 1") is not None:
+            self._backfill_entity_facts()
 
     # plumbing ----------------------------------------------------------------------------------
     @contextmanager
@@ -292,7 +323,7 @@ class SQLiteStore:
                 return
             if old is not None:
                 logger.debug("article %s changed: dropping its analysis and story membership", article.id)
-                self._drop_analysis(article.id)
+                self._relink(self._drop_analysis(article.id))
                 self._drop_membership([article.id])
                 self._x(
                     "DELETE FROM duplicates WHERE article_id = ? OR other_id = ?", (article.id, article.id)
@@ -310,10 +341,36 @@ class SQLiteStore:
                 (article.id, article.title or "", article.text),
             )
 
-    def _drop_analysis(self, article_id: str) -> None:
+    def _drop_analysis(self, article_id: str) -> set[str]:
+        """Delete an article's analysis and what derives from it; return the keys of the names it held.
+
+        The caller relinks with those keys, so names that were linked because of this article are decided again.
+        """
+        keys = self._article_query_keys(article_id)
         self._x("DELETE FROM analyses WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM mentions WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM quotes WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM entity_offices WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM entity_places WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM entity_links WHERE article_id = ?", (article_id,))
+        return keys
+
+    def _article_query_keys(self, article_id: str) -> set[str]:
+        """Return the index keys to look up for the names of one article's entities."""
+        from veille.understand import linking
+
+        names: dict[tuple[str, str, str], list[str]] = {}
+        for row in self._x(
+            "SELECT entity_id, name, type, text, kind FROM mentions WHERE article_id = ?", (article_id,)
+        ):
+            texts = names.setdefault((row["entity_id"], row["name"], row["type"]), [])
+            if row["text"] is not None and row["kind"] == "name":
+                texts.append(row["text"])
+        keys: set[str] = set()
+        for (_, name, type_), texts in names.items():
+            keys |= linking.seed_keys(type_, name, texts)
+        return keys
 
     def _drop_membership(self, article_ids: Sequence[str]) -> None:
         """Remove these articles from their stories; a story left empty is deleted, a changed one loses its comparison."""
@@ -369,55 +426,65 @@ class SQLiteStore:
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
         """Insert or replace an article's analysis and its mentions and quotes (the registry follows).
 
-        An unchanged payload only updates ``analyzer`` and keeps story membership; a changed one drops it.
-        ``published`` dates the registry when the article has no date. StoreError when the article is unknown.
+        The article's names are linked to the registry (spelling variants, one-word surnames) and the names
+        that share a key with them are decided again, so the registry does not depend on arrival order;
+        hand edits apply after the links. An unchanged payload only updates ``analyzer`` and keeps story
+        membership; a changed one drops it. ``published`` dates the registry when the article has no date.
+        StoreError when the article is unknown.
         """
         payload = codec.dumps(codec.analysis_payload(analysis))
+        article = analysis.article_id
         with self.transaction():
             old = self._x(
-                "SELECT language, payload FROM analyses WHERE article_id = ?", (analysis.article_id,)
+                "SELECT language, payload FROM analyses WHERE article_id = ?", (article,)
             ).fetchone()
             if old is not None and old["payload"] == payload and old["language"] == analysis.language:
                 self._x(
                     "UPDATE analyses SET analyzer = ?, published = coalesce(?, published) WHERE article_id = ?",
-                    (analysis.analyzer, published, analysis.article_id),
+                    (analysis.analyzer, published, article),
                 )
                 return
+            seeds: set[str] = set()
             if old is not None:
-                self._drop_analysis(analysis.article_id)
-                self._drop_membership([analysis.article_id])
+                self._drop_membership([article])
+            # also clears rows left by a hand deletion of the analysis (keys, offices, places, links)
+            seeds |= self._drop_analysis(article)
             self._x(
                 "INSERT INTO analyses (article_id, language, analyzer, published, payload) VALUES (?, ?, ?, ?, ?)",
-                (analysis.article_id, analysis.language, analysis.analyzer, published, payload),
+                (article, analysis.language, analysis.analyzer, published, payload),
             )
             edits = self.entity_edits()
             mentions: list[tuple[Any, ...]] = []
             for ent in analysis.entities:
-                base = (analysis.article_id, ent.entity_id, ent.name, ent.type)
+                base = (article, ent.entity_id, ent.name, ent.type)
                 if not ent.mentions:
-                    eid = resolve_entity_id(edits, ent.entity_id, None, analysis.article_id)
-                    mentions.append((*base, None, None, None, eid))
+                    eid = resolve_entity_id(edits, ent.entity_id, None, article)
+                    mentions.append((*base, None, None, None, ent.entity_id, eid, "name", ""))
                 mentions.extend(
                     (
                         *base,
                         m.text,
                         m.start,
                         m.end,
-                        resolve_entity_id(edits, ent.entity_id, m.text, analysis.article_id),
+                        ent.entity_id,
+                        resolve_entity_id(edits, ent.entity_id, m.text, article),
+                        m.kind,
+                        m.reason,
                     )
                     for m in ent.mentions
                 )
             self._conn.executemany(
-                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end", eid)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end", lid, eid, kind, reason)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mentions,
             )
+            seeds |= self._put_entity_facts(analysis)
             self._conn.executemany(
                 'INSERT INTO quotes (article_id, text, start, "end", kind, cue, speaker_name,'
                 " speaker_entity_id, speaker_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        analysis.article_id,
+                        article,
                         q.text,
                         q.start,
                         q.end,
@@ -430,17 +497,316 @@ class SQLiteStore:
                     for q in analysis.quotes
                 ],
             )
+            self._relink(seeds)
+
+    def _put_entity_facts(self, analysis: Analysis) -> set[str]:
+        """Store an analysis's index keys, offices and places; return the keys that reach its names."""
+        from veille.understand import linking
+
+        article = analysis.article_id
+        seeds: set[str] = set()
+        keys: set[tuple[str, str, str, str]] = set()
+        offices: list[tuple[Any, ...]] = []
+        places: list[tuple[Any, ...]] = []
+        for ent in analysis.entities:
+            offices.extend(
+                (article, ent.entity_id, o.function, o.country, o.org, o.text, o.start, o.end)
+                for o in ent.offices
+            )
+            if ent.place is not None:
+                p = ent.place
+                places.append((article, ent.entity_id, p.kind, p.country, p.latitude, p.longitude, p.source))
+            texts = [m.text for m in ent.mentions if m.kind == "name"]
+            if ent.mentions and not texts:
+                continue  # described, never named ("le chef de la diplomatie malienne"): nothing to link
+            keys.update(
+                (k, ent.entity_id, article, ent.type) for k in linking.index_keys(ent.type, ent.name, texts)
+            )
+            seeds |= linking.seed_keys(ent.type, ent.name, texts)
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO entity_keys (key, entity_id, article_id, type) VALUES (?, ?, ?, ?)",
+            sorted(keys),
+        )
+        self._conn.executemany(
+            'INSERT INTO entity_offices (article_id, entity_id, function, country, org, text, start, "end")'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            offices,
+        )
+        self._conn.executemany(
+            "INSERT INTO entity_places (article_id, entity_id, kind, country, latitude, longitude, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            places,
+        )
+        return seeds
+
+    def _backfill_entity_facts(self) -> None:
+        """Index the analyses stored before migration 0004 and link their names (once, when it applies)."""
+        seeds: set[str] = set()
+        with self.transaction():
+            for row in self._x("SELECT article_id, language, analyzer, payload FROM analyses").fetchall():
+                data = json.loads(row["payload"])
+                data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
+                seeds |= self._put_entity_facts(codec.analysis_from_json(data))
+            self._relink(seeds)
+        logger.info("indexed the stored analyses for entity links (%d keys)", len(seeds))
+
+    # automatic cross-article links -------------------------------------------------------------------
+    def _relink(self, seeds: set[str]) -> None:
+        """Decide again the links of every name reachable from these index keys, and move their mentions.
+
+        Names sharing a key with a name found are gathered too (a few rounds, bounded), so a decision sees
+        every candidate; the outcome depends on the stored names only, never on their arrival order.
+        """
+        from veille.understand import linking
+
+        full, singles = self._gather_names(seeds)
+        if not full and not singles:
+            return
+        nodes = self._name_nodes(full)
+        links = linking.cluster_names(nodes)
+        clusters = linking.build_clusters(nodes, links)
+        desired: dict[tuple[str, str], Link | None] = {("", ident): links.get(ident) for ident in full}
+        for article_id, ident in sorted(singles):
+            desired[(article_id, ident)] = linking.link_surname(
+                self._surname_use(article_id, ident), clusters
+            )
+        self._write_links(desired)
+
+    def _gather_names(self, seeds: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
+        """Return the full names (entity ids) and one-word person names (article, entity id) the keys reach."""
+        from veille.understand import linking
+
+        full: set[str] = set()
+        singles: set[tuple[str, str]] = set()
+        asked: set[str] = set()
+        todo = set(seeds)
+        for _ in range(_LINK_ROUNDS):
+            todo -= asked
+            if not todo or len(full) + len(singles) > _LINK_MAX_NAMES:
+                break
+            asked |= todo
+            found: list[sqlite3.Row] = []
+            for chunk in _chunks(sorted(todo)):
+                marks = ",".join("?" * len(chunk))
+                # one-word person names ("p1" keys) are decided per article; every other key is a full name's
+                found.extend(
+                    self._x(
+                        "SELECT DISTINCT entity_id, article_id, key FROM entity_keys"
+                        f" WHERE key IN ({marks}) AND key LIKE 'p1%'",
+                        chunk,
+                    ).fetchall()
+                )
+                found.extend(
+                    self._x(
+                        "SELECT DISTINCT entity_id, '' AS article_id, '' AS key FROM entity_keys"
+                        f" WHERE key IN ({marks}) AND key NOT LIKE 'p1%'",
+                        chunk,
+                    ).fetchall()
+                )
+            todo = set()
+            new_full: set[str] = set()
+            for row in found:
+                if not row["article_id"]:
+                    if row["entity_id"] not in full:
+                        new_full.add(row["entity_id"])
+                    continue
+                if (row["article_id"], row["entity_id"]) in singles:
+                    continue
+                singles.add((row["article_id"], row["entity_id"]))
+                named = self._x(
+                    "SELECT name FROM mentions WHERE article_id = ? AND entity_id = ? LIMIT 1",
+                    (row["article_id"], row["entity_id"]),
+                ).fetchone()
+                words = linking.name_tokens(named[0]) if named else []
+                if not words:
+                    continue
+                word = words[0]
+                todo |= linking.query_keys(linking.PERSON, word)
+                # the full names of its own article that hold the word (a first name alone: "Alberto")
+                new_full |= {
+                    r[0]
+                    for r in self._x(
+                        "SELECT entity_id FROM entity_keys WHERE article_id = ? AND key = ?",
+                        (row["article_id"], f"p:{word}"),
+                    )
+                }
+            new_full -= full
+            full |= new_full
+            for chunk in _chunks(sorted(new_full)):
+                rows = self._x(
+                    f"SELECT DISTINCT key FROM entity_keys WHERE entity_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                # a full name's own keys reach its variants and its one-word uses ("p:" keys reach only
+                # full names sharing a first name, which never link on that alone)
+                todo |= {r["key"] for r in rows if not r["key"].startswith("p:")}
+                todo |= {"p1:" + r["key"][2:] for r in rows if r["key"].startswith("p:")}
+                todo |= {"p1s:" + r["key"][3:] for r in rows if r["key"].startswith("ps:")}
+        if todo - asked:
+            logger.warning("entity links: gathering stopped at %d names; some links may wait", len(full))
+        return full, singles
+
+    def _name_nodes(self, ids: set[str]) -> list[NameNode]:
+        """Return a linking.NameNode per analyser entity id: name, articles, aliases, offices, context, country."""
+        from veille.understand import linking
+
+        nodes = []
+        for ident in sorted(ids):
+            head = self._x(
+                "SELECT name, type, count(*) AS n FROM mentions WHERE entity_id = ? GROUP BY name, type"
+                " ORDER BY n DESC, length(CAST(name AS BLOB)) DESC, name LIMIT 1",
+                (ident,),
+            ).fetchone()
+            if head is None:
+                continue
+            count = self._x(
+                "SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = ?", (ident,)
+            ).fetchone()[0]
+            aliases = frozenset(
+                r[0]
+                for r in self._x(
+                    "SELECT DISTINCT text FROM mentions WHERE entity_id = ? AND kind = 'name' AND text IS NOT NULL",
+                    (ident,),
+                )
+            )
+            offices = frozenset(
+                linking.OfficeKey(r["function"], r["country"])
+                for r in self._x(
+                    "SELECT DISTINCT function, country FROM entity_offices WHERE entity_id = ?", (ident,)
+                )
+            )
+            context: frozenset[str] = frozenset()
+            if head["type"] == linking.PERSON:
+                # a fixed sample (the first article ids), so the evidence does not depend on arrival order
+                context = frozenset(
+                    r[0]
+                    for r in self._x(
+                        "SELECT DISTINCT entity_id FROM mentions WHERE article_id IN (SELECT DISTINCT"
+                        " article_id FROM mentions WHERE entity_id = ? ORDER BY article_id LIMIT ?)"
+                        " AND entity_id != ?",
+                        (ident, _CONTEXT_ARTICLES, ident),
+                    )
+                )
+            country = self._x(
+                "SELECT country FROM entity_places WHERE entity_id = ? AND country IS NOT NULL"
+                " GROUP BY country ORDER BY count(*) DESC, country LIMIT 1",
+                (ident,),
+            ).fetchone()
+            nodes.append(
+                linking.NameNode(
+                    entity_id=ident,
+                    name=head["name"],
+                    type=head["type"],
+                    articles=int(count),
+                    aliases=aliases,
+                    offices=offices,
+                    context=context,
+                    country=country[0] if country else None,
+                )
+            )
+        return nodes
+
+    def _surname_use(self, article_id: str, ident: str) -> SurnameUse:
+        """Return the linking.SurnameUse of a one-word person name in one article."""
+        from veille.understand import linking
+
+        head = self._x(
+            "SELECT name FROM mentions WHERE article_id = ? AND entity_id = ? LIMIT 1", (article_id, ident)
+        ).fetchone()
+        offices = frozenset(
+            linking.OfficeKey(r["function"], r["country"])
+            for r in self._x(
+                "SELECT DISTINCT function, country FROM entity_offices WHERE article_id = ? AND entity_id = ?",
+                (article_id, ident),
+            )
+        )
+        neighbours = frozenset(
+            r[0]
+            for r in self._x(
+                "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ? AND entity_id != ?",
+                (article_id, ident),
+            )
+        )
+        return linking.SurnameUse(article_id, ident, head["name"] if head else ident, offices, neighbours)
+
+    def _write_links(self, desired: Mapping[tuple[str, str], Link | None]) -> None:
+        """Store the decided links and move the mentions whose link changed (hand edits replayed after)."""
+        edits = self.entity_edits()
+        now = datetime.now(UTC).isoformat()
+        for (article_id, ident), link in sorted(desired.items()):
+            if link is None:
+                self._x(
+                    "DELETE FROM entity_links WHERE article_id = ? AND entity_id = ?", (article_id, ident)
+                )
+                target = ident
+            else:
+                self._x(
+                    "INSERT INTO entity_links (article_id, entity_id, target_id, reason, created)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (article_id, entity_id) DO UPDATE SET"
+                    " target_id = excluded.target_id, reason = excluded.reason,"
+                    " created = CASE WHEN entity_links.target_id = excluded.target_id"
+                    " THEN entity_links.created ELSE excluded.created END",
+                    (article_id, ident, link.target_id, link.reason, now),
+                )
+                target = link.target_id
+            where, params = "entity_id = ? AND lid IS NOT ?", [ident, target]
+            if article_id:
+                where += " AND article_id = ?"
+                params.append(article_id)
+            moved = self._x(f"SELECT rowid, article_id, text FROM mentions WHERE {where}", params).fetchall()
+            if moved:
+                logger.debug(
+                    "entity %s%s now links to %s", ident, f" in {article_id}" if article_id else "", target
+                )
+                self._conn.executemany(
+                    "UPDATE mentions SET lid = ?, eid = ? WHERE rowid = ?",
+                    [
+                        (target, resolve_entity_id(edits, target, r["text"], r["article_id"]), r["rowid"])
+                        for r in moved
+                    ],
+                )
 
     def get_analysis(self, article_id: str) -> Analysis | None:
-        """Return an article's analysis, or None."""
+        """Return an article's analysis with entity ids as the registry has them (links, then hand edits), or None."""
         row = self._one("SELECT * FROM analyses WHERE article_id = ?", (article_id,))
         if row is None:
             return None
         data = json.loads(row["payload"])
         data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
         analysis = codec.analysis_from_json(data)
+        links = [
+            EntityEdit("split", r["entity_id"], r["lid"], article_id=row["article_id"])
+            for r in self._rows(
+                "SELECT DISTINCT entity_id, lid FROM mentions WHERE article_id = ? AND lid IS NOT NULL"
+                " AND lid != entity_id ORDER BY entity_id",
+                (row["article_id"],),
+            )
+        ]
         edits = self.entity_edits()
-        return apply_entity_edits(analysis, edits, self._entity_names(edits)) if edits else analysis
+        if not links and not edits:
+            return analysis
+        moved = [
+            r["eid"]
+            for r in self._rows(
+                "SELECT DISTINCT eid FROM mentions WHERE article_id = ? AND eid != entity_id",
+                (row["article_id"],),
+            )
+        ]
+        names = self._best_names(moved)
+        names.update(self._entity_names(edits))
+        return apply_entity_edits(analysis, [*links, *edits], names)
+
+    def _best_names(self, ids: Sequence[str]) -> dict[str, str]:
+        """Return the registry name of these entities (the most frequent name of their mentions)."""
+        best: dict[str, str] = {}
+        for chunk in _chunks(list(ids)):
+            for row in self._rows(
+                f"SELECT eid, name FROM mentions WHERE eid IN ({','.join('?' * len(chunk))}) GROUP BY eid, name"
+                " ORDER BY eid, count(*) DESC, length(CAST(name AS BLOB)) DESC, name",
+                chunk,
+            ):
+                best.setdefault(row["eid"], row["name"])
+        return best
 
     def _entities(self, where: str, params: Sequence[Any], limit: int) -> list[RegistryEntity]:
         heads = self._rows(
@@ -474,6 +840,9 @@ class SQLiteStore:
             ):
                 aliases[row["eid"]][row["text"]] = row["n"]
         names = self._entity_names(self.entity_edits())
+        reasons = self._alias_reasons(ids)
+        offices = self._registry_offices(ids)
+        places = self._registry_places(ids)
         return [
             RegistryEntity(
                 entity_id=head["entity_id"],
@@ -483,9 +852,92 @@ class SQLiteStore:
                 first_seen=codec.parse_date(head["first_seen"]),
                 last_seen=codec.parse_date(head["last_seen"]),
                 article_count=head["article_count"],
+                reasons=reasons.get(head["entity_id"], {}),
+                offices=tuple(offices.get(head["entity_id"], ())),
+                place=places.get(head["entity_id"]),
             )
             for head in heads
         ]
+
+    def _alias_reasons(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Return, per entity and alias, why the alias joined: hand edit, automatic link, or its article's reason.
+
+        An alias written in several ways takes the reason of its most frequent one.
+        """
+        reasons: dict[str, dict[str, str]] = {}
+        for chunk in _chunks(list(ids)):
+            rows = self._rows(
+                "SELECT m.eid, m.text, m.entity_id, m.name, m.lid, m.reason AS own, l.reason AS linked,"
+                " count(*) AS n FROM mentions m LEFT JOIN entity_links l ON l.entity_id = m.entity_id"
+                " AND l.target_id = m.lid AND l.article_id IN ('', m.article_id)"
+                f" WHERE m.eid IN ({','.join('?' * len(chunk))}) AND m.text IS NOT NULL"
+                " GROUP BY m.eid, m.text, m.entity_id, m.name, m.lid, own, linked"
+                " ORDER BY m.eid, m.text, n DESC, linked IS NULL, m.entity_id",
+                chunk,
+            )
+            for row in rows:
+                per = reasons.setdefault(row["eid"], {})
+                if row["text"] not in per:
+                    per[row["text"]] = _alias_reason(row)
+        return reasons
+
+    def _registry_offices(self, ids: Sequence[str]) -> dict[str, list[Office]]:
+        """Return, per entity, its offices with the first date an article attested each (oldest first)."""
+        offices: dict[str, list[Office]] = {}
+        for chunk in _chunks(list(ids)):
+            # the first attestation (oldest date, then article id, then position) stands for the office
+            rows = self._rows(
+                'SELECT * FROM (SELECT m.eid, o.function, o.country, o.org, o.text, o.start, o."end",'
+                " coalesce(a.published, n.published) AS since, row_number() OVER (PARTITION BY m.eid,"
+                " o.function, o.country, o.org ORDER BY coalesce(a.published, n.published) IS NULL,"
+                " coalesce(a.published, n.published), o.article_id, o.start) AS rank"
+                " FROM entity_offices o"
+                " JOIN (SELECT DISTINCT article_id, entity_id, eid FROM mentions"
+                f" WHERE eid IN ({','.join('?' * len(chunk))})) m"
+                " ON m.article_id = o.article_id AND m.entity_id = o.entity_id"
+                " JOIN articles a ON a.id = o.article_id LEFT JOIN analyses n ON n.article_id = o.article_id)"
+                " WHERE rank = 1 ORDER BY eid, since IS NULL, since, function, country",
+                chunk,
+            )
+            for row in rows:
+                offices.setdefault(row["eid"], []).append(
+                    Office(
+                        function=row["function"],
+                        text=row["text"],
+                        start=row["start"],
+                        end=row["end"],
+                        country=row["country"],
+                        org=row["org"],
+                        since=codec.parse_date(row["since"]),
+                    )
+                )
+        return offices
+
+    def _registry_places(self, ids: Sequence[str]) -> dict[str, Place]:
+        """Return, per place entity, where it is (the location its articles give most often)."""
+        places: dict[str, Place] = {}
+        for chunk in _chunks(list(ids)):
+            rows = self._rows(
+                "SELECT m.eid, p.kind, p.country, p.latitude, p.longitude, p.source, count(*) AS n"
+                " FROM entity_places p JOIN (SELECT DISTINCT article_id, entity_id, eid FROM mentions"
+                f" WHERE eid IN ({','.join('?' * len(chunk))})) m"
+                " ON m.article_id = p.article_id AND m.entity_id = p.entity_id"
+                " GROUP BY m.eid, p.kind, p.country, p.latitude, p.longitude, p.source"
+                " ORDER BY m.eid, n DESC, p.latitude IS NULL, p.kind, p.country",
+                chunk,
+            )
+            for row in rows:
+                places.setdefault(
+                    row["eid"],
+                    Place(
+                        kind=row["kind"],
+                        country=row["country"],
+                        latitude=row["latitude"],
+                        longitude=row["longitude"],
+                        source=row["source"],
+                    ),
+                )
+        return places
 
     def list_entities(self, *, type: str | None = None, limit: int = 50) -> list[RegistryEntity]:  # noqa: A002
         """Return registry entities, the most-cited (most articles, then mentions) first, optionally of one type."""
