@@ -20,17 +20,19 @@ Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its 
           (an occurrence that starts where a longer gold occurrence starts is a truncation and is dropped).
           A gold occurrence is found by a system mention that overlaps it (one-to-one, best character Jaccard
           first, containment or Jaccard >= 0.5). B-cubed P/R/F1 over all gold occurrences, (i) within each
-          article (system cluster = entity), (ii) across the set (gold: same canonical; veille: entity_id);
+          article (system cluster = entity), (ii) across the set (gold: same canonical; veille: the registry
+          id, read back from a temporary SQLite store the articles were put into, as `veille run` does);
           an occurrence no system mention finds is its own singleton, so missed mentions lower recall.
           Reference: spaCy ents merged by exact last token within an article and by exact name (the
           cluster's longest mention) across. Descriptions: gold PER mentions sharing no word with the
           canonical name ("l'analyste régional"); resolved = matched to the veille entity that most of that
           gold entity's name mentions map to.
   seeds   the two bundled seeds (extract_article then analyze_article) against tests/data/seeds-gold.json:
-          persons / places / orgs found, each person one entity across both seeds, and the descriptions
+          persons / places / orgs found, each person one registry entity across both seeds (both put into a
+          temporary SQLite store, as `veille run` does), and the descriptions
           "le chef de la diplomatie malienne" → Abdoulaye Diop, "le chef de la diplomatie russe" → Lavrov
           (every occurrence of the two phrases except after "un"/"une", which is generic: "Jamais un chef…");
-          resolved = a veille mention overlapping the phrase belongs to an entity named with the gold surname.
+          resolved = the veille mention closest to the phrase belongs to an entity named with the gold surname.
   speed   words per CPU second (process time of this one process) of analyze_article vs plain nlp(text) on
           the fr-news-gold texts and the seeds, three passes, models loaded and warmed up beforehand.
 """
@@ -42,6 +44,7 @@ import json
 import logging
 import re
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -56,6 +59,7 @@ from spacy.language import Language
 from unidecode import unidecode
 
 from veille.model import Analysis, Article, Document, Entity
+from veille.store import open_store
 from veille.understand import analyze_article
 from veille.understand.nlp import DEFAULT_MODEL, load_pipeline
 
@@ -332,6 +336,34 @@ def veille_spans(analysis: Analysis) -> list[Span]:
     ]
 
 
+def through_registry(pairs: Sequence[tuple[Article, Analysis]]) -> dict[str, Analysis]:
+    """Store articles and analyses in a temporary SQLite registry; return each analysis with registry ids.
+
+    The registry links names across articles (surnames, spelling variants) as ``veille run`` does.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "registry.db"))
+        try:
+            for article, analysis in pairs:
+                doc = Document.from_bytes(
+                    article.text.encode("utf-8"), media_type="text/plain", source=article.id, container="file"
+                )
+                store.add_document(doc)
+                store.put_article(Article(**{**_fields(article), "content_id": doc.id}))
+                store.put_analysis(analysis)
+            out = {}
+            for article, analysis in pairs:
+                stored = store.get_analysis(article.id)
+                out[article.id] = stored if stored is not None else analysis
+            return out
+        finally:
+            store.close()
+
+
+def _fields(article: Article) -> dict[str, Any]:
+    return {name: getattr(article, name) for name in article.__dataclass_fields__}
+
+
 def analyze_text(text: str, name: str) -> Analysis:
     """Run veille's analyze_article on a plain text."""
     return analyze_article(Article(id=name, content_id=name, text=text))
@@ -468,19 +500,24 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
     found: Counter[str] = Counter()
     desc: Counter[str] = Counter()
     desc_examples: list[str] = []
-    for row in prog.track(rows, "merge"):
+    analyses = {row["id"]: analyze_text(row["text"], row["id"]) for row in prog.track(rows, "merge")}
+    registry = through_registry(
+        [(Article(id=r["id"], content_id=r["id"], text=r["text"]), analyses[r["id"]]) for r in rows]
+    )
+    for row in rows:
         aid = row["id"]
         items = gold_items(row)
-        analysis = analyze_text(row["text"], aid)
+        analysis = analyses[aid]
         system = [(m.start, m.end, e) for e in analysis.entities for m in e.mentions]
         ours = match_items(items, system)
+        linked = match_items(items, [(m.start, m.end, e) for e in registry[aid].entities for m in e.mentions])
         ref = match_items(items, spacy_clusters(plain, row["text"]))
-        for k, ((_s, _e, gi), v, r) in enumerate(zip(items, ours, ref, strict=True)):
+        for k, ((_s, _e, gi), v, w, r) in enumerate(zip(items, ours, linked, ref, strict=True)):
             single = ("unmatched", aid, k)
             keys["gold_in"][aid].append(gi)
             keys["gold_across"]["all"].append(row["entities"][gi]["canonical"])
             keys["veille_in"][aid].append(id(v) if v is not None else single)
-            keys["veille_across"]["all"].append(v.entity_id if v is not None else single)
+            keys["veille_across"]["all"].append(w.entity_id if w is not None else single)
             keys["spacy_in"][aid].append(r[0] if r is not None else single)
             keys["spacy_across"]["all"].append(r[1] if r is not None else single)
             found["items"] += 1
@@ -548,6 +585,17 @@ def _person_entities(entities: Sequence[Entity], person: str) -> list[Entity]:
     return [e for e in entities if e.type == "PER" and last in norm(e.name).split()]
 
 
+def _closest(entities: Sequence[Entity], start: int, end: int) -> Entity | None:
+    """Return the entity of the mention closest to start..end (best character Jaccard; mentions nest)."""
+    best: tuple[float, Entity | None] = (0.0, None)
+    for entity in entities:
+        for m in entity.mentions:
+            inter = min(end, m.end) - max(start, m.start)
+            if inter > 0:
+                best = max(best, (inter / (max(end, m.end) - min(start, m.start)), entity), key=lambda b: b[0])
+    return best[1]
+
+
 def run_seeds(plain: Language) -> dict[str, Any]:
     """Seed figures: gold names found (veille and spaCy), persons once across both, descriptions resolved."""
     gold = json.loads(SEEDS_GOLD.read_text(encoding="utf-8"))["documents"]
@@ -555,10 +603,11 @@ def run_seeds(plain: Language) -> dict[str, Any]:
     ids: dict[str, set[str]] = defaultdict(set)
     per_article_dupes: list[str] = []
     desc: list[dict[str, Any]] = []
+    articles = {name: seed_article(SEEDS_DIR / f"{name}.txt") for name in gold}
+    registry = through_registry([(a, analyze_article(a)) for a in articles.values()])
     for name, g in gold.items():
-        article = seed_article(SEEDS_DIR / f"{name}.txt")
-        analysis = analyze_article(article)
-        ents = analysis.entities
+        article = articles[name]
+        ents = registry[article.id].entities
         ref = [(norm(e.text), e.label_) for e in plain(article.text).ents]
         for kind, label in (("persons", "PER"), ("places", "LOC"), ("orgs", "ORG")):
             for item in g.get(kind, []):
@@ -580,7 +629,7 @@ def run_seeds(plain: Language) -> dict[str, Any]:
             for s, e in occurrences(article.text, phrase):
                 if re.search(r"(?i)\bune?\s+$", article.text[max(0, s - 6) : s]):
                     continue  # "Jamais un chef de la diplomatie russe…": generic, nobody in particular
-                owner = next((x for x in ents for m in x.mentions if m.start < e and s < m.end), None)
+                owner = _closest(ents, s, e)
                 ok = owner is not None and norm(person).split()[-1] in norm(owner.name).split()
                 context = article.text[max(0, s - 12) : e].replace("\n", " ")
                 desc.append(
