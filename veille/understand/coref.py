@@ -253,7 +253,7 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     ``doc`` is the parse of a same-length copy of ``text``; unresolvable indefinite descriptions are dropped,
     unresolved definite ones with a known head become entities of their own (named by their longest form).
     """
-    refs = _merge_acronyms(_merge_same_referents([_Referent(e) for e in entities]), text)
+    refs = _merge_same_referents(_merge_acronyms([_Referent(e) for e in entities], text))
     orgs = [e for e in entities if e.type == "ORG"]
     for ref in refs:
         _seed_referent(ref, text, orgs)
