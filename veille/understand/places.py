@@ -45,7 +45,10 @@ class Country:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A named place of one kind ("country", "city" or "region"); regions have no coordinates."""
+    """A named place of one kind ("country", "city" or "region"); regions have no coordinates.
+
+    ``source`` names the record it comes from: "countries:ML", "geonames:2460596", "regions:NE-6".
+    """
 
     name: str
     kind: str
@@ -54,6 +57,7 @@ class Place:
     lon: float | None
     population: int | None
     is_capital: bool = False
+    source: str = ""
 
 
 def fold(text: str) -> str:
@@ -137,22 +141,32 @@ def _place_index() -> dict[str, list[Place]]:
             bucket.append(place)
 
     for country in countries():
-        place = Place(country.name_fr, "country", country.iso2, country.lat, country.lon, country.population)
+        place = Place(
+            country.name_fr,
+            "country",
+            country.iso2,
+            country.lat,
+            country.lon,
+            country.population,
+            source=f"countries:{country.iso2}",
+        )
         for name in country.names:
             add(fold(name), place)
     with (DATA_DIR / "cities.tsv").open(encoding="utf-8") as fh:
         next(fh)
         for line in fh:
-            _gid, name, iso2, lat, lon, pop, is_capital, aliases = line.rstrip("\n").split("\t")
-            place = Place(name, "city", iso2, float(lat), float(lon), int(pop), is_capital == "1")
+            gid, name, iso2, lat, lon, pop, is_capital, aliases = line.rstrip("\n").split("\t")
+            place = Place(
+                name, "city", iso2, float(lat), float(lon), int(pop), is_capital == "1", f"geonames:{gid}"
+            )
             add(fold(name), place)
             for alias in filter(None, aliases.split("|")):
                 add(fold(alias), place)
     with (DATA_DIR / "regions.tsv").open(encoding="utf-8") as fh:
         next(fh)
         for line in fh:
-            _code, name_fr, name, iso2, _type = line.rstrip("\n").split("\t")
-            place = Place(name_fr, "region", iso2, None, None, None)
+            code, name_fr, name, iso2, _type = line.rstrip("\n").split("\t")
+            place = Place(name_fr, "region", iso2, None, None, None, source=f"regions:{code}")
             add(fold(name_fr), place)
             add(fold(name), place)
     rank = {"country": 0, "city": 2, "region": 3}
