@@ -173,7 +173,7 @@ def _run_understand(
         return
     nlp = load_pipeline(settings.spacy_model)
     articles = list(store.iter_articles(pending))
-    results = analyze_articles(articles, nlp=nlp)
+    results = analyze_articles(articles, nlp=nlp, models=_models(settings))
     for article, result in zip(
         articles, _progress_iter(results, len(articles), "understand", progress), strict=True
     ):
@@ -191,6 +191,11 @@ def _run_understand(
 
 def _progress_iter(items: Iterator[T], total: int, desc: str, show: bool) -> Iterator[T]:
     yield from tqdm(items, total=total, desc=desc, unit="article", disable=not show, leave=False)
+
+
+def _models(settings: Settings) -> dict[str, str]:
+    """Return the spaCy pipeline per language the settings name (English falls back to the French one)."""
+    return {"fr": settings.spacy_model, "en": settings.spacy_model_en or settings.spacy_model}
 
 
 def _sort_key(article: Article, position: int) -> tuple[bool, date, int]:
@@ -267,7 +272,7 @@ def analyze_document(
     from veille.understand import analyze_article
     from veille.understand.nlp import load_pipeline
 
-    return article, analyze_article(article, nlp=load_pipeline(settings.spacy_model))
+    return article, analyze_article(article, nlp=load_pipeline(settings.spacy_model), models=_models(settings))
 
 
 @dataclass(frozen=True, slots=True)

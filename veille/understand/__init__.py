@@ -8,7 +8,7 @@ pipeline, French and every other language by the French one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from spacy.language import Language
@@ -40,37 +40,44 @@ ANALYZER_VERSION = (
 )
 
 
-def analyze_article(article: Article, *, nlp: Language | None = None) -> Analysis:
+def analyze_article(
+    article: Article, *, nlp: Language | None = None, models: Mapping[str, str] | None = None
+) -> Analysis:
     """Return the Analysis of one article, read by the pipeline of its language; EmptyInputError when empty.
 
-    ``nlp`` is used for the articles of its own language (``nlp.lang``); others get ``load_pipeline``'s.
+    ``nlp`` is used for the articles of its own language (``nlp.lang``); others get the pipeline ``models``
+    names for their language (default ``nlp.MODELS``), loaded once per process.
     """
     _check(article)
     language = _language(article)
-    pipe = _pipeline_for(language, nlp)
+    pipe = _pipeline_for(language, nlp, models)
     return _analyze(article, pipe(prepare_text(article.text, pipe.lang)), language)
 
 
 def analyze_articles(
-    articles: Sequence[Article], *, nlp: Language | None = None, batch_size: int = 16
+    articles: Sequence[Article],
+    *,
+    nlp: Language | None = None,
+    models: Mapping[str, str] | None = None,
+    batch_size: int = 16,
 ) -> Iterator[Analysis | VeilleError]:
     """Yield one Analysis per article, in input order; an article's VeilleError is yielded, not raised.
 
     Articles are piped in chunks of ``batch_size``, each chunk grouped by pipeline (see analyze_article).
     """
     for offset in range(0, len(articles), batch_size):
-        yield from _analyze_chunk(articles[offset : offset + batch_size], nlp, batch_size)
+        yield from _analyze_chunk(articles[offset : offset + batch_size], nlp, models, batch_size)
 
 
 def _analyze_chunk(
-    articles: Sequence[Article], nlp: Language | None, batch_size: int
+    articles: Sequence[Article], nlp: Language | None, models: Mapping[str, str] | None, batch_size: int
 ) -> Iterator[Analysis | VeilleError]:
     planned: list[tuple[Language, str | None] | VeilleError] = []
     for article in articles:
         try:
             _check(article)
             language = _language(article)
-            planned.append((_pipeline_for(language, nlp), language))
+            planned.append((_pipeline_for(language, nlp, models), language))
         except VeilleError as exc:
             planned.append(exc)
     docs: dict[int, Doc] = {}
@@ -96,12 +103,13 @@ def _language(article: Article) -> str | None:
     return article.language or detect_language(article.text)
 
 
-def _pipeline_for(language: str | None, nlp: Language | None) -> Language:
+def _pipeline_for(language: str | None, nlp: Language | None, models: Mapping[str, str] | None) -> Language:
     """Return ``nlp`` when it reads ``language`` (French reads every language without its own pipeline)."""
-    wanted = language if language in MODELS else "fr"
+    names = {**MODELS, **(models or {})}
+    wanted = language if language in names else "fr"
     if nlp is not None and nlp.lang == wanted:
         return nlp
-    return load_pipeline(language=wanted)
+    return load_pipeline(names[wanted])
 
 
 def _check(article: Article) -> None:
