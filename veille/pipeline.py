@@ -272,7 +272,9 @@ def analyze_document(
     from veille.understand import analyze_article
     from veille.understand.nlp import load_pipeline
 
-    return article, analyze_article(article, nlp=load_pipeline(settings.spacy_model), models=_models(settings))
+    return article, analyze_article(
+        article, nlp=load_pipeline(settings.spacy_model), models=_models(settings)
+    )
 
 
 @dataclass(frozen=True, slots=True)

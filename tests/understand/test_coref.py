@@ -7,7 +7,8 @@ import pytest
 
 from veille.model import Analysis, Article, Entity
 from veille.understand import analyze_article
-from veille.understand.coref import is_acronym_of, parse_office
+from veille.understand.coref import parse_office
+from veille.understand.entities import is_acronym_of
 
 SEED_000 = "000_7d5c65816c15ba49"
 SEED_002 = "002_c41fd276a5cca2db"

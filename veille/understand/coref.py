@@ -253,7 +253,7 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     ``doc`` is the parse of a same-length copy of ``text``; unresolvable indefinite descriptions are dropped,
     unresolved definite ones with a known head become entities of their own (named by their longest form).
     """
-    refs = _merge_same_referents(_merge_acronyms([_Referent(e) for e in entities], text))
+    refs = _merge_same_referents([_Referent(e) for e in entities])
     orgs = [e for e in entities if e.type == "ORG"]
     for ref in refs:
         _seed_referent(ref, text, orgs)
@@ -272,58 +272,6 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
         if desc.start not in placed:
             _resolve(desc, refs, text, orgs)
     return _build(refs, text)
-
-
-_ACRONYM_SKIP = {
-    "de",
-    "du",
-    "des",
-    "d",
-    "la",
-    "le",
-    "les",
-    "l",
-    "pour",
-    "et",
-    "en",
-    "au",
-    "aux",
-    "sur",
-    "of",
-    "the",
-    "and",
-    "for",
-}
-
-
-def is_acronym_of(short: str, name: str) -> bool:
-    """True when ``short`` ("OMS", "Minusma", "FACT") is made of the starts of the words of ``name``.
-
-    Each content word of ``name`` gives the next one or more letters of ``short``; short words (de, la, pour)
-    may give a letter or none: "Organisation mondiale de la santé" → OMS, "Médecins sans Frontières" → MSF.
-    """
-    letters = re.sub(r"[^a-z0-9]", "", fold(short))
-    words = [w for w in re.split(r"[\s'’-]+", fold(name)) if w]
-    if (
-        not 2 <= len(letters) <= 10
-        or len(words) < 2
-        or len(letters) < len([w for w in words if w not in _ACRONYM_SKIP])
-    ):
-        return False
-
-    @cache
-    def match(k: int, j: int) -> bool:
-        if k == len(words):
-            return j == len(letters)
-        word = words[k]
-        if word in _ACRONYM_SKIP and match(k + 1, j):
-            return True
-        return any(
-            word[:n] == letters[j : j + n] and match(k + 1, j + n)
-            for n in range(1, min(len(word), len(letters) - j) + 1)
-        )
-
-    return match(0, 0)
 
 
 def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
@@ -375,38 +323,6 @@ def _country_named(ref: _Referent) -> places.Country | None:
         if country is not None:
             return country
     return None
-
-
-def _merge_acronyms(refs: list[_Referent], text: str) -> list[_Referent]:
-    """Fold an acronym's referent into the one of its expansion named in the same article."""
-    names = [r for r in refs if r.type in ("ORG", "LOC", "MISC")]
-    gone: set[int] = set()
-    for short in names:
-        word = short.entity.name
-        if " " in word or not word[:1].isupper() or len(word) > 10:
-            continue
-        if not word.isupper() and (short.type == "LOC" or places.lookup_place(word) is not None):
-            continue  # "Mali" is a place, not the initials of "Mission au Libéria"
-        for long in names:
-            if long is short or id(long) in gone or " " not in long.entity.name:
-                continue
-            bracketed = any(
-                text[m.end : m.end + len(word) + 3].strip(" ") == f"({word})" for m in long.entity.mentions
-            )
-            initials = {w[:1] for w in fold(long.entity.name).split() if w not in _ACRONYM_SKIP}
-            if bracketed and fold(word)[:1] in initials or is_acronym_of(word, long.entity.name):
-                moved = tuple(
-                    replace(m, reason=f"acronym of {long.entity.name}") for m in short.entity.mentions
-                )
-                long.entity = replace(
-                    long.entity,
-                    name=word,
-                    entity_id=short.entity.entity_id,
-                    mentions=long.entity.mentions + moved,
-                )
-                gone.add(id(short))
-                break
-    return [r for r in refs if id(r) not in gone]
 
 
 def _seed_referent(ref: _Referent, text: str, orgs: Sequence[Entity]) -> None:
@@ -493,7 +409,7 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
         end_i = _right_edge(doc, token)
         start, end = doc[left].idx, doc[end_i].idx + len(doc[end_i])
         if any(s <= start and end <= e for s, e in covered):
-            continue
+            continue  # inside a name, or its head is part of one ("La Mission multidimensionnelle …")
         type_, cls = heads[head]
         det_text = fold(det.text) if det is not None else ""
         if det_text in _CONTRACTED:

@@ -453,8 +453,8 @@ def _merge(found: Iterable[_Found], text: str) -> list[_Cluster]:
 
 
 def _merge_acronyms(clusters: list[_Cluster], text: str) -> list[_Cluster]:
-    """Fold an all-caps acronym cluster into the ORG whose name it abbreviates; return the clusters left."""
-    long_orgs = [c for c in clusters if c.type == "ORG" and len(c.name.split()) > 1]
+    """Fold an acronym cluster into the name it abbreviates ("OMS", "Caf"); return the clusters left."""
+    long_orgs = [c for c in clusters if c.type in ("ORG", "MISC", "LOC") and len(c.name.split()) > 1]
     out: list[_Cluster] = []
     for cluster in clusters:
         acronym = cluster.name
@@ -478,7 +478,7 @@ def _merge_acronyms(clusters: list[_Cluster], text: str) -> list[_Cluster]:
 
 
 def _acronym_host(acronym: str, orgs: Sequence[_Cluster], text: str) -> _Cluster | None:
-    """Return the ORG written "Long Name (ACRONYM)" in the text, else the one whose initials spell it."""
+    """Return the name written "Long Name (ACRONYM)" in the text, else the one whose words' starts spell it."""
     letters = unidecode(acronym).upper()
     if not letters.isalpha():
         return None
@@ -487,15 +487,62 @@ def _acronym_host(acronym: str, orgs: Sequence[_Cluster], text: str) -> _Cluster
             tail = text[mention.end : mention.end + len(acronym) + 4]
             if re.match(r"\s*\(\s*" + re.escape(acronym) + r"\s*\)", tail):
                 return org
-    if not acronym.isupper():
-        return None
-    initials = [o for o in orgs if _initials(o.name) == letters]
+    if not acronym.isupper() and places.lookup_place(acronym) is not None:
+        return None  # "Mali" is a place, not the initials of "Mission au Libéria"
+    initials = [o for o in orgs if is_acronym_of(acronym, o.name)]
     return initials[0] if len(initials) == 1 else None
 
 
-def _initials(name: str) -> str:
-    words = re.findall(r"[^\W\d_]+", unidecode(name))
-    return "".join(w[0] for w in words if w[0].isupper()).upper()
+_ACRONYM_SKIP = {
+    "de",
+    "du",
+    "des",
+    "d",
+    "la",
+    "le",
+    "les",
+    "l",
+    "pour",
+    "et",
+    "en",
+    "au",
+    "aux",
+    "sur",
+    "of",
+    "the",
+    "and",
+    "for",
+}
+
+
+def is_acronym_of(short: str, name: str) -> bool:
+    """True when ``short`` ("OMS", "Minusma", "FACT") is made of the starts of the words of ``name``.
+
+    Each content word of ``name`` gives the next one or more letters of ``short``; short words (de, la, pour)
+    may give a letter or none: "Organisation mondiale de la santé" → OMS, "Médecins sans Frontières" → MSF.
+    """
+    letters = re.sub(r"[^a-z0-9]", "", places.fold(short))
+    words = [w for w in re.split(r"[\s'’-]+", places.fold(name)) if w]
+    if (
+        not 2 <= len(letters) <= 10
+        or len(words) < 2
+        or len(letters) < len([w for w in words if w not in _ACRONYM_SKIP])
+    ):
+        return False
+
+    @cache
+    def match(k: int, j: int) -> bool:
+        if k == len(words):
+            return j == len(letters)
+        word = words[k]
+        if word in _ACRONYM_SKIP and match(k + 1, j):
+            return True
+        return any(
+            word[:n] == letters[j : j + n] and match(k + 1, j + n)
+            for n in range(1, min(len(word), len(letters) - j) + 1)
+        )
+
+    return match(0, 0)
 
 
 def _containing(clusters: Sequence[_Cluster], words: list[str]) -> _Cluster | None:
