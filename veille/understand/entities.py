@@ -398,10 +398,11 @@ def _is_junk(surface: str, label: str, source: str) -> bool:
 
 
 def _roles_before(doc: Doc, first: int) -> list[str]:
-    """Return the title phrase just before a person's name ("le ministre russe des Affaires étrangères")."""
+    """Return the title phrase just before a person's name ("le ministre russe des Affaires étrangères").
+
+    A title set off by a comma ("Le ministre …, Sergueï Lavrov,") is an apposition: coref decides it.
+    """
     i = first - 1
-    if i >= 0 and doc[i].text == ",":
-        i -= 1
     chunk: list[Token] = []
     while i >= 0 and len(chunk) < 10 and doc[i].pos_ in _ROLE_POS and not doc[i].is_sent_end:
         if doc[i].ent_type_ == "PER":
