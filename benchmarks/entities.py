@@ -20,7 +20,9 @@ Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its 
           (an occurrence that starts where a longer gold occurrence starts is a truncation and is dropped).
           A gold occurrence is found by a system mention that overlaps it (one-to-one, best character Jaccard
           first, containment or Jaccard >= 0.5). B-cubed P/R/F1 over all gold occurrences, (i) within each
-          article (system cluster = entity), (ii) across the set (gold: same canonical; veille: the registry
+          article (system cluster = entity), (ii) across the set (gold: same canonical, compared without case
+          or accents, since the annotators wrote "CEDEAO" and "Cédéao", "Nations unies" and "Nations Unies"
+          for one organisation in different articles; veille: the registry
           id, read back from a temporary SQLite store the articles were put into, as `veille run` does);
           an occurrence no system mention finds is its own singleton, so missed mentions lower recall.
           Reference: spaCy ents merged by exact last token within an article and by exact name (the
@@ -515,7 +517,7 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
         for k, ((_s, _e, gi), v, w, r) in enumerate(zip(items, ours, linked, ref, strict=True)):
             single = ("unmatched", aid, k)
             keys["gold_in"][aid].append(gi)
-            keys["gold_across"]["all"].append(row["entities"][gi]["canonical"])
+            keys["gold_across"]["all"].append(norm(row["entities"][gi]["canonical"]))
             keys["veille_in"][aid].append(id(v) if v is not None else single)
             keys["veille_across"]["all"].append(w.entity_id if w is not None else single)
             keys["spacy_in"][aid].append(r[0] if r is not None else single)
