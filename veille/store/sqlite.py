@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -911,7 +912,7 @@ class SQLiteStore:
                         since=codec.parse_date(row["since"]),
                     )
                 )
-        return offices
+        return {eid: _fold_offices(found) for eid, found in offices.items()}
 
     def _registry_places(self, ids: Sequence[str]) -> dict[str, Place]:
         """Return, per place entity, where it is (the location its articles give most often)."""
@@ -1267,3 +1268,24 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fold_offices(offices: list[Office]) -> list[Office]:
+    """Drop an office seen without country or organisation when the same function is also seen with one
+    ("chef de la diplomatie" in one article, "homologue malien" in another); the kept one takes the
+    earlier date."""
+    out: list[Office] = []
+    for office in offices:
+        if office.country is None and office.org is None:
+            fuller = [o for o in offices if o.function == office.function and (o.country or o.org)]
+            if fuller:
+                continue
+        bare = [
+            o.since
+            for o in offices
+            if o.function == office.function and o.country is None and o.org is None and o.since is not None
+        ]
+        if bare and office.since is not None and min(bare) < office.since:
+            office = replace(office, since=min(bare))
+        out.append(office)
+    return out
