@@ -254,6 +254,7 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     unresolved definite ones with a known head become entities of their own (named by their longest form).
     """
     refs = _merge_same_referents([_Referent(e) for e in entities])
+    _propagate_names(refs, text)
     orgs = [e for e in entities if e.type == "ORG"]
     for ref in refs:
         _seed_referent(ref, text, orgs)
@@ -314,6 +315,28 @@ def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
             gone.add(id(ref))
         target.entity = entity
     return [r for r in refs if id(r) not in gone]
+
+
+def _propagate_names(refs: list[_Referent], text: str) -> None:
+    """One sense per article, again: every other occurrence of a name the model found once ("Angola" the model
+    missed in one sentence) becomes a mention of the same referent, unless it lies inside another mention."""
+    taken = sorted((m.start, m.end) for r in refs for m in r.entity.mentions)
+    for ref in refs:
+        forms = {m.text for m in ref.entity.mentions if len(m.text) >= 3 and m.text[:1].isupper()}
+        added: list[Mention] = []
+        for form in sorted(forms, key=len, reverse=True):
+            for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
+                start, end = match.span()
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                added.append(
+                    Mention(form, start, end, reason=f"same name as {ref.entity.name} (missed by the model)")
+                )
+                taken.append((start, end))
+        if added:
+            ref.entity = replace(
+                ref.entity, mentions=tuple(sorted((*ref.entity.mentions, *added), key=lambda m: m.start))
+            )
 
 
 def _country_named(ref: _Referent) -> places.Country | None:
