@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Token
 
 from veille.model import Entity, Mention, Office
 from veille.understand import places
-from veille.understand.entities import entity_id_for, name_key
+from veille.understand.entities import entity_id_for, is_acronym_of, name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ _GENERIC_ORG = {
     "coalition",
 }
 _LINKS = {"de", "du", "des", "d", "d'", "au", "aux", "en", "pour", "of", "for"}
+_CAPS_WORD = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,7}(?![\w-])")
 _NON_WORD = re.compile(r"[^a-z0-9'-]+")
 _CONTEXT_WINDOW = 1500
 _ORG_WINDOW = 600  # characters back "l'organisation" may reach for the organisation it takes up  # characters back a class-only description ("le pays") may reach for its antecedent
@@ -334,9 +335,25 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
                 )
                 taken.append((start, end))
         if added:
-            ref.entity = replace(
-                ref.entity, mentions=tuple(sorted((*ref.entity.mentions, *added), key=lambda m: m.start))
+            _add_mentions(ref, added)
+    # an acronym the model missed ("RPG") that spells the words of a name it found
+    long_names = [r for r in refs if r.type in ("ORG", "MISC", "LOC") and len(r.entity.name.split()) > 1]
+    for match in _CAPS_WORD.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        hosts = [r for r in long_names if is_acronym_of(match.group(0), r.entity.name)]
+        if len(hosts) == 1:
+            _add_mentions(
+                hosts[0], [Mention(match.group(0), start, end, reason=f"acronym of {hosts[0].entity.name}")]
             )
+            taken.append((start, end))
+
+
+def _add_mentions(ref: _Referent, mentions: Sequence[Mention]) -> None:
+    ref.entity = replace(
+        ref.entity, mentions=tuple(sorted((*ref.entity.mentions, *mentions), key=lambda m: m.start))
+    )
 
 
 def _country_named(ref: _Referent) -> places.Country | None:
