@@ -702,6 +702,16 @@ def _same_function(asked: str, held: str) -> bool:
     return asked == held or held.startswith(asked + " ")
 
 
+def holds(held: Office, asked: Office) -> bool:
+    """True when an office held answers the one a description asks for: the same function (or a fuller one:
+    "président de la transition" answers "président") and no other country or organisation."""
+    if not _same_function(asked.function, held.function):
+        return False
+    if asked.country and held.country != asked.country:
+        return False
+    return not (asked.org and held.org and name_key(asked.org) != name_key(held.org))
+
+
 def _same_description(desc: _Description, refs: list[_Referent]) -> _Referent | None:
     key = _desc_key(desc.text)
     hits = [r for r in refs if key in r.texts]

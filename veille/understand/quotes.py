@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from unidecode import unidecode
-
 from veille.model import Entity, Quote, Speaker
+from veille.understand.coref import holds, parse_office
 from veille.understand.entities import entity_at, name_key
 from veille.understand.nlp import DATA_DIR
 
@@ -39,25 +38,6 @@ def speech_cues() -> tuple[str, ...]:
 def _speakers() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((DATA_DIR / "speakers.json").read_text(encoding="utf-8"))
     return data
-
-
-@cache
-def _adjectives() -> dict[str, str]:
-    """Return {adjective stem or country name: adjective stem} for nationality matching."""
-    data = json.loads((DATA_DIR / "nationalities.json").read_text(encoding="utf-8"))
-    out: dict[str, str] = {}
-    for country, adjective in data["countries"].items():
-        out[_stem(adjective)] = _stem(adjective)
-        out[name_key(country)] = _stem(adjective)
-    return out
-
-
-def _stem(word: str) -> str:
-    w = unidecode(word).casefold()
-    w = w[:-1] if w.endswith("s") and len(w) > 4 else w
-    if w.endswith("enne"):
-        return w[:-2]
-    return w[:-1] if w.endswith("e") else w
 
 
 def find_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
@@ -190,8 +170,14 @@ def _resolve(
     if not phrase:
         return None
     pos = text.find(phrase) if anchor is None else anchor
+    at = _nearest(text, phrase, pos)
+    described = entity_at(entities, at, at + len(phrase)) if at >= 0 else None
+    if described is not None and any(
+        m.kind == "description" and m.start < at + len(phrase) and at < m.end for m in described.mentions
+    ):
+        return Speaker(described.name, described.entity_id)  # coref resolved "le chef de la diplomatie russe"
     for entity in entities:
-        named = any(m.text in phrase for m in entity.mentions)
+        named = any(m.kind == "name" and m.text in phrase for m in entity.mentions)
         exact = entity.type == "PER" or name_key(_strip_det(phrase)) == name_key(entity.name)
         if entity.type in {"PER", "ORG"} and named and exact:
             return Speaker(entity.name, entity.entity_id)
@@ -217,39 +203,18 @@ def _resolve(
     return None
 
 
+def _nearest(text: str, phrase: str, anchor: int) -> int:
+    """Return the start of the occurrence of ``phrase`` closest to ``anchor`` (a quote's cue is next to it)."""
+    starts = [m.start() for m in re.finditer(re.escape(phrase), text)]
+    return min(starts, key=lambda s: abs(s - anchor)) if starts else -1
+
+
 def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | None:
-    """Return the one person whose roles hold the office and nationality a description names, else None."""
-    desc = unidecode(description).casefold()
-    offices = {k: re.compile(v) for k, v in _speakers()["offices"].items()}
-    wanted = [k for k, rx in offices.items() if rx.search(desc)]
-    if not wanted:
+    """Return the one person whose offices (read by coref) hold the office a description names, else None."""
+    asked = parse_office(description)
+    if asked is None or asked.function == "homologue":
         return None
-    nationality = _nationalities(desc)
-    persons = [e for e in entities if e.type == "PER"]
-    held = {
-        e.entity_id: {k for k, rx in offices.items() for r in e.roles if rx.search(unidecode(r).casefold())}
-        for e in persons
-    }
-    for e in persons:  # "son homologue malien": same office as the one other holder in the article
-        if any(r.casefold().startswith("homologue") for r in e.roles):
-            others = {k for p in persons if p is not e for k in held[p.entity_id]}
-            held[e.entity_id] |= others
-    matches = [
-        e
-        for e in persons
-        if wanted[0] in held[e.entity_id]
-        and (
-            not nationality
-            or nationality & set().union(*(_nationalities(unidecode(r).casefold()) for r in e.roles))
-        )
-    ]
+    matches = [e for e in entities if e.type == "PER" and any(holds(o, asked) for o in e.offices)]
     return Speaker(matches[0].name, matches[0].entity_id) if len(matches) == 1 else None
 
 
-def _nationalities(text: str) -> set[str]:
-    adjectives = _adjectives()
-    found = {adjectives[_stem(w)] for w in re.findall(r"[a-z-]+", text) if _stem(w) in adjectives}
-    found |= {v for k, v in adjectives.items() if " " in k and k in name_key(text)}
-    key = name_key(text).split()
-    found |= {adjectives[w] for w in key if w in adjectives and len(w) > 3}
-    return found
