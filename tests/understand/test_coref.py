@@ -81,13 +81,47 @@ def test_coref_mission_in_apposition_joins_its_acronym(seeds):
     assert entity is not None and entity.name == "Minusma"
 
 
-def test_coref_every_mention_says_why_it_joined(seeds):
+def test_coref_descriptions_say_which_rule_joined_them(seeds):
+    rules = (
+        "title of",
+        "apposition to",
+        "holds the office",
+        "names ",
+        "repeats",
+        "same kind",
+        "last ",
+        "first description",
+    )
+    seen: set[str] = set()
     for article, analysis in seeds.values():
         for entity in analysis.entities:
             for m in entity.mentions:
                 assert article.text[m.start : m.end] == m.text
                 if m.kind == "description":
-                    assert m.reason, (entity.name, m)
+                    rule = next((r for r in rules if m.reason.startswith(r)), None)
+                    assert rule is not None, (entity.name, m)
+                    seen.add(rule)
+    assert {"title of", "apposition to", "holds the office"} <= seen, seen
+
+
+def test_coref_description_not_cut_by_a_span_the_name_stage_dropped(nlp):
+    text = (
+        "Sergueï Lavrov, le ministre russe des Affaires étrangères, est à Bamako. "
+        "« Nous restons vigilants », a affirmé le ministre malien de la Défense."
+    )
+    analysis = analyze_article(Article(id="t", content_id="t", text=text), nlp=nlp)
+    (quote,) = analysis.quotes
+    assert quote.speaker is not None and quote.speaker.name != "Sergueï Lavrov"
+    assert quote.speaker.name == "ministre malien de la Défense"
+
+
+def test_coref_capitals_are_not_acronyms_and_names_stop_at_line_ends(nlp):
+    text = "MALI : LA JUNTE REÇOIT LA LIGUE ARABE\nLa Ligue arabe a envoyé une délégation à Bamako."
+    analysis = analyze_article(Article(id="t", content_id="t", text=text), nlp=nlp)
+    for entity in analysis.entities:
+        for m in entity.mentions:
+            assert "\n" not in m.text, m
+            assert not (m.text == "LA" and m.reason.startswith("acronym")), (entity.name, m)
 
 
 def test_coref_descriptions_on_a_news_paragraph(nlp):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from bisect import bisect_left, insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -113,6 +114,36 @@ _GENERIC_ORG = {
     "coalition",
 }
 _LINKS = {"de", "du", "des", "d", "d'", "au", "aux", "en", "pour", "of", "for"}
+_NOT_ACRONYMS = {
+    "le",
+    "la",
+    "les",
+    "de",
+    "du",
+    "des",
+    "un",
+    "une",
+    "et",
+    "ou",
+    "au",
+    "aux",
+    "en",
+    "a",
+    "il",
+    "elle",
+    "on",
+    "ce",
+    "the",
+    "of",
+    "and",
+    "in",
+    "to",
+    "at",
+    "by",
+    "is",
+    "it",
+    "an",
+}
 _CAPS_WORD = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,7}(?![\w-])")
 _NON_WORD = re.compile(r"[^a-z0-9'-]+")
 _CONTEXT_WINDOW = 1500
@@ -262,8 +293,10 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     _fill_counterparts(refs, doc)
     owner_at = {m.start: ref for ref in refs for m in ref.entity.mentions}
     owner_end = {m.end: ref for ref in refs for m in ref.entity.mentions}
-    covered = [(m.start, m.end) for e in entities for m in e.mentions]
-    descriptions = _descriptions(doc, text, covered)
+    covered = [(m.start, m.end) for r in refs for m in r.entity.mentions]
+    people = {m.start for r in refs if r.type == "PER" for m in r.entity.mentions}
+    person_tokens = {t.i for t in doc if t.idx in people}
+    descriptions = _descriptions(doc, text, covered, person_tokens)
     # appositions first, right to left: "Leur envoyé, l'ancien président nigérian Goodluck Jonathan" chains
     # to the name, and offices given in apposition are known before descriptions look for their holders
     placed: set[int] = set()
@@ -328,26 +361,39 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
         for form in sorted(forms, key=len, reverse=True):
             for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
                 start, end = match.span()
-                if any(s < end and start < e for s, e in taken):
+                if _overlaps(taken, start, end):
                     continue
                 added.append(
                     Mention(form, start, end, reason=f"same name as {ref.entity.name} (missed by the model)")
                 )
-                taken.append((start, end))
+                insort(taken, (start, end))
         if added:
             _add_mentions(ref, added)
     # an acronym the model missed ("RPG") that spells the words of a name it found
     long_names = [r for r in refs if r.type in ("ORG", "MISC", "LOC") and len(r.entity.name.split()) > 1]
     for match in _CAPS_WORD.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken):
-            continue
+        if fold(match.group(0)) in _NOT_ACRONYMS or _shouted(text, start) or _overlaps(taken, start, end):
+            continue  # "LA" on a line in capitals is a word, not the initials of "Ligue arabe"
         hosts = [r for r in long_names if is_acronym_of(match.group(0), r.entity.name)]
         if len(hosts) == 1:
             _add_mentions(
                 hosts[0], [Mention(match.group(0), start, end, reason=f"acronym of {hosts[0].entity.name}")]
             )
             taken.append((start, end))
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """True when start..end overlaps one of ``spans`` (sorted; no span is longer than 10,000 characters)."""
+    i = bisect_left(spans, (start - 10_000, 0))
+    return any(s < end and start < e for s, e in spans[i : bisect_left(spans, (end, 0))])
+
+
+def _shouted(text: str, pos: int) -> bool:
+    """True when the line around ``pos`` is mostly capitals (a title or a shouted line, not running text)."""
+    line = text[text.rfind("\n", 0, pos) + 1 : (text.find("\n", pos) + 1 or len(text) + 1) - 1]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
 
 
 def _add_mentions(ref: _Referent, mentions: Sequence[Mention]) -> None:
@@ -419,7 +465,9 @@ def _fill_counterparts(refs: list[_Referent], doc: Doc) -> None:
         ref.country = ref.country or next((o.country for o in ref.offices if o.country), None)
 
 
-def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> list[_Description]:
+def _descriptions(
+    doc: Doc, text: str, covered: Sequence[tuple[int, int]], person_tokens: set[int]
+) -> list[_Description]:
     """Return the noun phrases headed by a known description noun, in text order."""
     heads = nominals()
     out: list[_Description] = []
@@ -446,7 +494,7 @@ def _descriptions(doc: Doc, text: str, covered: Sequence[tuple[int, int]]) -> li
                 k -= 1
             if k >= 0 and doc[k].pos_ == "DET":
                 det, left = doc[k], k  # "l'influent chef": the parser hangs the article on the adjective
-        end_i = _right_edge(doc, token)
+        end_i = _right_edge(doc, token, person_tokens)
         start, end = doc[left].idx, doc[end_i].idx + len(doc[end_i])
         if any(s <= start and end <= e for s, e in covered):
             continue  # inside a name, or its head is part of one ("La Mission multidimensionnelle …")
@@ -471,7 +519,7 @@ def _starts_phrase(token: Token) -> bool:
     )
 
 
-def _right_edge(doc: Doc, head: Token) -> int:
+def _right_edge(doc: Doc, head: Token, person_tokens: set[int]) -> int:
     """Return the last token of the phrase a head noun starts: adjectives, then "de/du/des … noun adj" links.
 
     Read off the surface (the parser often hangs "de la diplomatie russe" on the wrong word); stops at a
@@ -482,7 +530,8 @@ def _right_edge(doc: Doc, head: Token) -> int:
     limit = min(len(doc), head.i + 13)
 
     def ok(t: Token) -> bool:
-        return t.ent_type_ != "PER" and not t.is_sent_start
+        # a person's name ends the phrase: one the name stage kept, not any span the model tagged PER
+        return t.i not in person_tokens and not t.is_sent_start
 
     while i < limit and ok(doc[i]):
         adjective = doc[i].pos_ == "ADJ" or doc[i].dep_ == "amod" and doc[i].text.islower()  # "frontalière"
@@ -591,7 +640,8 @@ def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequenc
     named = any(w[:1].isupper() for w in desc.text.split()[1:])
     if desc.type == "ORG" and desc.cls in _GENERIC_ORG and not named:
         last = _last_named_org(refs, desc.start, desc.cls)
-        if last is not None:
+        # "la société russe …" does not take up a Malian organisation
+        if last is not None and (desc.country is None or desc.country == last.country):
             _attach(last, desc, f"the last organisation named ({last.entity.name})")
             return
     if desc.type in ("ORG", "PER") and (desc.country or desc.type == "ORG") or desc.type == "LOC" and named:

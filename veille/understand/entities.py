@@ -277,7 +277,11 @@ def _clean_span(ent: Span, text: str) -> _Found | None:
             lead.append(tokens.pop(0))
         if lead:
             roles.append(text[lead[0].idx : lead[-1].idx + len(lead[-1])])
-    while tokens and tokens[-1].is_punct:
+    # a name never runs over a line break ("LIGUE ARABE" + "La Ligue arabe" read as one span)
+    breaks = [k for k, t in enumerate(tokens) if "\n" in t.text or "\n" in t.whitespace_]
+    if breaks:
+        tokens = tokens[: breaks[0] + 1] if not tokens[breaks[0]].is_space else tokens[: breaks[0]]
+    while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
         tokens = tokens[:-1]
     if not tokens:
         return None
