@@ -594,7 +594,9 @@ def _closest(entities: Sequence[Entity], start: int, end: int) -> Entity | None:
         for m in entity.mentions:
             inter = min(end, m.end) - max(start, m.start)
             if inter > 0:
-                best = max(best, (inter / (max(end, m.end) - min(start, m.start)), entity), key=lambda b: b[0])
+                best = max(
+                    best, (inter / (max(end, m.end) - min(start, m.start)), entity), key=lambda b: b[0]
+                )
     return best[1]
 
 

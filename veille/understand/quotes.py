@@ -216,5 +216,3 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
         return None
     matches = [e for e in entities if e.type == "PER" and any(holds(o, asked) for o in e.offices)]
     return Speaker(matches[0].name, matches[0].entity_id) if len(matches) == 1 else None
-
-
