@@ -693,11 +693,13 @@ def _inner_name(desc: _Description, refs: list[_Referent]) -> _Referent | None:
     if desc.cls == "capital":
         return None
     for ref in refs:
-        if ref.nominal_name or ref.type != desc.type and not _retypable(ref, desc):
+        if ref.nominal_name:
             continue
         for m in ref.entity.mentions:
             if not (desc.start <= m.start and m.end <= desc.end):
                 continue
+            if ref.type != desc.type and not _retypable(ref, desc):
+                break
             between = fold(desc.text[: m.start - desc.start]).split()
             if all(w in _DEFINITE | _DEMONSTRATIVE for w in between):
                 return ref  # "le Conseil de sécurité" is the name with its article
@@ -779,13 +781,15 @@ def _class_antecedent(desc: _Description, refs: list[_Referent], text: str) -> t
     """Return the latest referent of the description's class (and country, when it names one)."""
     window = desc.start - _CONTEXT_WINDOW
     candidates: list[tuple[int, _Referent, str]] = []
+    capital: str | None = None  # the capital "la capitale" stands for, looked up once
     for ref in refs:
         pos = ref.last_before(desc.start)
         if pos < 0:
             continue
         if desc.type == "LOC" and ref.type == "LOC":
             if desc.cls == "capital":
-                capital = _capital_of(desc.country or _latest_country(refs, desc.start))
+                if capital is None:
+                    capital = _capital_of(desc.country or _latest_country(refs, desc.start)) or ""
                 if capital and name_key(capital) == name_key(ref.entity.name):
                     candidates.append((pos, ref, "capital of the country in context"))
                 continue
@@ -844,8 +848,13 @@ def _country_of_place(name: str) -> str | None:
     country = places.country_by_name(name)
     if country is not None:
         return country.iso2
-    key = fold(name)
-    return next((c.iso2 for c in places.countries() if c.capital and fold(c.capital) == key), None)
+    return _capitals().get(fold(name))
+
+
+@cache
+def _capitals() -> dict[str, str]:
+    """Return folded capital name → ISO code of its country."""
+    return {fold(c.capital): c.iso2 for c in places.countries() if c.capital}
 
 
 def _last_named_org(refs: list[_Referent], before: int, cls: str) -> _Referent | None:
@@ -872,8 +881,13 @@ def _latest_country(refs: list[_Referent], before: int) -> str | None:
 def _capital_of(iso2: str | None) -> str | None:
     if iso2 is None:
         return None
-    country = next((c for c in places.countries() if c.iso2 == iso2), None)
-    return country.capital if country else None
+    return _capital_names().get(iso2)
+
+
+@cache
+def _capital_names() -> dict[str, str]:
+    """Return ISO code → capital name."""
+    return {c.iso2: c.capital for c in places.countries() if c.capital}
 
 
 def _attach(ref: _Referent, desc: _Description, reason: str, *, learn: bool = True) -> None:
