@@ -3,9 +3,13 @@
 Rules in the spirit of the multi-pass sieve of Lee et al. (2013), most precise first, each recorded in the
 mention's ``reason``:
 
+0. names first: a country has one name per article ("Burkina", "Burkina Faso"), a name read with two types is
+   one referent, a name found once is a mention wherever else it is written, and so is an acronym the model
+   missed that spells a name found;
 1. a title just before a name ("le ministre russe des Affaires étrangères Sergueï Lavrov") is a role: it
-   becomes an :class:`Office` of that person, not a mention;
-2. apposition: "Paul Melly, l'analyste régional", "la mission de l'ONU (Minusma)";
+   becomes an :class:`Office` of that person and a description mention of it;
+2. apposition: "Paul Melly, l'analyste régional", "Le ministre …, Sergueï Lavrov,", "la mission de l'ONU
+   (Minusma)", chains of them; read right to left before the other rules, so their offices are known;
 3. a description that contains a name of its own type: "la ville de Djibo", "les rebelles du M23";
 4. offices: "le chef de la diplomatie malienne" is the person whose office is foreign minister of Mali
    ("son homologue malien" takes the function of the person it is the counterpart of);
@@ -146,19 +150,25 @@ _NOT_ACRONYMS = {
 }
 _CAPS_WORD = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,7}(?![\w-])")
 _NON_WORD = re.compile(r"[^a-z0-9'-]+")
-_CONTEXT_WINDOW = 1500
-_ORG_WINDOW = 600  # characters back "l'organisation" may reach for the organisation it takes up  # characters back a class-only description ("le pays") may reach for its antecedent
+_CONTEXT_WINDOW = 1500  # characters back a class-only description ("le pays") may reach for its antecedent
+_ORG_WINDOW = 600  # characters back "l'organisation" may reach for the organisation it takes up
 
 
 @cache
 def nominals() -> dict[str, tuple[str, str]]:
     """Return head noun (folded) → (type, class) of the description heads veille resolves."""
-    out: dict[str, tuple[str, str]] = {}
+    return {head: (type_, cls) for head, (type_, cls, _plural) in _nominal_rows().items()}
+
+
+@cache
+def _nominal_rows() -> dict[str, tuple[str, str, bool]]:
+    """Return head noun (folded) → (type, class, names one referent in the plural) from nominals.tsv."""
+    out: dict[str, tuple[str, str, bool]] = {}
     for line in (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        head, type_, *rest = line.split("\t")
-        out[fold(head.strip())] = (type_.strip(), (rest[0].strip() if rest else "") or fold(head.strip()))
+        head, type_, *rest = (part.strip() for part in line.split("\t"))
+        out[fold(head)] = (type_, (rest[0] if rest else "") or fold(head), rest[1:2] == ["plural"])
     return out
 
 
@@ -570,15 +580,7 @@ def _counted(token: Token, head: str) -> bool:
     """True for "les deux ministres", "plusieurs pays", "les pays occidentaux": several referents, not one."""
     if any(c.dep_ == "nummod" or fold(c.text) in _QUANTIFIERS for c in token.children if c.i < token.i):
         return True
-    return "Plur" in token.morph.get("Number", []) and head not in _plural_heads()
-
-
-@cache
-def _plural_heads() -> frozenset[str]:
-    rows = (DATA_DIR / "nominals.tsv").read_text(encoding="utf-8").splitlines()
-    return frozenset(
-        fold(r.split("\t")[0]) for r in rows if not r.startswith("#") and r.rstrip().endswith("\tplural")
-    )
+    return "Plur" in token.morph.get("Number", []) and not _nominal_rows()[head][2]
 
 
 def _place_apposition(
@@ -903,12 +905,7 @@ def _attach(ref: _Referent, desc: _Description, reason: str, *, learn: bool = Tr
 
 
 def _open(desc: _Description, refs: list[_Referent]) -> None:
-    name = desc.text
-    words = name.split()
-    if words and fold(words[0]) in _DEFINITE | _DEMONSTRATIVE | _POSSESSIVE:
-        name = name[len(words[0]) :].lstrip()
-    elif name[:2].lower() in ("l'", "l’"):
-        name = name[2:]
+    name = _strip_det(desc.text)
     mention = Mention(desc.text, desc.start, desc.end, kind="description", reason="first description")
     ref = _Referent(Entity(entity_id_for(name, desc.type), name, desc.type, ()), nominal_name=name)
     ref.added.append(mention)

@@ -19,6 +19,7 @@ from unidecode import unidecode
 
 from veille.model import Entity, Mention, Place
 from veille.understand import places
+from veille.understand.linking import name_key
 from veille.understand.nlp import DATA_DIR, common_words
 
 logger = logging.getLogger(__name__)
@@ -48,13 +49,7 @@ _PARTICLES = frozenset(
 _DETERMINERS = frozenset({"le", "la", "les", "l'", "l’", "the"})
 # Population above which a city name typed PER by the model is read as the city ("Moscou a répondu").
 _BIG_CITY = 500_000
-_NON_KEY = re.compile(r"[^a-z0-9]+")
 _ROLE_POS = {"NOUN", "ADJ", "DET", "ADP", "PROPN"}
-
-
-def name_key(name: str) -> str:
-    """Return the accent-, case- and punctuation-insensitive key of a name ("Goïta" → "goita")."""
-    return _NON_KEY.sub(" ", unidecode(name).casefold()).strip()
 
 
 def entity_id_for(name: str, type: str) -> str:  # noqa: A002 - the model's field is named type
@@ -74,6 +69,7 @@ def titles() -> frozenset[str]:
     return _lexicon("titles.txt")
 
 
+@cache
 def civilities() -> frozenset[str]:
     """Return the civilities kept at the head of a person's mention ("M. Lavrov"), as written; never roles."""
     lines = (DATA_DIR / "civilities.txt").read_text(encoding="utf-8").splitlines()
@@ -525,6 +521,8 @@ def is_acronym_of(short: str, name: str) -> bool:
 
     Each content word of ``name`` gives the next one or more letters of ``short``; short words (de, la, pour)
     may give a letter or none: "Organisation mondiale de la santé" → OMS, "Médecins sans Frontières" → MSF.
+    Strict, because it finds acronyms with no other clue; ``linking.abbreviates`` is the looser check of two
+    forms an article already tied ("Minusma" after its expansion in brackets).
     """
     letters = re.sub(r"[^a-z0-9]", "", places.fold(short))
     words = [w for w in re.split(r"[\s'’-]+", places.fold(name)) if w]

@@ -126,7 +126,8 @@ def abbreviates(short: str, long: str) -> bool:
 
     Each letter starts a later word of ``long`` or continues the word the previous letter was read in:
     "Minusma" ← "Mission … Nations unies pour la stabilisation au Mali"; "USA" is no acronym of
-    "Université de Pittsburgh".
+    "Université de Pittsburgh". Looser than ``entities.is_acronym_of`` (which finds acronyms on its own):
+    this one only checks two forms an article already tied, often by "Long Name (ACRONYM)".
     """
     letters = name_key(short).replace(" ", "")
     words = name_tokens(long)
