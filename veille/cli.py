@@ -17,8 +17,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
-from rich.panel import Panel
 
 from veille import pipeline, render, views
 from veille.errors import VeilleError
@@ -242,44 +240,7 @@ def entities_show(ctx: click.Context, name: str, limit: int, as_json: bool) -> N
             report = pipeline.entity_report(store, name, limit=limit)
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
-    _emit(as_json, views.entity_report_view(report), _entity_panel(report))
-
-
-def _entity_panel(report: pipeline.EntityReport) -> Panel:
-    """Return one entity for people: aliases with counts and why each joined, offices since, place, edits."""
-    e = report.entity
-    lines = [
-        f"[bold]{escape(e.name)}[/]  {e.type}  [dim]{e.entity_id}[/]",
-        f"{e.article_count} articles, first seen {e.first_seen or '—'}, last seen {e.last_seen or '—'}",
-        "aliases:",
-    ]
-    for alias, count in sorted(e.aliases.items(), key=lambda kv: (-kv[1], kv[0])):
-        why = e.reasons.get(alias)
-        lines.append(f"  {escape(alias)} ({count})" + (f" [dim]— {escape(why)}[/]" if why else ""))
-    for office in e.offices:
-        where = ", ".join(x for x in (office.country, office.org) if x)
-        lines.append(
-            f"office: {escape(office.function)}{f' ({escape(where)})' if where else ''}"
-            f" since {office.since or '—'} [dim]«{escape(office.text)}»[/]"
-        )
-    if e.place is not None:
-        p = e.place
-        at = (
-            f" at {p.latitude:.4f}, {p.longitude:.4f}"
-            if p.latitude is not None and p.longitude is not None
-            else ""
-        )
-        lines.append(
-            f"place: {p.kind}{f' in {p.country}' if p.country else ''}{at} [dim]{escape(p.source)}[/]"
-        )
-    if report.articles:
-        lines.append("latest articles: " + ", ".join(report.articles))
-    for edit in report.edits:
-        what = f"{edit.kind} {edit.entity_id} → {edit.target_id}"
-        what += f" (alias {escape(edit.alias)})" if edit.alias else ""
-        what += f" (article {edit.article_id})" if edit.article_id else ""
-        lines.append(f"[dim]edit: {what}{' — ' + escape(edit.note) if edit.note else ''}[/]")
-    return Panel("\n".join(lines), title="entity", expand=False)
+    _emit(as_json, views.entity_report_view(report), render.entity_panel(report))
 
 
 @entities.command("merge")
