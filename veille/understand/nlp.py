@@ -70,8 +70,12 @@ _COMMON_WORDS: dict[str, frozenset[str]] = {}
 def common_words(language: str) -> frozenset[str]:
     """Return the lowercase common nouns and adjectives of a loaded pipeline's language; empty if none loaded.
 
-    Read from the pipeline's own lemmatizer index, so "Astronomie" opening a headline is known as a noun.
+    Read from the pipeline's own lemmatizer index, so "Astronomie" opening a headline is known as a noun. A
+    language with a pipeline of its own (MODELS) has it loaded here if no one has yet (cached), so a doc
+    made by another copy of the model gets the same words.
     """
+    if language not in _COMMON_WORDS and language in MODELS:
+        _load(MODELS[language])
     return _COMMON_WORDS.get(language, frozenset())
 
 
