@@ -365,13 +365,14 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
     """One sense per article, again: every other occurrence of a name the model found once ("Angola" the model
     missed in one sentence) becomes a mention of the same referent, unless it lies inside another mention."""
     taken = sorted((m.start, m.end) for r in refs for m in r.entity.mentions)
+    reach = max((e - s for s, e in taken), default=0) + 1  # no mention reaches further back than this
     for ref in refs:
         forms = {m.text for m in ref.entity.mentions if len(m.text) >= 3 and m.text[:1].isupper()}
         added: list[Mention] = []
         for form in sorted(forms, key=len, reverse=True):
             for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
                 start, end = match.span()
-                if _overlaps(taken, start, end):
+                if _overlaps(taken, start, end, reach):
                     continue
                 added.append(
                     Mention(form, start, end, reason=f"same name as {ref.entity.name} (missed by the model)")
@@ -383,7 +384,11 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
     long_names = [r for r in refs if r.type in ("ORG", "MISC", "LOC") and len(r.entity.name.split()) > 1]
     for match in _CAPS_WORD.finditer(text):
         start, end = match.span()
-        if fold(match.group(0)) in _NOT_ACRONYMS or _shouted(text, start) or _overlaps(taken, start, end):
+        if (
+            _overlaps(taken, start, end, reach)
+            or fold(match.group(0)) in _NOT_ACRONYMS
+            or _shouted(text, start)
+        ):
             continue  # "LA" on a line in capitals is a word, not the initials of "Ligue arabe"
         hosts = [r for r in long_names if is_acronym_of(match.group(0), r.entity.name)]
         if len(hosts) == 1:
@@ -393,9 +398,9 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
             taken.append((start, end))
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """True when start..end overlaps one of ``spans`` (sorted; no span is longer than 10,000 characters)."""
-    i = bisect_left(spans, (start - 10_000, 0))
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int, reach: int) -> bool:
+    """True when start..end overlaps one of ``spans`` (sorted by start; none longer than ``reach``)."""
+    i = bisect_left(spans, (start - reach, 0))
     return any(s < end and start < e for s, e in spans[i : bisect_left(spans, (end, 0))])
 
 
