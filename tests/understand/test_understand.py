@@ -76,11 +76,15 @@ def test_understand_relative_dates_resolved(analyses, gold):
 def test_understand_quotes_and_speakers(analyses, gold):
     for name, (_article, analysis) in analyses.items():
         want = gold["documents"][name]["quotes"]
-        assert len(analysis.quotes) == len(want)
-        for q, w in zip(analysis.quotes, want, strict=True):
-            assert q.text.startswith(w["starts"])
+        for w in want:
+            found = [q for q in analysis.quotes if q.text.startswith(w["starts"])]
+            assert len(found) == 1, (w, [q.text[:40] for q in analysis.quotes])
+            q = found[0]
             assert q.speaker is not None and key(q.speaker.name) == key(w["speaker"])
             assert q.kind == w.get("kind", "direct")
+        # every other quote is reported speech (the gold lists the quoted words only), never a second direct one
+        direct = [q for q in analysis.quotes if q.kind in ("direct", "partial")]
+        assert len(direct) == len([w for w in want if w.get("kind", "direct") in ("direct", "partial")])
 
 
 def test_understand_language_and_version(analyses):

@@ -121,7 +121,7 @@ def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
     text = article.text
     entities = resolve_descriptions(doc, text, extract_entities(doc, text))
     times = resolve_times(text, article.published, doc=doc)
-    quotes = find_quotes(text, entities)
+    quotes = find_quotes(text, entities, doc)
     events = find_events(doc, text, entities, times)
     return Analysis(
         article_id=article.id,

@@ -6,11 +6,14 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from spacy.tokens import Doc, Token
+
 from veille.model import Entity, Quote, Speaker
-from veille.understand.coref import holds, parse_office
+from veille.understand.coref import fold, holds, nominals, parse_office
 from veille.understand.entities import entity_at, name_key
 from veille.understand.nlp import DATA_DIR
 
@@ -23,8 +26,10 @@ _STOP_AFTER = re.compile(
 _OWNER_STOP = re.compile(
     r"\s+(?:qui|que|dont|publiée?s?|diffusée?s?|rendue?s?|parvenue?s?|datée?s?|signée?s?|à|au|aux|dans|pour|sur|lors|ce|cette|hier|selon)\b"
 )
+# "M. Komara": the civility's full stop is not a sentence end (swapped for a look-alike while splitting)
+_CIVILITY_DOT = re.compile(r"\b(M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mr|Mrs|Ms|St)\.(?=\s+[A-ZÀ-Ý])")
 _SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+(?P<who>[^,.;:\n«»\"“”]+)", re.I)
-_PRONOUN_CUE = re.compile(r"-t-(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
+_PRONOUN_CUE = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
 
 
 @cache
@@ -40,8 +45,55 @@ def _speakers() -> dict[str, Any]:
     return data
 
 
-def find_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
-    """Return the quotes of ``text`` with their cue and speaker (None + speaker_text when unresolved)."""
+def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -> list[Quote]:
+    """Return the quotes of ``text`` with their cue and speaker (None + speaker_text when unresolved).
+
+    Direct quotes come from quotation marks; with ``doc`` (the parse of a same-length copy of ``text``),
+    reported speech too: the complement of a speech verb ("X a annoncé que …", "X annonce avoir …") and
+    "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
+    """
+    direct = _direct_quotes(text, entities)
+    if doc is None:
+        return direct
+    reported = _reported_quotes(doc, text, entities)
+    kept: list[Quote] = []
+    for quote in direct:
+        holder = next((r for r in reported if r.start <= quote.start and quote.end <= r.end), None)
+        if holder is None or _overlap(holder, quote) >= 0.5:
+            kept.append(quote)
+    for quote in reported:
+        inner = [d for d in direct if quote.start <= d.start and d.end <= quote.end]
+        if any(_overlap(quote, d) >= 0.5 for d in inner) or any(_overlap(quote, k) >= 0.5 for k in kept):
+            continue  # the direct quote it is, already kept
+        kept.append(replace(quote, kind="mixed") if inner else quote)
+    return _pronoun_speakers(sorted(kept, key=lambda q: q.start), entities)
+
+
+def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity]) -> list[Quote]:
+    """Give a quote whose speaker is a pronoun ("il a ajouté", "a-t-elle déclaré") the last speaker before it,
+    else the last person named before it."""
+    out: list[Quote] = []
+    last: Speaker | None = None
+    for quote in quotes:
+        pronoun = quote.speaker is None and (
+            (quote.speaker_text or "").casefold() in _PRONOUNS
+            or quote.speaker_text is None
+            and bool(_PRONOUN_CUE.search(quote.cue or ""))
+        )
+        if pronoun:
+            quote = replace(quote, speaker=last or _antecedent(quote.start, entities))
+        out.append(quote)
+        last = quote.speaker or last
+    return out
+
+
+def _overlap(a: Quote, b: Quote) -> float:
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    return inter / max(a.end - a.start, b.end - b.start, 1)
+
+
+def _direct_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
+    """Return the quotes between quotation marks, with their cue and speaker."""
     sources = _selon_sources(text, entities)
     quotes: list[Quote] = []
     previous: Speaker | None = None
@@ -115,7 +167,8 @@ def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]
             rest = after[cue_end:]
             if _PRONOUN_CUE.search(cue + rest[:10]) or rest.startswith("-t-"):
                 return cue, None, True
-            phrase = _STOP_AFTER.split(rest, maxsplit=1)[0].strip()
+            phrase = _STOP_AFTER.split(_CIVILITY_DOT.sub(_keep_civility, rest), maxsplit=1)[0].strip()
+            phrase = phrase.replace("\u2024", ".")
             return cue, phrase or None, False
     # Before the quote: the clause since the last sentence end.
     head = text[max(0, start - 300) : start - 1]
@@ -136,6 +189,10 @@ def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]
             phrase = _STOP_AFTER.split(" " + tail.lstrip(" ,"), maxsplit=1)[0].strip()
             return words[k], phrase or None, False
     return None, None, False
+
+
+def _keep_civility(match: re.Match[str]) -> str:
+    return match.group(1) + "\u2024"
 
 
 def _subject_before(before: str) -> str | None:
@@ -200,6 +257,9 @@ def _resolve(
             (e for e in entities if e.type == "ORG" and name_key(e.name) in name_key(name).split()), None
         )
         return Speaker(name, org.entity_id if org else None)
+    if phrase != bare and fold(head) in nominals():
+        # "le procureur militaire": a described speaker no entity names; named by the description, no id
+        return Speaker(_OWNER_STOP.split(" " + bare, maxsplit=1)[0].strip(), None)
     return None
 
 
@@ -216,3 +276,155 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
         return None
     matches = [e for e in entities if e.type == "PER" and any(holds(o, asked) for o in e.offices)]
     return Speaker(matches[0].name, matches[0].entity_id) if len(matches) == 1 else None
+
+
+_CONTENT_DEPS = ("ccomp", "xcomp", "obj")
+_QUOTE_MARKS = '«»“”"'
+_PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
+
+
+def _reported_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote]:
+    """Return reported speech: what a speech verb's complement says, and "selon X, …" sentences."""
+    out: list[Quote] = []
+    for token in doc:
+        if token.pos_ != "VERB" or not _is_cue_word(token.lemma_):
+            continue
+        if _after_quote(text, token) or _bare_infinitive(token):
+            continue  # "», avoue le chef …": the quote before is what was said; "Rappeler que …": no speaker
+        passive = any(c.dep_ == "aux:pass" for c in token.children)
+        content = _content(token, passive)
+        if content is None:
+            continue
+        start, end = content
+        speaker_span = _speaker_span(token, passive)
+        phrase = text[speaker_span[0] : speaker_span[1]] if speaker_span else None
+        speaker = _speaker_of(speaker_span, phrase, text, entities) if speaker_span else None
+        cue_tokens = [c for c in token.children if c.dep_.startswith("aux") and c.i < token.i] + [token]
+        cue = text[cue_tokens[0].idx : token.idx + len(token)]
+        kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
+        out.append(Quote(text[start:end], start, end, kind, cue, speaker, phrase))
+    out.extend(_selon_quotes(doc, text, entities))
+    return _without_overlaps(out)
+
+
+def _after_quote(text: str, verb: Token) -> bool:
+    """True when the verb's clause follows a closing quote mark (an inverted cue: "», a-t-il dit")."""
+    first = min([c.idx for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.idx])
+    return text[max(0, first - 6) : first].rstrip(" ,\u00a0\u202f")[-1:] in ("»", "”", '"')
+
+
+def _bare_infinitive(verb: Token) -> bool:
+    """True for an infinitive heading its own sentence ("Rappeler que …"): the writer speaks, not a source."""
+    return "Inf" in verb.morph.get("VerbForm", []) and verb.dep_ == "ROOT"
+
+
+def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
+    """Return the character span of what a speech verb reports, or None (too short, or nothing reported)."""
+    deps = ("nsubj:pass",) if passive else _CONTENT_DEPS
+    child = next((c for d in deps for c in verb.children if c.dep_ == d), None)
+    if child is None:
+        return None
+    tokens = [t for t in child.subtree]
+    while tokens and (
+        tokens[0].dep_ == "mark" or tokens[0].is_punct or tokens[0].lower_ in ("que", "qu'", "that")
+    ):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct and tokens[-1].text not in _QUOTE_MARKS:
+        tokens = tokens[:-1]
+    if len([t for t in tokens if not t.is_punct]) < 4:
+        return None  # "a annoncé mardi", "a dit cela": no statement
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
+def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
+    """Return the span naming who speaks: the subject, the agent of a passive, a relative's antecedent."""
+    dep = "obl:agent" if passive else "nsubj"
+    subject = next((c for c in verb.children if c.dep_ == dep), None)
+    if subject is None and verb.dep_ in ("xcomp", "conj"):
+        return _speaker_span(verb.head, False)  # "X a décidé d'annoncer …", "X a dit … et a ajouté …"
+    if subject is None:
+        return None
+    if subject.lower_ in ("qui", "who", "that") and verb.dep_ == "acl:relcl":
+        subject = verb.head  # "l'armée congolaise qui accuse …"
+    tokens = [
+        t
+        for t in subject.subtree
+        if t.i <= subject.i or t.dep_ in ("amod", "flat:name", "nmod", "case", "det", "appos")
+    ]
+    tokens = [t for t in tokens if t.dep_ != "acl:relcl" and not (t.i > subject.i and t.is_punct)]
+    tokens = [t for t in tokens if t.lower_ != "par" or t.i > subject.i]
+    span = sorted(tokens, key=lambda t: t.i)
+    # keep the contiguous run around the head
+    run = [subject]
+    for t in reversed([t for t in span if t.i < subject.i]):
+        if t.i == run[0].i - 1:
+            run.insert(0, t)
+    for t in [t for t in span if t.i > subject.i]:
+        if t.i == run[-1].i + 1:
+            run.append(t)
+    return run[0].idx, run[-1].idx + len(run[-1])
+
+
+def _speaker_of(
+    span: tuple[int, int], phrase: str | None, text: str, entities: Sequence[Entity]
+) -> Speaker | None:
+    """Resolve a speaker span: the entity it names, the person a pronoun stands for, or what _resolve finds."""
+    start, end = span
+    if phrase and phrase.casefold() in _PRONOUNS:
+        return _antecedent(start, entities)
+    entity = entity_at(entities, start, end)
+    if entity is not None:
+        return Speaker(entity.name, entity.entity_id)
+    if not phrase:
+        return None
+    found = _resolve(phrase, text, entities, [], anchor=start)
+    if found is None and re.fullmatch(r"(?:[A-ZÀ-Ý][\w'’.-]*\s*){2,4}", phrase.strip()):
+        return Speaker(phrase.strip(), None)  # "Abdoul-Aziz Mohammed": a name the NER missed, no id
+    return found
+
+
+def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
+    """Return the person last named before ``before`` (what "il" or "elle" stands for), else None."""
+    best: tuple[int, Entity] | None = None
+    for entity in entities:
+        if entity.type != "PER":
+            continue
+        last = max((m.start for m in entity.mentions if m.start < before), default=-1)
+        if last >= 0 and (best is None or last > best[0]):
+            best = (last, entity)
+    return Speaker(best[1].name, best[1].entity_id) if best else None
+
+
+def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote]:
+    """Return "Selon X, …" and "…, selon X." sentences: the rest of the sentence is what X says."""
+    out: list[Quote] = []
+    for sent in doc.sents:
+        sentence = text[sent.start_char : sent.end_char]
+        for m in _SELON.finditer(sentence):
+            who_start = sent.start_char + m.start("who")
+            who = m.group("who").strip()
+            if m.start() <= 2:  # "Selon X, content."
+                comma = sentence.find(",", m.end("who") - 1)
+                if comma < 0:
+                    continue
+                start, end = sent.start_char + comma + 1, sent.end_char
+            else:  # "content, selon X."
+                start, end = sent.start_char, sent.start_char + m.start()
+            start, end = _trim(text, start, end)
+            while end > start and text[end - 1] in ",.;: ":
+                end -= 1
+            if len(text[start:end].split()) < 4:
+                continue
+            speaker = _resolve(who, text, entities, [], anchor=who_start)
+            kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
+            out.append(Quote(text[start:end], start, end, kind, m.group(0).split()[0], speaker, who))
+    return out
+
+
+def _without_overlaps(quotes: list[Quote]) -> list[Quote]:
+    """Keep, among quotes overlapping by half, the one found first (verbs before "selon"), in text order."""
+    kept: list[Quote] = []
+    for quote in quotes:
+        if all(_overlap(quote, k) < 0.5 for k in kept):
+            kept.append(quote)
+    return sorted(kept, key=lambda q: q.start)
