@@ -279,6 +279,7 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 
 
 _CONTENT_DEPS = ("ccomp", "xcomp", "obj")
+_ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
 _PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
 
@@ -320,20 +321,73 @@ def _bare_infinitive(verb: Token) -> bool:
 
 def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
     """Return the character span of what a speech verb reports, or None (too short, or nothing reported)."""
-    deps = ("nsubj:pass",) if passive else _CONTENT_DEPS
+    # "est accusé d'avoir …": the complement; "a été confirmée par …": the passive subject
+    deps = ("ccomp", "xcomp", "nsubj:pass") if passive else _CONTENT_DEPS
     child = next((c for d in deps for c in verb.children if c.dep_ == d), None)
     if child is None:
-        return None
+        return _que_clause(verb) or _fronted(verb)
     tokens = [t for t in child.subtree]
+    if child.dep_ == "obj":
+        # "a annoncé un retard de quatre ans dans la transition …": the object and what follows it
+        tail = [
+            c for c in verb.children if c.i > tokens[-1].i and c.dep_.startswith(("obl", "advmod", "nmod"))
+        ]
+        for c in tail:
+            sub = list(c.subtree)
+            if sub[0].i != tokens[-1].i + 1:
+                break
+            tokens.extend(sub)
     while tokens and (
         tokens[0].dep_ == "mark" or tokens[0].is_punct or tokens[0].lower_ in ("que", "qu'", "that")
     ):
         tokens = tokens[1:]
+    tokens = _until_aside(tokens)
     while tokens and tokens[-1].is_punct and tokens[-1].text not in _QUOTE_MARKS:
         tokens = tokens[:-1]
     if len([t for t in tokens if not t.is_punct]) < 4:
         return None  # "a annoncé mardi", "a dit cela": no statement
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
+def _until_aside(tokens: list[Token]) -> list[Token]:
+    """Cut a reported clause at a comma opening an aside: ", créé en 2014 …", ", qui …", ", alors que …"."""
+    for k, t in enumerate(tokens[:-1]):
+        nxt = tokens[k + 1]
+        if t.text == "," and (nxt.dep_ in ("advcl", "acl", "acl:relcl") or nxt.lower_ in _ASIDES):
+            return tokens[:k]
+    return tokens
+
+
+def _que_clause(verb: Token) -> tuple[int, int] | None:
+    """Return the "que …" clause a misparse hung elsewhere ("a déclaré à l'AFP qu'il pourrait …")."""
+    sent_end = verb.sent.end
+    for t in verb.doc[verb.i + 1 : min(sent_end, verb.i + 7)]:
+        if t.lower_ in ("que", "qu'", "that") and t.i + 1 < sent_end:
+            rest = _until_aside(list(verb.doc[t.i + 1 : sent_end]))
+            while rest and rest[-1].is_punct:
+                rest = rest[:-1]
+            if len(rest) >= 4:
+                return rest[0].idx, rest[-1].idx + len(rest[-1])
+            return None
+        if t.is_punct:
+            return None
+    return None
+
+
+def _fronted(verb: Token) -> tuple[int, int] | None:
+    """Return the clause before ", rapporte Radio Okapi" / ", ajoute-t-il": what the inverted cue reports."""
+    before = verb.doc[verb.sent.start : verb.i]
+    words = [t for t in before if not t.is_space]
+    if (
+        len(words) < 5
+        or words[-1].text != ","
+        or not any(
+            c.dep_ in ("nsubj", "expl:subj") and c.i > verb.i or c.text.startswith("-") for c in verb.children
+        )
+    ):
+        return None
+    first, last = words[0], words[-2]
+    return first.idx, last.idx + len(last)
 
 
 def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
