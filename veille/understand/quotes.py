@@ -109,6 +109,8 @@ def _direct_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
             speaker = previous
         elif phrase:
             speaker = _resolve(phrase, text, entities, sources, anchor=start)
+        if kind == "partial" and cue is None and speaker is None:
+            continue  # a term in quotation marks nobody is said to use ("tolérance zéro"): not a quote
         quotes.append(Quote(content, start, end, kind, cue, speaker, phrase))
         previous = speaker or previous
     return quotes
@@ -279,6 +281,8 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 
 
 _CONTENT_DEPS = ("ccomp", "xcomp", "obj")
+# passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
+_PASSIVE_CUES = ("accus", "soupconn", "suspect", "inculp", "cit", "qualifi", "present")
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
 _PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
@@ -293,11 +297,14 @@ def _reported_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Qu
         if _after_quote(text, token) or _bare_infinitive(token):
             continue  # "», avoue le chef …": the quote before is what was said; "Rappeler que …": no speaker
         passive = any(c.dep_ == "aux:pass" for c in token.children)
-        content = _content(token, passive)
+        if passive and not any(fold(token.lemma_).startswith(stem) for stem in _PASSIVE_CUES):
+            continue  # "ont été invités à …" reports no one's words; "est accusé de …" does
+        inverted = _inverted_subject(token, entities)
+        content = _fronted(token, force=True) if inverted else _content(token, passive)
         if content is None:
             continue
         start, end = content
-        speaker_span = _speaker_span(token, passive)
+        speaker_span = inverted or _speaker_span(token, passive)
         phrase = text[speaker_span[0] : speaker_span[1]] if speaker_span else None
         speaker = _speaker_of(speaker_span, phrase, text, entities) if speaker_span else None
         cue_tokens = [c for c in token.children if c.dep_.startswith("aux") and c.i < token.i] + [token]
@@ -374,16 +381,31 @@ def _que_clause(verb: Token) -> tuple[int, int] | None:
     return None
 
 
-def _fronted(verb: Token) -> tuple[int, int] | None:
+def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int] | None:
+    """Return the span of the subject written after a cue that follows a comma ("…, écrit l'analyste Paul
+    Melly", "…, rapporte l'AFP"), which the parser often reads as the object; None when there is none."""
+    first = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
+    if first == verb.sent.start or verb.doc[first - 1].text != ",":
+        return None
+    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("nsubj", "obj", "nsubj:pass")]
+    if not after:
+        return None
+    head = after[0]
+    tokens = [t for t in head.subtree if not t.is_punct]
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+    named = entity_at(entities, start, end) is not None
+    described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
+    return (start, end) if named or described or head.dep_ == "nsubj" else None
+
+
+def _fronted(verb: Token, *, force: bool = False) -> tuple[int, int] | None:
     """Return the clause before ", rapporte Radio Okapi" / ", ajoute-t-il": what the inverted cue reports."""
-    before = verb.doc[verb.sent.start : verb.i]
-    words = [t for t in before if not t.is_space]
-    if (
-        len(words) < 5
-        or words[-1].text != ","
-        or not any(
-            c.dep_ in ("nsubj", "expl:subj") and c.i > verb.i or c.text.startswith("-") for c in verb.children
-        )
+    first_i = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
+    words = [t for t in verb.doc[verb.sent.start : first_i] if not t.is_space]
+    if len(words) < 5 or words[-1].text != ",":
+        return None
+    if not force and not any(
+        c.dep_ in ("nsubj", "expl:subj") and c.i > verb.i or c.text.startswith("-") for c in verb.children
     ):
         return None
     first, last = words[0], words[-2]
