@@ -60,6 +60,8 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     for quote in direct:
         holder = next((r for r in reported if r.start <= quote.start and quote.end <= r.end), None)
         if holder is None or _overlap(holder, quote) >= 0.5:
+            if quote.speaker is None and holder is not None and holder.speaker is not None:
+                quote = replace(quote, speaker=holder.speaker, speaker_text=holder.speaker_text)
             kept.append(quote)
     for quote in reported:
         inner = [d for d in direct if quote.start <= d.start and d.end <= quote.end]
@@ -184,7 +186,12 @@ def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]
         if _is_cue_word(words[k]):
             tail = clause[clause.rfind(words[k]) + len(words[k]) :]
             before = clause[: clause.rfind(words[k])]
-            if re.search(r"\bde\s*$|\bd['’]\s*$", before) or not tail.strip(" ,:\u00a0"):
+            if re.search(r"\bde\s*$|\bd['’]\s*$", before) or tail.strip(" ,:\u00a0").casefold() in (
+                "",
+                "que",
+                "qu'",
+                "qu’",
+            ):
                 # "Avant de poursuivre :" or "X a déclaré :" — subject before the verb, if any.
                 subject = _subject_before(before)
                 return words[k], subject, subject is None
@@ -237,7 +244,9 @@ def _resolve(
         return Speaker(described.name, described.entity_id)  # coref resolved "le chef de la diplomatie russe"
     for entity in entities:
         named = any(m.kind == "name" and m.text in phrase for m in entity.mentions)
-        exact = entity.type == "PER" or name_key(_strip_det(phrase)) == name_key(entity.name)
+        exact = entity.type == "PER" or name_key(_strip_det(phrase)) in {
+            name_key(m.text) for m in entity.mentions if m.kind == "name"
+        } | {name_key(entity.name)}
         if entity.type in {"PER", "ORG"} and named and exact:
             return Speaker(entity.name, entity.entity_id)
     bare = _strip_det(phrase)
@@ -259,7 +268,7 @@ def _resolve(
             (e for e in entities if e.type == "ORG" and name_key(e.name) in name_key(name).split()), None
         )
         return Speaker(name, org.entity_id if org else None)
-    if phrase != bare and fold(head) in nominals():
+    if phrase != bare and (fold(head) in nominals() or fold(head).rstrip("sx") in nominals()):
         # "le procureur militaire": a described speaker no entity names; named by the description, no id
         return Speaker(_OWNER_STOP.split(" " + bare, maxsplit=1)[0].strip(), None)
     return None
