@@ -56,6 +56,7 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     if doc is None:
         return direct
     reported = _reported_quotes(doc, text, entities)
+    direct = [q if q.speaker is not None else _parsed_speaker(q, doc, text, entities) for q in direct]
     kept: list[Quote] = []
     for quote in direct:
         holder = next((r for r in reported if r.start <= quote.start and quote.end <= r.end), None)
@@ -87,6 +88,33 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity]) -> list[Q
         out.append(quote)
         last = quote.speaker or last
     return out
+
+
+def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity]) -> Quote:
+    """Find a direct quote's speaker through the parse: the subject of the nearest speech verb of its sentence
+    outside the quote ("Alessandra Morelli, représentante du HCR au Niger, indique que « … »")."""
+    sent = doc.char_span(quote.start, quote.start, alignment_mode="expand")
+    if sent is None:
+        return quote
+    sentence = doc[sent.start].sent
+    verbs = [
+        t
+        for t in sentence
+        if t.pos_ == "VERB" and _is_cue_word(t.lemma_) and not quote.start <= t.idx < quote.end
+    ]
+    if not verbs:
+        return quote
+    verb = min(verbs, key=lambda t: min(abs(t.idx - quote.start), abs(t.idx - quote.end)))
+    span = _speaker_span(verb, any(c.dep_ == "aux:pass" for c in verb.children))
+    if span is None or quote.start <= span[0] < quote.end:
+        return quote
+    phrase = text[span[0] : span[1]]
+    speaker = _speaker_of(span, phrase, text, entities)
+    if speaker is None:
+        return quote
+    return replace(
+        quote, speaker=speaker, speaker_text=quote.speaker_text or phrase, cue=quote.cue or verb.text
+    )
 
 
 def _overlap(a: Quote, b: Quote) -> float:
