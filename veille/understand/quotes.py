@@ -224,6 +224,10 @@ def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]
                 subject = _subject_before(before)
                 return words[k], subject, subject is None
             phrase = _STOP_AFTER.split(" " + tail.lstrip(" ,"), maxsplit=1)[0].strip()
+            if phrase.split(" ", 1)[0].casefold() in _PREPOSITIONS:
+                phrase = (
+                    ""  # "il a appelé à une « … »": no speaker after the verb; the parse finds the subject
+                )
             return words[k], phrase or None, False
     return None, None, False
 
@@ -320,6 +324,29 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 _CONTENT_DEPS = ("ccomp", "xcomp", "obj")
 # passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
 _PASSIVE_CUES = ("accus", "soupconn", "suspect", "inculp", "cit", "qualifi", "present")
+_PREPOSITIONS = {
+    "à",
+    "a",
+    "de",
+    "d'",
+    "en",
+    "dans",
+    "pour",
+    "sur",
+    "avec",
+    "par",
+    "au",
+    "aux",
+    "du",
+    "des",
+    "to",
+    "in",
+    "on",
+    "for",
+    "with",
+    "by",
+    "at",
+}
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
 _PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
