@@ -180,8 +180,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _is_cue_word(word: str) -> bool:
-    w = word.casefold().replace("’", "'")
-    return any(w.startswith(c) and len(w) <= len(c) + 5 for c in speech_cues() if " " not in c)
+    """True when a word is a form of a speech verb or noun of the lexicon (accents ignored: "considèrent")."""
+    w = fold(word.replace("’", "'"))
+    return any(w.startswith(c) and len(w) <= len(c) + 5 for c in _folded_cues())
+
+
+@cache
+def _folded_cues() -> tuple[str, ...]:
+    return tuple(fold(c) for c in speech_cues() if " " not in c)
 
 
 def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]:
