@@ -55,7 +55,7 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     direct = _direct_quotes(text, entities)
     if doc is None:
         return direct
-    reported = _reported_quotes(doc, text, entities)
+    reported = _reported_quotes(doc, text, entities, [(q.start, q.end) for q in direct])
     direct = [q if q.speaker is not None else _parsed_speaker(q, doc, text, entities) for q in direct]
     kept: list[Quote] = []
     for quote in direct:
@@ -329,7 +329,20 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 
 _CONTENT_DEPS = ("ccomp", "xcomp", "obj")
 # passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
-_PASSIVE_CUES = ("accus", "soupconn", "suspect", "inculp", "cit", "qualifi", "present")
+_PASSIVE_CUES = (
+    "accus",
+    "soupconn",
+    "suspect",
+    "inculp",
+    "cit",
+    "qualifi",
+    "present",
+    "confirm",
+    "annonc",
+    "dement",
+    "denonc",
+    "rapport",
+)
 _PREPOSITIONS = {
     "à",
     "a",
@@ -358,11 +371,18 @@ _QUOTE_MARKS = '«»“”"'
 _PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
 
 
-def _reported_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote]:
-    """Return reported speech: what a speech verb's complement says, and "selon X, …" sentences."""
+def _reported_quotes(
+    doc: Doc, text: str, entities: Sequence[Entity], quoted: Sequence[tuple[int, int]] = ()
+) -> list[Quote]:
+    """Return reported speech: what a speech verb's complement says, and "selon X, …" sentences.
+
+    Verbs inside a direct quote (``quoted`` spans) are the quoted speaker's own words, not a report.
+    """
     out: list[Quote] = []
     for token in doc:
         if token.pos_ != "VERB" or not _is_cue_word(token.lemma_):
+            continue
+        if any(s <= token.idx < e for s, e in quoted):
             continue
         if _after_quote(text, token) or _bare_infinitive(token):
             continue  # "», avoue le chef …": the quote before is what was said; "Rappeler que …": no speaker
@@ -418,20 +438,46 @@ def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
         tokens[0].dep_ == "mark" or tokens[0].is_punct or tokens[0].lower_ in ("que", "qu'", "that")
     ):
         tokens = tokens[1:]
+    if tokens and tokens[0].i > verb.i:
+        # what is reported runs to the sentence's end ("…, pour des raisons de sécurité, dans la ville de …"),
+        # up to a clause of the speaker's own ("…, et affirme que …") or an aside
+        rest = list(verb.doc[tokens[-1].i + 1 : verb.sent.end])
+        for k, t in enumerate(rest):
+            if (
+                t.dep_ == "conj"
+                and t.head.i == verb.i
+                or t.text in ("«", "“")
+                or t.lower_ in ("selon", "d'après")
+            ):
+                rest = rest[:k]
+                break
+        while rest and (rest[-1].pos_ == "CCONJ" or rest[-1].is_punct):
+            rest = rest[:-1]
+        tokens = tokens + rest
     tokens = _until_aside(tokens)
     while tokens and tokens[-1].is_punct and tokens[-1].text not in _QUOTE_MARKS:
         tokens = tokens[:-1]
     if len([t for t in tokens if not t.is_punct]) < 4:
         return None  # "a annoncé mardi", "a dit cela": no statement
+    opening = next((k for k, t in enumerate(tokens[:10]) if t.text in ("«", "“", '"')), None)
+    if opening is not None and opening > 0 and tokens[opening - 1].text in (",", ":"):
+        return None  # "poursuit le communiqué, « … »": the cue of a direct quote, which says it all
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
 
 
 def _until_aside(tokens: list[Token]) -> list[Token]:
-    """Cut a reported clause at a comma opening an aside: ", créé en 2014 …", ", qui …", ", alors que …"."""
+    """Cut a reported clause at a comma opening an aside (", créé en 2014 …", ", qui …", ", alors que …") or
+    where another source starts ("mais selon …")."""
     for k, t in enumerate(tokens[:-1]):
         nxt = tokens[k + 1]
         if t.text == "," and (nxt.dep_ in ("advcl", "acl", "acl:relcl") or nxt.lower_ in _ASIDES):
             return tokens[:k]
+        if k > 0 and t.lower_ in ("selon", "d'après", "according"):
+            # "… de l'armée mais selon les chancelleries, …": another source starts
+            cut = tokens[:k]
+            while cut and (cut[-1].pos_ == "CCONJ" or cut[-1].is_punct):
+                cut = cut[:-1]
+            return cut
     return tokens
 
 
