@@ -75,19 +75,26 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
 def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity]) -> list[Quote]:
     """Give a quote whose speaker is a pronoun ("il a ajouté", "a-t-elle déclaré") the last speaker before it,
     else the last person named before it."""
+    types = {e.entity_id: e.type for e in entities}
     out: list[Quote] = []
-    last: Speaker | None = None
+    last: Speaker | None = None  # the last person quoted
     for quote in quotes:
         pronoun = quote.speaker is None and (
-            (quote.speaker_text or "").casefold() in _PRONOUNS
+            _pronoun(quote.speaker_text)
             or quote.speaker_text is None
             and bool(_PRONOUN_CUE.search(quote.cue or ""))
         )
         if pronoun:
             quote = replace(quote, speaker=last or _antecedent(quote.start, entities))
         out.append(quote)
-        last = quote.speaker or last
+        if quote.speaker is not None and types.get(quote.speaker.entity_id or "") == "PER":
+            last = quote.speaker
     return out
+
+
+def _pronoun(phrase: str | None) -> bool:
+    """True for "il", "Elle", "-t-il" (the subject pronoun of an inverted cue)."""
+    return (phrase or "").strip().lstrip("-").removeprefix("t-").casefold() in _PRONOUNS
 
 
 def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity]) -> Quote:
@@ -111,7 +118,7 @@ def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity
     phrase = text[span[0] : span[1]]
     speaker = _speaker_of(span, phrase, text, entities)
     if speaker is None:
-        return quote
+        return replace(quote, speaker_text=phrase) if _pronoun(phrase) and not quote.speaker_text else quote
     return replace(
         quote, speaker=speaker, speaker_text=quote.speaker_text or phrase, cue=quote.cue or verb.text
     )
@@ -562,8 +569,8 @@ def _speaker_of(
 ) -> Speaker | None:
     """Resolve a speaker span: the entity it names, the person a pronoun stands for, or what _resolve finds."""
     start, end = span
-    if phrase and phrase.casefold() in _PRONOUNS:
-        return _antecedent(start, entities)
+    if _pronoun(phrase):
+        return None  # resolved once every quote is known (find_quotes: the last person quoted)
     entity = entity_at(entities, start, end)
     if entity is not None:
         return Speaker(entity.name, entity.entity_id)
