@@ -69,10 +69,10 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
         if any(_overlap(quote, d) >= 0.5 for d in inner) or any(_overlap(quote, k) >= 0.5 for k in kept):
             continue  # the direct quote it is, already kept
         kept.append(replace(quote, kind="mixed") if inner else quote)
-    return _pronoun_speakers(sorted(kept, key=lambda q: q.start), entities)
+    return _pronoun_speakers(sorted(kept, key=lambda q: q.start), entities, doc)
 
 
-def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity]) -> list[Quote]:
+def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc | None = None) -> list[Quote]:
     """Give a quote whose speaker is a pronoun ("il a ajouté", "a-t-elle déclaré") the last speaker before it,
     else the last person named before it."""
     types = {e.entity_id: e.type for e in entities}
@@ -85,11 +85,33 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity]) -> list[Q
             and bool(_PRONOUN_CUE.search(quote.cue or ""))
         )
         if pronoun:
-            quote = replace(quote, speaker=last or _antecedent(quote.start, entities))
+            subject = _previous_subject(doc, quote.start, entities) if doc is not None else None
+            quote = replace(quote, speaker=subject or last or _antecedent(quote.start, entities))
         out.append(quote)
         if quote.speaker is not None and types.get(quote.speaker.entity_id or "") == "PER":
             last = quote.speaker
     return out
+
+
+def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker | None:
+    """Return the entity that is the subject of the sentence before ``pos``'s (what "il" usually takes up:
+    "La RD Congo a accusé … Elle …"), when that subject names a person or organisation."""
+    span = doc.char_span(pos, pos, alignment_mode="expand")
+    if span is None:
+        return None
+    sentence = doc[span.start].sent
+    if sentence.start == 0:
+        return None
+    previous = doc[sentence.start - 1].sent
+    root = previous.root
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubj:pass")), None)
+    if subject is None:
+        return None
+    tokens = list(subject.subtree)
+    entity = entity_at(entities, tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
+    if entity is None or entity.type not in ("PER", "ORG"):
+        return None
+    return Speaker(entity.name, entity.entity_id)
 
 
 def _pronoun(phrase: str | None) -> bool:
