@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +284,65 @@ def entities_split(
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
     _emit(as_json, views.entity_edit_view(edit), f"split {edit.entity_id} → {edit.target_id} ({name})")
+
+
+@main.command()
+@click.option(
+    "--speaker",
+    metavar="NAME",
+    help="Who said it: an entity id, name or alias (or an unresolved speaker's words).",
+)
+@click.option("--article", "article_id", metavar="ID", help="Only this article (id or unique prefix).")
+@click.option(
+    "--story", "story_id", metavar="ID", help="Only the articles of this story (id or unique prefix)."
+)
+@click.option("--kind", type=click.Choice(["direct", "indirect", "mixed", "partial"]), help="Only this kind.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only articles published on or after DATE.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only articles published on or before DATE.",
+)
+@click.option(
+    "--text", metavar="WORDS", help="Only quotes containing these words (accents and case ignored)."
+)
+@click.option("--limit", default=100, show_default=True, help="How many quotes at most.")
+@json_option
+@click.pass_context
+def quotes(
+    ctx: click.Context,
+    speaker: str | None,
+    article_id: str | None,
+    story_id: str | None,
+    kind: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    text: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List who said what, newest first: each quote with its speaker and the outlets that carry it."""
+    with _store(ctx) as store:
+        try:
+            found = store.list_quotes(
+                speaker=speaker,
+                article_id=article_id,
+                story_id=story_id,
+                kind=kind,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                text=text,
+                limit=limit,
+            )
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, [views.quote_view(q) for q in found], render.quotes_table(found))
 
 
 @main.command()

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story
-from veille.store.base import SearchHit
+from veille.store.base import QuoteRecord, SearchHit
 
 if TYPE_CHECKING:
     from veille.pipeline import EntityReport
@@ -144,6 +144,25 @@ def entities_table(entities: Sequence[RegistryEntity]) -> Table:
             _date(e.first_seen),
             _date(e.last_seen),
         )
+    return table
+
+
+def quotes_table(quotes: Sequence[QuoteRecord], *, width: int = 160) -> Table:
+    """Return stored quotes as a table: speaker, kind, the quote (shortened to ``width``), outlet, date, sources.
+
+    ``--json`` carries every field (ids, offsets, cue, each source).
+    """
+    table = Table(title=f"{len(quotes)} quotes", show_edge=False)
+    table.add_column("speaker", overflow="fold", max_width=20)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("quote", overflow="fold", ratio=1)
+    table.add_column("outlet", overflow="fold", max_width=14)
+    table.add_column("date", no_wrap=True)
+    table.add_column("sources", justify="right", no_wrap=True)
+    for q in quotes:
+        who = q.speaker_name or (f"({q.speaker_text})" if q.speaker_text else "—")
+        body = q.text if len(q.text) <= width else q.text[: width - 1] + "…"
+        table.add_row(who, q.kind, body, q.outlet or "—", _date(q.published), str(len(q.sources)))
     return table
 
 

@@ -22,6 +22,7 @@ from veille.model import (
     Story,
     to_jsonable,
 )
+from veille.store.base import QuoteRecord
 
 
 def article_view(
@@ -85,4 +86,11 @@ def entity_edit_view(edit: EntityEdit) -> dict[str, Any]:
 def failure_view(failure: Failure) -> dict[str, Any]:
     """Return a failure as a JSON-ready dict."""
     result: dict[str, Any] = to_jsonable(failure)
+    return result
+
+
+def quote_view(record: QuoteRecord) -> dict[str, Any]:
+    """Return a stored quote with its speaker, article and sources as a JSON-ready dict (docs/json.md)."""
+    result: dict[str, Any] = to_jsonable(record)
+    result["source_count"] = len(record.sources)
     return result

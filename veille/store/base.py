@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from veille.model import (
@@ -32,6 +33,42 @@ class SearchHit:
     outlet: str | None
     snippet: str
     rank: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSource:
+    """One article that carries a quote: its id, outlet, publication date and where the quote is in it."""
+
+    article_id: str
+    outlet: str | None
+    published: date | None
+    quote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRecord:
+    """A stored quote with its article's outlet and date, its speaker as the registry has it, and its group.
+
+    ``quote_id`` is ``ARTICLE_ID:START``; ``speaker_entity_id`` is the registry id (after links and hand
+    edits), None when unresolved; ``group_id`` is the ``quote_id`` of the earliest carrier of the same quote
+    and ``sources`` every article that carries it (this one included), earliest first.
+    """
+
+    quote_id: str
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None
+    speaker_name: str | None
+    speaker_entity_id: str | None
+    speaker_text: str | None
+    group_id: str
+    sources: tuple[QuoteSource, ...] = ()
 
 
 class Store(Protocol):
@@ -117,6 +154,34 @@ class Store(Protocol):
 
         Edits are replayed on every later analysis, so they survive re-runs. UsageError for an unknown
         entity, a merge into itself, or a split that moves nothing.
+        """
+        ...
+
+    # quotes ------------------------------------------------------------------------------------
+    def list_quotes(
+        self,
+        *,
+        speaker: str | None = None,
+        article_id: str | None = None,
+        story_id: str | None = None,
+        kind: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        text: str | None = None,
+        limit: int = 100,
+    ) -> list[QuoteRecord]:
+        """Return stored quotes matching every filter given, newest article first, each with its sources.
+
+        ``speaker`` is an entity id, name or alias (as ``find_entities``) or an unresolved speaker's words;
+        ``text`` a substring (accents, case and punctuation ignored); ``since``/``until`` bound the article's
+        date. UsageError for a speaker, article or story that names nothing.
+        """
+        ...
+
+    def quote_sources(self, quote_id: str) -> list[QuoteSource]:
+        """Return the articles that carry the same quote as ``quote_id`` (itself included), earliest first.
+
+        UsageError when no quote has that id.
         """
         ...
 

@@ -221,12 +221,26 @@ CREATE INDEX entity_places_entity ON entity_places (entity_id);
 CREATE INDEX entity_places_article ON entity_places (article_id);
 """
 
+_QUOTE_KEYS = """
+-- Candidate retrieval for one quote across outlets: the fingerprints of each quote's normalised text
+-- (veille.understand.quote_groups.quote_fingerprints); a quote is (article_id, start).
+CREATE TABLE quote_keys (
+    key INTEGER NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    PRIMARY KEY (key, article_id, start)
+) WITHOUT ROWID;
+CREATE INDEX quote_keys_quote ON quote_keys (article_id, start);
+CREATE INDEX quotes_article_start ON quotes (article_id, start);
+"""
+
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_outlet_lines", _OUTLET_LINES),
     ("0003_entity_edits", _ENTITY_EDITS),
     ("0004_entity_links", _ENTITY_LINKS),
+    ("0005_quote_keys", _QUOTE_KEYS),
 )
 
 

@@ -38,7 +38,7 @@ from veille.model import (
     resolve_entity_id,
 )
 from veille.store import codec
-from veille.store.base import SearchHit
+from veille.store.base import QuoteRecord, QuoteSource, SearchHit
 from veille.store.migrations import apply_migrations
 
 if TYPE_CHECKING:  # linking is imported where used: reading the store never loads the understand stage
@@ -54,6 +54,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _LINK_ROUNDS = 4  # rounds of key look-ups when gathering the names a new article may relink
 _LINK_MAX_NAMES = 2000  # stop gathering past this many names (a log line says so)
 _CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
+_QUOTE_CANDIDATES = 500  # quotes read per fingerprint look-up when grouping one quote across outlets
+_QUOTE_GROUP_MAX = 200  # the walk over one quote's copies stops past this many
+_QUOTE_SELECT = (
+    'SELECT q.article_id, q.text, q.start, q."end", q.kind, q.cue, q.speaker_name, q.speaker_entity_id,'
+    " q.speaker_text, a.outlet, a.title, coalesce(a.published, n.published) AS day,"
+    " (SELECT m.lid FROM mentions m WHERE m.article_id = q.article_id AND m.entity_id = q.speaker_entity_id"
+    " LIMIT 1) AS speaker_lid"
+    " FROM quotes q JOIN articles a ON a.id = q.article_id LEFT JOIN analyses n ON n.article_id = q.article_id"
+)
 
 # every Article field but ``extractor``: when these are unchanged, downstream results stay valid
 _CONTENT_FIELDS = (
@@ -97,6 +106,10 @@ def _fold(text: str) -> str:
     return " ".join(_WORD.findall(unidecode(text).casefold().replace("_", " ")))
 
 
+def _fold_text(value: object) -> str | None:
+    return _fold(value) if isinstance(value, str) else None
+
+
 def _alias_reason(row: sqlite3.Row) -> str:
     """Return why a mention's text belongs to its registry entity (edit, then link, then its own reason)."""
     if row["eid"] != row["lid"]:
@@ -133,6 +146,7 @@ class SQLiteStore:
         self._conn.row_factory = sqlite3.Row
         # SQLite's lower() folds ASCII only; names are compared with Python's casefold (É, Ï, Œ...).
         self._conn.create_function("casefold", 1, _casefold, deterministic=True)
+        self._conn.create_function("fold_text", 1, _fold_text, deterministic=True)
         try:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -148,6 +162,8 @@ class SQLiteStore:
             raise
         if "0004_entity_links" in applied and self._one("SELECT 1 FROM analyses LIMIT 1") is not None:
             self._backfill_entity_facts()
+        if "0005_quote_keys" in applied and self._one("SELECT 1 FROM quotes LIMIT 1") is not None:
+            self._backfill_quote_keys()
 
     # plumbing ----------------------------------------------------------------------------------
     @contextmanager
@@ -351,6 +367,7 @@ class SQLiteStore:
         self._x("DELETE FROM analyses WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM mentions WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM quotes WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM quote_keys WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_offices WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_places WHERE article_id = ?", (article_id,))
@@ -498,7 +515,28 @@ class SQLiteStore:
                     for q in analysis.quotes
                 ],
             )
+            self._put_quote_keys(article, [(q.start, q.text) for q in analysis.quotes])
             self._relink(seeds)
+
+    def _put_quote_keys(self, article_id: str, quotes: Iterable[tuple[int, str]]) -> None:
+        """Index one article's quotes (start, text) by their fingerprints, for grouping across outlets."""
+        from veille.understand.quote_groups import quote_fingerprints
+
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO quote_keys (key, article_id, start) VALUES (?, ?, ?)",
+            [(key, article_id, start) for start, text in quotes for key in quote_fingerprints(text)],
+        )
+
+    def _backfill_quote_keys(self) -> None:
+        """Index the quotes stored before migration 0005 (once, when it applies)."""
+        with self.transaction():
+            rows = self._x("SELECT article_id, start, text FROM quotes ORDER BY article_id").fetchall()
+            by_article: dict[str, list[tuple[int, str]]] = {}
+            for row in rows:
+                by_article.setdefault(row["article_id"], []).append((row["start"], row["text"]))
+            for article_id, quotes in by_article.items():
+                self._put_quote_keys(article_id, quotes)
+        logger.info("indexed %d stored quotes for grouping across outlets", len(rows))
 
     def _put_entity_facts(self, analysis: Analysis) -> set[str]:
         """Store an analysis's index keys, offices and places; return the keys that reach its names."""
@@ -1053,6 +1091,187 @@ class SQLiteStore:
             )
             return int(moved.rowcount)
 
+    # quotes ------------------------------------------------------------------------------------
+    def list_quotes(
+        self,
+        *,
+        speaker: str | None = None,
+        article_id: str | None = None,
+        story_id: str | None = None,
+        kind: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        text: str | None = None,
+        limit: int = 100,
+    ) -> list[QuoteRecord]:
+        """Return stored quotes matching every filter given, newest article first, each with its sources.
+
+        ``speaker`` is an entity id, name or alias (as ``find_entities``: every entity it names) or the words
+        of an unresolved speaker; speakers are compared by registry id (links, then hand edits). ``text`` is a
+        substring, accents, case and punctuation ignored. UsageError for a speaker, article or story that
+        names nothing.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        wanted: set[str] | None = None
+        if speaker is not None:
+            wanted, clause, clause_params = self._speaker_clause(speaker)
+            where.append(clause)
+            params += clause_params
+        if article_id is not None:
+            full = self._resolve("articles", article_id)
+            if full is None:
+                raise UsageError(f"no article {article_id!r} (see `veille search` or `veille stories`)")
+            where.append("q.article_id = ?")
+            params.append(full)
+        if story_id is not None:
+            full = self._resolve("stories", story_id)
+            if full is None:
+                raise UsageError(f"no story {story_id!r} (see `veille stories`)")
+            where.append("q.article_id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+            params.append(full)
+        if kind is not None:
+            where.append("q.kind = ?")
+            params.append(kind)
+        if since is not None:
+            where.append("coalesce(a.published, n.published) >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append("coalesce(a.published, n.published) <= ?")
+            params.append(until.isoformat())
+        if text is not None:
+            where.append("instr(fold_text(q.text), ?) > 0")
+            params.append(_fold(text))
+        sql = _QUOTE_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY day IS NULL, day DESC, q.article_id, q.start"
+        if wanted is None:  # no speaker check after the query: SQL can stop at the limit
+            sql += " LIMIT ?"
+            params.append(limit)
+        edits = self.entity_edits()
+        rows = [(row, self._registry_speaker(row, edits)) for row in self._rows(sql, params)]
+        if wanted is not None:
+            rows = [(row, eid) for row, eid in rows if eid is None or eid in wanted][:limit]
+        names = self._best_names(
+            sorted({eid for row, eid in rows if eid and eid != row["speaker_entity_id"]})
+        )
+        names.update(self._entity_names(edits))
+        groups: dict[tuple[str, int], list[sqlite3.Row]] = {}
+        records = []
+        for row, eid in rows:
+            members = self._quote_group(row, edits, groups)
+            name = names.get(eid, row["speaker_name"]) if eid is not None else row["speaker_name"]
+            records.append(
+                QuoteRecord(
+                    quote_id=f"{row['article_id']}:{row['start']}",
+                    article_id=row["article_id"],
+                    outlet=row["outlet"],
+                    title=row["title"],
+                    published=codec.parse_date(row["day"]),
+                    text=row["text"],
+                    start=row["start"],
+                    end=row["end"],
+                    kind=row["kind"],
+                    cue=row["cue"],
+                    speaker_name=name,
+                    speaker_entity_id=eid,
+                    speaker_text=row["speaker_text"],
+                    group_id=f"{members[0]['article_id']}:{members[0]['start']}",
+                    sources=_quote_sources(members),
+                )
+            )
+        return records
+
+    def _speaker_clause(self, speaker: str) -> tuple[set[str], str, list[Any]]:
+        """Return the registry ids ``speaker`` names and the WHERE clause (with params) of its quotes' candidates.
+
+        Unresolved speakers match by their words (accents and case ignored). UsageError when nothing matches.
+        """
+        wanted = {e.entity_id for e in self.find_entities(speaker, limit=1000)}
+        folded = _fold(speaker)
+        unresolved = "(q.speaker_entity_id IS NULL AND (fold_text(q.speaker_name) = ? OR fold_text(q.speaker_text) = ?))"
+        if not wanted and not self._one(
+            f"SELECT 1 FROM quotes q WHERE {unresolved} LIMIT 1", (folded, folded)
+        ):
+            raise UsageError(
+                f"no entity or quote speaker named {speaker!r}; see `veille entities` for names and ids"
+            )
+        ids = sorted(wanted)
+        marks = ",".join("?" * len(ids))
+        clause = unresolved
+        params: list[Any] = [folded, folded]
+        if ids:
+            # the registry id of a speaker is its mention's (lid, then hand edits): candidates here, checked after
+            clause += (
+                f" OR q.speaker_entity_id IN ({marks}) OR EXISTS (SELECT 1 FROM mentions m"
+                f" WHERE m.article_id = q.article_id AND m.entity_id = q.speaker_entity_id AND m.eid IN ({marks}))"
+            )
+            params += ids + ids
+        return wanted, f"({clause})", params
+
+    @staticmethod
+    def _registry_speaker(row: sqlite3.Row, edits: Sequence[EntityEdit]) -> str | None:
+        """Return the registry id of a quote row's speaker (its automatic link, then hand edits), or None."""
+        ident = row["speaker_entity_id"]
+        if ident is None:
+            return None
+        return resolve_entity_id(edits, row["speaker_lid"] or ident, row["speaker_text"], row["article_id"])
+
+    def _quote_row(self, article_id: str, start: int) -> sqlite3.Row | None:
+        return self._one(
+            _QUOTE_SELECT + " WHERE q.article_id = ? AND q.start = ? LIMIT 1", (article_id, start)
+        )
+
+    def _quote_group(
+        self, row: sqlite3.Row, edits: Sequence[EntityEdit], cache: dict[tuple[str, int], list[sqlite3.Row]]
+    ) -> list[sqlite3.Row]:
+        """Return the rows of every quote that is the same quote as ``row`` (itself included), earliest first.
+
+        A walk over the fingerprint index: each quote found is compared with the quotes sharing a key with it
+        (at most ``_QUOTE_CANDIDATES`` each), so nothing compares all pairs; the walk stops at ``_QUOTE_GROUP_MAX``.
+        """
+        from veille.understand.quote_groups import QuoteSample, is_same_quote
+
+        node = (row["article_id"], row["start"])
+        if node in cache:
+            return cache[node]
+
+        def sample(r: sqlite3.Row) -> QuoteSample:
+            return QuoteSample(r["text"], self._registry_speaker(r, edits))
+
+        found = {node: row}
+        frontier = [row]
+        while frontier and len(found) < _QUOTE_GROUP_MAX:
+            current = frontier.pop()
+            for cand in self._rows(
+                "SELECT DISTINCT k2.article_id, k2.start FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key"
+                " WHERE k1.article_id = ? AND k1.start = ? LIMIT ?",
+                (current["article_id"], current["start"], _QUOTE_CANDIDATES),
+            ):
+                key = (cand["article_id"], cand["start"])
+                if key in found:
+                    continue
+                other = self._quote_row(*key)
+                if other is not None and is_same_quote(sample(current), sample(other)):
+                    found[key] = other
+                    frontier.append(other)
+        members = sorted(
+            found.values(), key=lambda r: (r["day"] is None, r["day"] or "", r["article_id"], r["start"])
+        )
+        for key in found:
+            cache[key] = members
+        return members
+
+    def quote_sources(self, quote_id: str) -> list[QuoteSource]:
+        """Return the articles that carry the same quote as ``quote_id`` (``ARTICLE_ID:START``), earliest first.
+
+        UsageError when no quote has that id.
+        """
+        article, _, start = quote_id.rpartition(":")
+        row = self._quote_row(article, int(start)) if article and start.isdigit() else None
+        if row is None:
+            raise UsageError(f"no quote {quote_id!r}; quote ids are ARTICLE_ID:START (see `veille quotes`)")
+        return list(_quote_sources(self._quote_group(row, self.entity_edits(), {})))
+
     # grouping ----------------------------------------------------------------------------------
     def put_story(self, story: Story) -> None:
         """Insert or replace a story and exactly its membership; articles moved here leave their old story.
@@ -1268,6 +1487,22 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _quote_sources(members: Sequence[sqlite3.Row]) -> tuple[QuoteSource, ...]:
+    """Return one source per article among a quote group's rows (already earliest first)."""
+    sources: dict[str, QuoteSource] = {}
+    for r in members:
+        sources.setdefault(
+            r["article_id"],
+            QuoteSource(
+                article_id=r["article_id"],
+                outlet=r["outlet"],
+                published=codec.parse_date(r["day"]),
+                quote_id=f"{r['article_id']}:{r['start']}",
+            ),
+        )
+    return tuple(sources.values())
 
 
 def _fold_offices(offices: list[Office]) -> list[Office]:
