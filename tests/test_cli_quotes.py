@@ -81,10 +81,17 @@ def test_cli_quotes_ministry_communique(seeds_db, seed_ids, gold):
     speaker = "ministère malien des Affaires étrangères"
     records = _quotes(seeds_db, "--speaker", speaker)
     starts = _gold_starts(gold, SEED_002, speaker)
-    # what the communiqué says through "la même source" and "le communiqué" (the quote stage's gold, issue 6)
-    assert len(_found(records, starts)) >= 2
+    # what the communiqué says through "la même source", "le communiqué" and "la note du ministère"
+    assert _found(records, starts) == starts
     assert {r["article_id"] for r in records} == {seed_ids[SEED_002]}
     assert {r["speaker_entity_id"] for r in records} == {"org:ministere-malien-des-affaires-etrangeres"}
+
+
+def test_cli_quotes_western_chancelleries_call_them_mercenaries(seeds_db, seed_ids):
+    records = _quotes(seeds_db, "--speaker", "chancelleries occidentales")
+    assert [(r["text"], r["kind"], r["article_id"]) for r in records] == [
+        ("mercenaires", "partial", seed_ids[SEED_002])
+    ]
 
 
 def test_cli_quotes_filters_combine(seeds_db, seed_ids):
