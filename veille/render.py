@@ -66,7 +66,7 @@ def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
     for quote in side.quotes[:max_quotes]:
         who = quote.speaker.name if quote.speaker else (quote.speaker_text or "unattributed")
         body = quote.text if len(quote.text) < 160 else quote.text[:157] + "…"
-        parts.append(Text(f"« {body} » — {who}", style="green"))
+        parts.append(Text(_said(who, body, quote.kind), style="green"))
     if len(side.quotes) > max_quotes:
         parts.append(Text(f"(+{len(side.quotes) - max_quotes} more quotes)", style="dim"))
     dated = [f"{t.text} → {t.value}" for t in side.times if t.value][:6]
@@ -204,12 +204,19 @@ def article_panel(view: dict[str, Any]) -> Panel:
         lines.append(Text("Entities: " + ", ".join(ents), style="magenta"))
     for q in view["quotes"]:
         who = q["speaker"]["name"] if q["speaker"] else (q.get("speaker_text") or "unattributed")
-        lines.append(Text(f"« {q['text'][:200]} » — {who} ({q['kind']})", style="green"))
+        lines.append(Text(_said(who, q["text"][:200], q["kind"]), style="green"))
     dated = [f"{t['text']} → {t['value']}" for t in view["times"] if t["value"]]
     if dated:
         lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
     lines.append(Text(view["text"]))
     return Panel(Group(*lines), title=view.get("title") or "(untitled)")
+
+
+def _said(who: str, body: str, kind: str) -> str:
+    """Return a quote for people: quoted words in « », reported speech as "who: (reported) …"."""
+    if kind in ("direct", "partial"):
+        return f"« {body} » — {who}"
+    return f"{who} ({'reported' if kind == 'indirect' else 'partly quoted'}): {body}"
 
 
 def print_json(console: Console, data: Any) -> None:
