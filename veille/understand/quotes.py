@@ -28,6 +28,7 @@ _OWNER_STOP = re.compile(
 )
 # "M. Komara": the civility's full stop is not a sentence end (swapped for a look-alike while splitting)
 _CIVILITY_DOT = re.compile(r"\b(M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mr|Mrs|Ms|St)\.(?=\s+[A-ZÀ-Ý])")
+_APPOSED_NAME = re.compile(r"\s*(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3})\s*,")
 _SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+(?P<who>[^,.;:\n«»\"“”]+)", re.I)
 _PRONOUN_CUE = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
 
@@ -234,6 +235,9 @@ def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]
             rest = after[cue_end:]
             if _PRONOUN_CUE.search(cue + rest[:10]) or rest.startswith("-t-"):
                 return cue, None, True
+            before_cue = cue[: len(cue) - len(word.group(0))].split()
+            if before_cue and _pronoun(before_cue[-1]):
+                return cue, before_cue[-1], False  # '"…," he told reporters': the pronoun is the speaker
             phrase = _STOP_AFTER.split(_CIVILITY_DOT.sub(_keep_civility, rest), maxsplit=1)[0].strip()
             phrase = phrase.replace("\u2024", ".")
             return cue, phrase or None, False
@@ -357,6 +361,8 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 
 
 _CONTENT_DEPS = ("ccomp", "xcomp", "obj")
+# verbs that are speech cues only in an incise or before "que" ("poursuit le communiqué"), not with an object
+_INCISE_ONLY = ("poursui", "conclu", "lanc", "gliss", "lach", "tranch", "point", "commenc", "rappel", "not")
 # passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
 _PASSIVE_CUES = (
     "accus",
@@ -449,6 +455,8 @@ def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
     """Return the character span of what a speech verb reports, or None (too short, or nothing reported)."""
     # "est accusé d'avoir …": the complement; "a été confirmée par …": the passive subject
     deps = ("ccomp", "xcomp", "nsubj:pass") if passive else _CONTENT_DEPS
+    if any(fold(verb.lemma_).startswith(stem) for stem in _INCISE_ONLY):
+        deps = ("ccomp",)  # "poursuit-il", "poursuit que …" report; "poursuivent des agendas" does not
     child = next((c for d in deps for c in verb.children if c.dep_ == d), None)
     if child is None:
         return _que_clause(verb) or _fronted(verb)
@@ -628,6 +636,13 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote
                 comma = sentence.find(",", m.end("who") - 1)
                 if comma < 0:
                     continue
+                named = _APPOSED_NAME.match(sentence, comma + 1)
+                if (
+                    named
+                ):  # "Selon le porte-parole du gouvernement, Abdoulaye Maïga, …": the name is the source
+                    who = named.group("name")
+                    who_start = sent.start_char + named.start("name")
+                    comma = named.end() - 1
                 start, end = sent.start_char + comma + 1, sent.end_char
             else:  # "content, selon X."
                 start, end = sent.start_char, sent.start_char + m.start()

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from veille.model import Analysis, Article, Quote
+from veille.understand import analyze_article
+from veille.understand.quotes import speech_cues
+
+
+def analyze(text: str, nlp) -> Analysis:
+    return analyze_article(Article(id="t", content_id="t", text=text), nlp=nlp)
+
+
+def quote_with(analysis: Analysis, words: str) -> Quote:
+    found = [q for q in analysis.quotes if words in q.text]
+    assert len(found) == 1, [(q.kind, q.text) for q in analysis.quotes]
+    return found[0]
+
+
+def test_quotes_lexicon_is_large_and_bilingual():
+    cues = speech_cues()
+    assert len(cues) >= 80
+    assert {"affirm", "déclar", "estim", "annonc", "said", "according to"} <= set(cues)
+
+
+def test_quotes_reported_speech_que_clause(nlp):
+    text = (
+        "Le ministre malien des Affaires étrangères, Abdoulaye Diop, a affirmé lundi que la coopération avec la "
+        "Russie allait se renforcer dans les prochains mois."
+    )
+    quote = quote_with(analyze(text, nlp), "la coopération avec la Russie")
+    assert quote.kind == "indirect"
+    assert quote.text.startswith("la coopération") and quote.text.endswith("prochains mois")
+    assert quote.speaker is not None and quote.speaker.name == "Abdoulaye Diop"
+    assert text[quote.start : quote.end] == quote.text
+
+
+def test_quotes_selon_and_mixed(nlp):
+    text = (
+        "Selon le porte-parole du gouvernement, Abdoulaye Maïga, les partenaires occidentaux poursuivent des "
+        "« agendas cachés » au Sahel. La junte a annoncé la fermeture de trois bases militaires dans le nord du pays."
+    )
+    analysis = analyze(text, nlp)
+    mixed = quote_with(analysis, "agendas cachés")
+    assert mixed.kind == "mixed"
+    assert mixed.speaker is not None and "Maïga" in mixed.speaker.name
+    junta = quote_with(analysis, "la fermeture de trois bases")
+    assert junta.kind == "indirect" and junta.cue == "a annoncé"
+
+
+def test_quotes_pronoun_speaker_and_inverted_cue(nlp):
+    text = (
+        "Sergueï Lavrov est arrivé à Bamako lundi. « Nous continuerons de soutenir le Mali sur le plan sécuritaire », "
+        "a-t-il déclaré. La situation reste fragile dans le centre du pays, rapporte l'Agence France-Presse."
+    )
+    analysis = analyze(text, nlp)
+    direct = quote_with(analysis, "Nous continuerons")
+    assert direct.kind == "direct" and direct.speaker is not None and direct.speaker.name == "Sergueï Lavrov"
+    fronted = quote_with(analysis, "La situation reste fragile")
+    assert (
+        fronted.kind == "indirect"
+        and fronted.speaker_text is not None
+        and "France-Presse" in fronted.speaker_text
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le président a participé à la cérémonie. Les autorités ont été invitées à rejoindre les pourparlers.",
+        "Il a parlé.",
+        "Les mots « tolérance zéro » reviennent souvent dans les discours officiels.",
+    ],
+)
+def test_quotes_no_quote_where_nobody_is_reported(nlp, text):
+    assert analyze(text, nlp).quotes == ()
+
+
+def test_quotes_english_reported_and_pronoun(nlp):
+    text = (
+        "The Russian foreign minister Sergey Lavrov arrived in Bamako on Monday. Lavrov said that Russia would keep "
+        'supplying helicopters to the Malian army. "We will continue to support Mali," he told reporters.'
+    )
+    analysis = analyze(text, nlp)
+    assert analysis.language == "en"
+    reported = quote_with(analysis, "Russia would keep supplying helicopters")
+    assert reported.kind == "indirect" and reported.speaker is not None and "Lavrov" in reported.speaker.name
+    direct = quote_with(analysis, "We will continue")
+    assert direct.speaker is not None and "Lavrov" in direct.speaker.name
