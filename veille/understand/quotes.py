@@ -78,7 +78,7 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
     else the last person named before it."""
     types = {e.entity_id: e.type for e in entities}
     out: list[Quote] = []
-    last: Speaker | None = None  # the last person quoted
+    last: tuple[int, Speaker] | None = None  # the last person or organisation quoted, and where
     for quote in quotes:
         pronoun = quote.speaker is None and (
             _pronoun(quote.speaker_text)
@@ -86,11 +86,12 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
             and bool(_PRONOUN_CUE.search(quote.cue or ""))
         )
         if pronoun:
+            recent = last[1] if last is not None and quote.start - last[0] <= _PRONOUN_REACH else None
             subject = _previous_subject(doc, quote.start, entities) if doc is not None else None
-            quote = replace(quote, speaker=subject or last or _antecedent(quote.start, entities))
+            quote = replace(quote, speaker=recent or subject or _antecedent(quote.start, entities))
         out.append(quote)
-        if quote.speaker is not None and types.get(quote.speaker.entity_id or "") == "PER":
-            last = quote.speaker
+        if quote.speaker is not None and types.get(quote.speaker.entity_id or "") in ("PER", "ORG"):
+            last = (quote.end, quote.speaker)
     return out
 
 
@@ -401,6 +402,7 @@ _PREPOSITIONS = {
     "by",
     "at",
 }
+_PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
 _PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
@@ -548,7 +550,10 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
     named = entity_at(entities, start, end) is not None
     described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
-    return (start, end) if named or described or head.dep_ == "nsubj" else None
+    proper = (
+        head.pos_ == "PROPN" or head.text[:1].isupper()
+    )  # "…, explique Favour Nunoo" (a name the NER missed)
+    return (start, end) if named or described or proper or head.dep_ == "nsubj" else None
 
 
 def _fronted(verb: Token, *, force: bool = False) -> tuple[int, int] | None:
@@ -567,10 +572,12 @@ def _fronted(verb: Token, *, force: bool = False) -> tuple[int, int] | None:
 
 def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
     """Return the span naming who speaks: the subject, the agent of a passive, a relative's antecedent."""
-    dep = "obl:agent" if passive else "nsubj"
-    subject = next((c for c in verb.children if c.dep_ == dep), None)
-    if subject is None and verb.dep_ in ("xcomp", "conj"):
-        return _speaker_span(verb.head, False)  # "X a décidé d'annoncer …", "X a dit … et a ajouté …"
+    deps = ("obl:agent",) if passive else ("nsubj", "expl:subj")  # "Il estime que …" is read as expl:subj
+    subject = next((c for d in deps for c in verb.children if c.dep_ == d), None)
+    participle = verb.dep_ == "advcl" and bool({"Part", "Ger"} & set(verb.morph.get("VerbForm", [])))
+    if subject is None and (verb.dep_ in ("xcomp", "conj") or participle) and verb.head is not verb:
+        # "X a décidé d'annoncer …", "X a dit … et a ajouté …", "X a évoqué …, ajoutant que …"
+        return _speaker_span(verb.head, False)
     if subject is None:
         return None
     if subject.lower_ in ("qui", "who", "that") and verb.dep_ == "acl:relcl":
