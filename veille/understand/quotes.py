@@ -546,7 +546,13 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     if not after:
         return None
     head = after[0]
-    tokens = [t for t in head.subtree if not t.is_punct]
+    tokens = []
+    for t in head.subtree:
+        if t.text in (",", ";", "(") and t.i > head.i:
+            break  # "Favour Nunoo, de la BBC, à Accra": the name, not what follows its comma
+        tokens.append(t)
+    while tokens and tokens[-1].is_punct:
+        tokens.pop()
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
     named = entity_at(entities, start, end) is not None
     described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
