@@ -88,6 +88,9 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
         if pronoun:
             recent = last[1] if last is not None and quote.start - last[0] <= _PRONOUN_REACH else None
             subject = _previous_subject(doc, quote.start, entities) if doc is not None else None
+            if _FIRST_PERSON.search(quote.text):  # "je …": a person speaks, not an organisation
+                recent = recent if recent and types.get(recent.entity_id or "") == "PER" else None
+                subject = subject if subject and types.get(subject.entity_id or "") == "PER" else None
             quote = replace(quote, speaker=recent or subject or _antecedent(quote.start, entities))
         out.append(quote)
         if quote.speaker is not None and types.get(quote.speaker.entity_id or "") in ("PER", "ORG"):
@@ -118,7 +121,8 @@ def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker
 
 def _pronoun(phrase: str | None) -> bool:
     """True for "il", "Elle", "-t-il" (the subject pronoun of an inverted cue)."""
-    return (phrase or "").strip().lstrip("-").removeprefix("t-").casefold() in _PRONOUNS
+    word = (phrase or "").strip().casefold().replace("-t-", "-").lstrip("-")
+    return word in _PRONOUNS or word == "t"  # "-t" is the euphonic t of "a-t-il", the pronoun's stand-in
 
 
 def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity]) -> Quote:
@@ -402,6 +406,7 @@ _PREPOSITIONS = {
     "by",
     "at",
 }
+_FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
