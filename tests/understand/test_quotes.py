@@ -87,3 +87,15 @@ def test_quotes_english_reported_and_pronoun(nlp):
     assert reported.kind == "indirect" and reported.speaker is not None and "Lavrov" in reported.speaker.name
     direct = quote_with(analysis, "We will continue")
     assert direct.speaker is not None and "Lavrov" in direct.speaker.name
+
+
+def test_quotes_nested_and_single_guillemets(nlp):
+    text = (
+        "Le ministre a déclaré : « Nous avons reçu le message ‹ tenez bon › de nos partenaires », a-t-il ajouté. "
+        "Il a conclu : ‹ Rien ne change pour nous dans ce dossier ›."
+    )
+    analysis = analyze(text, nlp)
+    assert [q.text for q in analysis.quotes if q.kind == "direct"] == [
+        "Nous avons reçu le message ‹ tenez bon › de nos partenaires",
+        "Rien ne change pour nous dans ce dossier",
+    ]

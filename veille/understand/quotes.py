@@ -19,7 +19,7 @@ from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
 
-_PAIRS = (("«", "»"), ("“", "”"))
+_PAIRS = (("«", "»"), ("“", "”"), ("‹", "›"))
 _STOP_AFTER = re.compile(
     r"\s+(?:qui|que|dont|lors|après|avant|alors|en marge|devant|pendant)\b|[,.;:!?()\n«»\"“”]"
 )
@@ -203,7 +203,9 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
         marks = [m.start() + paragraph.start() for m in re.finditer('"', paragraph.group(0))]
         for a, b in zip(marks[0::2], marks[1::2], strict=False):
             spans.append(_trim(text, a + 1, b))
-    return sorted(s for s in spans if s[1] > s[0])
+    spans = sorted(s for s in spans if s[1] > s[0])
+    # a quote nested in another (« … ‹ tenez bon › … ») is part of it, not a quote of its own
+    return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
