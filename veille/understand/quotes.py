@@ -463,7 +463,7 @@ def _bare_infinitive(verb: Token) -> bool:
 def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
     """Return the character span of what a speech verb reports, or None (too short, or nothing reported)."""
     # "est accusé d'avoir …": the complement; "a été confirmée par …": the passive subject
-    deps = ("ccomp", "xcomp", "nsubj:pass") if passive else _CONTENT_DEPS
+    deps: tuple[str, ...] = ("ccomp", "xcomp", "nsubj:pass") if passive else _CONTENT_DEPS
     if any(fold(verb.lemma_).startswith(stem) for stem in _INCISE_ONLY):
         deps = ("ccomp",)  # "poursuit-il", "poursuit que …" report; "poursuivent des agendas" does not
     child = next((c for d in deps for c in verb.children if c.dep_ == d), None)
