@@ -31,6 +31,52 @@ _CIVILITY_DOT = re.compile(r"\b(M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mr|Mrs|Ms|St)\.(?=\s
 _APPOSED_NAME = re.compile(r"\s*(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3})\s*,")
 _SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+(?P<who>[^,.;:\n«»\"“”]+)", re.I)
 _PRONOUN_CUE = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
+_CONTENT_DEPS = ("ccomp", "xcomp", "obj")
+# verbs that are speech cues only in an incise or before "que" ("poursuit le communiqué"), not with an object
+_INCISE_ONLY = ("poursui", "conclu", "lanc", "gliss", "lach", "tranch", "point", "commenc", "rappel", "not")
+# passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
+_PASSIVE_CUES = (
+    "accus",
+    "soupconn",
+    "suspect",
+    "inculp",
+    "cit",
+    "qualifi",
+    "present",
+    "confirm",
+    "annonc",
+    "dement",
+    "denonc",
+    "rapport",
+)
+_PREPOSITIONS = {
+    "à",
+    "a",
+    "de",
+    "d'",
+    "en",
+    "dans",
+    "pour",
+    "sur",
+    "avec",
+    "par",
+    "au",
+    "aux",
+    "du",
+    "des",
+    "to",
+    "in",
+    "on",
+    "for",
+    "with",
+    "by",
+    "at",
+}
+_FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
+_PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
+_ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
+_QUOTE_MARKS = '«»“”"'
+_PRONOUNS = {"il", "elle", "he", "she"}
 
 
 @cache
@@ -365,54 +411,6 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
         return None
     matches = [e for e in entities if e.type == "PER" and any(holds(o, asked) for o in e.offices)]
     return Speaker(matches[0].name, matches[0].entity_id) if len(matches) == 1 else None
-
-
-_CONTENT_DEPS = ("ccomp", "xcomp", "obj")
-# verbs that are speech cues only in an incise or before "que" ("poursuit le communiqué"), not with an object
-_INCISE_ONLY = ("poursui", "conclu", "lanc", "gliss", "lach", "tranch", "point", "commenc", "rappel", "not")
-# passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
-_PASSIVE_CUES = (
-    "accus",
-    "soupconn",
-    "suspect",
-    "inculp",
-    "cit",
-    "qualifi",
-    "present",
-    "confirm",
-    "annonc",
-    "dement",
-    "denonc",
-    "rapport",
-)
-_PREPOSITIONS = {
-    "à",
-    "a",
-    "de",
-    "d'",
-    "en",
-    "dans",
-    "pour",
-    "sur",
-    "avec",
-    "par",
-    "au",
-    "aux",
-    "du",
-    "des",
-    "to",
-    "in",
-    "on",
-    "for",
-    "with",
-    "by",
-    "at",
-}
-_FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
-_PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
-_ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
-_QUOTE_MARKS = '«»“”"'
-_PRONOUNS = {"il": "PER", "elle": "PER", "he": "PER", "she": "PER"}
 
 
 def _reported_quotes(
