@@ -26,7 +26,9 @@ spacy.load, no veille ruler) ending before the quote's opening mark, else null.
           predicted speaker surface overlaps the gold speaker_surface (character spans: veille's
           speaker_text and the gold surface each at their occurrence nearest the quote), except when the
           gold surface is a bare pronoun (il, elle, ils, elles, he, she, they, who…): a pronoun must be
-          resolved to count. A null predicted speaker is wrong there. "strict" accuracy uses (a)+(b) only.
+          resolved to count, and except when the predicted speaker is an entity: an entity other than the
+          gold one is wrong whatever its words (c counts for speakers kept as words, without an entity).
+          A null predicted speaker is wrong there. "strict" accuracy uses (a)+(b) only.
   polnear polnear-dev (English, brat standoff, 84 dev articles). One annotator per article: the
           alphabetically first annotator id among its .ann files (two articles have six). Gold = every
           Attribution relation (E line) with a Content; its content may be discontinuous: overlap is summed
@@ -338,8 +340,8 @@ def frnews_speaker(
     if pred.mention_texts & mentions:
         return True, True
     surface = gold.get("speaker_surface") or ""
-    if pred.surface is None or not surface or norm(surface) in PRONOUNS:
-        return False, False
+    if pred.mention_spans or pred.surface is None or not surface or norm(surface) in PRONOUNS:
+        return False, False  # a wrong entity is wrong, whatever words it was written with
     where = locate(row["text"], surface, gold_span)
     return bool(where and overlap([where], pred.surface) > 0), False
 
