@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from spacy.tokens import Doc, Token
@@ -73,6 +74,7 @@ _PREPOSITIONS = {
     "at",
 }
 _FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
+_CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
@@ -99,7 +101,8 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     reported speech too: the complement of a speech verb ("X a annoncé que …", "X annonce avoir …") and
     "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
     """
-    direct = _direct_quotes(text, entities)
+    verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
+    direct = _direct_quotes(text, entities, verbs)
     if doc is None:
         return direct
     reported = _reported_quotes(doc, text, entities, [(q.start, q.end) for q in direct])
@@ -116,7 +119,11 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
         if any(_overlap(quote, d) >= 0.5 for d in inner) or any(_overlap(quote, k) >= 0.5 for k in kept):
             continue  # the direct quote it is, already kept
         kept.append(replace(quote, kind="mixed") if inner else quote)
-    return _pronoun_speakers(sorted(kept, key=lambda q: q.start), entities, doc)
+    by_start: dict[int, Quote] = {}
+    for quote in kept:  # one quote per start (the store names a quote by its article and start)
+        if quote.start not in by_start or quote.end - quote.start > by_start[quote.start].end - quote.start:
+            by_start[quote.start] = quote
+    return _pronoun_speakers(sorted(by_start.values(), key=lambda q: q.start), entities, doc)
 
 
 def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc | None = None) -> list[Quote]:
@@ -203,8 +210,8 @@ def _overlap(a: Quote, b: Quote) -> float:
     return inter / max(a.end - a.start, b.end - b.start, 1)
 
 
-def _direct_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
-    """Return the quotes between quotation marks, with their cue and speaker."""
+def _direct_quotes(text: str, entities: Sequence[Entity], verbs: frozenset[int] | None = None) -> list[Quote]:
+    """Return the quotes between quotation marks, with their cue and speaker (``verbs``: see _cue)."""
     sources = _selon_sources(text, entities)
     quotes: list[Quote] = []
     previous: Speaker | None = None
@@ -214,7 +221,7 @@ def _direct_quotes(text: str, entities: Sequence[Entity]) -> list[Quote]:
         if len(words) <= 3 and words[0][:1].isupper() and entity_at(entities, start, end) is not None:
             continue  # a name in quotes ("Wagner"), not a quote
         kind = "partial" if len(words) <= 3 else "direct"
-        cue, phrase, same_as_previous = _cue(text, start, end)
+        cue, phrase, same_as_previous = _cue(text, start, end, verbs)
         speaker: Speaker | None = None
         if same_as_previous:
             speaker = previous
@@ -273,21 +280,31 @@ def _folded_cues() -> tuple[str, ...]:
     return tuple(fold(c) for c in speech_cues() if " " not in c)
 
 
-def _cue(text: str, start: int, end: int) -> tuple[str | None, str | None, bool]:
-    """Return (cue words, speaker phrase, same speaker as the previous quote) around one quote."""
+def _cue(
+    text: str, start: int, end: int, verbs: frozenset[int] | None = None
+) -> tuple[str | None, str | None, bool]:
+    """Return (cue words, speaker phrase, same speaker as the previous quote) around one quote.
+
+    ``verbs`` (start offsets of the parse's verbs, when there is a parse) keeps a cue after the quote to a
+    verb: "pour notre pays" after a quote is no cue although "not" (noter) starts "notre".
+    """
     after_start = end + 1
-    line_end = text.find("\n", after_start)
-    after = text[after_start : line_end if line_end >= 0 else len(text)]
+    line_end = text.find("\n", after_start, after_start + _CUE_REACH)
+    after = text[after_start : line_end if line_end >= 0 else min(len(text), after_start + _CUE_REACH)]
     lead = re.match(r"[\s\u00a0]*[»”\"]?[\s\u00a0]*,?", after)
     if lead is not None and not after[lead.end() :].lstrip().startswith("."):
-        for word in list(re.finditer(r"[\w'’-]+", after[lead.end() :]))[:4]:
+        for word in islice(re.finditer(r"[\w'’-]+", after[lead.end() :]), 4):
             if not _is_cue_word(word.group(0)):
+                continue
+            if verbs is not None and after_start + lead.end() + word.start() not in verbs:
                 continue
             cue_end = lead.end() + word.end()
             cue = after[lead.end() : cue_end].strip()
             rest = after[cue_end:]
-            if _PRONOUN_CUE.search(cue + rest[:10]) or rest.startswith("-t-"):
-                return cue, None, True
+            pronoun = _PRONOUN_CUE.search(cue + rest[:10])
+            if pronoun or rest.startswith("-t-"):
+                # "», a-t-il dit": the pronoun is the speaker; find_quotes resolves it with the others
+                return cue, pronoun.group(0).strip(" -").removeprefix("t-") if pronoun else "il", False
             before_cue = cue[: len(cue) - len(word.group(0))].split()
             if before_cue and _pronoun(before_cue[-1]):
                 return cue, before_cue[-1], False  # '"…," he told reporters': the pronoun is the speaker
