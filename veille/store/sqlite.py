@@ -1241,10 +1241,10 @@ class SQLiteStore:
         found = {node: row}
         frontier = [row]
         while frontier and len(found) < _QUOTE_GROUP_MAX:
-            current = frontier.pop()
+            current = frontier.pop(0)  # breadth first, candidates in id order: the same group every time
             for cand in self._rows(
                 "SELECT DISTINCT k2.article_id, k2.start FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key"
-                " WHERE k1.article_id = ? AND k1.start = ? LIMIT ?",
+                " WHERE k1.article_id = ? AND k1.start = ? ORDER BY k2.article_id, k2.start LIMIT ?",
                 (current["article_id"], current["start"], _QUOTE_CANDIDATES),
             ):
                 key = (cand["article_id"], cand["start"])
