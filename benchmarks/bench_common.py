@@ -6,9 +6,12 @@ this folder is on the import path).
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,3 +107,74 @@ def render(rows: list[Row], title: str, reference: str = "reference") -> Table:
             r.note,
         )
     return table
+
+
+def parse_args(
+    argv: list[str] | None,
+    description: str | None,
+    all_sets: Sequence[str],
+    *,
+    unit: str,
+    errors_help: str | None = None,
+) -> tuple[argparse.Namespace, list[str]] | None:
+    """Parse a benchmark's common options (--json, --sets, --limit, --eval-dir, [--errors], -v) and set logging.
+
+    Returns (args, sets), or None after saying so on stderr when a set needs ../shared/eval and it is missing.
+    Unknown sets are a usage error (exit 2).
+    """
+    parser = argparse.ArgumentParser(description=(description or "").splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    parser.add_argument(
+        "--sets", default=",".join(all_sets), help=f"comma-separated subset of {list(all_sets)}"
+    )
+    parser.add_argument("--limit", type=int, default=None, help=f"at most N {unit} per set (a quick look)")
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    if errors_help:
+        parser.add_argument("--errors", type=int, default=15, help=errors_help)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each failing document")
+    args = parser.parse_args(argv)
+    # A script, not the library: it may set levels, so that per-page warnings do not bury the bar.
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, stream=sys.stderr)
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = set(sets) - set(all_sets)
+    if unknown:
+        parser.error(f"unknown sets {sorted(unknown)}; choose among {list(all_sets)}")
+    if any(s != "seeds" for s in sets) and not args.eval_dir.is_dir():
+        print(
+            f"evaluation sets not found at {args.eval_dir}: pass --eval-dir or set VEILLE_EVAL_DIR",
+            file=sys.stderr,
+        )
+        return None
+    return args, sets
+
+
+def report(
+    results: dict[str, Any],
+    rows: list[Row],
+    *,
+    runtime: float,
+    versions: Mapping[str, Any],
+    as_json: bool,
+    title: str,
+    reference: str = "reference",
+    width: int = 200,
+) -> None:
+    """Print the table (or, with ``as_json``, the results with their targets, runtime and versions)."""
+    results["targets"] = [
+        {
+            "set": r.set,
+            "figure": r.figure,
+            "veille": r.veille,
+            "reference": r.reference,
+            "target": r.target,
+            "met": r.met,
+        }
+        for r in rows
+        if r.target
+    ]
+    results["runtime_seconds"] = runtime
+    results["versions"] = dict(versions)
+    if as_json:
+        print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    else:
+        Console(width=width).print(render(rows, f"{title} — {runtime:.0f} s", reference))

@@ -41,7 +41,6 @@ Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -55,8 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from bench_common import DEFAULT_EVAL_DIR, SEEDS_DIR, SEEDS_GOLD, Progressor, Row, render
-from rich.console import Console
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
 from spacy.language import Language
 from unidecode import unidecode
 
@@ -829,27 +827,16 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sets and print the table (or --json); 2 when the eval folder is missing."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
-    parser.add_argument("--sets", default=",".join(ALL_SETS), help=f"comma-separated subset of {ALL_SETS}")
-    parser.add_argument("--limit", type=int, default=None, help="at most N documents per set (a quick look)")
-    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument(
-        "--errors", type=int, default=15, help="most frequent misses / spurious spans kept per set"
+    parsed = parse_args(
+        argv,
+        __doc__,
+        ALL_SETS,
+        unit="documents",
+        errors_help="most frequent misses / spurious spans kept per set",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each failing document")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, stream=sys.stderr)
-    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
-    unknown = set(sets) - set(ALL_SETS)
-    if unknown:
-        parser.error(f"unknown sets {sorted(unknown)}; choose among {ALL_SETS}")
-    if any(s != "seeds" for s in sets) and not args.eval_dir.is_dir():
-        print(
-            f"evaluation sets not found at {args.eval_dir}: pass --eval-dir or set VEILLE_EVAL_DIR",
-            file=sys.stderr,
-        )
+    if parsed is None:
         return 2
+    args, sets = parsed
     start = time.perf_counter()
     plain = spacy.load(DEFAULT_MODEL)  # the reference: the model veille builds on, without veille's ruler
     load_pipeline()
@@ -874,28 +861,16 @@ def main(argv: list[str] | None = None) -> int:
             results["seeds"] = run_seeds(plain)
     if "speed" in sets:
         results["speed"] = run_speed(args.eval_dir, plain)
-    runtime = time.perf_counter() - start
-    rows = build_rows(results)
-    results["targets"] = [
-        {
-            "set": r.set,
-            "figure": r.figure,
-            "veille": r.veille,
-            "reference": r.reference,
-            "target": r.target,
-            "met": r.met,
-        }
-        for r in rows
-        if r.target
-    ]
-    results["runtime_seconds"] = runtime
-    results["versions"] = {"spacy": spacy.__version__, "model": DEFAULT_MODEL}
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
-    else:
-        Console(width=220).print(
-            render(rows, f"veille entity benchmark (issue 5) — {runtime:.0f} s", "spaCy")
-        )
+    report(
+        results,
+        build_rows(results),
+        runtime=time.perf_counter() - start,
+        versions={"spacy": spacy.__version__, "model": DEFAULT_MODEL},
+        as_json=args.json,
+        title="veille entity benchmark (issue 5)",
+        reference="spaCy",
+        width=220,
+    )
     return 0
 
 

@@ -24,7 +24,6 @@ An exception is an empty output for that page, counted as an error; the run goes
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import html
 import json
@@ -42,8 +41,7 @@ from typing import Any
 
 import htmldate
 import trafilatura
-from bench_common import DEFAULT_EVAL_DIR, SEEDS_DIR, SEEDS_GOLD, Progressor, Row, render
-from rich.console import Console
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
 from unidecode import unidecode
 
 from veille.extract import extract_article
@@ -707,25 +705,10 @@ def warm_up() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sets and print the table (or --json); 2 when the eval folder is missing."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
-    parser.add_argument("--sets", default=",".join(ALL_SETS), help=f"comma-separated subset of {ALL_SETS}")
-    parser.add_argument("--limit", type=int, default=None, help="at most N pages per set (a quick look)")
-    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each failing page")
-    args = parser.parse_args(argv)
-    # A script, not the library: it may set levels, so that trafilatura's per-page warnings do not bury the bar.
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, stream=sys.stderr)
-    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
-    unknown = set(sets) - set(ALL_SETS)
-    if unknown:
-        parser.error(f"unknown sets {sorted(unknown)}; choose among {ALL_SETS}")
-    if any(s != "seeds" for s in sets) and not args.eval_dir.is_dir():
-        print(
-            f"evaluation sets not found at {args.eval_dir}: pass --eval-dir or set VEILLE_EVAL_DIR",
-            file=sys.stderr,
-        )
+    parsed = parse_args(argv, __doc__, ALL_SETS, unit="pages")
+    if parsed is None:
         return 2
+    args, sets = parsed
     results: dict[str, Any] = {}
     timers: dict[str, Timer] = {}
     start = time.perf_counter()
@@ -744,26 +727,14 @@ def main(argv: list[str] | None = None) -> int:
     speed = speed_figures(timers)
     if speed:
         results["speed"] = speed
-    runtime = time.perf_counter() - start
-    rows = build_rows(results)
-    results["targets"] = [
-        {
-            "set": r.set,
-            "figure": r.figure,
-            "veille": r.veille,
-            "reference": r.reference,
-            "target": r.target,
-            "met": r.met,
-        }
-        for r in rows
-        if r.target
-    ]
-    results["runtime_seconds"] = runtime
-    results["versions"] = {"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__}
-    if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-    else:
-        Console(width=200).print(render(rows, f"veille extraction benchmark (issue 4) — {runtime:.0f} s"))
+    report(
+        results,
+        build_rows(results),
+        runtime=time.perf_counter() - start,
+        versions={"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__},
+        as_json=args.json,
+        title="veille extraction benchmark (issue 4)",
+    )
     return 0
 
 
