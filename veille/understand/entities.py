@@ -6,7 +6,6 @@ Reads French (fr_core_news_md: PER ORG LOC MISC) and English (en_core_web_sm: PE
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -20,7 +19,7 @@ from unidecode import unidecode
 from veille.model import Entity, Mention, Place
 from veille.understand import places
 from veille.understand.linking import name_key
-from veille.understand.nlp import DATA_DIR, common_words
+from veille.understand.nlp import DATA_DIR, common_words, org_names
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +77,12 @@ def civilities() -> frozenset[str]:
 
 @cache
 def _gazetteer_exact() -> frozenset[str]:
-    data = json.loads((DATA_DIR / "orgs.json").read_text(encoding="utf-8"))
-    return frozenset(data["exact"])
+    return frozenset(org_names()["exact"])
 
 
 @cache
 def _org_keys() -> frozenset[str]:
-    data = json.loads((DATA_DIR / "orgs.json").read_text(encoding="utf-8"))
+    data = org_names()
     return frozenset(name_key(n) for n in (*data["lower"], *data["exact"]))
 
 

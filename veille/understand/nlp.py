@@ -92,8 +92,15 @@ def _register_common_words(nlp: Language) -> None:
     _COMMON_WORDS[str(nlp.lang)] = frozenset(words)
 
 
-def _org_patterns() -> list[dict[str, Any]]:
+@cache
+def org_names() -> dict[str, tuple[str, ...]]:
+    """Return data/orgs.json: "lower" (organisation names matched case-insensitively) and "exact" ones."""
     data = json.loads((DATA_DIR / "orgs.json").read_text(encoding="utf-8"))
+    return {"lower": tuple(data["lower"]), "exact": tuple(data["exact"])}
+
+
+def _org_patterns() -> list[dict[str, Any]]:
+    data = org_names()
     patterns: list[dict[str, Any]] = []
     for name in data["lower"]:
         tokens = [{"LOWER": part.lower()} for part in re.findall(r"\w+(?:-\w+)*|'|\S", name)]
