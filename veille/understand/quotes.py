@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import islice
 from typing import Any
@@ -19,6 +19,16 @@ from veille.understand.entities import entity_at, name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source the article names before its quotes: where, the document noun if any, and who it stands for."""
+
+    position: int
+    document: str | None
+    speaker: Speaker
+
 
 _PAIRS = (("«", "»"), ("“", "”"), ("‹", "›"))
 _STOP_AFTER = re.compile(
@@ -78,6 +88,7 @@ _CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
+_INDEFINITE = re.compile(r"(?i)\s*(?:une?|des|d['’]autres|certain(?:e?s)?|plusieurs|quelques)\b")
 _PRONOUNS = {"il", "elle", "he", "she"}
 
 
@@ -102,11 +113,14 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
     """
     verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
-    direct = _direct_quotes(text, entities, verbs)
+    sources = _document_sources(text, entities)
+    direct = _direct_quotes(text, entities, sources, verbs)
     if doc is None:
         return direct
-    reported = _reported_quotes(doc, text, entities, [(q.start, q.end) for q in direct])
-    direct = [q if q.speaker is not None else _parsed_speaker(q, doc, text, entities) for q in direct]
+    reported = _reported_quotes(doc, text, entities, sources, [(q.start, q.end) for q in direct])
+    direct = [
+        q if q.speaker is not None else _parsed_speaker(q, doc, text, entities, sources) for q in direct
+    ]
     kept: list[Quote] = []
     for quote in direct:
         holder = next((r for r in reported if r.start <= quote.start and quote.end <= r.end), None)
@@ -134,7 +148,7 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
     last: tuple[int, Speaker] | None = None  # the last person or organisation quoted, and where
     for quote in quotes:
         pronoun = quote.speaker is None and (
-            _pronoun(quote.speaker_text)
+            _anaphoric(quote.speaker_text)
             or quote.speaker_text is None
             and bool(_PRONOUN_CUE.search(quote.cue or ""))
         )
@@ -172,13 +186,27 @@ def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker
     return Speaker(entity.name, entity.entity_id)
 
 
+def _anaphoric(phrase: str | None) -> bool:
+    """True for a pronoun or a possessive document ("son rapport", "leur communiqué"): whoever spoke last."""
+    words = (phrase or "").strip().casefold().split()
+    if (
+        len(words) == 2
+        and words[0] in ("son", "sa", "leur", "its", "their")
+        and words[1] in _speakers()["documents"]
+    ):
+        return True
+    return _pronoun(phrase)
+
+
 def _pronoun(phrase: str | None) -> bool:
     """True for "il", "Elle", "-t-il" (the subject pronoun of an inverted cue)."""
     word = (phrase or "").strip().casefold().replace("-t-", "-").lstrip("-")
     return word in _PRONOUNS or word == "t"  # "-t" is the euphonic t of "a-t-il", the pronoun's stand-in
 
 
-def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity]) -> Quote:
+def _parsed_speaker(
+    quote: Quote, doc: Doc, text: str, entities: Sequence[Entity], sources: Sequence[Source]
+) -> Quote:
     """Find a direct quote's speaker through the parse: the subject of the nearest speech verb of its sentence
     outside the quote ("Alessandra Morelli, représentante du HCR au Niger, indique que « … »")."""
     sent = doc.char_span(quote.start, quote.start, alignment_mode="expand")
@@ -197,9 +225,9 @@ def _parsed_speaker(quote: Quote, doc: Doc, text: str, entities: Sequence[Entity
     if span is None or quote.start <= span[0] < quote.end:
         return quote
     phrase = text[span[0] : span[1]]
-    speaker = _speaker_of(span, phrase, text, entities)
+    speaker = _speaker_of(span, phrase, text, entities, sources)
     if speaker is None:
-        return replace(quote, speaker_text=phrase) if _pronoun(phrase) and not quote.speaker_text else quote
+        return replace(quote, speaker_text=phrase) if _anaphoric(phrase) and not quote.speaker_text else quote
     return replace(
         quote, speaker=speaker, speaker_text=quote.speaker_text or phrase, cue=quote.cue or verb.text
     )
@@ -210,9 +238,10 @@ def _overlap(a: Quote, b: Quote) -> float:
     return inter / max(a.end - a.start, b.end - b.start, 1)
 
 
-def _direct_quotes(text: str, entities: Sequence[Entity], verbs: frozenset[int] | None = None) -> list[Quote]:
+def _direct_quotes(
+    text: str, entities: Sequence[Entity], sources: Sequence[Source], verbs: frozenset[int] | None = None
+) -> list[Quote]:
     """Return the quotes between quotation marks, with their cue and speaker (``verbs``: see _cue)."""
-    sources = _selon_sources(text, entities)
     quotes: list[Quote] = []
     previous: Speaker | None = None
     for start, end in _quote_spans(text):
@@ -350,14 +379,30 @@ def _subject_before(before: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _selon_sources(text: str, entities: Sequence[Entity]) -> list[tuple[int, Speaker]]:
-    """Return (position, speaker) of every "selon X" source of the article, in order."""
-    out = []
-    for m in _SELON.finditer(text):
-        speaker = _resolve(m.group("who"), text, entities, [], anchor=m.start("who"))
+def _document_sources(text: str, entities: Sequence[Entity]) -> list[Source]:
+    """Return the sources the article names, in order: "selon X" and documents with their issuer ("un
+    communiqué du ministère …"), so that "la même source" or a later "le communiqué" can take them up."""
+    found: list[tuple[int, str | None, str]] = [
+        (m.start("who"), None, m.group("who")) for m in _SELON.finditer(text)
+    ]
+    found += [
+        (m.start("who"), fold(m.group("doc")), m.group("who")) for m in _document_owners().finditer(text)
+    ]
+    out: list[Source] = []
+    for pos, document, who in sorted(found, key=lambda f: f[0]):
+        if out and out[-1].position == pos:
+            continue  # "selon un communiqué du ministère": one source
+        speaker = _resolve(who, text, entities, out, anchor=pos)
         if speaker is not None:
-            out.append((m.start(), speaker))
+            out.append(Source(pos, document, speaker))
     return out
+
+
+@cache
+def _document_owners() -> re.Pattern[str]:
+    """Match a document noun and its issuer: "communiqué du ministère …", "la note de l'ambassade …"."""
+    nouns = "|".join(sorted(map(re.escape, _speakers()["documents"]), key=len, reverse=True))
+    return re.compile(rf"\b(?P<doc>{nouns})s?\s+(?:du|de la|de l['’]|des)\s*(?P<who>[^,.;:\n«»\"“”]+)", re.I)
 
 
 def _strip_det(phrase: str) -> str:
@@ -369,7 +414,7 @@ def _resolve(
     phrase: str,
     text: str,
     entities: Sequence[Entity],
-    sources: list[tuple[int, Speaker]],
+    sources: Sequence[Source],
     anchor: int | None = None,
 ) -> Speaker | None:
     """Resolve a speaker phrase: a named entity, a document's issuer, an office holder or an institution."""
@@ -379,6 +424,8 @@ def _resolve(
     pos = text.find(phrase) if anchor is None else anchor
     at = _nearest(text, phrase, pos)
     described = entity_at(entities, at, at + len(phrase)) if at >= 0 else None
+    if described is not None and described.type != "PER" and _person_head(phrase):
+        return _described(phrase)  # "le porte-parole de l'opposition" is a person, not the opposition
     if described is not None and any(
         m.kind == "description" and m.start < at + len(phrase) and at < m.end for m in described.mentions
     ):
@@ -389,17 +436,26 @@ def _resolve(
             name_key(m.text) for m in entity.mentions if m.kind == "name"
         } | {name_key(entity.name)}
         if entity.type in {"PER", "ORG"} and named and exact:
+            if entity.type != "PER" and _person_head(phrase):
+                return _described(phrase)
             return Speaker(entity.name, entity.entity_id)
     bare = _strip_det(phrase)
     head = bare.split()[0].casefold() if bare.split() else ""
     data = _speakers()
     if head in data["documents"] or "même source" in phrase.casefold():
+        if _INDEFINITE.match(phrase) and not re.search(r"\b(?:du|de la|de l['’]|des)\s", bare):
+            return None  # "des sources sécuritaires": nobody in particular
         owner = re.match(r"\S+(?:\s+\S+)?\s+(?:du|de la|de l['’]|des|de)\s+(.+)", bare)
         if owner and owner.group(1).split()[0].casefold() not in data["documents"]:
             name = _OWNER_STOP.split(" " + owner.group(1), maxsplit=1)[0].strip()
             return _resolve(name, text, entities, sources, anchor=pos)
-        earlier = [s for p, s in sources if anchor is None or p < anchor]
-        return earlier[-1] if earlier else (sources[-1][1] if sources else None)
+        earlier = [s for s in sources if anchor is None or s.position < anchor]
+        same = [s for s in earlier if s.document is not None and fold(head).startswith(s.document)]
+        if (
+            same or earlier
+        ):  # "le communiqué" takes up the last communiqué named, "la même source" the last source
+            return (same or earlier)[-1].speaker
+        return sources[-1].speaker if sources else None
     office = _office_holder(bare, entities)
     if office is not None:
         return office
@@ -410,9 +466,35 @@ def _resolve(
         )
         return Speaker(name, org.entity_id if org else None)
     if phrase != bare and (fold(head) in nominals() or fold(head).rstrip("sx") in nominals()):
-        # "le procureur militaire": a described speaker no entity names; named by the description, no id
-        return Speaker(_OWNER_STOP.split(" " + bare, maxsplit=1)[0].strip(), None)
+        return _described(phrase)
     return None
+
+
+def _person_head(phrase: str) -> bool:
+    """True when the phrase's head noun names a person ("le procureur de la ville de …", "un élu de …"):
+    an organisation or place named after the head only qualifies the person."""
+    words = _strip_det(phrase).split()
+    head = fold(words[0]) if words else ""
+    return nominals().get(head, nominals().get(head.rstrip("sx"), ("", "")))[0] == "PER"
+
+
+def _qualifies(entity: Entity, phrase: str, start: int) -> bool:
+    """True when ``entity`` is named inside the speaker phrase at ``start`` but not at its head noun: the
+    phrase starts with a lowercase noun ("élu", "radio") no mention of the entity covers."""
+    bare = _strip_det(phrase)
+    if not bare[:1].islower():
+        return False
+    head_start = start + phrase.find(bare)
+    head_end = head_start + len(bare.split()[0])
+    return not any(m.start < head_end and head_start < m.end for m in entity.mentions)
+
+
+def _described(phrase: str) -> Speaker | None:
+    """Return the speaker a description names without an entity ("le procureur militaire": named by the
+    description, no id); None for an indefinite one ("un élu de Tillabéry" is nobody in particular)."""
+    if _INDEFINITE.match(phrase):
+        return None
+    return Speaker(_OWNER_STOP.split(" " + _strip_det(phrase), maxsplit=1)[0].strip(), None)
 
 
 def _nearest(text: str, phrase: str, anchor: int) -> int:
@@ -431,7 +513,11 @@ def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | No
 
 
 def _reported_quotes(
-    doc: Doc, text: str, entities: Sequence[Entity], quoted: Sequence[tuple[int, int]] = ()
+    doc: Doc,
+    text: str,
+    entities: Sequence[Entity],
+    sources: Sequence[Source],
+    quoted: Sequence[tuple[int, int]] = (),
 ) -> list[Quote]:
     """Return reported speech: what a speech verb's complement says, and "selon X, …" sentences.
 
@@ -455,12 +541,12 @@ def _reported_quotes(
         start, end = content
         speaker_span = inverted or _speaker_span(token, passive)
         phrase = text[speaker_span[0] : speaker_span[1]] if speaker_span else None
-        speaker = _speaker_of(speaker_span, phrase, text, entities) if speaker_span else None
+        speaker = _speaker_of(speaker_span, phrase, text, entities, sources) if speaker_span else None
         cue_tokens = [c for c in token.children if c.dep_.startswith("aux") and c.i < token.i] + [token]
         cue = text[cue_tokens[0].idx : token.idx + len(token)]
         kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
         out.append(Quote(text[start:end], start, end, kind, cue, speaker, phrase))
-    out.extend(_selon_quotes(doc, text, entities))
+    out.extend(_selon_quotes(doc, text, entities, sources))
     return _without_overlaps(out)
 
 
@@ -564,7 +650,18 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     first = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
     if first == verb.sent.start or verb.doc[first - 1].text != ",":
         return None
-    after = [c for c in verb.children if c.i > verb.i and c.dep_ in ("nsubj", "obj", "nsubj:pass")]
+    after = [
+        c
+        for c in verb.children
+        if c.i > verb.i
+        and (
+            c.dep_ in ("nsubj", "obj", "nsubj:pass")
+            or c.dep_ == "xcomp"
+            and c.pos_ == "PROPN"
+            or c.pos_ == "PRON"
+            and c.lower_.lstrip("-") in _PRONOUNS
+        )
+    ]  # "…, explique Favour Nunoo", "…, ajoute-t-il": the subject after the cue, whatever the parser calls it
     if not after:
         return None
     head = after[0]
@@ -630,18 +727,28 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
 
 
 def _speaker_of(
-    span: tuple[int, int], phrase: str | None, text: str, entities: Sequence[Entity]
+    span: tuple[int, int],
+    phrase: str | None,
+    text: str,
+    entities: Sequence[Entity],
+    sources: Sequence[Source],
 ) -> Speaker | None:
     """Resolve a speaker span: the entity it names, the person a pronoun stands for, or what _resolve finds."""
     start, end = span
-    if _pronoun(phrase):
+    if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
     entity = entity_at(entities, start, end)
+    if entity is not None and entity.type != "PER" and phrase and _qualifies(entity, phrase, start):
+        # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
+        head = fold(_strip_det(phrase).split()[0])
+        if head not in _speakers()["documents"] and head not in _speakers()["institutions"]:
+            return _described(phrase)
+        entity = None  # "le communiqué du ministère …": _resolve reads the issuer
     if entity is not None:
         return Speaker(entity.name, entity.entity_id)
     if not phrase:
         return None
-    found = _resolve(phrase, text, entities, [], anchor=start)
+    found = _resolve(phrase, text, entities, sources, anchor=start)
     if found is None and re.fullmatch(r"(?:[A-ZÀ-Ý][\w'’.-]*\s*){2,4}", phrase.strip()):
         return Speaker(phrase.strip(), None)  # "Abdoul-Aziz Mohammed": a name the NER missed, no id
     return found
@@ -659,7 +766,7 @@ def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
     return Speaker(best[1].name, best[1].entity_id) if best else None
 
 
-def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote]:
+def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequence[Source]) -> list[Quote]:
     """Return "Selon X, …" and "…, selon X." sentences: the rest of the sentence is what X says."""
     out: list[Quote] = []
     for sent in doc.sents:
@@ -686,7 +793,7 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity]) -> list[Quote
                 end -= 1
             if len(text[start:end].split()) < 4:
                 continue
-            speaker = _resolve(who, text, entities, [], anchor=who_start)
+            speaker = _resolve(who, text, entities, sources, anchor=who_start)
             kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
             out.append(Quote(text[start:end], start, end, kind, m.group(0).split()[0], speaker, who))
     return out
