@@ -99,3 +99,44 @@ def test_quotes_nested_and_single_guillemets(nlp):
         "Nous avons reçu le message ‹ tenez bon › de nos partenaires",
         "Rien ne change pour nous dans ce dossier",
     ]
+
+
+def test_quotes_place_in_a_description_is_not_the_speaker(nlp):
+    text = (
+        "Douze détenus sont morts dans leurs cellules au Burkina Faso. Le procureur de la ville de Kaya a déclaré "
+        "que les causes du décès restaient inconnues. Un élu de Dori a affirmé que les familles n'avaient pas "
+        "été prévenues avant le transfert des corps."
+    )
+    analysis = analyze(text, nlp)
+    prosecutor = quote_with(analysis, "causes du décès")
+    assert prosecutor.speaker is not None and prosecutor.speaker.entity_id is None
+    assert prosecutor.speaker.name.startswith("procureur")
+    elected = quote_with(analysis, "familles n'avaient pas")
+    assert elected.speaker is None  # "un élu de Dori" is nobody in particular: null, with its words
+    assert elected.speaker_text is not None and "élu" in elected.speaker_text
+
+
+def test_quotes_later_communique_takes_up_its_issuer(nlp):
+    text = (
+        "Un communiqué du ministère nigérien de la Défense a confirmé l'attaque du camp militaire jeudi. "
+        "Selon le communiqué, une vingtaine d'assaillants ont été tués lors des combats de la nuit. "
+        "Des sources sécuritaires ont déclaré que les assaillants seraient venus sur des motos."
+    )
+    analysis = analyze(text, nlp)
+    communique = quote_with(analysis, "une vingtaine d'assaillants")
+    assert communique.speaker is not None and "Défense" in communique.speaker.name
+    unnamed = quote_with(analysis, "venus sur des motos")
+    assert unnamed.speaker is None  # indefinite sources: not the ministry named before
+
+
+def test_quotes_possessive_document_and_inverted_pronoun_take_up_the_last_speaker(nlp):
+    text = (
+        "L'ONG Human Rights Watch affirme que plusieurs comités ont été créés sans contrôle. "
+        "Son rapport indique que seuls six millions de dollars ont été comptabilisés publiquement. "
+        "La réponse du gouvernement reste attendue par les familles des victimes, conclut-elle."
+    )
+    analysis = analyze(text, nlp)
+    names = {q.speaker.name if q.speaker else None for q in analysis.quotes if "millions" in q.text}
+    assert names == {"Human Rights Watch"}, [(q.text, q.speaker) for q in analysis.quotes]
+    last = quote_with(analysis, "La réponse du gouvernement")
+    assert last.speaker is not None and last.speaker.name == "Human Rights Watch"

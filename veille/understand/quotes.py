@@ -88,6 +88,7 @@ _CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _QUOTE_MARKS = '«»“”"'
+_QUALIFIER = re.compile(r"(?i)(?:^|\s)(?:de|du|des|d['’]|par|pour|à|au|aux|of|by|for)(?:\s|$|(?<=['’]))")
 _INDEFINITE = re.compile(r"(?i)\s*(?:une?|des|d['’]autres|certain(?:e?s)?|plusieurs|quelques)\b")
 _PRONOUNS = {"il", "elle", "he", "she"}
 
@@ -486,7 +487,14 @@ def _qualifies(entity: Entity, phrase: str, start: int) -> bool:
         return False
     head_start = start + phrase.find(bare)
     head_end = head_start + len(bare.split()[0])
-    return not any(m.start < head_end and head_start < m.end for m in entity.mentions)
+    if any(m.start < head_end and head_start < m.end for m in entity.mentions):
+        return False
+    inside = [m for m in entity.mentions if head_end <= m.start < start + len(phrase)]
+    # "le président Akufo-Addo" is the person; "un élu de Dori", "une radio soutenue par l'ONU" are not
+    return not inside or any(
+        _QUALIFIER.search(text_between)
+        for text_between in (phrase[head_end - start : m.start - start] for m in inside)
+    )
 
 
 def _described(phrase: str) -> Speaker | None:
@@ -678,7 +686,8 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     proper = (
         head.pos_ == "PROPN" or head.text[:1].isupper()
     )  # "…, explique Favour Nunoo" (a name the NER missed)
-    return (start, end) if named or described or proper or head.dep_ == "nsubj" else None
+    pronoun = head.pos_ == "PRON" and head.lower_.lstrip("-") in _PRONOUNS  # "…, conclut-elle"
+    return (start, end) if named or described or proper or pronoun or head.dep_ == "nsubj" else None
 
 
 def _fronted(verb: Token, *, force: bool = False) -> tuple[int, int] | None:
@@ -738,7 +747,7 @@ def _speaker_of(
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
     entity = entity_at(entities, start, end)
-    if entity is not None and entity.type != "PER" and phrase and _qualifies(entity, phrase, start):
+    if entity is not None and phrase and _qualifies(entity, phrase, start):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
         head = fold(_strip_det(phrase).split()[0])
         if head not in _speakers()["documents"] and head not in _speakers()["institutions"]:
