@@ -140,3 +140,17 @@ def test_quotes_possessive_document_and_inverted_pronoun_take_up_the_last_speake
     assert names == {"Human Rights Watch"}, [(q.text, q.speaker) for q in analysis.quotes]
     last = quote_with(analysis, "La réponse du gouvernement")
     assert last.speaker is not None and last.speaker.name == "Human Rights Watch"
+
+
+def test_quotes_same_marks_nested_and_unclosed(nlp):
+    text = (
+        "Le ministre a déclaré : « Nous avons entendu les partenaires parler de « transition apaisée » et nous "
+        "les prenons au mot. » Un lecteur écrit « sans fin puis, plus loin, l'opposant a répondu : « Nous ne "
+        "céderons rien à personne. »"
+    )
+    quotes = [q.text for q in analyze(text, nlp).quotes if q.kind in ("direct", "partial")]
+    assert (
+        "Nous avons entendu les partenaires parler de « transition apaisée » et nous les prenons au mot."
+        in quotes
+    )
+    assert "Nous ne céderons rien à personne." in quotes  # the unclosed « before it does not swallow it

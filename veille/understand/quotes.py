@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from itertools import islice
 from typing import Any
 
@@ -15,7 +16,7 @@ from spacy.tokens import Doc, Token
 
 from veille.model import Entity, Quote, Speaker
 from veille.understand.coref import fold, holds, nominals, parse_office
-from veille.understand.entities import entity_at, name_key
+from veille.understand.entities import name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,47 @@ class Source:
     position: int
     document: str | None
     speaker: Speaker
+
+
+class _Entities(tuple[Entity, ...]):
+    """The article's entities with the lookups quote attribution makes for every quote, built once, so that
+    a long article costs time in proportion to its size, not to its size squared."""
+
+    @cached_property
+    def _mentions(self) -> tuple[list[int], list[tuple[int, int, int]], int]:
+        """Return mention starts (sorted), (start, end, entity index) rows and the longest mention."""
+        rows = sorted((m.start, m.end, i) for i, e in enumerate(self) for m in e.mentions)
+        return [r[0] for r in rows], rows, max((r[1] - r[0] for r in rows), default=0)
+
+    @cached_property
+    def name_keys(self) -> list[frozenset[str]]:
+        """Return, per entity, the name keys of its name mentions and of its canonical name."""
+        return [
+            frozenset({name_key(m.text) for m in e.mentions if m.kind == "name"} | {name_key(e.name)})
+            for e in self
+        ]
+
+    def at(self, start: int, end: int) -> Entity | None:
+        """Return the entity with a mention overlapping start..end (the longest overlap; first entity on a tie)."""
+        starts, rows, longest = self._mentions
+        best: tuple[int, int] | None = None  # (overlap, -entity index)
+        for m_start, m_end, i in rows[bisect_left(starts, start - longest) : bisect_left(starts, end)]:
+            overlap = min(end, m_end) - max(start, m_start)
+            if overlap > 0 and (best is None or (overlap, -i) > best):
+                best = (overlap, -i)
+        return self[-best[1]] if best else None
+
+    def last_person_before(self, pos: int) -> Entity | None:
+        """Return the person whose mention starts last before ``pos``."""
+        starts, rows, _ = self._mentions
+        for _start, _end, i in reversed(rows[: bisect_left(starts, pos)]):
+            if self[i].type == "PER":
+                return self[i]
+        return None
+
+
+def _indexed(entities: Sequence[Entity]) -> _Entities:
+    return entities if isinstance(entities, _Entities) else _Entities(entities)
 
 
 _PAIRS = (("«", "»"), ("“", "”"), ("‹", "›"))
@@ -84,9 +126,11 @@ _PREPOSITIONS = {
     "at",
 }
 _FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
+_NEAR = 2000  # characters around a cue where its speaker phrase is looked for first
 _CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
+_SPACES = re.compile(r"[ \t\u00a0\u202f]*")
 _QUOTE_MARKS = '«»“”"'
 _QUALIFIER = re.compile(r"(?i)(?:^|\s)(?:de|du|des|d['’]|par|pour|à|au|aux|of|by|for)(?:\s|$|(?<=['’]))")
 _INDEFINITE = re.compile(r"(?i)\s*(?:une?|des|d['’]autres|certain(?:e?s)?|plusieurs|quelques)\b")
@@ -113,6 +157,7 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     reported speech too: the complement of a speech verb ("X a annoncé que …", "X annonce avoir …") and
     "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
     """
+    entities = _indexed(entities)
     verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
     sources = _document_sources(text, entities)
     direct = _direct_quotes(text, entities, sources, verbs)
@@ -122,18 +167,25 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     direct = [
         q if q.speaker is not None else _parsed_speaker(q, doc, text, entities, sources) for q in direct
     ]
-    kept: list[Quote] = []
+    reported_spans = _Spans(reported)
+    kept = _Spans()
     for quote in direct:
-        holder = next((r for r in reported if r.start <= quote.start and quote.end <= r.end), None)
+        holder = next(
+            (r for r in reported_spans.overlapping(quote) if r.start <= quote.start and quote.end <= r.end),
+            None,
+        )
         if holder is None or _overlap(holder, quote) >= 0.5:
             if quote.speaker is None and holder is not None and holder.speaker is not None:
                 quote = replace(quote, speaker=holder.speaker, speaker_text=holder.speaker_text)
-            kept.append(quote)
+            kept.add(quote)
+    direct_spans = _Spans(direct)
     for quote in reported:
-        inner = [d for d in direct if quote.start <= d.start and d.end <= quote.end]
-        if any(_overlap(quote, d) >= 0.5 for d in inner) or any(_overlap(quote, k) >= 0.5 for k in kept):
+        inner = [d for d in direct_spans.overlapping(quote) if quote.start <= d.start and d.end <= quote.end]
+        if any(_overlap(quote, d) >= 0.5 for d in inner) or any(
+            _overlap(quote, k) >= 0.5 for k in kept.overlapping(quote)
+        ):
             continue  # the direct quote it is, already kept
-        kept.append(replace(quote, kind="mixed") if inner else quote)
+        kept.add(replace(quote, kind="mixed") if inner else quote)
     by_start: dict[int, Quote] = {}
     for quote in kept:  # one quote per start (the store names a quote by its article and start)
         if quote.start not in by_start or quote.end - quote.start > by_start[quote.start].end - quote.start:
@@ -181,7 +233,7 @@ def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker
     if subject is None:
         return None
     tokens = list(subject.subtree)
-    entity = entity_at(entities, tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
+    entity = _indexed(entities).at(tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
     if entity is None or entity.type not in ("PER", "ORG"):
         return None
     return Speaker(entity.name, entity.entity_id)
@@ -248,7 +300,7 @@ def _direct_quotes(
     for start, end in _quote_spans(text):
         content = text[start:end]
         words = content.split()
-        if len(words) <= 3 and words[0][:1].isupper() and entity_at(entities, start, end) is not None:
+        if len(words) <= 3 and words[0][:1].isupper() and _indexed(entities).at(start, end) is not None:
             continue  # a name in quotes ("Wagner"), not a quote
         kind = "partial" if len(words) <= 3 else "direct"
         cue, phrase, same_as_previous = _cue(text, start, end, verbs)
@@ -268,27 +320,46 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     """Return (start, end) of each quote's content, inner spaces trimmed; multi-paragraph « … » kept whole."""
     spans: list[tuple[int, int]] = []
     for open_mark, close_mark in _PAIRS:
-        i = text.find(open_mark)
-        while i >= 0:
-            j = text.find(close_mark, i + 1)
-            if j < 0:
-                break
-            inner = text[i + 1 : j]
-            paragraphs = inner.split("\n")
-            if len(paragraphs) > 1 and not all(
-                p.strip().startswith(open_mark) for p in paragraphs[1:] if p.strip()
-            ):
-                i = text.find(open_mark, i + 1)  # unclosed mark: the quote cannot be delimited
-                continue
-            spans.append(_trim(text, i + 1, j))
-            i = text.find(open_mark, j + 1)
+        spans.extend(_paired(text, open_mark, close_mark))
     for paragraph in re.finditer(r"[^\n]+", text):
         marks = [m.start() + paragraph.start() for m in re.finditer('"', paragraph.group(0))]
         for a, b in zip(marks[0::2], marks[1::2], strict=False):
             spans.append(_trim(text, a + 1, b))
-    spans = sorted(s for s in spans if s[1] > s[0])
-    # a quote nested in another (« … ‹ tenez bon › … ») is part of it, not a quote of its own
-    return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+    # a quote nested in another (« … ‹ tenez bon › … », « … « … » … ») is part of it, not a quote of its own
+    outermost: list[tuple[int, int]] = []
+    reach = -1  # the furthest end of the spans kept so far: a span ending before it is inside one of them
+    for span in sorted({s for s in spans if s[1] > s[0]}, key=lambda s: (s[0], -s[1])):
+        if span[1] > reach:
+            outermost.append(span)
+            reach = span[1]
+    return outermost
+
+
+def _paired(text: str, open_mark: str, close_mark: str) -> list[tuple[int, int]]:
+    """Return the content span of every matched open/close pair, nested pairs included, in one pass.
+
+    A quote runs over paragraphs only where each new paragraph opens with the mark again (the French
+    convention); a mark still open at a paragraph that does not is unclosed and dropped, its inner pairs kept.
+    """
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    continuation = -1  # the « that reopens a quote at a paragraph start is not a new quote
+    for m in re.finditer(f"[{re.escape(open_mark)}{re.escape(close_mark)}\n]", text):
+        mark, at = m.group(), m.start()
+        if mark == "\n":
+            if stack:
+                spaces = _SPACES.match(text, m.end())
+                nxt = spaces.end() if spaces else m.end()
+                if nxt < len(text) and text[nxt] == open_mark:
+                    continuation = nxt
+                elif nxt < len(text) and text[nxt] != "\n":
+                    stack.clear()  # unclosed: the quote cannot be delimited
+        elif mark == open_mark:
+            if at != continuation:
+                stack.append(at)
+        elif stack:
+            pairs.append(_trim(text, stack.pop() + 1, at))
+    return pairs
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -424,19 +495,19 @@ def _resolve(
         return None
     pos = text.find(phrase) if anchor is None else anchor
     at = _nearest(text, phrase, pos)
-    described = entity_at(entities, at, at + len(phrase)) if at >= 0 else None
+    described = _indexed(entities).at(at, at + len(phrase)) if at >= 0 else None
     if described is not None and described.type != "PER" and _person_head(phrase):
         return _described(phrase)  # "le porte-parole de l'opposition" is a person, not the opposition
     if described is not None and any(
         m.kind == "description" and m.start < at + len(phrase) and at < m.end for m in described.mentions
     ):
         return Speaker(described.name, described.entity_id)  # coref resolved "le chef de la diplomatie russe"
-    for entity in entities:
-        named = any(m.kind == "name" and m.text in phrase for m in entity.mentions)
-        exact = entity.type == "PER" or name_key(_strip_det(phrase)) in {
-            name_key(m.text) for m in entity.mentions if m.kind == "name"
-        } | {name_key(entity.name)}
-        if entity.type in {"PER", "ORG"} and named and exact:
+    indexed = _indexed(entities)
+    key = name_key(_strip_det(phrase))
+    for entity, keys in zip(indexed, indexed.name_keys, strict=True):
+        if entity.type not in {"PER", "ORG"} or entity.type == "ORG" and key not in keys:
+            continue
+        if any(m.kind == "name" and m.text in phrase for m in entity.mentions):
             if entity.type != "PER" and _person_head(phrase):
                 return _described(phrase)
             return Speaker(entity.name, entity.entity_id)
@@ -452,9 +523,8 @@ def _resolve(
             return _resolve(name, text, entities, sources, anchor=pos)
         earlier = [s for s in sources if anchor is None or s.position < anchor]
         same = [s for s in earlier if s.document is not None and fold(head).startswith(s.document)]
-        if (
-            same or earlier
-        ):  # "le communiqué" takes up the last communiqué named, "la même source" the last source
+        if same or earlier:
+            # "le communiqué" takes up the last communiqué named, "la même source" the last source
             return (same or earlier)[-1].speaker
         return sources[-1].speaker if sources else None
     office = _office_holder(bare, entities)
@@ -462,9 +532,8 @@ def _resolve(
         return office
     if head in data["institutions"]:
         name = _OWNER_STOP.split(" " + bare, maxsplit=1)[0].strip()
-        org = next(
-            (e for e in entities if e.type == "ORG" and name_key(e.name) in name_key(name).split()), None
-        )
+        words = name_key(name).split()
+        org = next((e for e in entities if e.type == "ORG" and name_key(e.name) in words), None)
         return Speaker(name, org.entity_id if org else None)
     if phrase != bare and (fold(head) in nominals() or fold(head).rstrip("sx") in nominals()):
         return _described(phrase)
@@ -507,7 +576,10 @@ def _described(phrase: str) -> Speaker | None:
 
 def _nearest(text: str, phrase: str, anchor: int) -> int:
     """Return the start of the occurrence of ``phrase`` closest to ``anchor`` (a quote's cue is next to it)."""
-    starts = [m.start() for m in re.finditer(re.escape(phrase), text)]
+    lo = max(0, anchor - _NEAR)
+    starts = [m.start() + lo for m in re.finditer(re.escape(phrase), text[lo : anchor + _NEAR + len(phrase)])]
+    if not starts:
+        starts = [m.start() for m in re.finditer(re.escape(phrase), text)]
     return min(starts, key=lambda s: abs(s - anchor)) if starts else -1
 
 
@@ -532,10 +604,13 @@ def _reported_quotes(
     Verbs inside a direct quote (``quoted`` spans) are the quoted speaker's own words, not a report.
     """
     out: list[Quote] = []
+    quoted = sorted(quoted)  # direct quotes do not overlap (_quote_spans keeps the outermost)
+    quoted_starts = [s for s, _ in quoted]
     for token in doc:
         if token.pos_ != "VERB" or not _is_cue_word(token.lemma_):
             continue
-        if any(s <= token.idx < e for s, e in quoted):
+        k = bisect_right(quoted_starts, token.idx) - 1
+        if k >= 0 and token.idx < quoted[k][1]:
             continue
         if _after_quote(text, token) or _bare_infinitive(token):
             continue  # "», avoue le chef …": the quote before is what was said; "Rappeler que …": no speaker
@@ -681,7 +756,7 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     while tokens and tokens[-1].is_punct:
         tokens.pop()
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
-    named = entity_at(entities, start, end) is not None
+    named = _indexed(entities).at(start, end) is not None
     described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
     proper = (
         head.pos_ == "PROPN" or head.text[:1].isupper()
@@ -746,7 +821,7 @@ def _speaker_of(
     start, end = span
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
-    entity = entity_at(entities, start, end)
+    entity = _indexed(entities).at(start, end)
     if entity is not None and phrase and _qualifies(entity, phrase, start):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
         head = fold(_strip_det(phrase).split()[0])
@@ -765,14 +840,8 @@ def _speaker_of(
 
 def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
     """Return the person last named before ``before`` (what "il" or "elle" stands for), else None."""
-    best: tuple[int, Entity] | None = None
-    for entity in entities:
-        if entity.type != "PER":
-            continue
-        last = max((m.start for m in entity.mentions if m.start < before), default=-1)
-        if last >= 0 and (best is None or last > best[0]):
-            best = (last, entity)
-    return Speaker(best[1].name, best[1].entity_id) if best else None
+    person = _indexed(entities).last_person_before(before)
+    return Speaker(person.name, person.entity_id) if person else None
 
 
 def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequence[Source]) -> list[Quote]:
@@ -810,8 +879,30 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
 
 def _without_overlaps(quotes: list[Quote]) -> list[Quote]:
     """Keep, among quotes overlapping by half, the one found first (verbs before "selon"), in text order."""
-    kept: list[Quote] = []
+    kept = _Spans()
     for quote in quotes:
-        if all(_overlap(quote, k) < 0.5 for k in kept):
-            kept.append(quote)
-    return sorted(kept, key=lambda q: q.start)
+        if all(_overlap(quote, k) < 0.5 for k in kept.overlapping(quote)):
+            kept.add(quote)
+    return list(kept)
+
+
+class _Spans:
+    """Quotes kept in start order, with the ones overlapping a span found by bisection (quotes are short)."""
+
+    def __init__(self, quotes: Sequence[Quote] = ()) -> None:
+        self._rows: list[tuple[int, int, Quote]] = sorted(
+            ((q.start, q.end, q) for q in quotes), key=lambda r: r[:2]
+        )
+        self._longest = max((q.end - q.start for q in quotes), default=0)
+
+    def add(self, quote: Quote) -> None:
+        insort(self._rows, (quote.start, quote.end, quote), key=lambda r: r[:2])
+        self._longest = max(self._longest, quote.end - quote.start)
+
+    def overlapping(self, quote: Quote) -> list[Quote]:
+        lo = bisect_left(self._rows, quote.start - self._longest, key=lambda r: r[0])
+        hi = bisect_left(self._rows, quote.end, key=lambda r: r[0])
+        return [q for start, end, q in self._rows[lo:hi] if end > quote.start]
+
+    def __iter__(self) -> Iterator[Quote]:
+        return (q for _, _, q in self._rows)
