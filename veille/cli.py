@@ -159,7 +159,9 @@ def demo(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--min-articles", default=1, show_default=True, help="Only stories with at least this many articles."
 )
-@click.option("--limit", default=50, show_default=True, help="How many stories at most.")
+@click.option(
+    "--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many stories at most."
+)
 @json_option
 @click.pass_context
 def stories(ctx: click.Context, min_articles: int, limit: int, as_json: bool) -> None:
@@ -213,7 +215,7 @@ def compare(ctx: click.Context, story_id: str, as_json: bool) -> None:
 
 @main.group(invoke_without_command=True)
 @click.option("--type", "type_", type=click.Choice(["PER", "ORG", "LOC", "MISC"]), help="Only this type.")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, type=click.IntRange(min=1), show_default=True)
 @json_option
 @click.pass_context
 def entities(ctx: click.Context, type_: str | None, limit: int, as_json: bool) -> None:
@@ -231,7 +233,13 @@ def entities(ctx: click.Context, type_: str | None, limit: int, as_json: bool) -
 
 @entities.command("show")
 @click.argument("name")
-@click.option("--limit", default=20, show_default=True, help="How many of its latest articles to list.")
+@click.option(
+    "--limit",
+    default=20,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="How many of its latest articles to list.",
+)
 @json_option
 @click.pass_context
 def entities_show(ctx: click.Context, name: str, limit: int, as_json: bool) -> None:
@@ -312,7 +320,9 @@ def entities_split(
 @click.option(
     "--text", metavar="WORDS", help="Only quotes containing these words (accents and case ignored)."
 )
-@click.option("--limit", default=100, show_default=True, help="How many quotes at most.")
+@click.option(
+    "--limit", default=100, type=click.IntRange(min=1), show_default=True, help="How many quotes at most."
+)
 @json_option
 @click.pass_context
 def quotes(
@@ -347,7 +357,7 @@ def quotes(
 
 @main.command()
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, type=click.IntRange(min=1), show_default=True)
 @json_option
 @click.pass_context
 def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:

@@ -154,3 +154,16 @@ def test_quotes_same_marks_nested_and_unclosed(nlp):
         in quotes
     )
     assert "Nous ne céderons rien à personne." in quotes  # the unclosed « before it does not swallow it
+
+
+def test_quotes_dialogue_dashes(nlp):
+    text = (
+        "Le colonel Assimi Goïta a reçu les journalistes au palais de Koulouba.\n"
+        "— Nous continuerons la lutte jusqu'au bout, a déclaré Assimi Goïta devant la presse.\n"
+        "– 12 morts à Gao, 4 blessés à Ménaka\n"
+    )
+    quotes = analyze(text, nlp).quotes
+    said = quote_with(analyze(text, nlp), "Nous continuerons")
+    assert said.text == "Nous continuerons la lutte jusqu'au bout"
+    assert said.speaker is not None and said.speaker.name == "Assimi Goïta"
+    assert not any("12 morts" in q.text for q in quotes)  # a dash list item without a speech verb

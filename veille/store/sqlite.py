@@ -162,7 +162,9 @@ class SQLiteStore:
             raise
         if "0004_entity_links" in applied and self._one("SELECT 1 FROM analyses LIMIT 1") is not None:
             self._backfill_entity_facts()
-        if "0005_quote_keys" in applied and self._one("SELECT 1 FROM quotes LIMIT 1") is not None:
+        if self._one("SELECT 1 FROM quote_keys LIMIT 1") is None and self._one(
+            "SELECT 1 FROM quotes LIMIT 1"
+        ):  # quotes stored before 0005, or a backfill a killed process rolled back: index them now
             self._backfill_quote_keys()
 
     # plumbing ----------------------------------------------------------------------------------
@@ -528,7 +530,7 @@ class SQLiteStore:
         )
 
     def _backfill_quote_keys(self) -> None:
-        """Index the quotes stored before migration 0005 (once, when it applies)."""
+        """Index the stored quotes that have no fingerprints (stored before migration 0005), in one transaction."""
         with self.transaction():
             rows = self._x("SELECT article_id, start, text FROM quotes ORDER BY article_id").fetchall()
             by_article: dict[str, list[tuple[int, str]]] = {}
@@ -1242,16 +1244,14 @@ class SQLiteStore:
         frontier = [row]
         while frontier and len(found) < _QUOTE_GROUP_MAX:
             current = frontier.pop(0)  # breadth first, candidates in id order: the same group every time
-            for cand in self._rows(
-                "SELECT DISTINCT k2.article_id, k2.start FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key"
-                " WHERE k1.article_id = ? AND k1.start = ? ORDER BY k2.article_id, k2.start LIMIT ?",
+            for other in self._rows(
+                _QUOTE_SELECT + " WHERE (q.article_id, q.start) IN (SELECT DISTINCT k2.article_id, k2.start"
+                " FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key WHERE k1.article_id = ?"
+                " AND k1.start = ? ORDER BY k2.article_id, k2.start LIMIT ?) ORDER BY q.article_id, q.start",
                 (current["article_id"], current["start"], _QUOTE_CANDIDATES),
-            ):
-                key = (cand["article_id"], cand["start"])
-                if key in found:
-                    continue
-                other = self._quote_row(*key)
-                if other is not None and is_same_quote(sample(current), sample(other)):
+            ):  # the candidates' rows in one query
+                key = (other["article_id"], other["start"])
+                if key not in found and is_same_quote(sample(current), sample(other)):
                     found[key] = other
                     frontier.append(other)
         members = sorted(

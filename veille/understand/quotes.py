@@ -130,6 +130,7 @@ _NEAR = 2000  # characters around a cue where its speaker phrase is looked for f
 _CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
+_DIALOGUE = re.compile(r"\s*[—–―]\s*(?P<said>\S.*)")  # "— Nous continuerons, a dit …"
 _SPACES = re.compile(r"[ \t\u00a0\u202f]*")
 _QUOTE_MARKS = '«»“”"'
 _QUALIFIER = re.compile(r"(?i)(?:^|\s)(?:de|du|des|d['’]|par|pour|à|au|aux|of|by|for)(?:\s|$|(?<=['’]))")
@@ -325,6 +326,9 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
         marks = [m.start() + paragraph.start() for m in re.finditer('"', paragraph.group(0))]
         for a, b in zip(marks[0::2], marks[1::2], strict=False):
             spans.append(_trim(text, a + 1, b))
+        dialogue = _dialogue(text, paragraph)
+        if dialogue is not None:
+            spans.append(dialogue)
     # a quote nested in another (« … ‹ tenez bon › … », « … « … » … ») is part of it, not a quote of its own
     outermost: list[tuple[int, int]] = []
     reach = -1  # the furthest end of the spans kept so far: a span ending before it is inside one of them
@@ -333,6 +337,20 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
             outermost.append(span)
             reach = span[1]
     return outermost
+
+
+def _dialogue(text: str, paragraph: re.Match[str]) -> tuple[int, int] | None:
+    """Return the words of a dialogue line up to its speech incise ("— Nous continuerons, a dit le colonel."),
+    or None: a dash line without a speech verb after a comma is a list item, not a quote."""
+    line = _DIALOGUE.match(paragraph.group(0))
+    if line is None:
+        return None
+    for comma in re.finditer(",", line.group("said")):
+        after = re.findall(r"[\w'’-]+", line.group("said")[comma.end() : comma.end() + 40])[:3]
+        if any(_is_cue_word(word) for word in after):
+            start = paragraph.start() + line.start("said")
+            return _trim(text, start, start + comma.start())
+    return None
 
 
 def _paired(text: str, open_mark: str, close_mark: str) -> list[tuple[int, int]]:
