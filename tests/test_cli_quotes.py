@@ -138,6 +138,8 @@ def test_cli_quotes_table_and_usage_errors(seeds_db):
     assert code == 2 and "no article" in out
     code, out = _veille(seeds_db, "quotes", "--kind", "rumour")
     assert code == 2
+    code, out = _veille(seeds_db, "quotes", "--limit", "-1")
+    assert code == 2 and "--limit" in out
 
 
 def test_cli_quotes_empty_store(tmp_path):

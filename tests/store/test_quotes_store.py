@@ -262,6 +262,11 @@ def test_quotes_store_migration_indexes_stored_quotes(tmp_path):
     store = open_store(path)
     assert [len(q.sources) for q in store.list_quotes()] == [2, 2]
     store.close()
+    with sqlite3.connect(path) as conn:  # a backfill a killed process rolled back
+        conn.execute("DELETE FROM quote_keys")
+    store = open_store(path)
+    assert [len(q.sources) for q in store.list_quotes()] == [2, 2]
+    store.close()
 
 
 def test_quotes_store_fingerprints_and_decisions():
