@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from veille.errors import ModelMissingError
 
@@ -58,23 +57,11 @@ def _load(name: str) -> Language:
     except OSError as exc:
         raise ModelMissingError(f"spaCy pipeline {name!r} could not be loaded: {exc}") from exc
     _register_common_words(nlp)
-    if "parser" in nlp.pipe_names and "veille_paragraphs" not in nlp.pipe_names:
-        nlp.add_pipe("veille_paragraphs", before="parser")
     if "ner" in nlp.pipe_names and "veille_orgs" not in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", name="veille_orgs", before="ner")
         ruler.add_patterns(_org_patterns())  # type: ignore[attr-defined]
     logger.info("loaded spaCy pipeline %s (%s)", name, ", ".join(nlp.pipe_names))
     return nlp
-
-
-@Language.component("veille_paragraphs")
-def _paragraph_starts(doc: Doc) -> Doc:
-    """Start a sentence after every line break: a paragraph never continues the sentence before it (the
-    parser keeps preset boundaries, so "— Nous continuerons, a dit X" is not read with the line above)."""
-    for token in doc[:-1]:
-        if token.is_space and "\n" in token.text:
-            doc[token.i + 1].is_sent_start = True
-    return doc
 
 
 _COMMON_WORDS: dict[str, frozenset[str]] = {}

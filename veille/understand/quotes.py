@@ -380,6 +380,16 @@ def _paired(text: str, open_mark: str, close_mark: str) -> list[tuple[int, int]]
     return pairs
 
 
+def _in_paragraph(text: str, start: int, end: int, at: int) -> tuple[int, int]:
+    """Return start..end cut to the paragraph holding ``at`` and trimmed, dialogue dash included: the
+    parser's sentences may run over a line break, reported speech does not."""
+    start = max(start, text.rfind("\n", 0, at) + 1)
+    stop = text.find("\n", at)
+    start, end = _trim(text, start, min(end, stop) if stop >= 0 else end)
+    dash = _DIALOGUE.match(text, start, end)
+    return _trim(text, dash.start("said"), end) if dash and dash.start("said") > start else (start, end)
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in "\u00a0\u202f"):
         start += 1
@@ -639,7 +649,9 @@ def _reported_quotes(
         content = _fronted(token, force=True) if inverted else _content(token, passive)
         if content is None:
             continue
-        start, end = content
+        start, end = _in_paragraph(text, *content, token.idx)
+        if end - start < 2:
+            continue
         speaker_span = inverted or _speaker_span(token, passive)
         phrase = text[speaker_span[0] : speaker_span[1]] if speaker_span else None
         speaker = _speaker_of(speaker_span, phrase, text, entities, sources) if speaker_span else None
@@ -884,7 +896,7 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
                 start, end = sent.start_char + comma + 1, sent.end_char
             else:  # "content, selon X."
                 start, end = sent.start_char, sent.start_char + m.start()
-            start, end = _trim(text, start, end)
+            start, end = _in_paragraph(text, start, end, sent.start_char + m.start())
             while end > start and text[end - 1] in ",.;: ":
                 end -= 1
             if len(text[start:end].split()) < 4:
