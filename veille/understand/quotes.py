@@ -877,6 +877,7 @@ def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
 def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequence[Source]) -> list[Quote]:
     """Return "Selon X, …" and "…, selon X." sentences: the rest of the sentence is what X says."""
     out: list[Quote] = []
+    known = {s.position: s.speaker for s in sources}  # "selon X" already resolved by _document_sources
     for sent in doc.sents:
         sentence = text[sent.start_char : sent.end_char]
         for m in _SELON.finditer(sentence):
@@ -901,7 +902,7 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
                 end -= 1
             if len(text[start:end].split()) < 4:
                 continue
-            speaker = _resolve(who, text, entities, sources, anchor=who_start)
+            speaker = known.get(who_start) or _resolve(who, text, entities, sources, anchor=who_start)
             kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
             out.append(Quote(text[start:end], start, end, kind, m.group(0).split()[0], speaker, who))
     return out
