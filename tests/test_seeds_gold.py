@@ -70,6 +70,8 @@ def test_seeds_goita_is_one_registry_entity(seeded):
 def test_seeds_relative_dates_resolve_against_the_article_date(seeded, gold):
     store, ids = seeded
     for name, doc_gold in gold["documents"].items():
-        times = {_norm(t.text): t.value for t in store.get_analysis(ids[name]).times}
+        times = [(_norm(t.text), t.value) for t in store.get_analysis(ids[name]).times]
         for rel in doc_gold["relative_dates"]:
-            assert times.get(_norm(rel["text"])) == rel["resolves_to"], (rel, times)
+            # TimeML spans leave the preposition out: "juillet prochain" in the gold's "en juillet prochain"
+            values = [value for text, value in times if text in _norm(rel["text"])]
+            assert values == [rel["resolves_to"]], (rel, times)

@@ -69,7 +69,8 @@ def test_understand_goita_same_entity_across_seeds(analyses):
 def test_understand_relative_dates_resolved(analyses, gold):
     for name, (_article, analysis) in analyses.items():
         for rel in gold["documents"][name]["relative_dates"]:
-            values = [t.value for t in analysis.times if t.text == rel["text"]]
+            # TimeML spans leave the preposition out: "juillet prochain" in the gold's "en juillet prochain"
+            values = [t.value for t in analysis.times if t.text in rel["text"]]
             assert values == [rel["resolves_to"]]
 
 

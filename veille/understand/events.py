@@ -1,114 +1,644 @@
-"""Events, first version: trigger words from a lexicon, arguments from the dependency parse."""
+"""Typed events of one article: trigger words from a lexicon, arguments from the dependency parse.
+
+Verbal triggers ("a rencontré", "ont été tués") and nominal ones ("la visite de Lavrov à Bamako", "l'expulsion
+du chef de ...") come from ``data/event_triggers.tsv`` (French and English lemmas). A support verb ("a effectué
+une visite", "procéder à l'arrestation") is no event itself: its subject, place and time go to the noun it
+governs, so one event is found, not two; a trigger noun under a verb trigger of the same type ("arrivé ...
+pour une visite", "reçu en audience") is folded into the verb's event.
+
+Roles: agent, patient, recipient, place, object. Event.time is the TIMEX3 value of the time expression of the
+trigger's clause. Modality, one of:
+  asserted  the default;
+  planned   future tense, "va/doit/devrait + infinitive", "prévu", "prochain", "will";
+  negated   "ne ... pas/jamais/plus", "not/never";
+  denied    under "démentir/nier/deny";
+  reported  "selon ...", "according to", conditional ("aurait tué").
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
+from veille.errors import VeilleError
 from veille.model import Entity, Event, EventArgument, TimeExpression
-from veille.understand.entities import entity_at
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
 
+TRIGGERS_PATH = DATA_DIR / "event_triggers.tsv"
+EVENT_TYPES = (
+    "visit",
+    "meet",
+    "sign",
+    "deliver",
+    "expel",
+    "attack",
+    "arrest",
+    "kill",
+    "elect",
+    "appoint",
+    "protest",
+    "announce",
+)
+MODALITIES = ("asserted", "planned", "negated", "denied", "reported")
+
+# Prepositions (spaCy lemmas or surfaces), folded: "au"/"aux" → "à", "du"/"des"/"d'" → "de".
+_FOLD = {"au": "à", "aux": "à", "du": "de", "des": "de", "d'": "de", "d": "de", "dans": "dans"}
+_PLACE_MARKERS = frozenset(["à", "en", "dans", "sur", "vers", "près", "in", "at", "to", "into", "near", "on"])
+_AGENT_MARKERS = frozenset(["par", "by"])
+_OF_MARKERS = frozenset(["de", "of"])
+_AGAINST_MARKERS = frozenset(["contre", "against"])
+_WITH_MARKERS = frozenset(["avec", "with", "entre", "between"])
+_RECIPIENT_MARKERS = frozenset(["à", "to", "pour", "for"])
+_NEGATIONS = frozenset(["pas", "jamais", "plus", "guère", "not", "never", "n't", "no"])
+_DENY = frozenset(["démentir", "nier", "contester", "deny", "dismiss", "reject", "refute"])
+_PLANNING_HEADS = frozenset(
+    ["aller", "devoir", "prévoir", "compter", "envisager", "projeter", "plan", "schedule", "expect", "intend"]
+)
+_PLANNED_WORDS = frozenset(
+    ["prévu", "prévue", "prévus", "prévues", "prochain", "prochaine", "futur", "future"]
+)
+_REPORTED_WORDS = frozenset(["selon", "reportedly", "allegedly", "apparently"])
+_PRONOUN_POS = frozenset(["PRON", "DET"])
+_SUBJECTS = frozenset(["nsubj", "csubj"])
+_PASSIVE_SUBJECTS = frozenset(["nsubj:pass", "nsubjpass"])
+_OBJECTS = frozenset(["obj", "dobj", "iobj"])
+_CLAUSE_DEPS = frozenset(["acl:relcl", "relcl", "acl", "advcl", "ccomp", "parataxis"])
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One lexicon row: the event type of a lemma and how its complements map to roles."""
+
+    lemma: str
+    pos: str  # verb, noun or support
+    lang: str
+    type: str
+    subj: str = "agent"
+    obj: str = "patient"
+    de: str = "auto"
+    needs_place: bool = False
+    reflexive: bool = False
+    venue: bool = False
+
 
 @cache
-def _triggers() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA_DIR / "event_triggers.json").read_text(encoding="utf-8"))
-    return data
+def trigger_lexicon(path: Path = TRIGGERS_PATH) -> dict[tuple[str, str], Trigger]:
+    """Return {(pos, lemma): Trigger} read from the TSV lexicon; VeilleError(bad_lexicon) on a malformed row."""
+    out: dict[tuple[str, str], Trigger] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 4 or cols[1] not in {"verb", "noun", "support"}:
+            raise VeilleError(
+                f"{path.name} line {n}: expected lemma, pos, lang, type[, options]", code="bad_lexicon"
+            )
+        lemma, pos, lang, kind = cols[:4]
+        if pos != "support" and kind not in EVENT_TYPES:
+            raise VeilleError(f"{path.name} line {n}: unknown event type {kind!r}", code="bad_lexicon")
+        opts = [o.strip() for o in cols[4].split(",")] if len(cols) > 4 and cols[4].strip() else []
+        keyed = dict(o.split("=", 1) for o in opts if "=" in o)
+        out[(pos, lemma.casefold())] = Trigger(
+            lemma=lemma,
+            pos=pos,
+            lang=lang,
+            type=kind,
+            subj=keyed.get("subj", "agent"),
+            obj=keyed.get("obj", "patient"),
+            de=keyed.get("de", "auto"),
+            needs_place="place" in opts,
+            reflexive="refl" in opts,
+            venue="venue" in opts,
+        )
+    return out
 
 
 def find_events(
-    doc: Doc, text: str, entities: Sequence[Entity], times: Sequence[TimeExpression]
+    doc: Doc, text: str, entities: Sequence[Entity], times: Sequence[TimeExpression] = ()
 ) -> list[Event]:
-    """Return the typed events of ``doc`` with agent, patient, place and time arguments where found."""
-    lex = _triggers()
-    events = []
+    """Return the typed events of ``doc`` (parsed from ``text`` or a same-length copy) in text order.
+
+    Each event has its agent/patient/recipient/place/object arguments where the parse gives them, each linked to
+    the entity its span names; an empty doc gives [].
+    """
+    lex = trigger_lexicon()
+    found: dict[int, tuple[Token, Trigger]] = {}
     for token in doc:
-        lemma = token.lemma_.casefold()
-        if token.pos_ in {"VERB", "AUX"} and token.pos_ != "AUX" and lemma in lex["verbs"]:
-            kind = lex["verbs"][lemma]
-        elif token.pos_ == "NOUN" and lemma in lex["nouns"] and not _is_modifier(token):
-            kind = lex["nouns"][lemma]
-        else:
+        trig = _trigger_of(token, lex)
+        if trig is not None:
+            found[token.i] = (token, trig)
+    events: list[Event] = []
+    seen_types: set[str] = set()
+    for token, trig in found.values():
+        if trig.pos == "noun" and _folded_into_verb(token, trig, found):
             continue
-        args = _arguments(token, text, entities)
-        if lemma in lex["need_place"] and not any(a.role == "place" for a in args):
+        if trig.pos == "noun" and _is_anaphoric(token) and trig.type in seen_types:
+            continue  # "cette visite" after a visit: the same event told again
+        clause = _clause_head(token, lex) if trig.pos == "noun" else token
+        args = _arguments(token, trig, clause, text, entities, found, times)
+        if trig.needs_place and not any(a.role == "place" for a in args):
             continue
-        sent = token.sent
-        time = next(
-            (
-                t.value
-                for t in times
-                if t.value and t.type == "DATE" and sent.start_char <= t.start < sent.end_char
-            ),
-            None,
+        if trig.pos == "noun" and not args and trig.type in seen_types:
+            continue  # "notre visite" after a visit: a bare noun adds nothing to the event told before
+        seen_types.add(trig.type)
+        event = Event(
+            type=trig.type,
+            trigger=text[token.idx : token.idx + len(token)],
+            start=token.idx,
+            end=token.idx + len(token),
+            arguments=tuple(args),
+            time=_time_of(token, clause, times),
+            modality=_modality(token, clause),
         )
-        events.append(
-            Event(
-                type=kind,
-                trigger=text[token.idx : token.idx + len(token)],
-                start=token.idx,
-                end=token.idx + len(token),
-                arguments=tuple(args),
-                time=time,
-                modality=_modality(token),
-            )
-        )
+        if not any(_repeats(event, earlier) for earlier in events):
+            events.append(event)
     return events
 
 
-def _arguments(trigger: Token, text: str, entities: Sequence[Entity]) -> list[EventArgument]:
-    args = []
-    for child in trigger.children:
-        dep = child.dep_.split(":")[0]
-        role = {"nsubj": "agent", "obj": "patient", "nmod": "patient"}.get(dep)
-        cases = {c.lower_ for c in child.children if c.dep_ == "case"}
-        if dep in {"obl", "nmod"} and cases & {"à", "au", "aux", "en", "dans"}:
-            role = "place"
-        elif dep == "nmod" and trigger.pos_ == "NOUN" and cases & {"de", "du", "des", "d'"}:
-            role = "patient"
-        elif dep == "obl" and cases & {"par"}:
-            role = "agent"
-        if role is None:
+def _stem(word: str) -> str:
+    return word.casefold()[:5]
+
+
+def _repeats(event: Event, earlier: Event) -> bool:
+    """True when event tells an earlier one again: same type and lemma-free match of every argument it has."""
+    if event.type != earlier.type or event.modality != earlier.modality:
+        return False
+    if _stem(event.trigger) != _stem(earlier.trigger):
+        return False
+    before = {a.role: a for a in earlier.arguments}
+    for a in event.arguments:
+        b = before.get(a.role)
+        if b is None:
+            if a.role in {"agent", "patient", "recipient"}:
+                return False
             continue
-        span = _phrase(child)
-        start, end = span
-        entity = entity_at(entities, child.left_edge.idx, child.right_edge.idx + len(child.right_edge))
-        if role == "place" and (entity is None or entity.type != "LOC"):
-            continue
-        args.append(EventArgument(role, text[start:end], start, end, entity.entity_id if entity else None))
-    return args
+        same = (
+            a.entity_id is not None and a.entity_id == b.entity_id
+        ) or a.text.casefold() == b.text.casefold()
+        if not same:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- triggers
+
+
+def _trigger_of(token: Token, lex: dict[tuple[str, str], Trigger]) -> Trigger | None:
+    """Return the lexicon row that makes ``token`` an event trigger, or None."""
+    lemma = token.lemma_.casefold()
+    if token.pos_ == "VERB" or (token.pos_ == "ADJ" and "Part" in token.morph.get("VerbForm", [])):
+        trig = lex.get(("verb", lemma))
+        if trig is None:
+            return None
+        if trig.reflexive and not any(
+            c.dep_.startswith("expl") or c.lower_ in {"se", "s'", "me", "te", "nous", "vous"}
+            for c in token.children
+        ):
+            return None
+        return trig
+    if token.pos_ == "NOUN":
+        trig = lex.get(("noun", lemma)) or lex.get(("noun", token.lower_))
+        if trig is None or _is_modifier(token):
+            return None
+        return trig
+    return None
 
 
 def _is_modifier(token: Token) -> bool:
-    """True for a noun that only qualifies another ("avions d'attaque"): nmod with "de" and no determiner."""
-    kids = {c.dep_ for c in token.children}
-    return (
-        token.dep_ == "nmod" and "det" not in kids and any(c.lower_ in {"de", "d'"} for c in token.children)
+    """True for a noun that only qualifies another ("avions d'attaque", "droit de vote"): de + no determiner."""
+    if token.dep_ not in {"nmod", "compound"}:
+        return False
+    kids = list(token.children)
+    has_det = any(c.dep_ in {"det", "nummod"} for c in kids)
+    return not has_det and any(c.dep_ == "case" and c.lower_ in {"de", "d'"} for c in kids)
+
+
+def _folded_into_verb(noun: Token, trig: Trigger, found: dict[int, tuple[Token, Trigger]]) -> bool:
+    """True when the noun's governing verb is a trigger of the same type ("arrivé ... pour une visite")."""
+    head = noun.head
+    if head.i == noun.i:
+        return False
+    other = found.get(head.i)
+    return other is not None and other[1].pos == "verb" and other[1].type == trig.type
+
+
+def _is_anaphoric(noun: Token) -> bool:
+    """True for a demonstrative mention ("cette visite", "ce sommet")."""
+    return any(
+        c.dep_ == "det" and c.lower_ in {"ce", "cet", "cette", "ces", "this", "these"} for c in noun.children
     )
 
 
-def _phrase(token: Token) -> tuple[int, int]:
-    """Return the character span of a token with its flat/compound name parts and adjectives."""
-    parts = [token] + [c for c in token.children if c.dep_ in {"flat:name", "amod", "compound", "det"}]
-    return min(t.idx for t in parts), max(t.idx + len(t) for t in parts)
-
-
-def _modality(trigger: Token) -> str:
-    sent = trigger.sent
-    words = {t.lower_ for t in sent}
-    if "Fut" in trigger.morph.get("Tense", []) or any(
-        "Fut" in t.morph.get("Tense", []) for t in trigger.children
+def _clause_head(noun: Token, lex: dict[tuple[str, str], Trigger]) -> Token:
+    """Return the support verb governing a trigger noun ("effectue une visite" → effectue), else the noun."""
+    head = noun.head
+    if head.i == noun.i or head.pos_ not in {"VERB", "AUX"}:
+        return noun
+    support = lex.get(("support", head.lemma_.casefold()))
+    if support is None:
+        return noun
+    dep = noun.dep_.split(":")[0]
+    if (
+        dep in {"obj", "dobj", "obl"}
+        or (dep in _SUBJECTS and support.venue)
+        or noun.dep_ in _PASSIVE_SUBJECTS
     ):
+        return head
+    return noun
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def _complements(token: Token) -> Iterator[tuple[str, str, Token]]:
+    """Yield (dependency, preposition, nominal) for the dependents of token, French and English trees alike."""
+    for child in token.children:
+        dep = child.dep_
+        if dep in {"prep", "agent"}:  # English: the preposition heads its object
+            for pobj in child.children:
+                if pobj.dep_ in {"pobj", "pcomp"}:
+                    yield dep, child.lower_, pobj
+            continue
+        cases = [c for c in child.children if c.dep_ in {"case", "fixed"} and c.i < child.i]
+        marker = _FOLD.get(cases[0].lower_, cases[0].lemma_.casefold()) if cases else ""
+        yield dep, marker, child
+
+
+def _role(dep: str, marker: str, nominal: Token, trig: Trigger, verbal: bool, passive: bool) -> str | None:
+    """Return the role of one dependent of a trigger, or None."""
+    base = dep.split(":")[0]
+    if verbal:
+        if dep in _PASSIVE_SUBJECTS or (base in _SUBJECTS and passive):
+            return trig.obj if trig.obj != "object" else "object"
+        if base in _SUBJECTS:
+            return trig.subj
+        if dep == "obl:agent" or dep == "agent" or (base == "obl" and marker in _AGENT_MARKERS):
+            return "agent"
+        if dep in _OBJECTS or dep == "obl:arg" and not marker:
+            return trig.obj
+    else:
+        if base in {"nmod", "prep"} and marker in _OF_MARKERS:
+            return "agent-of" if trig.de == "agent" else trig.de
+        if dep.startswith("poss"):
+            return "agent" if trig.de in {"agent", "auto"} else trig.de
+        if base in {"nmod", "prep"} and marker in _AGENT_MARKERS:
+            return "agent"
+    if marker in _AGAINST_MARKERS:
+        return "patient"
+    if marker in _WITH_MARKERS and trig.type in {"meet", "sign"}:
+        return "patient"
+    if trig.type == "deliver" and marker in _RECIPIENT_MARKERS:
+        return "recipient"
+    if marker in _PLACE_MARKERS:
+        return "place"
+    return None
+
+
+def _arguments(
+    token: Token,
+    trig: Trigger,
+    clause: Token,
+    text: str,
+    entities: Sequence[Entity],
+    found: dict[int, tuple[Token, Trigger]],
+    times: Sequence[TimeExpression] = (),
+) -> list[EventArgument]:
+    """Return the arguments of one trigger: its own dependents, then its support verb's, then a shared subject,
+    then (for the place) the nearest place named in its sentence."""
+    verbal = trig.pos == "verb"
+    sources: list[tuple[Token, bool]] = [(token, verbal)]
+    if clause.i != token.i:
+        sources.append((clause, True))
+    # A trigger noun folded-into check already ran; a verb trigger may carry a same-type noun's complements.
+    for child in token.children:
+        other = found.get(child.i)
+        if verbal and other is not None and other[1].pos == "noun" and other[1].type == trig.type:
+            sources.append((child, False))
+    args: dict[str, EventArgument] = {}
+    for source, is_verb in sources:
+        passive = is_verb and any(c.dep_ in {"aux:pass", "auxpass"} for c in source.children)
+        for dep, marker, nominal in _complements(source):
+            if source is clause and clause.i != token.i and nominal.i == token.i:
+                continue
+            role = _role(
+                dep,
+                marker,
+                nominal,
+                trig if source is not clause or clause.i == token.i else _SUPPORT,
+                is_verb,
+                passive,
+            )
+            if role is None or _is_time(nominal, times):
+                continue
+            if source is clause and clause.i != token.i and role == "patient":
+                continue  # a support verb's object is the trigger noun itself
+            arg = _argument(role, nominal, trig, text, entities)
+            if arg is not None and arg.role not in args:
+                args[arg.role] = arg
+    if verbal and "agent" not in args and trig.subj == "agent" and not _is_passive(token):
+        subject = _inherited_subject(token)
+        if subject is not None:
+            arg = _argument("agent", subject, trig, text, entities)
+            if arg is not None:
+                args["agent"] = arg
+    if not verbal and "agent" not in args and clause.i == token.i and token.dep_ in _OBJECTS:
+        head = found.get(token.head.i)
+        if head is not None and head[1].type == "announce":  # "a annoncé l'expulsion": who announced acts
+            subject = next((c for c in token.head.children if c.dep_ in _SUBJECTS), None)
+            arg = _argument("agent", subject, trig, text, entities) if subject is not None else None
+            if arg is not None:
+                args["agent"] = arg
+    if "place" not in args:
+        place = _sentence_place(token, entities, args.values())
+        if place is not None:
+            args["place"] = place
+    order = ("agent", "patient", "recipient", "object", "place")
+    out = [args[r] for r in order if r in args]
+    if "object" in args:
+        out += _named_objects(args["object"], token.doc, text)
+    return out
+
+
+_MODEL_NAME = re.compile(r"^[A-Z][A-Za-z]*-?\d+[A-Za-z0-9]*$")
+
+
+def _named_objects(obj: EventArgument, doc: Doc, text: str) -> list[EventArgument]:
+    """Return the named things inside an object's whole phrase ("des Soukhoï Su-25 et deux hélicoptères Mi-8")."""
+    span = doc.char_span(obj.start, obj.end, alignment_mode="expand")
+    if span is None:
+        return []
+    out = []
+    for t in span.root.subtree:
+        if _MODEL_NAME.match(t.text) and not (obj.start <= t.idx < obj.end and obj.text == t.text):
+            out.append(EventArgument("object", text[t.idx : t.idx + len(t)], t.idx, t.idx + len(t)))
+    return out
+
+
+_TIME_WORDS = frozenset(
+    [
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "matin",
+        "soir",
+        "veille",
+        "lendemain",
+        "semaine",
+        "mois",
+        "année",
+        "an",
+        "jour",
+        "heure",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "week",
+        "month",
+        "year",
+        "day",
+    ]
+)
+
+
+def _is_time(nominal: Token, times: Sequence[TimeExpression]) -> bool:
+    """True for a time phrase ("mardi", "le 10 décembre"): a resolved time expression or a calendar word."""
+    if nominal.lemma_.casefold() in _TIME_WORDS or nominal.like_num:
+        return True
+    return any(t.start <= nominal.idx < t.end for t in times)
+
+
+def _sentence_place(
+    token: Token, entities: Sequence[Entity], taken: Iterable[EventArgument]
+) -> EventArgument | None:
+    """Return the place named nearest the trigger in its sentence (behind a place preposition first); None if none."""
+    sent = token.sent
+    used = {(a.start, a.end) for a in taken}
+    doc = token.doc
+    best: tuple[int, EventArgument] | None = None
+    for entity in entities:
+        if entity.type != "LOC":
+            continue
+        for m in entity.mentions:
+            if not (sent.start_char <= m.start < sent.end_char) or any(
+                m.start < e and s < m.end for s, e in used
+            ):
+                continue
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            root = span.root
+            cases = {_FOLD.get(c.lower_, c.lower_) for c in root.children if c.dep_ == "case"}
+            if root.dep_ == "pobj":
+                cases.add(root.head.lower_)
+            distance = abs(root.i - token.i)
+            if distance > (_PLACE_REACH if cases & _PLACE_MARKERS else _PLACE_REACH // 2):
+                continue
+            distance += 0 if cases & _PLACE_MARKERS else 1000
+            if best is None or distance < best[0]:
+                best = (distance, EventArgument("place", m.text, m.start, m.end, entity.entity_id))
+    return best[1] if best else None
+
+
+_PLACE_REACH = 24  # tokens: a place named farther from the trigger is another clause's
+
+
+_SUPPORT = Trigger(lemma="", pos="support", lang="", type="", subj="agent", obj="patient")
+
+
+def _is_passive(token: Token) -> bool:
+    return any(c.dep_ in {"aux:pass", "auxpass"} for c in token.children)
+
+
+def _inherited_subject(verb: Token) -> Token | None:
+    """Return the subject a verb shares with its head: coordinated, infinitive or relative clause ("qui")."""
+    node = verb
+    for _ in range(3):
+        if any(c.dep_.split(":")[0] in _SUBJECTS for c in node.children):
+            return (
+                None if node is verb else next(c for c in node.children if c.dep_.split(":")[0] in _SUBJECTS)
+            )
+        if node.dep_ in {"conj", "xcomp"} and node.head.i != node.i:
+            node = node.head
+            continue
+        if node.dep_ in {"acl:relcl", "relcl"} and any(
+            c.dep_ in _SUBJECTS and c.lower_ in {"qui", "who", "that", "which"} for c in node.children
+        ):
+            return node.head
+        return None
+    return None
+
+
+def _argument(
+    role: str, nominal: Token, trig: Trigger, text: str, entities: Sequence[Entity]
+) -> EventArgument | None:
+    """Return the argument for a nominal (its phrase, and the entity it names), or None when it cannot fill role."""
+    if nominal.lower_ in {"qui", "who", "that", "which", "que"} and nominal.head.dep_ in {
+        "acl:relcl",
+        "relcl",
+    }:
+        nominal = nominal.head.head
+    start, end = _phrase(nominal)
+    entity = _entity_of(nominal, start, end, entities)
+    if nominal.pos_ in _PRONOUN_POS and entity is None:
+        return None
+    if role == "place" and (entity is None or entity.type != "LOC"):
+        return None
+    actor = entity is not None and entity.type in {"PER", "ORG", "LOC"}
+    if role == "auto":
+        role = "agent" if actor and entity is not None and entity.type != "LOC" else "patient"
+    elif role == "agent-of" and not actor:
+        return None  # "une visite de travail": not who visits
+    elif role == "agent-of":
+        role = "agent"
+    return EventArgument(role, text[start:end], start, end, entity.entity_id if entity else None)
+
+
+def _phrase(token: Token) -> tuple[int, int]:
+    """Return the character span of a nominal's phrase, without its relative clauses and trailing punctuation."""
+    keep = [token]
+    stack = [
+        c
+        for c in token.children
+        if c.dep_ not in _CLAUSE_DEPS and not (c.dep_ in {"case", "mark"} and c.i < token.i)
+    ]
+    while stack:
+        t = stack.pop()
+        keep.append(t)
+        stack.extend(c for c in t.children if c.dep_ not in _CLAUSE_DEPS)
+    idx = sorted(t.i for t in keep)
+    # a contiguous run around the head: stop at the first gap
+    lo = hi = token.i
+    present = set(idx)
+    while lo - 1 in present:
+        lo -= 1
+    while hi + 1 in present:
+        hi += 1
+    doc = token.doc
+    while (
+        hi > lo
+        and doc[hi].is_punct
+        and not (doc[hi].is_right_punct and any(doc[k].is_left_punct for k in range(lo, hi)))
+    ):
+        hi -= 1
+    while lo < hi and (doc[lo].is_punct or doc[lo].dep_ == "cc"):
+        lo += 1
+    return doc[lo].idx, doc[hi].idx + len(doc[hi])
+
+
+def _entity_of(token: Token, start: int, end: int, entities: Sequence[Entity]) -> Entity | None:
+    """Return the entity a phrase names: a mention on its head word or its name parts, else the longest in it."""
+    heads = [token] + [
+        c
+        for c in token.children
+        if c.dep_ in {"flat:name", "flat", "appos", "compound", "nmod"} and c.pos_ == "PROPN"
+    ]
+    for head in heads:
+        for entity in entities:
+            for m in entity.mentions:
+                if m.start <= head.idx < m.end:
+                    return entity
+    best, best_len = None, 0
+    for entity in entities:
+        for m in entity.mentions:
+            if start <= m.start and m.end <= end and m.end - m.start > best_len and m.kind == "name":
+                best, best_len = entity, m.end - m.start
+    return best
+
+
+# ---------------------------------------------------------------- time and modality
+
+
+def _time_of(token: Token, clause: Token, times: Sequence[TimeExpression]) -> str | None:
+    """Return the TIMEX3 value of the dated expression in the trigger's (or its support verb's) own clause."""
+    doc = token.doc
+    best: tuple[int, str] | None = None
+    for t in times:
+        if not t.value or t.type not in {"DATE", "TIME"}:
+            continue
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None:
+            continue
+        word = span.root
+        for head in (token, clause):
+            if _governs(head, word):
+                distance = abs(word.i - token.i)
+                if best is None or distance < best[0]:
+                    best = (distance, t.value)
+    return best[1] if best else None
+
+
+def _governs(head: Token, word: Token) -> bool:
+    """True when word is in head's subtree without crossing another clause (a verb or a clause relation)."""
+    node = word
+    for _ in range(8):
+        if node.i == head.i:
+            return True
+        if node.head.i == node.i:
+            return False
+        if node is not word and (node.pos_ in {"VERB"} or node.dep_ in _CLAUSE_DEPS):
+            return False
+        node = node.head
+    return False
+
+
+def _modality(token: Token, clause: Token) -> str:
+    """Return asserted, planned, negated, denied or reported for the trigger (see the module docstring)."""
+    verb = clause if clause.i != token.i else token
+    chain = [verb] + [a for a in list(verb.ancestors)[:3]]
+    kids = [c for c in verb.children]
+    if any(a.lemma_.casefold() in _DENY for a in chain[1:]):
+        return "denied"
+    if any(c.lower_ in _NEGATIONS and c.dep_ in {"advmod", "neg"} for c in kids) or any(
+        c.lower_ in {"ne", "n'"} for c in kids
+    ):
+        return "negated"
+    aux = [c for c in kids if c.dep_.startswith("aux")]
+    moods = {m for t in [verb, *aux] for m in t.morph.get("Tense", []) + t.morph.get("Mood", [])}
+    if "Fut" in moods or any(c.lower_ == "will" for c in aux):
         return "planned"
-    if {"prévu", "prévue", "prévus", "prévues", "devrait", "doit"} & words:
+    if verb.dep_ in {"xcomp", "ccomp"} and verb.head.lemma_.casefold() in _PLANNING_HEADS:
         return "planned"
-    if {"selon", "d'après"} & words:
+    if any(c.lemma_.casefold() in _PLANNING_HEADS and c.i < verb.i for c in aux):
+        return "planned"
+    words = [c for c in token.children] + ([c for c in verb.children] if verb is not token else [])
+    if any(w.lower_ in _PLANNED_WORDS for w in words) or token.head.lower_ in _PLANNED_WORDS:
+        return "planned"
+    if "Cnd" in moods and verb.head.lemma_.casefold() not in _PLANNING_HEADS:
         return "reported"
+    for node in chain:
+        for c in node.children:
+            if c.lower_ in _REPORTED_WORDS or any(
+                g.lower_ == "selon" for g in c.children if g.dep_ == "case"
+            ):
+                return "reported"
+            if c.lower_ == "according":
+                return "reported"
     return "asserted"

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from veille.errors import VeilleError
+from veille.model import Analysis, Article, Document, Event
+from veille.understand import analyze_article
+from veille.understand.events import EVENT_TYPES, find_events, trigger_lexicon
+
+SEED_000 = "000_7d5c65816c15ba49"
+SEED_002 = "002_c41fd276a5cca2db"
+
+
+def analyze(text: str, nlp) -> Analysis:
+    return analyze_article(Article(id="t", content_id="t", text=text), nlp=nlp)
+
+
+def seed(name: str, seed_paths: dict[str, Path], nlp) -> Analysis:
+    from veille.extract import extract_article
+
+    doc = Document.from_bytes(
+        seed_paths[name].read_bytes(),
+        media_type="text/plain",
+        source=name,
+        container="file",
+        hints={"encoding": "utf-8"},
+    )
+    return analyze_article(extract_article(doc), nlp=nlp)
+
+
+def only(events: tuple[Event, ...] | list[Event], kind: str) -> Event:
+    found = [e for e in events if e.type == kind]
+    assert len(found) == 1, [(e.type, e.trigger) for e in events]
+    return found[0]
+
+
+def roles(event: Event) -> dict[str, str]:
+    return {a.role: a.text for a in event.arguments}
+
+
+def test_events_lexicon_is_large_typed_and_bilingual():
+    lex = trigger_lexicon()
+    per_type = Counter(t.type for t in lex.values() if t.pos != "support")
+    assert set(per_type) == set(EVENT_TYPES)
+    assert min(per_type.values()) >= 9
+    assert len(lex) >= 300
+    assert {("verb", "réceptionner"), ("noun", "expulsion"), ("verb", "meet"), ("noun", "visit")} <= set(lex)
+    assert {t.lang for t in lex.values()} == {"fr", "en"}
+
+
+def test_events_bad_lexicon_row_raises_coded_error(tmp_path):
+    bad = tmp_path / "triggers.tsv"
+    bad.write_text("visiter\tverb\tfr\ttravel\n", encoding="utf-8")
+    with pytest.raises(VeilleError) as info:
+        trigger_lexicon(bad)
+    assert info.value.code == "bad_lexicon"
+
+
+def test_events_support_verb_gives_one_event(nlp):
+    analysis = analyze("Le ministre Sergueï Lavrov a effectué une visite de travail à Bamako.", nlp)
+    assert [e.type for e in analysis.events] == ["visit"]
+    visit = analysis.events[0]
+    assert visit.trigger == "visite"
+    args = {a.role: a.entity_id for a in visit.arguments}
+    assert args == {"agent": "per:serguei-lavrov", "place": "loc:bamako"}
+
+
+def test_events_nominal_de_complement_by_noun_type(nlp):
+    visit = only(analyze("La visite de Sergueï Lavrov à Bamako a duré deux jours.", nlp).events, "visit")
+    assert roles(visit) == {"agent": "Sergueï Lavrov", "place": "Bamako"}
+    expel = only(
+        analyze("Le Mali a annoncé l'expulsion du diplomate français Joël Meyer.", nlp).events, "expel"
+    )
+    assert "Joël Meyer" in roles(expel)["patient"]
+    assert roles(expel)["agent"] == "Le Mali"
+
+
+def test_events_passive_subject_is_patient(nlp):
+    arrest = only(
+        analyze("Emmanuel Zongrana a été arrêté lundi par la gendarmerie à Ouagadougou.", nlp).events,
+        "arrest",
+    )
+    assert roles(arrest)["patient"] == "Emmanuel Zongrana"
+    assert roles(arrest)["place"] == "Ouagadougou"
+    assert "agent" not in roles(arrest) or "gendarmerie" in roles(arrest)["agent"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "modality"),
+    [
+        ("Le président Macky Sall doit se rendre à Dakar la semaine prochaine.", "visit", "planned"),
+        ("Le Premier ministre n'a jamais rencontré le président Macky Sall.", "meet", "negated"),
+        ("Selon la police, les rebelles auraient tué dix civils à Gao.", "kill", "reported"),
+        ("Le gouvernement a démenti l'arrestation de l'opposant Ousmane Sonko à Dakar.", "arrest", "denied"),
+        ("Les rebelles ont tué dix civils à Gao.", "kill", "asserted"),
+    ],
+)
+def test_events_modality(nlp, text, kind, modality):
+    assert only(analyze(text, nlp).events, kind).modality == modality
+
+
+def test_events_english_verbal_trigger(nlp):
+    text = "Russian Foreign Minister Sergei Lavrov met Malian minister Abdoulaye Diop in Bamako on Monday."
+    analysis = analyze(text, nlp)
+    assert analysis.language == "en"
+    meet = only(analysis.events, "meet")
+    assert {a.role: a.entity_id for a in meet.arguments} == {
+        "agent": "per:sergei-lavrov",
+        "patient": "per:abdoulaye-diop",
+        "place": "loc:bamako",
+    }
+
+
+def test_events_seed_visit_and_expulsion(seed_paths, nlp):
+    analysis = seed(SEED_000, seed_paths, nlp)
+    visit = next(e for e in analysis.events if e.type == "visit" and e.trigger == "arrivé")
+    assert {a.role: a.entity_id for a in visit.arguments} == {
+        "agent": "per:serguei-lavrov",
+        "place": "loc:mali",
+    }
+    expel = only(analysis.events, "expel")
+    assert expel.trigger == "expulsion"
+    assert "Minusma" in roles(expel)["patient"]
+    # the visit told again ("Cette visite ...") is not a second event
+    assert not [
+        e for e in analysis.events if e.type == "visit" and e.trigger == "visite" and e.start > visit.start
+    ]
+
+
+def test_events_seed_delivery_objects_and_planned_stay(seed_paths, nlp):
+    analysis = seed(SEED_002, seed_paths, nlp)
+    delivery = next(e for e in analysis.events if e.type == "deliver" and e.trigger == "réceptionné")
+    assert "Goita" in roles(delivery)["recipient"]
+    assert {a.text for a in delivery.arguments if a.role == "object"} >= {"Su-25", "Mi-8"}
+    stay = next(e for e in analysis.events if e.trigger == "séjournera")
+    assert stay.type == "visit" and stay.modality == "planned"
+    assert roles(stay)["place"] == "Bamako"
+
+
+def test_events_offsets_point_into_text_and_empty_doc(seed_texts, nlp):
+    text = seed_texts[SEED_002]
+    analysis = analyze(text, nlp)
+    assert len(analysis.events) >= 5
+    for event in analysis.events:
+        assert event.type in EVENT_TYPES
+        assert event.modality in {"asserted", "planned", "negated", "denied", "reported"}
+        assert text[event.start : event.end] == event.trigger
+        for arg in event.arguments:
+            assert text[arg.start : arg.end] == arg.text
+    assert find_events(nlp(""), "", [], []) == []
