@@ -151,3 +151,14 @@ def test_dates_seed_range_and_relative_month(seed_texts, nlp):
     assert ("les 06", "2023-02-06") in values and ("07 février 2023", "2023-02-07") in values
     assert ("janvier dernier", "2023-01") in values
     assert not any(t.text == "22-12-2023" and t.value is None for t in times)
+
+
+def test_dates_eve_of_an_event_dated_later_in_the_sentence():
+    text = (
+        "Selon un communiqué publié à la veille de cette visite, le ministre séjournera à Bamako les 6 et 7 "
+        "février 2023.\nAu lendemain du scrutin, rien. Le 12 mars 2021, il a parlé."
+    )
+    times = {t.text: t for t in resolve_times(text, date(2023, 2, 4))}
+    assert times["la veille"].value == "2023-02-05"
+    assert times["la veille"].anchor is not None and "event" in times["la veille"].anchor
+    assert times["lendemain"].value is None  # a new paragraph; the only later day is in another sentence

@@ -171,6 +171,32 @@ def resolve_times(text: str, anchor: date | None, *, doc: Any = None) -> list[Ti
                 else None,
             )
         )
+    return _anchored_to_event(text, out)
+
+
+_EVENT_REF = re.compile(r"\s+(?:de|du|des|d['’])\s*(?:cette|cet|ce|ces|la|le|l['’]|les)?\s*\w", re.I)
+_DAY_VALUE = re.compile(r"\d{4}-\d\d-\d\d$")
+
+
+def _anchored_to_event(text: str, out: list[TimeExpression]) -> list[TimeExpression]:
+    """Resolve "la veille de cette visite" / "au lendemain du scrutin" that no earlier day anchors: the event
+    it names is dated by the first day written after it in the same sentence ("…, publié à la veille de
+    cette visite, … séjournera à Bamako les 6 et 7 février 2023"); otherwise it stays None."""
+    for i, t in enumerate(out):
+        word = t.text.casefold()
+        if t.value is not None or not ("veille" in word or "lendemain" in word):
+            continue
+        if not _EVENT_REF.match(text, t.end):
+            continue
+        for later in out[i + 1 :]:
+            if re.search(r"[.!?\n]", text[t.end : later.start]):
+                break  # another sentence: not this event's date
+            if later.value and _DAY_VALUE.match(later.value):
+                day = date.fromisoformat(later.value) + timedelta(days=-1 if "veille" in word else 1)
+                out[i] = TimeExpression(
+                    t.text, t.start, t.end, day.isoformat(), t.type, f"{later.value} (the event's date)"
+                )
+                break
     return out
 
 
