@@ -69,10 +69,31 @@ def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
         parts.append(Text(_said(who, body, quote.kind), style="green"))
     if len(side.quotes) > max_quotes:
         parts.append(Text(f"(+{len(side.quotes) - max_quotes} more quotes)", style="dim"))
-    dated = [f"{t.text} → {t.value}" for t in side.times if t.value][:6]
+    dated = _dated([(t.text, t.start, t.end, t.value) for t in side.times])[:6]
     if dated:
         parts.append(Text("Dates: " + "; ".join(dated), style="cyan"))
     return Group(*parts)
+
+
+def _dated(times: list[tuple[str, int, int, str | None]]) -> list[str]:
+    """Return "text → value" for each dated expression a reader cares about: calendar values only (not
+    PRESENT_REF or durations), and a day range written as two TimeML expressions ("les 06", "07 février
+    2023", a few characters apart) shown as one range, each value once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    days = [t for t in times if t[3] and t[3][:1].isdigit()]
+    i = 0
+    while i < len(days):
+        text, _start, end, value = days[i]
+        nxt = days[i + 1] if i + 1 < len(days) else None
+        if nxt and 0 <= nxt[1] - end <= 5 and len(value or "") == len(nxt[3] or "") == 10:
+            text, value = f"{text} – {nxt[0]}", f"{value} – {nxt[3]}"
+            i += 1
+        if value not in seen:
+            seen.add(value or "")
+            out.append(f"{text} → {value}")
+        i += 1
+    return out
 
 
 def comparison_panel(comparison: Comparison) -> Group:
@@ -205,7 +226,7 @@ def article_panel(view: dict[str, Any]) -> Panel:
     for q in view["quotes"]:
         who = q["speaker"]["name"] if q["speaker"] else (q.get("speaker_text") or "unattributed")
         lines.append(Text(_said(who, q["text"][:200], q["kind"]), style="green"))
-    dated = [f"{t['text']} → {t['value']}" for t in view["times"] if t["value"]]
+    dated = _dated([(t["text"], t["start"], t["end"], t["value"]) for t in view["times"]])
     if dated:
         lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
     lines.append(Text(view["text"]))
