@@ -71,6 +71,97 @@ class QuoteRecord:
     sources: tuple[QuoteSource, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EventArgumentRecord:
+    """One argument of a stored event: role, words and offsets, and the registry entity it names (or None)."""
+
+    role: str
+    text: str
+    start: int
+    end: int
+    entity_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A stored event with its article's outlet, title and date, and its arguments as the registry has them.
+
+    ``event_id`` is ``ARTICLE_ID:START`` (the trigger's start); ``time`` the TIMEX3 value (a range is
+    ``START/END``); ``first_day``/``last_day`` the days the event is dated to and ``dated_by`` what dated it:
+    "time" (its own resolved time) or "article" (the article's date, when the event has no date of its own),
+    None when neither is known. ``--since``/``--until`` filter on these days.
+    """
+
+    event_id: str
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    type: str
+    trigger: str
+    start: int
+    end: int
+    time: str | None
+    modality: str
+    arguments: tuple[EventArgumentRecord, ...] = ()
+    first_day: date | None = None
+    last_day: date | None = None
+    dated_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """One source of a merged event: its article (copies it is known to duplicate in ``copies``) and its events."""
+
+    article_id: str
+    outlet: str | None
+    published: date | None
+    event_ids: tuple[str, ...]
+    copies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotValue:
+    """One value of a merged event's slot: ``value`` (registry id, TIMEX3 value or folded words), its name, who gives it."""
+
+    value: str
+    name: str
+    entity_id: str | None
+    articles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventSlot:
+    """A slot of a merged event (agent, patient, recipient, place, time, object, modality) with every value given.
+
+    ``is_conflict`` is True when sources give incompatible values (veille.understand.event_groups.values_conflict;
+    participants and places compared by registry id only); the values stay side by side.
+    """
+
+    role: str
+    values: tuple[SlotValue, ...]
+    is_conflict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEvent:
+    """One event of a story as every source tells it: its sources, its slots, and which slots conflict.
+
+    ``event_id`` is the id of its most detailed report (the earliest on a tie); ``events`` every stored event
+    merged in, earliest article first; ``conflicts`` the roles of the slots whose values conflict.
+    """
+
+    event_id: str
+    story_id: str
+    type: str
+    trigger: str
+    sources: tuple[EventSource, ...]
+    slots: tuple[EventSlot, ...]
+    events: tuple[str, ...]
+    conflicts: tuple[str, ...] = ()
+
+
 class Store(Protocol):
     """What every storage backend provides. All writes are idempotent on the object's id."""
 
@@ -182,6 +273,48 @@ class Store(Protocol):
         """Return the articles that carry the same quote as ``quote_id`` (itself included), earliest first.
 
         UsageError when no quote has that id.
+        """
+        ...
+
+    # events ------------------------------------------------------------------------------------
+    def list_events(
+        self,
+        *,
+        type: str | None = None,  # noqa: A002
+        entity: str | None = None,
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        story_id: str | None = None,
+        article_id: str | None = None,
+        limit: int = 100,
+    ) -> list[EventRecord]:
+        """Return stored events matching every filter given, the latest first, arguments with registry ids.
+
+        ``entity``/``place``: an entity id, name or alias (as ``find_entities``) among the arguments / the place
+        arguments (a place also matches the places it contains); ``since``/``until`` bound the event's own
+        resolved time, else its article's date (``dated_by`` says which). UsageError for a name, article or
+        story that names nothing.
+        """
+        ...
+
+    def story_events(
+        self,
+        story_id: str,
+        *,
+        type: str | None = None,  # noqa: A002
+        entity: str | None = None,
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        article_id: str | None = None,
+        limit: int = 100,
+    ) -> list[StoryEvent]:
+        """Return a story's events, one per event however many articles tell it, the most-sourced first.
+
+        Each carries all its sources and every value its slots are given (conflicts side by side); the filters
+        (as ``list_events``) keep the merged events with at least one report matching them all.
+        UsageError for an unknown story or a name that names nothing.
         """
         ...
 

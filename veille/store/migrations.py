@@ -234,6 +234,38 @@ CREATE INDEX quote_keys_quote ON quote_keys (article_id, start);
 CREATE INDEX quotes_article_start ON quotes (article_id, start);
 """
 
+_EVENTS = """
+-- Events read by the understand stage, one row per trigger (an event is (article_id, start)); entity_id is the
+-- analyser's id, read through mentions (lid, then hand edits) to the registry id. first_day/last_day are the
+-- days the TIMEX3 value covers (veille.understand.event_groups.time_interval), NULL when it is not a date.
+CREATE TABLE events (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    time TEXT,
+    first_day TEXT,
+    last_day TEXT,
+    modality TEXT NOT NULL,
+    PRIMARY KEY (article_id, start)
+) WITHOUT ROWID;
+CREATE INDEX events_type ON events (type);
+
+CREATE TABLE event_arguments (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    event_start INTEGER NOT NULL,
+    position INTEGER NOT NULL,           -- the argument's rank in Event.arguments
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    entity_id TEXT,
+    PRIMARY KEY (article_id, event_start, position)
+) WITHOUT ROWID;
+CREATE INDEX event_arguments_entity ON event_arguments (entity_id);
+"""
+
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
@@ -241,6 +273,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0003_entity_edits", _ENTITY_EDITS),
     ("0004_entity_links", _ENTITY_LINKS),
     ("0005_quote_keys", _QUOTE_KEYS),
+    ("0006_events", _EVENTS),
 )
 
 

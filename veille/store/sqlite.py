@@ -29,6 +29,7 @@ from veille.model import (
     Document,
     DuplicateLink,
     EntityEdit,
+    Event,
     Failure,
     Office,
     Place,
@@ -38,7 +39,17 @@ from veille.model import (
     resolve_entity_id,
 )
 from veille.store import codec
-from veille.store.base import QuoteRecord, QuoteSource, SearchHit
+from veille.store.base import (
+    EventArgumentRecord,
+    EventRecord,
+    EventSlot,
+    EventSource,
+    QuoteRecord,
+    QuoteSource,
+    SearchHit,
+    SlotValue,
+    StoryEvent,
+)
 from veille.store.migrations import apply_migrations
 
 if TYPE_CHECKING:  # linking is imported where used: reading the store never loads the understand stage
@@ -63,6 +74,16 @@ _QUOTE_SELECT = (
     " LIMIT 1) AS speaker_lid"
     " FROM quotes q JOIN articles a ON a.id = q.article_id LEFT JOIN analyses n ON n.article_id = q.article_id"
 )
+
+_EVENT_SELECT = (
+    'SELECT e.article_id, e.start, e."end", e.type, e.trigger, e.time, e.first_day, e.last_day, e.modality,'
+    " a.outlet, a.title, coalesce(a.published, n.published) AS day"
+    " FROM events e JOIN articles a ON a.id = e.article_id LEFT JOIN analyses n ON n.article_id = e.article_id"
+)
+_EVENT_DAY = "coalesce(e.first_day, a.published, n.published)"
+_ALL = 1 << 62  # "no limit" for the SQL LIMIT of internal look-ups
+_SLOT_ORDER = ("agent", "patient", "recipient", "place", "time", "object", "modality")
+_ENTITY_SLOTS = frozenset({"agent", "patient", "recipient", "place"})
 
 # every Article field but ``extractor``: when these are unchanged, downstream results stay valid
 _CONTENT_FIELDS = (
@@ -166,6 +187,10 @@ class SQLiteStore:
             "SELECT 1 FROM quotes LIMIT 1"
         ):  # quotes stored before 0005, or a backfill a killed process rolled back: index them now
             self._backfill_quote_keys()
+        if self._one("SELECT 1 FROM events LIMIT 1") is None and self._one(
+            "SELECT 1 FROM analyses WHERE json_valid(payload) AND json_array_length(payload, '$.events') > 0 LIMIT 1"
+        ):  # analyses stored before 0006, or a backfill a killed process rolled back: store their events now
+            self._backfill_events()
 
     # plumbing ----------------------------------------------------------------------------------
     @contextmanager
@@ -370,6 +395,8 @@ class SQLiteStore:
         self._x("DELETE FROM mentions WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM quotes WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM quote_keys WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM events WHERE article_id = ?", (article_id,))
+        self._x("DELETE FROM event_arguments WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_offices WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_places WHERE article_id = ?", (article_id,))
@@ -518,6 +545,7 @@ class SQLiteStore:
                 ],
             )
             self._put_quote_keys(article, [(q.start, q.text) for q in analysis.quotes])
+            self._put_events(article, analysis.events)
             self._relink(seeds)
 
     def _put_quote_keys(self, article_id: str, quotes: Iterable[tuple[int, str]]) -> None:
@@ -539,6 +567,69 @@ class SQLiteStore:
             for article_id, quotes in by_article.items():
                 self._put_quote_keys(article_id, quotes)
         logger.info("indexed %d stored quotes for grouping across outlets", len(rows))
+
+    def _put_events(self, article_id: str, events: Sequence[Event]) -> None:
+        """Store one article's events and their arguments as rows (the caller dropped the old ones)."""
+        from veille.understand.event_groups import time_interval
+
+        rows: list[tuple[Any, ...]] = []
+        arguments: list[tuple[Any, ...]] = []
+        seen: set[int] = set()
+        for event in events:
+            if (
+                event.start in seen
+            ):  # an event is (article, trigger start); the analyser gives one per trigger
+                logger.warning(
+                    "article %s: two events at %d; the %s one is not stored",
+                    article_id,
+                    event.start,
+                    event.type,
+                )
+                continue
+            seen.add(event.start)
+            days = time_interval(event.time)
+            rows.append(
+                (
+                    article_id,
+                    event.start,
+                    event.end,
+                    event.type,
+                    event.trigger,
+                    event.time,
+                    _iso(days[0]) if days else None,
+                    _iso(days[1]) if days else None,
+                    event.modality,
+                )
+            )
+            arguments.extend(
+                (article_id, event.start, i, a.role, a.text, a.start, a.end, a.entity_id)
+                for i, a in enumerate(event.arguments)
+            )
+        self._conn.executemany(
+            'INSERT INTO events (article_id, start, "end", type, trigger, time, first_day, last_day, modality)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        self._conn.executemany(
+            'INSERT INTO event_arguments (article_id, event_start, position, role, text, start, "end", entity_id)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments,
+        )
+
+    def _backfill_events(self) -> None:
+        """Store the events of the analyses whose events have no rows (stored before migration 0006), in one transaction."""
+        count = 0
+        with self.transaction():
+            for row in self._x(
+                "SELECT article_id, language, analyzer, payload FROM analyses n WHERE NOT EXISTS"
+                " (SELECT 1 FROM events e WHERE e.article_id = n.article_id) ORDER BY article_id"
+            ).fetchall():
+                data = json.loads(row["payload"])
+                data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
+                events = codec.analysis_from_json(data).events
+                self._put_events(row["article_id"], events)
+                count += len(events)
+        logger.info("stored %d events of the stored analyses", count)
 
     def _put_entity_facts(self, analysis: Analysis) -> set[str]:
         """Store an analysis's index keys, offices and places; return the keys that reach its names."""
@@ -1272,6 +1363,279 @@ class SQLiteStore:
             raise UsageError(f"no quote {quote_id!r}; quote ids are ARTICLE_ID:START (see `veille quotes`)")
         return list(_quote_sources(self._quote_group(row, self.entity_edits(), {})))
 
+    # events ------------------------------------------------------------------------------------
+    def list_events(
+        self,
+        *,
+        type: str | None = None,  # noqa: A002
+        entity: str | None = None,
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        story_id: str | None = None,
+        article_id: str | None = None,
+        limit: int = 100,
+    ) -> list[EventRecord]:
+        """Return stored events matching every filter given, the latest first (by the day they are dated to).
+
+        ``entity`` is an entity id, name or alias (every entity ``find_entities`` names) among the event's
+        arguments, ``place`` the same among its place arguments, a country also matching the places in it;
+        arguments are compared by registry id (links, then hand edits). ``since``/``until`` bound the days of
+        the event's own resolved time when it is a date, else its article's date (``dated_by`` says which);
+        an interval matches when it overlaps. UsageError for a name, article or story that names nothing.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        wanted: set[str] | None = None
+        wanted_places: set[str] | None = None
+        if type is not None:
+            where.append("e.type = ?")
+            params.append(type)
+        if entity is not None:
+            wanted = self._named_ids(entity, "entity")
+            where.append(self._argument_clause(len(wanted)))
+            params += sorted(wanted) * 2
+        if place is not None:
+            wanted_places = self._places_within(self._named_ids(place, "place"))
+            where.append(self._argument_clause(len(wanted_places), role="place"))
+            params += sorted(wanted_places) * 2
+        if article_id is not None:
+            full = self._resolve("articles", article_id)
+            if full is None:
+                raise UsageError(f"no article {article_id!r} (see `veille search` or `veille stories`)")
+            where.append("e.article_id = ?")
+            params.append(full)
+        if story_id is not None:
+            full = self._resolve("stories", story_id)
+            if full is None:
+                raise UsageError(f"no story {story_id!r} (see `veille stories`)")
+            where.append("e.article_id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+            params.append(full)
+        if since is not None:
+            where.append("coalesce(e.last_day, a.published, n.published) >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append(f"{_EVENT_DAY} <= ?")
+            params.append(until.isoformat())
+        sql = _EVENT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += f" ORDER BY {_EVENT_DAY} IS NULL, {_EVENT_DAY} DESC, e.article_id, e.start"
+        if wanted is None and wanted_places is None:  # no check after the query: SQL can stop at the limit
+            sql += " LIMIT ?"
+            params.append(limit)
+        records = self._event_records(self._rows(sql, params))
+        if wanted is not None:
+            records = [r for r in records if any(a.entity_id in wanted for a in r.arguments)]
+        if wanted_places is not None:
+            records = [
+                r
+                for r in records
+                if any(a.role == "place" and a.entity_id in wanted_places for a in r.arguments)
+            ]
+        return records[:limit]
+
+    def _named_ids(self, name: str, what: str) -> set[str]:
+        """Return the registry ids ``name`` names (id, name or alias); UsageError when it names none."""
+        ids = {e.entity_id for e in self.find_entities(name, limit=1000)}
+        if not ids:
+            raise UsageError(f"no {what} named {name!r}; see `veille entities` for names and ids")
+        return ids
+
+    @staticmethod
+    def _argument_clause(count: int, role: str | None = None) -> str:
+        """Return the WHERE clause of events with an argument (of ``role``) whose entity may be one of ``count`` ids.
+
+        Candidates only (the analyser's id, or a mention of it in the registry): checked after the query.
+        """
+        marks = ",".join("?" * count)
+        of_role = " AND g.role = 'place'" if role == "place" else ""
+        return (
+            "EXISTS (SELECT 1 FROM event_arguments g WHERE g.article_id = e.article_id AND g.event_start = e.start"
+            f"{of_role} AND (g.entity_id IN ({marks}) OR EXISTS (SELECT 1 FROM mentions m"
+            f" WHERE m.article_id = g.article_id AND m.entity_id = g.entity_id AND m.eid IN ({marks}))))"
+        )
+
+    def _places_within(self, ids: set[str]) -> set[str]:
+        """Return ``ids`` and, for those that are countries, the registry ids of the places located in them."""
+        countries = sorted(
+            {
+                p.country
+                for p in self._registry_places(sorted(ids)).values()
+                if p.kind == "country" and p.country
+            }
+        )
+        found = set(ids)
+        if countries:
+            rows = self._rows(
+                "SELECT DISTINCT m.eid FROM entity_places p JOIN mentions m ON m.article_id = p.article_id"
+                f" AND m.entity_id = p.entity_id WHERE p.country IN ({','.join('?' * len(countries))})",
+                countries,
+            )
+            inside = {r["eid"] for r in rows}
+            found |= {
+                ident for ident, p in self._registry_places(sorted(inside)).items() if p.country in countries
+            }
+        return found
+
+    def _event_records(self, rows: Sequence[sqlite3.Row]) -> list[EventRecord]:
+        """Return the EventRecords of event rows, arguments read with their registry ids and names."""
+        wanted = {(r["article_id"], r["start"]) for r in rows}
+        edits = self.entity_edits()
+        arguments: dict[tuple[str, int], list[tuple[sqlite3.Row, str | None]]] = {}
+        for chunk in _chunks(sorted({r["article_id"] for r in rows})):
+            for g in self._rows(
+                "SELECT g.*, (SELECT m.lid FROM mentions m WHERE m.article_id = g.article_id"
+                " AND m.entity_id = g.entity_id LIMIT 1) AS lid FROM event_arguments g"
+                f" WHERE g.article_id IN ({','.join('?' * len(chunk))}) ORDER BY g.article_id, g.event_start, g.position",
+                chunk,
+            ):
+                key = (g["article_id"], g["event_start"])
+                if key not in wanted:
+                    continue
+                eid = (
+                    resolve_entity_id(edits, g["lid"] or g["entity_id"], g["text"], g["article_id"])
+                    if g["entity_id"] is not None
+                    else None
+                )
+                arguments.setdefault(key, []).append((g, eid))
+        names = self._best_names(sorted({eid for found in arguments.values() for _, eid in found if eid}))
+        names.update(self._entity_names(edits))
+        records = []
+        for r in rows:
+            args = tuple(
+                EventArgumentRecord(
+                    role=g["role"],
+                    text=g["text"],
+                    start=g["start"],
+                    end=g["end"],
+                    entity_id=eid,
+                    name=names.get(eid) if eid is not None else None,
+                )
+                for g, eid in arguments.get((r["article_id"], r["start"]), [])
+            )
+            day = codec.parse_date(r["day"])
+            dated_by: str | None = "time"
+            first, last = codec.parse_date(r["first_day"]), codec.parse_date(r["last_day"])
+            if first is None:
+                first, last, dated_by = day, day, ("article" if day is not None else None)
+            records.append(
+                EventRecord(
+                    event_id=f"{r['article_id']}:{r['start']}",
+                    article_id=r["article_id"],
+                    outlet=r["outlet"],
+                    title=r["title"],
+                    published=day,
+                    type=r["type"],
+                    trigger=r["trigger"],
+                    start=r["start"],
+                    end=r["end"],
+                    time=r["time"],
+                    modality=r["modality"],
+                    arguments=args,
+                    first_day=first,
+                    last_day=last,
+                    dated_by=dated_by,
+                )
+            )
+        return records
+
+    def story_events(
+        self,
+        story_id: str,
+        *,
+        type: str | None = None,  # noqa: A002
+        entity: str | None = None,
+        place: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        article_id: str | None = None,
+        limit: int = 100,
+    ) -> list[StoryEvent]:
+        """Return a story's events, one per event however many articles tell it, the most-sourced first.
+
+        Same-event decisions are veille.understand.event_groups's; articles the store knows as duplicates of
+        each other count as one source. The filters (as ``list_events``) keep the merged events with at least
+        one report matching them all. UsageError for an unknown story or a name that names nothing.
+        """
+        from veille.understand.event_groups import PARTICIPANT_ROLES, EventSample, group_events
+
+        full = self._resolve("stories", story_id)
+        if full is None:
+            raise UsageError(f"no story {story_id!r} (see `veille stories`)")
+        records = self.list_events(story_id=full, type=type, limit=_ALL)
+        records.sort(key=lambda r: (r.published is None, r.published or date.min, r.article_id, r.start))
+        within = self._containing_places(
+            sorted({a.entity_id for r in records for a in r.arguments if a.role == "place" and a.entity_id})
+        )
+        samples = [
+            EventSample(
+                type=r.type,
+                modality=r.modality,
+                participants=frozenset(
+                    a.entity_id for a in r.arguments if a.role in PARTICIPANT_ROLES and a.entity_id
+                ),
+                places={
+                    a.entity_id: within[a.entity_id] for a in r.arguments if a.role == "place" and a.entity_id
+                },
+                time=r.time,
+            )
+            for r in records
+        ]
+        source_of = self._source_keys(sorted({r.article_id for r in records}))
+        merged = [
+            _story_event(full, [records[i] for i in group], source_of, within)
+            for group in group_events(samples)
+        ]
+        if any(v is not None for v in (entity, place, since, until, article_id)):
+            matching = {
+                r.event_id
+                for r in self.list_events(
+                    story_id=full,
+                    type=type,
+                    entity=entity,
+                    place=place,
+                    since=since,
+                    until=until,
+                    article_id=article_id,
+                    limit=_ALL,
+                )
+            }
+            merged = [m for m in merged if matching & set(m.events)]
+        merged.sort(key=lambda m: (-len(m.sources), m.sources[0].published or date.max, m.event_id))
+        return merged[:limit]
+
+    def _containing_places(self, ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Return, per place id, the ids among ``ids`` that contain it (the country of a city)."""
+        facts = self._registry_places(ids)
+        countries = {p.country: ident for ident, p in facts.items() if p.kind == "country" and p.country}
+        within: dict[str, frozenset[str]] = {}
+        for ident in ids:
+            country = facts[ident].country if ident in facts else None
+            outer = countries.get(country) if country is not None else None
+            within[ident] = frozenset({outer}) if outer is not None and outer != ident else frozenset()
+        return within
+
+    def _source_keys(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Return, per article, the article standing for its source: copies the store links count as one."""
+        parent = {a: a for a in article_ids}
+
+        def root(a: str) -> str:
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        for chunk in _chunks(list(article_ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT article_id, other_id FROM duplicates WHERE article_id IN ({marks}) OR other_id IN ({marks})",
+                [*chunk, *chunk],
+            ):
+                a, b = row["article_id"], row["other_id"]
+                if a in parent and b in parent:
+                    ra, rb = root(a), root(b)
+                    if ra != rb:
+                        parent[max(ra, rb)] = min(ra, rb)
+        return {a: root(a) for a in article_ids}
+
     # grouping ----------------------------------------------------------------------------------
     def put_story(self, story: Story) -> None:
         """Insert or replace a story and exactly its membership; articles moved here leave their old story.
@@ -1503,6 +1867,78 @@ def _quote_sources(members: Sequence[sqlite3.Row]) -> tuple[QuoteSource, ...]:
             ),
         )
     return tuple(sources.values())
+
+
+def _story_event(
+    story_id: str,
+    members: Sequence[EventRecord],
+    source_of: Mapping[str, str],
+    within: Mapping[str, frozenset[str]],
+) -> StoryEvent:
+    """Return one merged event from its reports (earliest article first): sources, slots, conflicts."""
+    from veille.understand.event_groups import values_conflict
+
+    # the most detailed report (most slots filled) stands for the event; the earliest on a tie
+    head = min(members, key=lambda r: -(len({a.role for a in r.arguments}) + (r.time is not None)))
+    by_source: dict[str, list[EventRecord]] = {}
+    for r in members:
+        by_source.setdefault(source_of.get(r.article_id, r.article_id), []).append(r)
+    sources = []
+    for reports in by_source.values():
+        articles = list(dict.fromkeys(r.article_id for r in reports))
+        sources.append(
+            EventSource(
+                article_id=articles[0],
+                outlet=reports[0].outlet,
+                published=reports[0].published,
+                event_ids=tuple(r.event_id for r in reports),
+                copies=tuple(articles[1:]),
+            )
+        )
+    # role -> value -> (name, entity id, articles); role -> source -> values
+    values: dict[str, dict[str, tuple[str, str | None, list[str]]]] = {}
+    given: dict[str, dict[str, set[str]]] = {}
+
+    def add(role: str, value: str, name: str, entity_id: str | None, article: str) -> None:
+        _, _, articles = values.setdefault(role, {}).setdefault(value, (name, entity_id, []))
+        if article not in articles:
+            articles.append(article)
+        per_source = given.setdefault(role, {}).setdefault(source_of.get(article, article), set())
+        # participants and places are compared by registry id: unlinked words ("la femme") may be anyone
+        if entity_id is not None or role not in _ENTITY_SLOTS:
+            per_source.add(value)
+
+    for r in members:
+        for a in r.arguments:
+            if a.entity_id is not None:
+                add(a.role, a.entity_id, a.name or a.text, a.entity_id, r.article_id)
+            else:
+                add(a.role, _fold(a.text), a.text, None, r.article_id)
+        if r.time is not None:
+            add("time", r.time, r.time, None, r.article_id)
+        add("modality", r.modality, r.modality, None, r.article_id)
+    roles = [role for role in _SLOT_ORDER if role in values] + sorted(set(values) - set(_SLOT_ORDER))
+    slots = tuple(
+        EventSlot(
+            role=role,
+            values=tuple(
+                SlotValue(value=value, name=name, entity_id=entity_id, articles=tuple(articles))
+                for value, (name, entity_id, articles) in values[role].items()
+            ),
+            is_conflict=values_conflict(role, {k: frozenset(v) for k, v in given[role].items()}, within),
+        )
+        for role in roles
+    )
+    return StoryEvent(
+        event_id=head.event_id,
+        story_id=story_id,
+        type=head.type,
+        trigger=head.trigger,
+        sources=tuple(sources),
+        slots=slots,
+        events=tuple(r.event_id for r in members),
+        conflicts=tuple(slot.role for slot in slots if slot.is_conflict),
+    )
 
 
 def _fold_offices(offices: list[Office]) -> list[Office]:

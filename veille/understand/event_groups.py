@@ -1,0 +1,199 @@
+"""One event across a story's outlets: when two events are the same event, and which details conflict.
+
+Pure decisions over plain data (no spaCy): the store gives each event of a story as an ``EventSample``
+(registry ids, TIMEX3 value, places with the places that contain them) and asks ``group_events``.
+
+Two events are the same event (``is_same_event``) when they have the same type and polarity (negated or
+denied only with negated or denied), and
+- participants (agent, patient, recipient registry ids) share at least one id, or one side has none;
+- times overlap as intervals (``time_interval``: "2023-02" contains "2023-02-06"; "2023-02-06" and
+  "2023-02-07" are different days), or one is missing or is not a date (P2D, PRESENT_REF);
+- places are the same registry id, or one contains the other (a city in its country), or one is missing;
+- and at least one of these agrees positively (a shared participant, a compatible place both give, or
+  overlapping times both give): two bare "visite" of one story are not joined on their type alone.
+
+A date range is one ISO 8601 interval of TIMEX3 dates, ``START/END``: "les 06 et 07 février 2023" is
+"2023-02-06/2023-02-07" (TIMEX3 has no single value for a range; TimeML gives two dates and a duration).
+
+``group_events`` joins same-event pairs (the strongest agreements first) into groups, refusing a join that
+would put two events with different participants or incompatible places in one group. Times are the
+exception: a group may hold two events whose dates differ when a third, undated one links them (the
+date outlets most often disagree on); ``slot_conflicts`` then shows both dates side by side.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+logger = logging.getLogger(__name__)
+
+EVENT_GROUPER_VERSION = "veille-event-groups 1"
+PARTICIPANT_ROLES = ("agent", "patient", "recipient")
+NEGATIVE = frozenset({"negated", "denied"})
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T.*)?$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})(?:-WE)?$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+@dataclass(frozen=True, slots=True)
+class EventSample:
+    """What the grouping reads of one event: type, modality, participants' registry ids, places, time.
+
+    ``places`` maps each place's registry id to the ids of the places that contain it (Bamako → {Mali}).
+    """
+
+    type: str
+    modality: str = "asserted"
+    participants: frozenset[str] = frozenset()
+    places: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    time: str | None = None
+
+
+def time_interval(value: str | None) -> tuple[date, date] | None:
+    """Return the first and last day a TIMEX3 value covers (a day, week, month, quarter, year, START/END).
+
+    None for a value that is not a calendar date (P2D, PRESENT_REF, XXXX-02, None) or is malformed.
+    """
+    if not value:
+        return None
+    if "/" in value:
+        first, _, last = value.partition("/")
+        a, b = time_interval(first), time_interval(last)
+        if a is None or b is None or b[1] < a[0]:
+            return None
+        return a[0], b[1]
+    try:
+        if m := _DAY.match(value):
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+            return day, day
+        if m := _MONTH.match(value):
+            year, month = int(m[1]), int(m[2])
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        if m := _YEAR.match(value):
+            return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+        if m := _WEEK.match(value):
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            return monday, monday + timedelta(days=6)
+        if m := _QUARTER.match(value):
+            year, first_month = int(m[1]), 3 * int(m[2]) - 2
+            last_month = first_month + 2
+            return date(year, first_month, 1), date(
+                year, last_month, calendar.monthrange(year, last_month)[1]
+            )
+    except ValueError:  # 2023-02-30, week 54: not a date
+        return None
+    return None
+
+
+def times_overlap(a: str | None, b: str | None) -> bool | None:
+    """Return True when two TIMEX3 values overlap as intervals, False when they do not, None when one is not a date."""
+    ia, ib = time_interval(a), time_interval(b)
+    if ia is None or ib is None:
+        return None
+    return ia[0] <= ib[1] and ib[0] <= ia[1]
+
+
+def places_agree(a: Mapping[str, frozenset[str]], b: Mapping[str, frozenset[str]]) -> bool | None:
+    """Return True when a place of ``a`` is one of ``b`` or contains or lies in it, False when none does, None when one has none."""
+    if not a or not b:
+        return None
+    return any(p == q or q in a[p] or p in b[q] for p in a for q in b)
+
+
+def _agreement(a: EventSample, b: EventSample) -> int | None:
+    """Return how many slots agree positively when ``a`` and ``b`` may be one event, None when they contradict."""
+    if a.type != b.type or (a.modality in NEGATIVE) != (b.modality in NEGATIVE):
+        return None
+    score = 0
+    if a.participants and b.participants:
+        if not a.participants & b.participants:
+            return None
+        score += 1
+    place = places_agree(a.places, b.places)
+    if place is False:
+        return None
+    score += place is True
+    time = times_overlap(a.time, b.time)
+    if time is False:
+        return None
+    score += time is True
+    return score
+
+
+def is_same_event(a: EventSample, b: EventSample) -> bool:
+    """Return True when two events are the same event by the rules of the module docstring."""
+    return bool(_agreement(a, b))
+
+
+def _may_share_group(a: EventSample, b: EventSample) -> bool:
+    """Return False when two events cannot be in one group: other type, polarity, participants or place."""
+    if a.type != b.type or (a.modality in NEGATIVE) != (b.modality in NEGATIVE):
+        return False
+    if a.participants and b.participants and not a.participants & b.participants:
+        return False
+    return places_agree(a.places, b.places) is not False
+
+
+def group_events(samples: Sequence[EventSample]) -> list[list[int]]:
+    """Return the groups of same events as lists of indices into ``samples`` (each sorted; groups by first index).
+
+    Pairs join strongest agreement first (then by index, so the result never depends on anything else);
+    a join is refused when two members of the merged group differ on participants or place.
+    """
+    pairs: list[tuple[int, int, int]] = []
+    for i, a in enumerate(samples):
+        for j in range(i + 1, len(samples)):
+            score = _agreement(a, samples[j])
+            if score:
+                pairs.append((-score, i, j))
+    parent = list(range(len(samples)))
+    members = {i: [i] for i in range(len(samples))}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _, i, j in sorted(pairs):
+        ri, rj = root(i), root(j)
+        if ri == rj:
+            continue
+        if all(_may_share_group(samples[x], samples[y]) for x in members[ri] for y in members[rj]):
+            keep, gone = min(ri, rj), max(ri, rj)
+            parent[gone] = keep
+            members[keep] = sorted(members[keep] + members.pop(gone))
+    return [members[r] for r in sorted(members)]
+
+
+def values_conflict(
+    role: str, by_source: Mapping[str, frozenset[str]], places: Mapping[str, frozenset[str]]
+) -> bool:
+    """Return True when the sources of one merged event give incompatible values for a slot.
+
+    ``by_source`` maps each source to the values it gives (registry ids, TIMEX3 values or folded words).
+    time: two values that do not overlap; place: two places neither of which is or contains the other
+    (``places`` maps a place id to the ids that contain it); any other role (participants, objects): two
+    sources whose sets of values share none. Modality never conflicts (planned then done is one event).
+    """
+    if role == "modality":
+        return False
+    given = [values for values in by_source.values() if values]
+    if role == "time":
+        flat = sorted({v for values in given for v in values})
+        return any(times_overlap(a, b) is False for i, a in enumerate(flat) for b in flat[i + 1 :])
+    if role == "place":
+        flat = sorted({v for values in given for v in values})
+        return any(
+            places_agree({a: places.get(a, frozenset())}, {b: places.get(b, frozenset())}) is False
+            for i, a in enumerate(flat)
+            for b in flat[i + 1 :]
+        )
+    return any(not (a & b) for i, a in enumerate(given) for b in given[i + 1 :])
