@@ -18,15 +18,13 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from veille import pipeline, render, views
 from veille.errors import VeilleError
 from veille.model import to_jsonable
 from veille.settings import Settings, load_settings, setting_help
 from veille.store import open_store
-from veille.store.base import EventRecord, Store, StoryEvent
+from veille.store.base import Store
 
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=False)
@@ -358,51 +356,6 @@ def quotes(
     _emit(as_json, [views.quote_view(q) for q in found], render.quotes_table(found))
 
 
-def _events_table(records: list[EventRecord]) -> Table:
-    """Return stored events as a table (``--json`` carries every field: offsets, argument ids, dated_by)."""
-    table = Table(title=f"{len(records)} events", show_edge=False)
-    table.add_column("date", no_wrap=True)
-    table.add_column("event", overflow="fold", max_width=24)
-    table.add_column("arguments", overflow="fold", ratio=1)
-    table.add_column("outlet", overflow="fold", max_width=14)
-    table.add_column("id", no_wrap=True)
-    for r in records:
-        day = r.time or (f"{r.first_day.isoformat()} (article)" if r.first_day else "—")
-        what = f"{r.type}: {r.trigger}" + ("" if r.modality == "asserted" else f" ({r.modality})")
-        args = "; ".join(f"{a.role}: {a.name or a.text}" for a in r.arguments) or "—"
-        table.add_row(day, escape(what), escape(args), escape(r.outlet or "—"), r.event_id)
-    return table
-
-
-def _story_events_table(merged: list[StoryEvent]) -> Table:
-    """Return a story's merged events: sources, then each slot's values with how many articles give each."""
-    table = Table(title=f"{len(merged)} events", show_edge=False)
-    table.add_column("event", overflow="fold", max_width=24)
-    table.add_column("sources", overflow="fold", max_width=24)
-    table.add_column("value (articles giving it); CONFLICT: sources disagree", overflow="fold", ratio=1)
-    table.add_column("id", no_wrap=True)
-    for m in merged:
-        sources = ", ".join(
-            f"{s.outlet or s.article_id}" + (f" (+{len(s.copies)} copies)" if s.copies else "")
-            for s in m.sources
-        )
-        lines = [
-            ("CONFLICT " if slot.is_conflict else "")
-            + f"{slot.role}: "
-            + (" ≠ " if slot.is_conflict else " | ").join(
-                f"{v.name} ({len(v.articles)})" for v in slot.values
-            )
-            for slot in m.slots
-        ]
-        table.add_row(
-            escape(f"{m.type} ({m.trigger})"),
-            escape(f"{len(m.sources)}: {sources}"),
-            escape("\n".join(lines)),
-            m.event_id,
-        )
-    return table
-
-
 @main.command()
 @click.option(
     "--type", "type_", metavar="TYPE", help="Only this event type (visit, meet, sign, deliver, expel...)."
@@ -475,9 +428,9 @@ def events(
             raise click.UsageError(str(exc)) from exc
     if story_id is not None:
         data = [{**to_jsonable(m), "source_count": len(m.sources)} for m in merged]
-        _emit(as_json, data, _story_events_table(merged))
+        _emit(as_json, data, render.story_events_table(merged))
     else:
-        _emit(as_json, [to_jsonable(r) for r in found], _events_table(found))
+        _emit(as_json, [to_jsonable(r) for r in found], render.events_table(found))
 
 
 @main.command()

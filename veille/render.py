@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story
-from veille.store.base import QuoteRecord, SearchHit
+from veille.store.base import EventRecord, QuoteRecord, SearchHit, StoryEvent
 
 if TYPE_CHECKING:
     from veille.pipeline import EntityReport
@@ -184,6 +184,51 @@ def quotes_table(quotes: Sequence[QuoteRecord], *, width: int = 160) -> Table:
         who = q.speaker_name or (f"({q.speaker_text})" if q.speaker_text else "—")
         body = q.text if len(q.text) <= width else q.text[: width - 1] + "…"
         table.add_row(who, q.kind, body, q.outlet or "—", _date(q.published), str(len(q.sources)))
+    return table
+
+
+def events_table(records: Sequence[EventRecord]) -> Table:
+    """Return stored events as a table (``--json`` carries every field: offsets, argument ids, dated_by)."""
+    table = Table(title=f"{len(records)} events", show_edge=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("event", overflow="fold", max_width=24)
+    table.add_column("arguments", overflow="fold", ratio=1)
+    table.add_column("outlet", overflow="fold", max_width=14)
+    table.add_column("id", no_wrap=True)
+    for r in records:
+        day = r.time or (f"{r.first_day.isoformat()} (article)" if r.first_day else "—")
+        what = f"{r.type}: {r.trigger}" + ("" if r.modality == "asserted" else f" ({r.modality})")
+        args = "; ".join(f"{a.role}: {a.name or a.text}" for a in r.arguments) or "—"
+        table.add_row(day, escape(what), escape(args), escape(r.outlet or "—"), r.event_id)
+    return table
+
+
+def story_events_table(merged: Sequence[StoryEvent]) -> Table:
+    """Return a story's merged events: sources, then each slot's values with how many articles give each."""
+    table = Table(title=f"{len(merged)} events", show_edge=False)
+    table.add_column("event", overflow="fold", max_width=24)
+    table.add_column("sources", overflow="fold", max_width=24)
+    table.add_column("value (articles giving it); CONFLICT: sources disagree", overflow="fold", ratio=1)
+    table.add_column("id", no_wrap=True)
+    for m in merged:
+        sources = ", ".join(
+            f"{s.outlet or s.article_id}" + (f" (+{len(s.copies)} copies)" if s.copies else "")
+            for s in m.sources
+        )
+        lines = [
+            ("CONFLICT " if slot.is_conflict else "")
+            + f"{slot.role}: "
+            + (" ≠ " if slot.is_conflict else " | ").join(
+                f"{v.name} ({len(v.articles)})" for v in slot.values
+            )
+            for slot in m.slots
+        ]
+        table.add_row(
+            escape(f"{m.type} ({m.trigger})"),
+            escape(f"{len(m.sources)}: {sources}"),
+            escape("\n".join(lines)),
+            m.event_id,
+        )
     return table
 
 

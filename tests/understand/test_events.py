@@ -151,3 +151,59 @@ def test_events_offsets_point_into_text_and_empty_doc(seed_texts, nlp):
         for arg in event.arguments:
             assert text[arg.start : arg.end] == arg.text
     assert find_events(nlp(""), "", [], []) == []
+
+
+def test_events_direct_quote_and_purpose_are_not_events(nlp):
+    text = (
+        'Le ministre a été clair : "Nous n\'avons jamais livré des armes aux rebelles de Gao." '
+        "Les soldats ont été envoyés à Gao pour combattre les rebelles."
+    )
+    triggers = [e.trigger for e in analyze(text, nlp).events]
+    assert "livré" not in triggers  # inside the direct quote
+    assert "combattre" not in triggers  # an aim ("pour combattre"), not a fact
+    assert "envoyés" in triggers
+
+
+def test_events_receiving_a_thing_is_no_meeting(nlp):
+    assert not [
+        e for e in analyze("Le Ghana a reçu une deuxième dose de vaccins.", nlp).events if e.type == "meet"
+    ]
+    meet = only(analyze("Le président Macky Sall a reçu Abdoulaye Diop à Dakar.", nlp).events, "meet")
+    assert {a.role: a.entity_id for a in meet.arguments}["patient"] == "per:abdoulaye-diop"
+
+
+def test_events_announced_event_is_the_event(nlp):
+    events = analyze("Les autorités du Burkina Faso ont annoncé l'arrestation de huit soldats.", nlp).events
+    assert [e.type for e in events] == ["arrest"]
+    assert "Burkina Faso" in roles(events[0])["agent"]
+
+
+def test_events_pronoun_subject_takes_previous_subject(nlp):
+    text = "La CEDEAO a levé les sanctions contre le Mali. Elle a choisi Thomas Boni Yayi comme médiateur."
+    appoint = only(analyze(text, nlp).events, "appoint")
+    agent = next(a for a in appoint.arguments if a.role == "agent")
+    assert agent.text == "Elle" and agent.entity_id is not None and "cedeao" in agent.entity_id
+
+
+def test_events_seed_meeting_agent_is_the_visitor(seed_paths, nlp):
+    analysis = seed(SEED_000, seed_paths, nlp)
+    meet = next(e for e in analysis.events if e.trigger == "tête-à-tête")
+    assert {a.role: a.entity_id for a in meet.arguments} == {
+        "agent": "per:serguei-lavrov",
+        "patient": "per:abdoulaye-diop",
+    }
+    visit = next(e for e in analysis.events if e.trigger == "arrivé")
+    assert "\n" not in roles(visit)["agent"]
+
+
+def test_events_seed_planned_audience_and_similar_deliveries(seed_paths, nlp):
+    analysis = seed(SEED_002, seed_paths, nlp)
+    audience = next(e for e in analysis.events if e.trigger == "reçu")
+    assert audience.type == "meet" and audience.modality == "planned"
+    assert {a.entity_id for a in audience.arguments if a.role in {"agent", "patient"}} == {
+        "per:assimi-goita",
+        "per:serguei-lavrov",
+    }
+    # "De livraisons semblables avaient eu lieu en mars et août 2022": another delivery, dated
+    similar = [e for e in analysis.events if e.type == "deliver" and e.trigger == "livraisons"]
+    assert [e.time for e in similar] == ["2022-03"]

@@ -6,6 +6,13 @@ une visite", "procéder à l'arrestation") is no event itself: its subject, plac
 governs, so one event is found, not two; a trigger noun under a verb trigger of the same type ("arrivé ...
 pour une visite", "reçu en audience") is folded into the verb's event.
 
+Not events: a trigger inside a direct quote (what someone says), inside an organisation's name, a participle
+that qualifies a noun ("les difficultés rencontrées"), an aim ("pour négocier"), an attribute ("est consultant"),
+a headline-style noun ("Arrestation de ..."), a quote cue ('..., a annoncé X') and the announcing of an event that
+is itself a trigger ("ont annoncé l'arrestation": the arrest is the event, its announcer its agent).
+Agents: a pronoun stands for the subject of the sentence before; a noun without a "de" doer takes the subject of
+its clause ("X a poursuivi ses visites", "lors de leur sommet"), a meeting "avec Y" the story's subject.
+
 Roles: agent, patient, recipient, place, object. Event.time is the TIMEX3 value of the time expression of the
 trigger's clause. Modality, one of:
   asserted  the default;
@@ -20,14 +27,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
 from veille.errors import VeilleError
-from veille.model import Entity, Event, EventArgument, TimeExpression
+from veille.model import Entity, Event, EventArgument, Mention, TimeExpression
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -86,6 +93,8 @@ class Trigger:
     de: str = "auto"
     needs_place: bool = False
     reflexive: bool = False
+    never_reflexive: bool = False
+    needs_actor: bool = False
     venue: bool = False
 
 
@@ -116,6 +125,8 @@ def trigger_lexicon(path: Path = TRIGGERS_PATH) -> dict[tuple[str, str], Trigger
             de=keyed.get("de", "auto"),
             needs_place="place" in opts,
             reflexive="refl" in opts,
+            never_reflexive="norefl" in opts,
+            needs_actor="actor" in opts,
             venue="venue" in opts,
         )
     return out
@@ -130,14 +141,20 @@ def find_events(
     the entity its span names; an empty doc gives [].
     """
     lex = trigger_lexicon()
+    quoted = _quote_spans(text)
+    names = _name_spans(entities)
+    kinds = {e.entity_id: e.type for e in entities}
     found: dict[int, tuple[Token, Trigger]] = {}
     for token in doc:
         trig = _trigger_of(token, lex)
-        if trig is not None:
+        if trig is not None and not _inside(token.idx, names):
             found[token.i] = (token, trig)
     events: list[Event] = []
+    sentences: list[tuple[int, int]] = []
     seen_types: set[str] = set()
     for token, trig in found.values():
+        if _inside(token.idx, quoted) or _is_backdrop(token, trig, found):
+            continue
         if trig.pos == "noun" and _folded_into_verb(token, trig, found):
             continue
         if trig.pos == "noun" and _is_anaphoric(token) and trig.type in seen_types:
@@ -146,7 +163,11 @@ def find_events(
         args = _arguments(token, trig, clause, text, entities, found, times)
         if trig.needs_place and not any(a.role == "place" for a in args):
             continue
-        if trig.pos == "noun" and not args and trig.type in seen_types:
+        if trig.needs_actor and not any(
+            a.role == "patient" and kinds.get(a.entity_id or "") in {"PER", "ORG"} for a in args
+        ):
+            continue  # "reçoit une piqûre": receiving a thing is no meeting
+        if trig.pos == "noun" and not args and trig.type in seen_types and not _is_distinct(token):
             continue  # "notre visite" after a visit: a bare noun adds nothing to the event told before
         seen_types.add(trig.type)
         event = Event(
@@ -158,9 +179,84 @@ def find_events(
             time=_time_of(token, clause, times),
             modality=_modality(token, clause),
         )
-        if not any(_repeats(event, earlier) for earlier in events):
+        if _is_distinct(token) or not any(_repeats(event, earlier) for earlier in events):
             events.append(event)
-    return events
+            sentences.append((token.sent.start_char, token.sent.end_char))
+    return _share_places(events, sentences)
+
+
+def _share_places(events: list[Event], sentences: list[tuple[int, int]]) -> list[Event]:
+    """Give an event without a place the place of another event of its sentence ("20 personnes ont été tuées
+    lors d'une attaque ... au Burkina Faso": the killing is where the attack is)."""
+    out = []
+    for event, sent in zip(events, sentences, strict=True):
+        if not any(a.role == "place" for a in event.arguments):
+            place = next(
+                (
+                    a
+                    for other, where in zip(events, sentences, strict=True)
+                    if where == sent and other is not event
+                    for a in other.arguments
+                    if a.role == "place"
+                ),
+                None,
+            )
+            if place is not None:
+                event = replace(event, arguments=(*event.arguments, place))
+        out.append(event)
+    return out
+
+
+_QUOTE = re.compile(r'«[^«»]{1,2000}?»|“[^“”]{1,2000}?”|"[^"\n]{1,2000}?"')
+_QUOTE_MIN_WORDS = 4  # shorter quoted phrases are names or scare quotes ("côté amis"), not speech
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Return the spans of the direct quotes of text (paired quotation marks around 4 words or more)."""
+    return [(m.start(), m.end()) for m in _QUOTE.finditer(text) if len(m.group().split()) >= _QUOTE_MIN_WORDS]
+
+
+def _name_spans(entities: Sequence[Entity]) -> list[tuple[int, int]]:
+    """Return the spans of organisation and other names ("Rassemblement du peuple de Guinée")."""
+    return [
+        (m.start, m.end)
+        for e in entities
+        if e.type in {"ORG", "MISC"}
+        for m in e.mentions
+        if m.kind == "name" and len(m.text.split()) > 1
+    ]
+
+
+def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= offset < e for s, e in spans)
+
+
+_PURPOSE_MARKS = frozenset(["pour", "afin", "to", "in order"])
+
+
+def _is_backdrop(token: Token, trig: Trigger, found: dict[int, tuple[Token, Trigger]]) -> bool:
+    """True for a trigger that reports no event of its own (see the rules below)."""
+    if trig.pos == "noun":
+        # "Arrestation de trois protestataires au Ghana": the headline of a linked article
+        return token.text[:1].isupper() and not any(c.dep_ in {"det", "nmod:poss"} for c in token.children)
+    kids = list(token.children)
+    form = token.morph.get("VerbForm", [])
+    if token.dep_ == "acl" and "Part" in form and not any(c.dep_.startswith("aux") for c in kids):
+        # "les difficultés rencontrées", "l'alerte publiée": a participle that qualifies a noun, unless its
+        # doer is named ("des fonds accordés par le FMI")
+        return not any(c.dep_ in {"obl:agent", "agent"} for c in kids)
+    if "Inf" in form and (
+        any(c.dep_ == "mark" and c.lower_ in _PURPOSE_MARKS for c in kids) or token.dep_ == "acl"
+    ):
+        return True  # "pour négocier un accord", "le droit de choisir": an aim, not a fact
+    if any(c.dep_ == "cop" for c in kids):
+        return True  # "est consultant auprès de": an attribute, not an action
+    if trig.type == "announce":
+        if any(c.dep_ in _SUBJECTS and c.i > token.i for c in kids):
+            return True  # '"...", a annoncé X': the cue of a quote
+        # "ont annoncé l'arrestation de huit soldats": the announced event is the event
+        return any(c.dep_ in _OBJECTS and c.i in found and found[c.i][1].type != "announce" for c in kids)
+    return False
 
 
 def _stem(word: str) -> str:
@@ -198,10 +294,7 @@ def _trigger_of(token: Token, lex: dict[tuple[str, str], Trigger]) -> Trigger | 
         trig = lex.get(("verb", lemma))
         if trig is None:
             return None
-        if trig.reflexive and not any(
-            c.dep_.startswith("expl") or c.lower_ in {"se", "s'", "me", "te", "nous", "vous"}
-            for c in token.children
-        ):
+        if (trig.reflexive or trig.never_reflexive) and trig.reflexive != _is_reflexive(token):
             return None
         return trig
     if token.pos_ == "NOUN":
@@ -212,9 +305,27 @@ def _trigger_of(token: Token, lex: dict[tuple[str, str], Trigger]) -> Trigger | 
     return None
 
 
+def _is_reflexive(verb: Token) -> bool:
+    """True for a pronominal verb ("se rendre", "s'est livré")."""
+    return any(c.dep_.startswith("expl") or c.lower_ in {"se", "s'", "s’", "me", "te"} for c in verb.children)
+
+
+_COLLECTIVES = frozenset(
+    ["série", "vague", "suite", "succession", "multitude", "nombre", "ensemble", "series", "wave"]
+)
+_DISTINCT = frozenset(
+    ["semblable", "similaire", "pareil", "autre", "nouveau", "similar", "other", "new", "another"]
+)
+
+
+def _is_distinct(noun: Token) -> bool:
+    """True for a noun that names another event of a kind told before ("de livraisons semblables")."""
+    return any(c.dep_ == "amod" and c.lemma_.casefold() in _DISTINCT for c in noun.children)
+
+
 def _is_modifier(token: Token) -> bool:
     """True for a noun that only qualifies another ("avions d'attaque", "droit de vote"): de + no determiner."""
-    if token.dep_ not in {"nmod", "compound"}:
+    if token.dep_ not in {"nmod", "compound"} or token.head.lemma_.casefold() in _COLLECTIVES:
         return False
     kids = list(token.children)
     has_det = any(c.dep_ in {"det", "nummod"} for c in kids)
@@ -356,7 +467,21 @@ def _arguments(
             arg = _argument("agent", subject, trig, text, entities) if subject is not None else None
             if arg is not None:
                 args["agent"] = arg
-    if "place" not in args:
+    if not verbal and "agent" not in args and clause.i == token.i and trig.de == "agent":
+        doer = _host_doer(token, text, entities)
+        if doer is None and trig.type in {"meet", "visit"} and (trig.type == "visit" or "patient" in args):
+            topic = _antecedent(token, entities)  # "Après un tête-à-tête avec X": the story's subject met X
+            if (
+                topic is not None
+                and topic.type in {"PER", "ORG"}
+                and topic.entity_id != (args["patient"].entity_id if "patient" in args else None)
+            ):
+                m = _last_mention(topic, token.idx)
+                if m is not None:
+                    doer = EventArgument("agent", m.text, m.start, m.end, topic.entity_id)
+        if doer is not None:
+            args["agent"] = doer
+    if "place" not in args and not trig.needs_place:
         place = _sentence_place(token, entities, args.values())
         if place is not None:
             args["place"] = place
@@ -365,6 +490,46 @@ def _arguments(
     if "object" in args:
         out += _named_objects(args["object"], token.doc, text)
     return out
+
+
+_CIRCUMSTANTIAL = frozenset(["obl", "obl:mod", "nmod", "advmod"])
+
+
+def _last_mention(entity: Entity, before: int) -> Mention | None:
+    """Return the entity's last mention before an offset (its first one when none is before)."""
+    earlier = [m for m in entity.mentions if m.start < before]
+    return (
+        max(earlier, key=lambda m: m.start)
+        if earlier
+        else min(entity.mentions, key=lambda m: m.start, default=None)
+    )
+
+
+def _host_doer(noun: Token, text: str, entities: Sequence[Entity]) -> EventArgument | None:
+    """Return who does what a noun names when it has no "de" complement: the subject (or passive agent) of the
+    clause it sits in ("X a poursuivi ses visites", "lors de leur sommet", "dans un discours"), else the subject
+    of the sentence before; only a person, organisation or country counts."""
+    has_poss = any(c.dep_ in {"det", "nmod:poss"} and "Poss=Yes" in str(c.morph) for c in noun.children)
+    node = noun
+    for _ in range(3):
+        if node.head.i == node.i:
+            return None
+        if node.dep_.split(":")[0] not in _CIRCUMSTANTIAL | _OBJECTS and not has_poss:
+            return None
+        node = node.head
+        if node.pos_ in {"VERB", "AUX"}:
+            break
+    else:
+        return None
+    if node.pos_ not in {"VERB", "AUX"}:
+        return None
+    kinds = {e.entity_id: e.type for e in entities}
+    for child in node.children:
+        if child.dep_ in _SUBJECTS or child.dep_ in {"obl:agent", "agent"}:
+            arg = _argument("agent", child, _SUPPORT, text, entities)
+            if arg is not None and kinds.get(arg.entity_id or "") in {"PER", "ORG", "LOC"}:
+                return arg
+    return None
 
 
 _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z]*-?\d+[A-Za-z0-9]*$")
@@ -440,7 +605,8 @@ def _sentence_place(
 ) -> EventArgument | None:
     """Return the place named nearest the trigger in its sentence (behind a place preposition first); None if none."""
     sent = token.sent
-    used = {(a.start, a.end) for a in taken}
+    # a place may sit inside the patient's phrase ("le bureau du MSF à Maïné Soroa"), not inside the agent's
+    used = {(a.start, a.end) for a in taken if a.role in {"agent", "recipient"}}
     doc = token.doc
     best: tuple[int, EventArgument] | None = None
     for entity in entities:
@@ -458,6 +624,8 @@ def _sentence_place(
             cases = {_FOLD.get(c.lower_, c.lower_) for c in root.children if c.dep_ == "case"}
             if root.dep_ == "pobj":
                 cases.add(root.head.lower_)
+            if cases and not cases & _PLACE_MARKERS and not cases & {"de"}:
+                continue  # "par la Russie", "avec le Mali": a party, not a place
             distance = abs(root.i - token.i)
             if distance > (_PLACE_REACH if cases & _PLACE_MARKERS else _PLACE_REACH // 2):
                 continue
@@ -506,7 +674,20 @@ def _argument(
     }:
         nominal = nominal.head.head
     start, end = _phrase(nominal)
+    # a phrase never runs over a line break (a title glued to the first sentence)
+    cut = text.rfind("\n", start, nominal.idx)
+    if cut >= 0:
+        start = cut + 1
+    cut = text.find("\n", nominal.idx, end)
+    if cut >= 0:
+        end = cut
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     entity = _entity_of(nominal, start, end, entities)
+    if entity is None and nominal.lower_ in _PERSONAL_PRONOUNS and role != "place":
+        entity = _antecedent(nominal, entities)
     if nominal.pos_ in _PRONOUN_POS and entity is None:
         return None
     if role == "place" and (entity is None or entity.type != "LOC"):
@@ -519,6 +700,48 @@ def _argument(
     elif role == "agent-of":
         role = "agent"
     return EventArgument(role, text[start:end], start, end, entity.entity_id if entity else None)
+
+
+_PERSONAL_PRONOUNS = frozenset(
+    [
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "l'",
+        "l’",
+        "le",
+        "la",
+        "les",
+        "lui",
+        "he",
+        "she",
+        "they",
+        "him",
+        "her",
+        "them",
+    ]
+)
+
+
+def _antecedent(pronoun: Token, entities: Sequence[Entity]) -> Entity | None:
+    """Return the entity a third-person pronoun stands for: the subject of the sentence before (or the one
+    before that when it is itself a pronoun), when that subject names a person, organisation or country."""
+    doc = pronoun.doc
+    sent = pronoun.sent
+    for _ in range(2):
+        if sent.start == 0:
+            return None
+        sent = doc[sent.start - 1].sent
+        subject = next((c for c in sent.root.children if c.dep_ in _SUBJECTS | _PASSIVE_SUBJECTS), None)
+        if subject is None:
+            return None
+        if subject.pos_ == "PRON":
+            continue
+        start, end = _phrase(subject)
+        entity = _entity_of(subject, start, end, entities)
+        return entity if entity is not None and entity.type in {"PER", "ORG", "LOC"} else None
+    return None
 
 
 def _phrase(token: Token) -> tuple[int, int]:
@@ -550,6 +773,7 @@ def _phrase(token: Token) -> tuple[int, int]:
         hi -= 1
     while lo < hi and (doc[lo].is_punct or doc[lo].dep_ == "cc"):
         lo += 1
+
     return doc[lo].idx, doc[hi].idx + len(doc[hi])
 
 
