@@ -458,20 +458,16 @@ def run_speed(eval_dir: Path, limit: int | None) -> dict[str, Any]:
     from veille.understand.entities import extract_entities
     from veille.understand.events import find_events
     from veille.understand.nlp import load_pipeline, prepare_text
+    from veille.understand.quotes import find_quotes
 
     nlp = load_pipeline(DEFAULT_MODEL)
     prepared = []
     for row in read_gold(eval_dir, limit):
         text = row["text"]
         doc = nlp(prepare_text(text, nlp.lang))
-        prepared.append(
-            (
-                doc,
-                text,
-                resolve_descriptions(doc, text, extract_entities(doc, text)),
-                resolve_times(text, None, doc=doc),
-            )
-        )
+        entities = resolve_descriptions(doc, text, extract_entities(doc, text))
+        quotes = find_quotes(text, entities, doc)
+        prepared.append((doc, text, entities, resolve_times(text, None, doc=doc), quotes))
     find_events(*prepared[0])
     passes = 5
     t0 = time.perf_counter()

@@ -208,7 +208,7 @@ def story_events_table(merged: Sequence[StoryEvent]) -> Table:
     table = Table(title=f"{len(merged)} events", show_edge=False)
     table.add_column("event", overflow="fold", max_width=24)
     table.add_column("sources", overflow="fold", max_width=24)
-    table.add_column("value (articles giving it); CONFLICT: sources disagree", overflow="fold", ratio=1)
+    table.add_column("value (articles giving it)", overflow="fold", ratio=1)
     table.add_column("id", no_wrap=True)
     for m in merged:
         sources = ", ".join(

@@ -35,7 +35,7 @@ def _version(package: str) -> str:
 
 
 ANALYZER_VERSION = (
-    f"veille-understand 0.3 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
+    f"veille-understand 0.4 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
     f", {ENGLISH_MODEL} {_version(ENGLISH_MODEL.replace('_', '-'))})"
 )
 
@@ -122,7 +122,7 @@ def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
     entities = resolve_descriptions(doc, text, extract_entities(doc, text))
     times = resolve_times(text, article.published, doc=doc)
     quotes = find_quotes(text, entities, doc)
-    events = find_events(doc, text, entities, times)
+    events = find_events(doc, text, entities, times, quotes)
     return Analysis(
         article_id=article.id,
         language=language,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from calendar import monthrange
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -764,3 +765,20 @@ def _tense(verb: Any) -> int:
     if set(morph.get("Tense")) & _PAST_TENSES:
         return -1
     return 0
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:et|au|à|-|–|and|to)\s*", re.I)
+
+
+def day_ranges(text: str, times: Sequence[TimeExpression]) -> dict[int, str]:
+    """Return, for the expressions that are the two ends of a day range ("les 6 et 7 février", "du 6 au 7
+    mars": two TimeML expressions), their index in ``times`` → the range as an ISO 8601 interval
+    ("2023-02-06/2023-02-07")."""
+    out: dict[int, str] = {}
+    for i in range(len(times) - 1):
+        a, b = times[i], times[i + 1]
+        if not (a.value and b.value and _DAY_VALUE.match(a.value) and _DAY_VALUE.match(b.value)):
+            continue
+        if a.value < b.value and _RANGE_JOIN.fullmatch(text[a.end : b.start]):
+            out[i] = out[i + 1] = f"{a.value}/{b.value}"
+    return out

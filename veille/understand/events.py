@@ -34,7 +34,8 @@ from pathlib import Path
 from spacy.tokens import Doc, Token
 
 from veille.errors import VeilleError
-from veille.model import Entity, Event, EventArgument, Mention, TimeExpression
+from veille.model import Entity, Event, EventArgument, Mention, Quote, TimeExpression
+from veille.understand.dates import day_ranges
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -133,15 +134,27 @@ def trigger_lexicon(path: Path = TRIGGERS_PATH) -> dict[tuple[str, str], Trigger
 
 
 def find_events(
-    doc: Doc, text: str, entities: Sequence[Entity], times: Sequence[TimeExpression] = ()
+    doc: Doc,
+    text: str,
+    entities: Sequence[Entity],
+    times: Sequence[TimeExpression] = (),
+    quotes: Sequence[Quote] = (),
 ) -> list[Event]:
     """Return the typed events of ``doc`` (parsed from ``text`` or a same-length copy) in text order.
 
     Each event has its agent/patient/recipient/place/object arguments where the parse gives them, each linked to
-    the entity its span names; an empty doc gives [].
+    the entity its span names; an empty doc gives []. ``quotes`` (the quotes stage's output): a trigger inside a
+    direct quote of four words or more is what someone says, not an event. A day range ("les 6 et 7 février")
+    is the event's time as an ISO 8601 interval.
     """
     lex = trigger_lexicon()
-    quoted = _quote_spans(text)
+    quoted = [
+        (q.start, q.end)
+        for q in quotes
+        if q.kind in ("direct", "partial") and len(q.text.split()) >= _QUOTE_MIN_WORDS
+    ]
+    ranges = day_ranges(text, times)
+    times = [replace(t, value=ranges.get(i, t.value)) for i, t in enumerate(times)]
     names = _name_spans(entities)
     kinds = {e.entity_id: e.type for e in entities}
     found: dict[int, tuple[Token, Trigger]] = {}
@@ -207,13 +220,7 @@ def _share_places(events: list[Event], sentences: list[tuple[int, int]]) -> list
     return out
 
 
-_QUOTE = re.compile(r'«[^«»]{1,2000}?»|“[^“”]{1,2000}?”|"[^"\n]{1,2000}?"')
 _QUOTE_MIN_WORDS = 4  # shorter quoted phrases are names or scare quotes ("côté amis"), not speech
-
-
-def _quote_spans(text: str) -> list[tuple[int, int]]:
-    """Return the spans of the direct quotes of text (paired quotation marks around 4 words or more)."""
-    return [(m.start(), m.end()) for m in _QUOTE.finditer(text) if len(m.group().split()) >= _QUOTE_MIN_WORDS]
 
 
 def _name_spans(entities: Sequence[Entity]) -> list[tuple[int, int]]:
