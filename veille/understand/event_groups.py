@@ -147,12 +147,16 @@ def group_events(samples: Sequence[EventSample]) -> list[list[int]]:
     Pairs join strongest agreement first (then by index, so the result never depends on anything else);
     a join is refused when two members of the merged group differ on participants or place.
     """
+    by_type: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        by_type.setdefault(sample.type, []).append(i)
     pairs: list[tuple[int, int, int]] = []
-    for i, a in enumerate(samples):
-        for j in range(i + 1, len(samples)):
-            score = _agreement(a, samples[j])
-            if score:
-                pairs.append((-score, i, j))
+    for indices in by_type.values():  # only events of one type can be one event: pairs within a type
+        for k, i in enumerate(indices):
+            for j in indices[k + 1 :]:
+                score = _agreement(samples[i], samples[j])
+                if score:
+                    pairs.append((-score, i, j))
     parent = list(range(len(samples)))
     members = {i: [i] for i in range(len(samples))}
 
