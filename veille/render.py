@@ -274,6 +274,13 @@ def article_panel(view: dict[str, Any]) -> Panel:
     dated = _dated([(t["text"], t["start"], t["end"], t["value"]) for t in view["times"]])
     if dated:
         lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
+    for e in view.get("events", []):
+        args = ", ".join(f"{a['role']} {a['text']}" for a in e["arguments"])
+        when = f", {e['time']}" if e.get("time") else ""
+        how = "" if e["modality"] == "asserted" else f" ({e['modality']})"
+        lines.append(
+            Text(f"Event {e['type']}{how}: {e['trigger']}{' — ' + args if args else ''}{when}", style="blue")
+        )
     lines.append(Text(view["text"]))
     return Panel(Group(*lines), title=view.get("title") or "(untitled)")
 
