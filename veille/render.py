@@ -11,8 +11,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story
+from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story, TimeExpression
 from veille.store.base import EventRecord, QuoteRecord, SearchHit, StoryEvent
+from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
     from veille.pipeline import EntityReport
@@ -69,30 +70,27 @@ def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
         parts.append(Text(_said(who, body, quote.kind), style="green"))
     if len(side.quotes) > max_quotes:
         parts.append(Text(f"(+{len(side.quotes) - max_quotes} more quotes)", style="dim"))
-    dated = _dated([(t.text, t.start, t.end, t.value) for t in side.times])[:6]
+    dated = _dated(side.times)[:6]
     if dated:
         parts.append(Text("Dates: " + "; ".join(dated), style="cyan"))
     return Group(*parts)
 
 
-def _dated(times: list[tuple[str, int, int, str | None]]) -> list[str]:
+def _dated(times: Sequence[TimeExpression]) -> list[str]:
     """Return "text → value" for each dated expression a reader cares about: calendar values only (not
-    PRESENT_REF or durations), and a day range written as two TimeML expressions ("les 06", "07 février
-    2023", a few characters apart) shown as one range, each value once."""
+    PRESENT_REF or durations), a day range written as two TimeML expressions shown as one, each value once."""
+    ranges = day_ranges(times)
     out: list[str] = []
     seen: set[str] = set()
-    days = [t for t in times if t[3] and t[3][:1].isdigit()]
-    i = 0
-    while i < len(days):
-        text, _start, end, value = days[i]
-        nxt = days[i + 1] if i + 1 < len(days) else None
-        if nxt and 0 <= nxt[1] - end <= 5 and len(value or "") == len(nxt[3] or "") == 10:
-            text, value = f"{text} – {nxt[0]}", f"{value} – {nxt[3]}"
-            i += 1
+    for i, t in enumerate(times):
+        if not t.value or not t.value[:1].isdigit():
+            continue
+        text, value = t.text, ranges.get(i, t.value)
+        if i in ranges and i + 1 in ranges and ranges[i] == ranges[i + 1]:
+            text = f"{t.text} – {times[i + 1].text}"
         if value not in seen:
-            seen.add(value or "")
+            seen.add(value)
             out.append(f"{text} → {value}")
-        i += 1
     return out
 
 
@@ -271,7 +269,7 @@ def article_panel(view: dict[str, Any]) -> Panel:
     for q in view["quotes"]:
         who = q["speaker"]["name"] if q["speaker"] else (q.get("speaker_text") or "unattributed")
         lines.append(Text(_said(who, q["text"][:200], q["kind"]), style="green"))
-    dated = _dated([(t["text"], t["start"], t["end"], t["value"]) for t in view["times"]])
+    dated = _dated([TimeExpression(**t) for t in view["times"]])
     if dated:
         lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
     for e in view.get("events", []):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -150,7 +151,11 @@ def resolve_times(text: str, anchor: date | None, *, doc: Any = None) -> list[Ti
         last_end = f.end
         direction = _direction(text, doc, f.start, f.end)
         ctx = _Context(anchor, ref or anchor, ref_year, direction, named)
-        value, kind, relative = _value(f.rule, f.match, ctx)
+        try:
+            value, kind, relative = _value(f.rule, f.match, ctx)
+        except (OverflowError, ValueError):  # "il y a 99999999999 jours", a year past 9999: no value
+            logger.debug("time expression %r has no calendar value", text[f.start : f.end])
+            value, kind, relative = None, "DATE", False
         if (
             value
             and re.match(r"\d{4}-\d\d-\d\d", value)
@@ -193,7 +198,10 @@ def _anchored_to_event(text: str, out: list[TimeExpression]) -> list[TimeExpress
             if re.search(r"[.!?\n]", text[t.end : later.start]):
                 break  # another sentence: not this event's date
             if later.value and _DAY_VALUE.match(later.value):
-                day = date.fromisoformat(later.value) + timedelta(days=-1 if "veille" in word else 1)
+                try:
+                    day = date.fromisoformat(later.value) + timedelta(days=-1 if "veille" in word else 1)
+                except (OverflowError, ValueError):
+                    break
                 out[i] = TimeExpression(
                     t.text, t.start, t.end, day.isoformat(), t.type, f"{later.value} (the event's date)"
                 )
@@ -211,11 +219,13 @@ def _find(text: str) -> list[_Found]:
             if start < end and _accept(rule, m, text, start):
                 cands.append(_Found(start, end, rule, m))
     cands.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.rule], f.start))
-    chosen: list[_Found] = []
+    chosen: list[_Found] = []  # non-overlapping, by start: only the neighbours can overlap a candidate
     for f in cands:
-        if not any(f.start < c.end and c.start < f.end for c in chosen):
-            chosen.append(f)
-    return sorted(chosen, key=lambda f: f.start)
+        k = bisect_left(chosen, f.start, key=lambda c: c.start)
+        if k > 0 and chosen[k - 1].end > f.start or k < len(chosen) and chosen[k].start < f.end:
+            continue
+        chosen.insert(k, f)
+    return chosen
 
 
 def _accept(rule: str, m: re.Match[str], text: str, start: int) -> bool:
@@ -767,18 +777,31 @@ def _tense(verb: Any) -> int:
     return 0
 
 
-_RANGE_JOIN = re.compile(r"\s*(?:et|au|à|-|–|and|to)\s*", re.I)
+_RANGE_TO = re.compile(r"\s*(?:au|à|-|–|to)\s*", re.I)  # "du 6 au 10 mars": every day between
+_RANGE_AND = re.compile(
+    r"\s*(?:et|and|,)\s*", re.I
+)  # "les 6 et 7 février": a range only for two days running
+_RANGE_GAP = 5  # characters between the two ends ("  au ") when the text is not at hand
 
 
-def day_ranges(text: str, times: Sequence[TimeExpression]) -> dict[int, str]:
-    """Return, for the expressions that are the two ends of a day range ("les 6 et 7 février", "du 6 au 7
+def day_ranges(times: Sequence[TimeExpression], text: str | None = None) -> dict[int, str]:
+    """Return, for the expressions that are the two ends of a day range ("les 6 et 7 février", "du 6 au 10
     mars": two TimeML expressions), their index in ``times`` → the range as an ISO 8601 interval
-    ("2023-02-06/2023-02-07")."""
+    ("2023-02-06/2023-02-07"). "les 6 et 13 avril" is two days, not a range. Without ``text``, only two
+    days running written a few characters apart are a range."""
     out: dict[int, str] = {}
     for i in range(len(times) - 1):
         a, b = times[i], times[i + 1]
         if not (a.value and b.value and _DAY_VALUE.match(a.value) and _DAY_VALUE.match(b.value)):
             continue
-        if a.value < b.value and _RANGE_JOIN.fullmatch(text[a.end : b.start]):
+        if a.value >= b.value:
+            continue
+        running = date.fromisoformat(b.value) - date.fromisoformat(a.value) == timedelta(days=1)
+        if text is None:
+            joined = running and 0 <= b.start - a.end <= _RANGE_GAP
+        else:
+            between = text[a.end : b.start]
+            joined = bool(_RANGE_TO.fullmatch(between)) or running and bool(_RANGE_AND.fullmatch(between))
+        if joined:
             out[i] = out[i + 1] = f"{a.value}/{b.value}"
     return out

@@ -153,7 +153,7 @@ def find_events(
         for q in quotes
         if q.kind in ("direct", "partial") and len(q.text.split()) >= _QUOTE_MIN_WORDS
     ]
-    ranges = day_ranges(text, times)
+    ranges = day_ranges(times, text)
     times = [replace(t, value=ranges.get(i, t.value)) for i, t in enumerate(times)]
     names = _name_spans(entities)
     kinds = {e.entity_id: e.type for e in entities}
