@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class EventSample:
     time: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def time_interval(value: str | None) -> tuple[date, date] | None:
     """Return the first and last day a TIMEX3 value covers (a day, week, month, quarter, year, START/END).
 
@@ -80,6 +82,8 @@ def time_interval(value: str | None) -> tuple[date, date] | None:
             return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
         if m := _WEEK.match(value):
             monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            if value.endswith("-WE"):  # the week-end of that week
+                return monday + timedelta(days=5), monday + timedelta(days=6)
             return monday, monday + timedelta(days=6)
         if m := _QUARTER.match(value):
             year, first_month = int(m[1]), 3 * int(m[2]) - 2
@@ -147,16 +151,21 @@ def group_events(samples: Sequence[EventSample]) -> list[list[int]]:
     Pairs join strongest agreement first (then by index, so the result never depends on anything else);
     a join is refused when two members of the merged group differ on participants or place.
     """
-    by_type: dict[str, list[int]] = {}
+    # Only pairs that may agree positively are compared: those sharing a key (a participant, a place or a
+    # place containing it, a month both dates touch) within one type, found by an inverted index.
+    index: dict[tuple[str, str], list[int]] = {}
     for i, sample in enumerate(samples):
-        by_type.setdefault(sample.type, []).append(i)
-    pairs: list[tuple[int, int, int]] = []
-    for indices in by_type.values():  # only events of one type can be one event: pairs within a type
+        for key in _keys(sample):
+            index.setdefault((sample.type, key), []).append(i)
+    candidates: set[tuple[int, int]] = set()
+    for indices in index.values():
         for k, i in enumerate(indices):
-            for j in indices[k + 1 :]:
-                score = _agreement(samples[i], samples[j])
-                if score:
-                    pairs.append((-score, i, j))
+            candidates.update((i, j) for j in indices[k + 1 :])
+    pairs: list[tuple[int, int, int]] = []
+    for i, j in candidates:
+        score = _agreement(samples[i], samples[j])
+        if score:
+            pairs.append((-score, i, j))
     parent = list(range(len(samples)))
     members = {i: [i] for i in range(len(samples))}
 
@@ -175,6 +184,26 @@ def group_events(samples: Sequence[EventSample]) -> list[list[int]]:
             parent[gone] = keep
             members[keep] = sorted(members[keep] + members.pop(gone))
     return [members[r] for r in sorted(members)]
+
+
+_MONTHS_INDEXED = 36  # a date spanning more months than this is not indexed by month (it still agrees)
+
+
+def _keys(sample: EventSample) -> set[str]:
+    """Return the index keys of an event: its participants, its places and their containers, its months."""
+    keys = set(sample.participants)
+    for place, containers in sample.places.items():
+        keys.add(place)
+        keys.update(containers)
+    interval = time_interval(sample.time)
+    if interval is not None:
+        (y1, m1), (y2, m2) = (interval[0].year, interval[0].month), (interval[1].year, interval[1].month)
+        months = (y2 - y1) * 12 + m2 - m1 + 1
+        if months <= _MONTHS_INDEXED:
+            keys.update(
+                f"month:{(y1 * 12 + m1 - 1 + k) // 12}-{(m1 - 1 + k) % 12 + 1}" for k in range(months)
+            )
+    return keys
 
 
 def values_conflict(
