@@ -199,12 +199,22 @@ def test_events_store_backfill_after_emptied_table(press, tmp_path):
     with conn:
         conn.execute("DELETE FROM events")
         conn.execute("DELETE FROM event_arguments")
+        conn.execute(
+            "DELETE FROM store_meta WHERE key = 'events_backfilled'"
+        )  # as a rolled-back backfill leaves it
     conn.close()
     again = open_store(path)
     try:
         assert again.list_events(limit=1000) == before
     finally:
         again.close()
+    with sqlite3.connect(path) as conn:  # the backfill is recorded: a later open does not scan the analyses
+        conn.execute("DELETE FROM events")
+    once = open_store(path)
+    try:
+        assert once.list_events(limit=1000) == []
+    finally:
+        once.close()
 
 
 def test_events_store_filters(press):

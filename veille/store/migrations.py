@@ -267,6 +267,12 @@ CREATE INDEX event_arguments_entity ON event_arguments (entity_id);
 """
 
 #: (name, SQL) in the order they apply; never edit a released migration, add a new one.
+_STORE_META = """
+-- One-off facts about the database, such as "events_backfilled": a backfill records its key in the same
+-- transaction as its rows, so opening the store checks one row instead of scanning the analyses.
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _INITIAL),
     ("0002_outlet_lines", _OUTLET_LINES),
@@ -274,6 +280,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0004_entity_links", _ENTITY_LINKS),
     ("0005_quote_keys", _QUOTE_KEYS),
     ("0006_events", _EVENTS),
+    ("0007_store_meta", _STORE_META),
 )
 
 

@@ -187,9 +187,8 @@ class SQLiteStore:
             "SELECT 1 FROM quotes LIMIT 1"
         ):  # quotes stored before 0005, or a backfill a killed process rolled back: index them now
             self._backfill_quote_keys()
-        if self._one("SELECT 1 FROM events LIMIT 1") is None and self._one(
-            "SELECT 1 FROM analyses WHERE json_valid(payload) AND json_array_length(payload, '$.events') > 0 LIMIT 1"
-        ):  # analyses stored before 0006, or a backfill a killed process rolled back: store their events now
+        if self._one("SELECT 1 FROM store_meta WHERE key = 'events_backfilled'") is None:
+            # analyses stored before 0006 (or a backfill a killed process rolled back): store their events once
             self._backfill_events()
 
     # plumbing ----------------------------------------------------------------------------------
@@ -620,16 +619,21 @@ class SQLiteStore:
         """Store the events of the analyses whose events have no rows (stored before migration 0006), in one transaction."""
         count = 0
         with self.transaction():
-            for row in self._x(
+            for row in self._conn.execute(  # a cursor, not fetchall: one payload in memory at a time
                 "SELECT article_id, language, analyzer, payload FROM analyses n WHERE NOT EXISTS"
                 " (SELECT 1 FROM events e WHERE e.article_id = n.article_id) ORDER BY article_id"
-            ).fetchall():
+            ):
                 data = json.loads(row["payload"])
                 data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
                 events = codec.analysis_from_json(data).events
                 self._put_events(row["article_id"], events)
                 count += len(events)
-        logger.info("stored %d events of the stored analyses", count)
+            self._x(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('events_backfilled', ?)",
+                (str(count),),
+            )
+        if count:
+            logger.info("stored %d events of the stored analyses", count)
 
     def _put_entity_facts(self, analysis: Analysis) -> set[str]:
         """Store an analysis's index keys, offices and places; return the keys that reach its names."""
