@@ -124,3 +124,8 @@ def test_cli_events_filters_combine(seeds_db, seed_ids):
 def test_cli_events_usage_errors(seeds_db, args, message):
     code, out = _veille(seeds_db, "events", *args)
     assert code == 2 and message in out
+
+
+def test_cli_events_place_must_be_a_place(seeds_db):
+    code, out = _veille(seeds_db, "events", "--place", "Lavrov")
+    assert code == 2 and "no place named 'Lavrov'" in out

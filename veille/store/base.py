@@ -292,7 +292,7 @@ class Store(Protocol):
         """Return stored events matching every filter given, the latest first, arguments with registry ids.
 
         ``entity``/``place``: an entity id, name or alias (as ``find_entities``) among the arguments / the place
-        arguments (a place also matches the places it contains); ``since``/``until`` bound the event's own
+        arguments (a country also matches the places in it); ``since``/``until`` bound the event's own
         resolved time, else its article's date (``dated_by`` says which). UsageError for a name, article or
         story that names nothing.
         """

@@ -1438,8 +1438,10 @@ class SQLiteStore:
         return records[:limit]
 
     def _named_ids(self, name: str, what: str) -> set[str]:
-        """Return the registry ids ``name`` names (id, name or alias); UsageError when it names none."""
-        ids = {e.entity_id for e in self.find_entities(name, limit=1000)}
+        """Return the registry ids ``name`` names (id, name or alias; places only for ``what`` "place");
+        UsageError when it names none."""
+        found = self.find_entities(name, limit=1000)
+        ids = {e.entity_id for e in found if what != "place" or e.type == "LOC"}
         if not ids:
             raise UsageError(f"no {what} named {name!r}; see `veille entities` for names and ids")
         return ids
