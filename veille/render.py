@@ -188,26 +188,24 @@ def quotes_table(quotes: Sequence[QuoteRecord], *, width: int = 160) -> Table:
 def events_table(records: Sequence[EventRecord]) -> Table:
     """Return stored events as a table (``--json`` carries every field: offsets, argument ids, dated_by)."""
     table = Table(title=f"{len(records)} events", show_edge=False)
-    table.add_column("date", no_wrap=True)
-    table.add_column("event", overflow="fold", max_width=24)
-    table.add_column("arguments", overflow="fold", ratio=1)
+    table.add_column("date", overflow="fold", max_width=12)
+    table.add_column("event (id)", overflow="fold", max_width=26)
+    table.add_column("arguments", overflow="fold", ratio=1, min_width=20)
     table.add_column("outlet", overflow="fold", max_width=14)
-    table.add_column("id", no_wrap=True)
     for r in records:
         day = r.time or (f"{r.first_day.isoformat()} (article)" if r.first_day else "—")
         what = f"{r.type}: {r.trigger}" + ("" if r.modality == "asserted" else f" ({r.modality})")
         args = "; ".join(f"{a.role}: {a.name or a.text}" for a in r.arguments) or "—"
-        table.add_row(day, escape(what), escape(args), escape(r.outlet or "—"), r.event_id)
+        table.add_row(day, escape(what) + f"\n[dim]{r.event_id}[/dim]", escape(args), escape(r.outlet or "—"))
     return table
 
 
 def story_events_table(merged: Sequence[StoryEvent]) -> Table:
     """Return a story's merged events: sources, then each slot's values with how many articles give each."""
     table = Table(title=f"{len(merged)} events", show_edge=False)
-    table.add_column("event", overflow="fold", max_width=24)
+    table.add_column("event (id)", overflow="fold", max_width=26)
     table.add_column("sources", overflow="fold", max_width=24)
-    table.add_column("value (articles giving it)", overflow="fold", ratio=1)
-    table.add_column("id", no_wrap=True)
+    table.add_column("value (articles giving it)", overflow="fold", ratio=1, min_width=20)
     for m in merged:
         sources = ", ".join(
             f"{s.outlet or s.article_id}" + (f" (+{len(s.copies)} copies)" if s.copies else "")
@@ -222,10 +220,9 @@ def story_events_table(merged: Sequence[StoryEvent]) -> Table:
             for slot in m.slots
         ]
         table.add_row(
-            escape(f"{m.type} ({m.trigger})"),
+            escape(f"{m.type} ({m.trigger})") + f"\n[dim]{m.event_id}[/dim]",
             escape(f"{len(m.sources)}: {sources}"),
             escape("\n".join(lines)),
-            m.event_id,
         )
     return table
 
