@@ -10,11 +10,19 @@ Not events: a trigger inside a direct quote (what someone says), inside an organ
 that qualifies a noun ("les difficultés rencontrées"), an aim ("pour négocier"), an attribute ("est consultant"),
 a headline-style noun ("Arrestation de ..."), a quote cue ('..., a annoncé X') and the announcing of an event that
 is itself a trigger ("ont annoncé l'arrestation": the arrest is the event, its announcer its agent).
+Nor are: a condition ("si X attaque", "en cas d'attaque"), a wish ("ils veulent une nouvelle élection"), the object
+of an aim ("pour tenter de négocier un accord"), an idiom ("la remise en cause"), a present participle after "être"
+("est consultant"), and a demonstrative noun ("cette rencontre") when the article tells that type of event anywhere.
+One event per real-world event: mentions of one article that ``event_groups.group_events`` joins and whose shared
+participant roles agree are one event, told by its first mention (the one the gold marks more often) with the roles
+the later ones add. A host verb ("participer") is an event only with a trigger noun of its type, which it takes in.
 Agents: a pronoun stands for the subject of the sentence before; a noun without a "de" doer takes the subject of
 its clause ("X a poursuivi ses visites", "lors de leur sommet"), a meeting "avec Y" the story's subject.
 
-Roles: agent, patient, recipient, place, object. Event.time is the TIMEX3 value of the time expression of the
-trigger's clause. Modality, one of:
+Roles: agent, patient, recipient, place, object, count. A number of people without a name ("38 personnes ont
+été tuées", "des milliers de manifestants") is a count, not a patient or agent: how many, not who. A name's place
+complement is not part of it ("Amadou Koufa à Mopti": patient "Amadou Koufa"). Event.time is the TIMEX3 value of
+the time expression of the trigger's clause. Modality, one of:
   asserted  the default;
   planned   future tense, "va/doit/devrait + infinitive", "prévu", "prochain", "will";
   negated   "ne ... pas/jamais/plus", "not/never";
@@ -36,6 +44,7 @@ from spacy.tokens import Doc, Token
 from veille.errors import VeilleError
 from veille.model import Entity, Event, EventArgument, Mention, Quote, TimeExpression
 from veille.understand.dates import day_ranges
+from veille.understand.event_groups import PARTICIPANT_ROLES, EventSample, group_events
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -65,6 +74,9 @@ _OF_MARKERS = frozenset(["de", "of"])
 _AGAINST_MARKERS = frozenset(["contre", "against"])
 _WITH_MARKERS = frozenset(["avec", "with", "entre", "between"])
 _RECIPIENT_MARKERS = frozenset(["à", "to", "pour", "for"])
+_MARKERS = (
+    _PLACE_MARKERS | _AGENT_MARKERS | _OF_MARKERS | _AGAINST_MARKERS | _WITH_MARKERS | _RECIPIENT_MARKERS
+)
 _NEGATIONS = frozenset(["pas", "jamais", "plus", "guère", "not", "never", "n't", "no"])
 _DENY = frozenset(["démentir", "nier", "contester", "deny", "dismiss", "reject", "refute"])
 _PLANNING_HEADS = frozenset(
@@ -97,6 +109,7 @@ class Trigger:
     never_reflexive: bool = False
     needs_actor: bool = False
     venue: bool = False
+    host: bool = False
 
 
 @cache
@@ -129,6 +142,7 @@ def trigger_lexicon(path: Path = TRIGGERS_PATH) -> dict[tuple[str, str], Trigger
             never_reflexive="norefl" in opts,
             needs_actor="actor" in opts,
             venue="venue" in opts,
+            host="host" in opts,
         )
     return out
 
@@ -168,9 +182,21 @@ def find_events(
     for token, trig in found.values():
         if _inside(token.idx, quoted) or _is_backdrop(token, trig, found):
             continue
+        if trig.host and not any(
+            c.i in found and found[c.i][1].pos == "noun" and found[c.i][1].type == trig.type
+            for c in token.children
+        ):
+            continue  # "participer" is a meeting only with one: "a participé à la conférence"
         if trig.pos == "noun" and _folded_into_verb(token, trig, found):
             continue
-        if trig.pos == "noun" and _is_anaphoric(token) and trig.type in seen_types:
+        if (
+            trig.pos == "noun"
+            and _is_anaphoric(token)
+            and (
+                trig.type in seen_types
+                or (any(t.type == trig.type and i != token.i for i, (_, t) in found.items()))
+            )
+        ):
             continue  # "cette visite" after a visit: the same event told again
         clause = _clause_head(token, lex) if trig.pos == "noun" else token
         args = _arguments(token, trig, clause, text, entities, found, times)
@@ -180,6 +206,8 @@ def find_events(
             a.role == "patient" and kinds.get(a.entity_id or "") in {"PER", "ORG"} for a in args
         ):
             continue  # "reçoit une piqûre": receiving a thing is no meeting
+        if _is_hypothetical(token, clause):
+            continue  # "si X attaque", "en cas d'attaque": what may happen
         if trig.pos == "noun" and not args and trig.type in seen_types and not _is_distinct(token):
             continue  # "notre visite" after a visit: a bare noun adds nothing to the event told before
         seen_types.add(trig.type)
@@ -192,10 +220,73 @@ def find_events(
             time=_time_of(token, clause, times),
             modality=_modality(token, clause),
         )
-        if _is_distinct(token) or not any(_repeats(event, earlier) for earlier in events):
+        told = next((k for k, earlier in enumerate(events) if _repeats(event, earlier)), None)
+        if _is_distinct(token) or told is None:
             events.append(event)
             sentences.append((token.sent.start_char, token.sent.end_char))
-    return _share_places(events, sentences)
+
+    events = _share_places(events, sentences)
+    return _one_per_event(events)
+
+
+def _sample(event: Event) -> EventSample:
+    """Return what the same-event rules of event_groups read of one event of this article."""
+    return EventSample(
+        type=event.type,
+        modality=event.modality,
+        participants=frozenset(
+            a.entity_id for a in event.arguments if a.role in PARTICIPANT_ROLES and a.entity_id
+        ),
+        places={a.entity_id: frozenset() for a in event.arguments if a.role == "place" and a.entity_id},
+        time=event.time,
+    )
+
+
+def _one_per_event(events: list[Event]) -> list[Event]:
+    """Return one event per real-world event of the article: mentions that ``group_events`` joins (and whose
+    shared participant roles agree) become the first mention, completed with the roles only the others give."""
+    samples = [_sample(e) for e in events]
+    groups: list[list[int]] = []
+    for group in group_events(samples):
+        # group_events joins on one shared participant; inside one article a role both mentions fill must agree
+        # ("la junte rencontrera les chefs religieux", "... entre en discussion avec la société civile": two)
+        for i in group:
+            home = next(
+                (g for g in groups if g[0] in group and all(_roles_agree(events[i], events[j]) for j in g)),
+                None,
+            )
+            if home is None:
+                groups.append([i])
+            else:
+                home.append(i)
+    out = []
+    for members in groups:
+        if len(members) == 1:
+            out.append(events[members[0]])
+            continue
+        event = events[members[0]]
+        roles = {a.role for a in event.arguments}
+        extra = []
+        for i in members:
+            for a in events[i].arguments:
+                if a.role not in roles and a.role not in {"object"}:
+                    roles.add(a.role)
+                    extra.append(a)
+        time = event.time or next((events[i].time for i in members if events[i].time), None)
+        out.append(replace(event, arguments=(*event.arguments, *extra), time=time))
+    return sorted(out, key=lambda e: e.start)
+
+
+def _roles_agree(a: Event, b: Event) -> bool:
+    """True when every participant role both events fill names the same entity or the same words."""
+    first = {x.role: x for x in a.arguments if x.role in PARTICIPANT_ROLES}
+    for y in b.arguments:
+        x = first.get(y.role)
+        if x is not None and not (
+            (x.entity_id is not None and x.entity_id == y.entity_id) or x.text.casefold() == y.text.casefold()
+        ):
+            return False
+    return True
 
 
 def _share_places(events: list[Event], sentences: list[tuple[int, int]]) -> list[Event]:
@@ -238,16 +329,47 @@ def _inside(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(s <= offset < e for s, e in spans)
 
 
+_IDIOM_TAILS = {"remise": ("cause", "question"), "mise": ("cause",)}
+_WISH = frozenset(["vouloir", "souhaiter", "réclamer", "exiger", "want", "demand", "wish"])
+
+
+def _is_aim(verb: Token) -> bool:
+    """True for an infinitive that states an aim ("pour négocier", "pour tenter de ..."), up the xcomp chain."""
+    node = verb
+    for _ in range(3):
+        if "Inf" not in node.morph.get("VerbForm", []):
+            return False
+        if any(c.dep_ == "mark" and c.lower_ in _PURPOSE_MARKS for c in node.children):
+            return True
+        if node.dep_ != "xcomp" or node.head.i == node.i:
+            return False
+        node = node.head
+    return False
+
+
 _PURPOSE_MARKS = frozenset(["pour", "afin", "to", "in order"])
 
 
 def _is_backdrop(token: Token, trig: Trigger, found: dict[int, tuple[Token, Trigger]]) -> bool:
     """True for a trigger that reports no event of its own (see the rules below)."""
     if trig.pos == "noun":
+        head = token.head
+        if token.dep_ in _OBJECTS and head.i != token.i and _is_aim(head):
+            return True  # "pour négocier un accord": the agreement is an aim too
+        if token.dep_ in _OBJECTS and head.lemma_.casefold() in _WISH:
+            return True  # "ils veulent une nouvelle élection": a wish, not a fact
+        if any(c.lemma_.casefold() in _IDIOM_TAILS.get(token.lemma_.casefold(), ()) for c in token.children):
+            return True  # "la remise en cause": an idiom, not a handing over
         # "Arrestation de trois protestataires au Ghana": the headline of a linked article
         return token.text[:1].isupper() and not any(c.dep_ in {"det", "nmod:poss"} for c in token.children)
     kids = list(token.children)
     form = token.morph.get("VerbForm", [])
+    if (
+        "Part" in form
+        and token.lower_.endswith(("ant", "ants"))
+        and any(c.dep_.startswith("aux") for c in kids)
+    ):
+        return True  # "est consultant auprès de": a present participle after "être" is an attribute
     if token.dep_ == "acl" and "Part" in form and not any(c.dep_.startswith("aux") for c in kids):
         # "les difficultés rencontrées", "l'alerte publiée": a participle that qualifies a noun, unless its
         # doer is named ("des fonds accordés par le FMI")
@@ -256,6 +378,8 @@ def _is_backdrop(token: Token, trig: Trigger, found: dict[int, tuple[Token, Trig
         any(c.dep_ == "mark" and c.lower_ in _PURPOSE_MARKS for c in kids) or token.dep_ == "acl"
     ):
         return True  # "pour négocier un accord", "le droit de choisir": an aim, not a fact
+    if "Inf" in form and token.dep_ == "xcomp" and _is_aim(token.head):
+        return True  # "pour tenter de négocier": the aim's own verb
     if any(c.dep_ == "cop" for c in kids):
         return True  # "est consultant auprès de": an attribute, not an action
     if trig.type == "announce":
@@ -348,6 +472,17 @@ def _folded_into_verb(noun: Token, trig: Trigger, found: dict[int, tuple[Token, 
     return other is not None and other[1].pos == "verb" and other[1].type == trig.type
 
 
+def _is_hypothetical(token: Token, clause: Token) -> bool:
+    """True for a trigger in a condition: a clause under "si"/"if", or a noun after "en cas de"/"in case of"."""
+    for node in (token, clause, *list(clause.ancestors)[:2]):
+        if any(c.dep_ == "mark" and c.lower_ in {"si", "if", "unless"} for c in node.children):
+            return True
+        if node.dep_ in {"advcl"} and node is not token:
+            break
+    window = token.doc[max(token.sent.start, token.i - 3) : token.i].text.casefold()
+    return "en cas d" in window or "in case of" in window
+
+
 def _is_anaphoric(noun: Token) -> bool:
     """True for a demonstrative mention ("cette visite", "ce sommet")."""
     return any(
@@ -386,7 +521,9 @@ def _complements(token: Token) -> Iterator[tuple[str, str, Token]]:
                     yield dep, child.lower_, pobj
             continue
         cases = [c for c in child.children if c.dep_ in {"case", "fixed"} and c.i < child.i]
-        marker = _FOLD.get(cases[0].lower_, cases[0].lemma_.casefold()) if cases else ""
+        low = cases[0].lower_ if cases else ""
+        # the surface first: spaCy lemmatises "entre" as "entrer"
+        marker = _FOLD.get(low, low if low in _MARKERS else cases[0].lemma_.casefold()) if cases else ""
         yield dep, marker, child
 
 
@@ -413,6 +550,8 @@ def _role(dep: str, marker: str, nominal: Token, trig: Trigger, verbal: bool, pa
         return "patient"
     if marker in _WITH_MARKERS and trig.type in {"meet", "sign"}:
         return "patient"
+    if marker in {"entre", "between"} and trig.type == "attack":
+        return "patient"  # "les combats entre l'armée et les rebelles": the sides
     if trig.type == "deliver" and marker in _RECIPIENT_MARKERS:
         return "recipient"
     if marker in _PLACE_MARKERS:
@@ -446,6 +585,13 @@ def _arguments(
         for dep, marker, nominal in _complements(source):
             if source is clause and clause.i != token.i and nominal.i == token.i:
                 continue
+            if (
+                is_verb
+                and nominal.i in found
+                and found[nominal.i][1].pos == "noun"
+                and found[nominal.i][1].type == trig.type
+            ):
+                continue  # "a participé à la conférence": the conference is the event itself, not its place
             role = _role(
                 dep,
                 marker,
@@ -492,7 +638,7 @@ def _arguments(
         place = _sentence_place(token, entities, args.values())
         if place is not None:
             args["place"] = place
-    order = ("agent", "patient", "recipient", "object", "place")
+    order = ("agent", "patient", "recipient", "count", "object", "place")
     out = [args[r] for r in order if r in args]
     if "object" in args:
         out += _named_objects(args["object"], token.doc, text)
@@ -663,6 +809,13 @@ def _inherited_subject(verb: Token) -> Token | None:
         if node.dep_ in {"conj", "xcomp"} and node.head.i != node.i:
             node = node.head
             continue
+        if (
+            node.dep_ == "advcl"
+            and "Part" in node.morph.get("VerbForm", [])
+            and not any(c.dep_ == "mark" and c.pos_ == "SCONJ" for c in node.children)
+        ):
+            node = node.head  # "S'exprimant à Genève, le chef de l'OMS a ...": the main clause's subject
+            continue
         if node.dep_ in {"acl:relcl", "relcl"} and any(
             c.dep_ in _SUBJECTS and c.lower_ in {"qui", "who", "that", "which"} for c in node.children
         ):
@@ -706,7 +859,51 @@ def _argument(
         return None  # "une visite de travail": not who visits
     elif role == "agent-of":
         role = "agent"
+    if role in {"patient", "agent"} and entity is None and _is_count(nominal):
+        role = "count"  # "38 personnes ont été tuées": how many, not who
     return EventArgument(role, text[start:end], start, end, entity.entity_id if entity else None)
+
+
+_QUANTITY_NOUNS = frozenset(
+    [
+        "millier",
+        "milliers",
+        "million",
+        "centaine",
+        "dizaine",
+        "douzaine",
+        "vingtaine",
+        "trentaine",
+        "quarantaine",
+        "cinquantaine",
+        "soixantaine",
+        "plupart",
+        "nombre",
+        "total",
+        "thousands",
+        "hundreds",
+        "dozens",
+        "scores",
+        "most",
+    ]
+)
+_QUANTITY_DETS = frozenset(["plusieurs", "quelques", "nombreux", "nombreuses", "several", "many", "some"])
+
+
+_DEFINITE = frozenset(["le", "la", "l'", "l’", "les", "ces", "leurs", "ses", "the", "these", "those"])
+
+
+def _is_count(nominal: Token) -> bool:
+    """True for a phrase that gives a number of people, not who they are ("38 personnes", "des milliers de
+    manifestants", "la plupart de ces réfugiés", "plusieurs soldats")."""
+    if nominal.lemma_.casefold() in _QUANTITY_NOUNS or nominal.lower_ in _QUANTITY_NOUNS:
+        return True
+    if any(c.dep_ == "det" and c.lower_ in _DEFINITE for c in nominal.children):
+        return False  # "les deux ministres": known people, not a count
+    return any(
+        (c.dep_ == "nummod" and c.like_num) or (c.dep_ in {"det", "amod"} and c.lower_ in _QUANTITY_DETS)
+        for c in nominal.children
+    )
 
 
 _PERSONAL_PRONOUNS = frozenset(
@@ -757,7 +954,9 @@ def _phrase(token: Token) -> tuple[int, int]:
     stack = [
         c
         for c in token.children
-        if c.dep_ not in _CLAUSE_DEPS and not (c.dep_ in {"case", "mark"} and c.i < token.i)
+        if c.dep_ not in _CLAUSE_DEPS
+        and not (c.dep_ in {"case", "mark"} and c.i < token.i)
+        and not (token.pos_ == "PROPN" and _is_place_pp(c))
     ]
     while stack:
         t = stack.pop()
@@ -782,6 +981,14 @@ def _phrase(token: Token) -> tuple[int, int]:
         lo += 1
 
     return doc[lo].idx, doc[hi].idx + len(doc[hi])
+
+
+def _is_place_pp(child: Token) -> bool:
+    """True for a place complement of a name ("Amadou Koufa à Mopti"): where the event is, not who."""
+    return child.dep_.startswith("nmod") and any(
+        c.dep_ == "case" and _FOLD.get(c.lower_, c.lower_) in _PLACE_MARKERS - {"sur", "on", "to"}
+        for c in child.children
+    )
 
 
 def _entity_of(token: Token, start: int, end: int, entities: Sequence[Entity]) -> Entity | None:
