@@ -350,6 +350,12 @@ def _is_aim(verb: Token) -> bool:
 _PURPOSE_MARKS = frozenset(["pour", "afin", "to", "in order"])
 
 
+_FIGURATIVE = frozenset(
+    ["diplomatique", "politique", "médiatique", "verbal", "commercial", "économique", "juridique", "diplomatic",
+     "political", "verbal", "commercial", "economic", "legal"]
+)  # fmt: skip
+
+
 def _is_backdrop(token: Token, trig: Trigger, found: dict[int, tuple[Token, Trigger]]) -> bool:
     """True for a trigger that reports no event of its own (see the rules below)."""
     if trig.pos == "noun":
@@ -360,6 +366,10 @@ def _is_backdrop(token: Token, trig: Trigger, found: dict[int, tuple[Token, Trig
             return True  # "ils veulent une nouvelle élection": a wish, not a fact
         if any(c.lemma_.casefold() in _IDIOM_TAILS.get(token.lemma_.casefold(), ()) for c in token.children):
             return True  # "la remise en cause": an idiom, not a handing over
+        if trig.type in {"attack", "kill", "expel"} and any(
+            c.dep_ == "amod" and c.lemma_.casefold() in _FIGURATIVE for c in token.children
+        ):
+            return True  # "une offensive diplomatique", "une attaque verbale": words, not violence
         # "Arrestation de trois protestataires au Ghana": the headline of a linked article
         return token.text[:1].isupper() and not any(c.dep_ in {"det", "nmod:poss"} for c in token.children)
     kids = list(token.children)
@@ -852,6 +862,13 @@ def _argument(
         return None
     if role == "place" and (entity is None or entity.type != "LOC"):
         return None
+    if role == "place" and entity is not None:
+        # "au cours du séjour de la délégation à Bamako", "une offensive en Afrique": the place is the name
+        # inside the phrase, not the phrase
+        inside = [m for m in entity.mentions if start <= m.start and m.end <= end]
+        if inside and not any(m.start <= nominal.idx < m.end for m in inside):
+            m = min(inside, key=lambda m: abs(m.start - nominal.idx))
+            start, end = m.start, m.end
     actor = entity is not None and entity.type in {"PER", "ORG", "LOC"}
     if role == "auto":
         role = "agent" if actor and entity is not None and entity.type != "LOC" else "patient"
