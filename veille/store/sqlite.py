@@ -1215,18 +1215,7 @@ class SQLiteStore:
             wanted, clause, clause_params = self._speaker_clause(speaker)
             where.append(clause)
             params += clause_params
-        if article_id is not None:
-            full = self._resolve("articles", article_id)
-            if full is None:
-                raise UsageError(f"no article {article_id!r} (see `veille search` or `veille stories`)")
-            where.append("q.article_id = ?")
-            params.append(full)
-        if story_id is not None:
-            full = self._resolve("stories", story_id)
-            if full is None:
-                raise UsageError(f"no story {story_id!r} (see `veille stories`)")
-            where.append("q.article_id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
-            params.append(full)
+        self._scope("q.article_id", article_id, story_id, where, params)
         if kind is not None:
             where.append("q.kind = ?")
             params.append(kind)
@@ -1403,18 +1392,7 @@ class SQLiteStore:
             wanted_places = self._places_within(self._named_ids(place, "place"))
             where.append(self._argument_clause(len(wanted_places), role="place"))
             params += sorted(wanted_places) * 2
-        if article_id is not None:
-            full = self._resolve("articles", article_id)
-            if full is None:
-                raise UsageError(f"no article {article_id!r} (see `veille search` or `veille stories`)")
-            where.append("e.article_id = ?")
-            params.append(full)
-        if story_id is not None:
-            full = self._resolve("stories", story_id)
-            if full is None:
-                raise UsageError(f"no story {story_id!r} (see `veille stories`)")
-            where.append("e.article_id IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
-            params.append(full)
+        self._scope("e.article_id", article_id, story_id, where, params)
         if since is not None:
             where.append("coalesce(e.last_day, a.published, n.published) >= ?")
             params.append(since.isoformat())
@@ -1436,6 +1414,24 @@ class SQLiteStore:
                 if any(a.role == "place" and a.entity_id in wanted_places for a in r.arguments)
             ]
         return records[:limit]
+
+    def _scope(
+        self, column: str, article_id: str | None, story_id: str | None, where: list[str], params: list[Any]
+    ) -> None:
+        """Add to ``where``/``params`` the clauses keeping ``column`` to one article and/or one story (ids or
+        unique prefixes); UsageError when either names nothing."""
+        if article_id is not None:
+            full = self._resolve("articles", article_id)
+            if full is None:
+                raise UsageError(f"no article {article_id!r} (see `veille search` or `veille stories`)")
+            where.append(f"{column} = ?")
+            params.append(full)
+        if story_id is not None:
+            full = self._resolve("stories", story_id)
+            if full is None:
+                raise UsageError(f"no story {story_id!r} (see `veille stories`)")
+            where.append(f"{column} IN (SELECT article_id FROM story_articles WHERE story_id = ?)")
+            params.append(full)
 
     def _named_ids(self, name: str, what: str) -> set[str]:
         """Return the registry ids ``name`` names (id, name or alias; places only for ``what`` "place");
