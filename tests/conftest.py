@@ -32,6 +32,20 @@ def seed_paths() -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def seeds_db(tmp_path_factory: pytest.TempPathFactory, seed_paths: dict[str, Path]) -> Path:
+    """A database holding the two seeds run through every stage by the CLI (read-only: copy it to change it)."""
+    from click.testing import CliRunner
+
+    from veille.cli import main
+
+    db = tmp_path_factory.mktemp("seeds") / "veille.db"
+    for args in (["ingest", *map(str, seed_paths.values())], ["run"]):
+        result = CliRunner().invoke(main, ["--db", str(db), *args])
+        assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="session")
 def seed_texts(seed_paths: dict[str, Path]) -> dict[str, str]:
     return {name: path.read_text(encoding="utf-8") for name, path in seed_paths.items()}
 

@@ -18,14 +18,6 @@ def _veille(db: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.fixture(scope="module")
-def seeds_db(tmp_path_factory, seed_paths):
-    db = tmp_path_factory.mktemp("entities") / "veille.db"
-    assert _veille(db, "ingest", *map(str, seed_paths.values()))[0] == 0
-    assert _veille(db, "run")[0] == 0
-    return db
-
-
 @pytest.fixture()
 def db(seeds_db, tmp_path):
     copy = tmp_path / "veille.db"

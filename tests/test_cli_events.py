@@ -25,14 +25,6 @@ def _events(db: Path, *args: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def seeds_db(tmp_path_factory, seed_paths):
-    db = tmp_path_factory.mktemp("events") / "veille.db"
-    assert _veille(db, "ingest", *map(str, seed_paths.values()))[0] == 0
-    assert _veille(db, "run")[0] == 0
-    return db
-
-
-@pytest.fixture(scope="module")
 def seed_ids(seeds_db) -> dict[str, str]:
     """{seed name: article id}, told apart by their text."""
     ids = {}

@@ -161,15 +161,78 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     "--min-articles", default=1, show_default=True, help="Only stories with at least this many articles."
 )
 @click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only stories with articles on or after DATE.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only stories with articles on or before DATE.",
+)
+@click.option("--entity", metavar="NAME", help="Only stories mentioning this entity (id, name or alias).")
+@click.option(
+    "--outlet", metavar="WORDS", help="Only stories with an article from this outlet (words of its name)."
+)
+@click.option(
     "--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many stories at most."
 )
 @json_option
 @click.pass_context
-def stories(ctx: click.Context, min_articles: int, limit: int, as_json: bool) -> None:
-    """List stories, the largest first."""
+def stories(
+    ctx: click.Context,
+    min_articles: int,
+    since: datetime | None,
+    until: datetime | None,
+    entity: str | None,
+    outlet: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List stories, the largest first, by date range, entity or outlet."""
     with _store(ctx) as store:
-        found = store.list_stories(min_articles=min_articles, limit=limit)
+        try:
+            found = store.list_stories(
+                min_articles=min_articles,
+                limit=limit,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                entity=entity,
+                outlet=outlet,
+            )
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
     _emit(as_json, [views.story_view(s) for s in found], render.stories_table(found))
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(["exact", "near", "syndicated"]), help="Only links of this kind.")
+@click.option(
+    "--article", "article_id", metavar="ID", help="Only links of this article (id or unique prefix)."
+)
+@click.option("--story", "story_id", metavar="ID", help="Only links touching this story's articles.")
+@click.option(
+    "--limit", default=100, type=click.IntRange(min=1), show_default=True, help="How many links at most."
+)
+@json_option
+@click.pass_context
+def duplicates(
+    ctx: click.Context,
+    kind: str | None,
+    article_id: str | None,
+    story_id: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List articles that copy each other (exact, near, syndicated), the most similar first."""
+    with _store(ctx) as store:
+        try:
+            found = store.list_duplicates(kind=kind, article_id=article_id, story_id=story_id, limit=limit)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, [to_jsonable(d) for d in found], render.duplicates_table(found))
 
 
 @main.command()

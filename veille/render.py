@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story, TimeExpression
-from veille.store.base import EventRecord, QuoteRecord, SearchHit, StoryEvent
+from veille.store.base import DuplicateRecord, EventRecord, QuoteRecord, SearchHit, StoryEvent
 from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
@@ -223,6 +223,27 @@ def story_events_table(merged: Sequence[StoryEvent]) -> Table:
             escape(f"{m.type} ({m.trigger})") + f"\n[dim]{m.event_id}[/dim]",
             escape(f"{len(m.sources)}: {sources}"),
             escape("\n".join(lines)),
+        )
+    return table
+
+
+def duplicates_table(links: Sequence[DuplicateRecord]) -> Table:
+    """Return duplicate links as a table: kind, similarity, then each article's outlet, date and title."""
+    table = Table(title=f"{len(links)} duplicate links", show_edge=False)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("similarity", justify="right", no_wrap=True)
+    table.add_column("article", overflow="fold", ratio=1)
+    table.add_column("copy of / copied by", overflow="fold", ratio=1)
+    for d in links:
+        one = escape(f"{d.outlet or '—'} · {_date(d.published)} · {d.title or '(untitled)'}")
+        two = escape(
+            f"{d.other_outlet or '—'} · {_date(d.other_published)} · {d.other_title or '(untitled)'}"
+        )
+        table.add_row(
+            d.kind,
+            f"{d.similarity:.2f}",
+            one + f"\n[dim]{d.article_id}[/dim]",
+            two + f"\n[dim]{d.other_id}[/dim]",
         )
     return table
 

@@ -72,6 +72,22 @@ class QuoteRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DuplicateRecord:
+    """Two articles that share their text (``kind``: exact, near, syndicated) with each one's outlet, title, date."""
+
+    article_id: str
+    other_id: str
+    kind: str
+    similarity: float
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    other_outlet: str | None = None
+    other_title: str | None = None
+    other_published: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EventArgumentRecord:
     """One argument of a stored event: role, words and offsets, and the registry entity it names (or None)."""
 
@@ -335,8 +351,28 @@ class Store(Protocol):
         """Return the story an article belongs to, or None."""
         ...
 
-    def list_stories(self, *, min_articles: int = 1, limit: int = 100) -> list[Story]:
-        """Return stories, the largest first."""
+    def list_stories(
+        self,
+        *,
+        min_articles: int = 1,
+        limit: int = 100,
+        since: date | None = None,
+        until: date | None = None,
+        entity: str | None = None,
+        outlet: str | None = None,
+    ) -> list[Story]:
+        """Return stories, the largest first, within a date range, mentioning an entity, from an outlet."""
+        ...
+
+    def list_duplicates(
+        self,
+        *,
+        kind: str | None = None,
+        article_id: str | None = None,
+        story_id: str | None = None,
+        limit: int = 100,
+    ) -> list[DuplicateRecord]:
+        """Return duplicate links with both articles' outlet, title and date, the most similar first."""
         ...
 
     def add_duplicates(self, links: Iterable[DuplicateLink]) -> None:

@@ -40,6 +40,7 @@ from veille.model import (
 )
 from veille.store import codec
 from veille.store.base import (
+    DuplicateRecord,
     EventArgumentRecord,
     EventRecord,
     EventSlot,
@@ -1705,15 +1706,104 @@ class SQLiteStore:
         )
         return self._story(row) if row is not None else None
 
-    def list_stories(self, *, min_articles: int = 1, limit: int = 100) -> list[Story]:
-        """Return stories with at least ``min_articles`` articles, the largest first (then the most recent)."""
+    def list_stories(
+        self,
+        *,
+        min_articles: int = 1,
+        limit: int = 100,
+        since: date | None = None,
+        until: date | None = None,
+        entity: str | None = None,
+        outlet: str | None = None,
+    ) -> list[Story]:
+        """Return stories with at least ``min_articles`` articles, the largest first (then the most recent).
+
+        ``since``/``until``: stories whose dates (their articles' publication dates) reach into the range;
+        ``entity``: an entity id, name or alias (as ``find_entities``) one of its articles mentions, compared by
+        registry id; ``outlet``: words of an outlet one of its articles comes from (accents and case ignored).
+        UsageError for an entity that names nothing.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if entity is not None:
+            ids = sorted(self._named_ids(entity, "entity"))
+            where.append(
+                "s.id IN (SELECT sa.story_id FROM story_articles sa JOIN mentions mm ON mm.article_id ="
+                f" sa.article_id WHERE mm.eid IN ({','.join('?' * len(ids))}))"
+            )
+            params += ids
+        if outlet is not None:
+            where.append(
+                "s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles oa ON oa.id = sa.article_id"
+                " WHERE instr(fold_text(oa.outlet), ?) > 0)"
+            )
+            params.append(_fold(outlet))
+        having = ["size >= ?"]
+        having_params: list[Any] = [min_articles]
+        if since is not None:
+            having.append("coalesce(max(a.published), s.last_seen) >= ?")
+            having_params.append(since.isoformat())
+        if until is not None:
+            having.append("coalesce(min(a.published), s.first_seen) <= ?")
+            having_params.append(until.isoformat())
         rows = self._rows(
             "SELECT s.*, count(m.article_id) AS size, max(a.published) AS latest FROM stories s"
             " JOIN story_articles m ON m.story_id = s.id JOIN articles a ON a.id = m.article_id"
-            " GROUP BY s.id HAVING size >= ? ORDER BY size DESC, latest DESC, s.id LIMIT ?",
-            (min_articles, limit),
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY s.id HAVING "
+            + " AND ".join(having)
+            + " ORDER BY size DESC, latest DESC, s.id LIMIT ?",
+            (*params, *having_params, limit),
         )
         return [self._story(row) for row in rows]
+
+    def list_duplicates(
+        self,
+        *,
+        kind: str | None = None,
+        article_id: str | None = None,
+        story_id: str | None = None,
+        limit: int = 100,
+    ) -> list[DuplicateRecord]:
+        """Return duplicate links (exact, near, syndicated), the most similar first, each with both articles'
+        outlet, title and date. ``article_id``/``story_id`` keep the links that touch that article or story.
+        UsageError for an article or story that names nothing."""
+        where: list[str] = []
+        params: list[Any] = []
+        if kind is not None:
+            where.append("d.kind = ?")
+            params.append(kind)
+        scope: list[str] = []
+        scope_params: list[Any] = []
+        self._scope("d.article_id", article_id, story_id, scope, scope_params)
+        if scope:
+            other: list[str] = []
+            self._scope("d.other_id", article_id, story_id, other, [])
+            where.append(f"(({' AND '.join(scope)}) OR ({' AND '.join(other)}))")
+            params += scope_params * 2
+        rows = self._rows(
+            "SELECT d.*, a.outlet AS a_outlet, a.title AS a_title, a.published AS a_published,"
+            " o.outlet AS o_outlet, o.title AS o_title, o.published AS o_published FROM duplicates d"
+            " JOIN articles a ON a.id = d.article_id JOIN articles o ON o.id = d.other_id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY d.similarity DESC, d.article_id, d.other_id LIMIT ?",
+            (*params, limit),
+        )
+        return [
+            DuplicateRecord(
+                article_id=r["article_id"],
+                other_id=r["other_id"],
+                kind=r["kind"],
+                similarity=r["similarity"],
+                outlet=r["a_outlet"],
+                title=r["a_title"],
+                published=codec.parse_date(r["a_published"]),
+                other_outlet=r["o_outlet"],
+                other_title=r["o_title"],
+                other_published=codec.parse_date(r["o_published"]),
+            )
+            for r in rows
+        ]
 
     def add_duplicates(self, links: Iterable[DuplicateLink]) -> None:
         """Record duplicate links (idempotent: a known pair is updated); StoreError when an article is unknown."""
