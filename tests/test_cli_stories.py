@@ -43,3 +43,19 @@ def test_cli_duplicates_none_between_the_seeds(seeds_db):
     assert code == 2 and "no article" in out
     code, out = _veille(seeds_db, "duplicates", "--kind", "copy")
     assert code == 2
+
+
+def test_cli_show_story_report(seeds_db):
+    [story] = _json(seeds_db, "stories")
+    code, out = _veille(seeds_db, "show", story["id"], "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["id"] == story["id"] and report["size"] == 2
+    assert {a["id"] for a in report["articles"]} == set(story["articles"])
+    names = [e["name"] for e in report["entities"]]
+    assert "Sergueï Lavrov" in names[:3] and all(e["articles"] >= 1 for e in report["entities"])
+    visit = next(e for e in report["events"] if e["type"] == "visit")
+    assert visit["source_count"] == 2  # the one visit both outlets tell, first
+    assert report["duplicates"] == []
+    code, out = _veille(seeds_db, "show", story["id"][:8])
+    assert code == 0 and "Sergueï Lavrov" in out and "visit" in out

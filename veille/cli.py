@@ -256,7 +256,8 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
             )
             _emit(as_json, view, render.article_panel(view))
         elif story is not None:
-            _emit(as_json, views.story_view(story), render.stories_table([story], title="story"))
+            view = views.story_report_view(pipeline.story_report(store, story.id))
+            _emit(as_json, view, render.story_panel(view))
         else:
             raise click.UsageError(
                 f"no article or story {item_id!r}; see `veille stories` or `veille search`"

@@ -24,9 +24,9 @@ from veille.extract.article import outlet_key, outlet_lines
 from veille.extract.scraped import LineCounter, line_hash
 from veille.group import GROUPER_VERSION, StoryGrouper, features_of
 from veille.ingest import iter_inputs
-from veille.model import Analysis, Article, Comparison, Document, EntityEdit, Failure, RegistryEntity
+from veille.model import Analysis, Article, Comparison, Document, EntityEdit, Failure, RegistryEntity, Story
 from veille.settings import Settings
-from veille.store.base import Store
+from veille.store.base import DuplicateRecord, Store, StoryEntity, StoryEvent
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +284,33 @@ class EntityReport:
     entity: RegistryEntity
     articles: list[str]
     edits: list[EntityEdit]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryReport:
+    """One story for a reader: its articles, main entities, events told across its outlets, copies."""
+
+    story: Story
+    articles: list[Article]
+    entities: list[StoryEntity]
+    events: list[StoryEvent]
+    duplicates: list[DuplicateRecord]
+
+
+def story_report(store: Store, story_id: str, *, entities: int = 10, events: int = 8) -> StoryReport:
+    """Return a story (by id or unique prefix) with its articles, main entities, main events and copies;
+    UsageError when no story has that id."""
+    story = store.get_story(story_id)
+    if story is None:
+        raise UsageError(f"no story {story_id!r}; see `veille stories`")
+    articles = [a for a in map(store.get_article, story.articles) if a is not None]
+    return StoryReport(
+        story,
+        articles,
+        store.story_entities(story.id, limit=entities),
+        store.story_events(story.id, limit=events),
+        store.list_duplicates(story_id=story.id),
+    )
 
 
 def find_entity(store: Store, query: str) -> RegistryEntity:

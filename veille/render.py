@@ -227,6 +227,47 @@ def story_events_table(merged: Sequence[StoryEvent]) -> Table:
     return table
 
 
+def story_panel(view: dict[str, Any]) -> Panel:
+    """Return a story report (``views.story_report_view``) for a reader: dates and outlets, main entities,
+    events with their sources (conflicts flagged), articles, copies."""
+    first, last = view.get("first_seen"), view.get("last_seen")
+    dates = first if first == last else f"{first} → {last}"
+    lines: list[Any] = [
+        Text(
+            f"{view['size']} articles · {', '.join(view['outlets']) or 'unknown outlets'} · {dates or 'undated'}"
+        )
+    ]
+    if view["entities"]:
+        names = [f"{e['name']} [{e['type']}] ({e['articles']})" for e in view["entities"]]
+        lines.append(Text("Entities: " + ", ".join(names), style="magenta"))
+    for e in view["events"]:
+        slots = {
+            s["role"]: " | ".join(v["name"] for v in s["values"])
+            for s in e["slots"]
+            if s["role"] != "modality"
+        }
+        what = ", ".join(f"{role} {value}" for role, value in slots.items())
+        flag = f" — CONFLICT on {', '.join(e['conflicts'])}" if e["conflicts"] else ""
+        lines.append(
+            Text(
+                f"Event {e['type']} ({e['trigger']}): {what} [{e['source_count']} source{'s' if e['source_count'] > 1 else ''}]{flag}",
+                style="blue",
+            )
+        )
+    for a in view["articles"]:
+        lines.append(
+            Text(f"{a['published'] or '—'}  {a['outlet'] or '—'}  {a['title'] or '(untitled)'}  {a['id']}")
+        )
+    for d in view["duplicates"]:
+        lines.append(
+            Text(
+                f"{d['article_id']} is a {d['kind']} copy of {d['other_id']} ({d['similarity']:.2f})",
+                style="yellow",
+            )
+        )
+    return Panel(Group(*lines), title=f"{view['label']}  [{view['id']}]")
+
+
 def duplicates_table(links: Sequence[DuplicateRecord]) -> Table:
     """Return duplicate links as a table: kind, similarity, then each article's outlet, date and title."""
     table = Table(title=f"{len(links)} duplicate links", show_edge=False)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from veille.pipeline import EntityReport
+    from veille.pipeline import EntityReport, StoryReport
 
 from veille.model import (
     Analysis,
@@ -55,6 +55,21 @@ def story_view(story: Story) -> dict[str, Any]:
     view: dict[str, Any] = to_jsonable(story)
     view["size"] = len(story.articles)
     return view
+
+
+def story_report_view(report: StoryReport) -> dict[str, Any]:
+    """Return a story report as one JSON-ready dict: the story, its articles (without their text), entities,
+    events (with ``source_count``) and duplicate links."""
+    view = story_view(report.story)
+    view["articles"] = [
+        {"id": a.id, "outlet": a.outlet, "published": a.published, "title": a.title, "url": a.url}
+        for a in report.articles
+    ]
+    view["entities"] = report.entities
+    view["events"] = [{**to_jsonable(e), "source_count": len(e.sources)} for e in report.events]
+    view["duplicates"] = report.duplicates
+    result: dict[str, Any] = to_jsonable(view)
+    return result
 
 
 def comparison_view(comparison: Comparison) -> dict[str, Any]:

@@ -72,6 +72,17 @@ class QuoteRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryEntity:
+    """An entity of a story: its registry id, name and type, in how many of the story's articles, how often."""
+
+    entity_id: str
+    name: str
+    type: str
+    articles: int
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
 class DuplicateRecord:
     """Two articles that share their text (``kind``: exact, near, syndicated) with each one's outlet, title, date."""
 
@@ -362,6 +373,10 @@ class Store(Protocol):
         outlet: str | None = None,
     ) -> list[Story]:
         """Return stories, the largest first, within a date range, mentioning an entity, from an outlet."""
+        ...
+
+    def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
+        """Return a story's main entities: in the most of its articles first, then the most mentioned."""
         ...
 
     def list_duplicates(

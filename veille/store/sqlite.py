@@ -49,6 +49,7 @@ from veille.store.base import (
     QuoteSource,
     SearchHit,
     SlotValue,
+    StoryEntity,
     StoryEvent,
 )
 from veille.store.migrations import apply_migrations
@@ -1756,6 +1757,25 @@ class SQLiteStore:
             (*params, *having_params, limit),
         )
         return [self._story(row) for row in rows]
+
+    def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
+        """Return a story's main entities (registry ids): in the most of its articles first, then the most
+        mentioned; UsageError for a story that names nothing."""
+        full = self._resolve("stories", story_id)
+        if full is None:
+            raise UsageError(f"no story {story_id!r} (see `veille stories`)")
+        rows = self._rows(
+            "SELECT m.eid, max(m.type) AS type, count(DISTINCT m.article_id) AS articles, count(m.text) AS mentions"
+            " FROM story_articles sa JOIN mentions m ON m.article_id = sa.article_id WHERE sa.story_id = ?"
+            " GROUP BY m.eid ORDER BY articles DESC, mentions DESC, m.eid LIMIT ?",
+            (full, limit),
+        )
+        names = self._best_names([r["eid"] for r in rows])
+        names.update(self._entity_names(self.entity_edits()))
+        return [
+            StoryEntity(r["eid"], names.get(r["eid"], r["eid"]), r["type"], r["articles"], r["mentions"])
+            for r in rows
+        ]
 
     def list_duplicates(
         self,
