@@ -1,7 +1,12 @@
+from collections import Counter
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
-from veille.group import StoryGrouper, features_of
+from veille.group import ArticleFeatures, StoryGrouper, features_of
+from veille.group.stories import LONG_BAR, MAX_CANDIDATES
 from veille.model import Article
+from veille.settings import Settings
 
 
 def _article(path: Path) -> Article:
@@ -40,3 +45,97 @@ def test_stories_are_stable_and_labelled(sample_dir):
     # adding an article again changes nothing
     again, links = grouper.add(features_of(_article(paths[0]), None), _article(paths[0]).text)
     assert again == ids[0] and links == []
+
+
+def _dated(path: Path, day: date) -> Article:
+    return replace(_article(path), published=day)
+
+
+def _five_days_of_t04(sample_dir: Path) -> tuple[StoryGrouper, str]:
+    """A story of five T04 articles dated 1-5 January 2024."""
+    grouper = StoryGrouper()
+    sid = ""
+    for i, path in enumerate(sorted((sample_dir / "rpm2").glob("T04_C1_0[1-5].txt"))):
+        article = _dated(path, date(2024, 1, 1) + timedelta(days=i))
+        sid, _ = grouper.add(features_of(article, None), article.text)
+    assert len(grouper.story(sid).articles) == 5
+    return grouper, sid
+
+
+def test_stories_ongoing_story_takes_a_close_article_past_the_window(sample_dir):
+    """20 days after the story's last article (window 10): a close article (score >= LONG_BAR) still joins."""
+    grouper, sid = _five_days_of_t04(sample_dir)
+    late = _dated(sample_dir / "rpm2" / "T04_C1_07.txt", date(2024, 1, 25))
+    feats = features_of(late, None)
+    assert grouper.score(feats, sid) >= LONG_BAR
+    assert grouper.add(feats, late.text)[0] == sid
+    assert grouper.story(sid).last_seen == date(2024, 1, 25)
+
+
+def test_stories_past_the_window_needs_the_higher_bar(sample_dir):
+    """A same-topic article 20 days later that scores above the threshold but under LONG_BAR opens a story."""
+    grouper, sid = _five_days_of_t04(sample_dir)
+    late = _dated(sample_dir / "rpm2" / "T04_C1_06.txt", date(2024, 1, 25))
+    feats = features_of(late, None)
+    assert Settings().story_threshold <= grouper.score(feats, sid) < LONG_BAR
+    assert grouper.add(feats, late.text)[0] != sid
+    # the same article inside the window joins
+    grouper, sid = _five_days_of_t04(sample_dir)
+    near = _dated(sample_dir / "rpm2" / "T04_C1_06.txt", date(2024, 1, 8))
+    assert grouper.add(features_of(near, None), near.text)[0] == sid
+
+
+def test_stories_never_join_beyond_the_long_window(sample_dir):
+    grouper, sid = _five_days_of_t04(sample_dir)
+    far = _dated(sample_dir / "rpm2" / "T04_C1_07.txt", date(2024, 3, 1))
+    feats = features_of(far, None)
+    assert sid not in grouper.candidates(feats)
+    assert grouper.add(feats, far.text)[0] != sid
+
+
+def test_stories_entity_overlap_does_not_favour_big_stories(sample_dir):
+    """Two shared entities weigh more in a story about just them than in a big story with many others."""
+    paths = sorted((sample_dir / "rpm2").glob("*.txt"))
+
+    def member(path: Path, entities: set[str]) -> tuple[ArticleFeatures, str]:
+        feats = ArticleFeatures(path.stem, path.stem, None, None, Counter(), frozenset(entities))
+        return feats, _article(path).text
+
+    grouper = StoryGrouper()
+    grouper.load("small", [member(paths[0], {"e:a", "e:b"})])
+    grouper.load(
+        "big",
+        [
+            member(p, {"e:a", "e:b", *(f"e:other{i}_{k}" for k in range(10))})
+            for i, p in enumerate(paths[40:46])
+        ],
+    )
+    new = ArticleFeatures("new", "new", None, None, Counter(), frozenset({"e:a", "e:b"}))
+    assert grouper.score(new, "small") > grouper.score(new, "big") > 0
+    # an article sharing a story's two main entities among ten of its own does not join on entities alone
+    many = ArticleFeatures(
+        "many", "many", None, None, Counter(), frozenset({"e:a", "e:b", *(f"e:n{k}" for k in range(8))})
+    )
+    assert grouper.score(many, "big") < Settings().story_threshold
+
+
+def test_stories_candidates_are_bounded(sample_dir):
+    """However many stories share an entity, at most MAX_CANDIDATES are scored."""
+    paths = sorted((sample_dir / "rpm2").glob("*.txt"))[: MAX_CANDIDATES + 40]
+    grouper = StoryGrouper()
+    for k, path in enumerate(paths):
+        feats = ArticleFeatures(
+            path.stem, "t", None, None, Counter({f"word{k}": 1}), frozenset({"e:shared", f"e:{k}"})
+        )
+        grouper.add(feats, _article(path).text)
+    assert (
+        len(
+            {
+                grouper.story(s).id
+                for s in grouper.candidates(
+                    ArticleFeatures("p", "t", None, None, Counter(), frozenset({"e:shared"}))
+                )
+            }
+        )
+        == MAX_CANDIDATES
+    )

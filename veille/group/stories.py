@@ -1,9 +1,11 @@
 """Stories: articles from different outlets grouped online, as they arrive.
 
 Each new article is compared with the stories that share its rarest words or its entities (an inverted
-index: never all pairs), scored by TF-IDF cosine to the story's centroid plus entity overlap, and
-joins the best story above ``story_threshold`` whose dates lie within ``story_window_days``; else
-it opens a new story. Duplicates (``dedup.py``) always join the story of the article they copy.
+index, bounded per key: never all pairs), scored by TF-IDF cosine to the story's centroid plus the cosine
+of its entities to the story's entity counts, and joins the best story above ``story_threshold`` whose
+date range lies within ``story_window_days`` of its date (up to LONG_WINDOW days more for an ongoing story
+when the article scores LONG_BAR); else it opens a new story. Duplicates (``dedup.py``) always join the
+story of the article they copy.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import islice
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
@@ -26,12 +29,19 @@ from veille.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-GROUPER_VERSION = "veille-group 0.1 (tfidf+entities online, minhash 5-shingles)"
+GROUPER_VERSION = "veille-group 0.2 (tfidf+entity cosine online, long window, minhash 5-shingles)"
 
 _STOP = {unidecode(w).lower() for w in FR_STOP | EN_STOP}
 TEXT_WEIGHT = 0.75  # the rest of the score is entity overlap
 QUERY_TERMS = 12  # rarest terms of a new article used to retrieve candidate stories
 ENTITY_TYPES = {"PER", "ORG", "LOC"}
+# an ongoing story: an article up to LONG_WINDOW days past the window still joins when it scores LONG_BAR
+LONG_WINDOW = 20
+LONG_BAR = 0.30
+MAX_CANDIDATES = 64  # stories scored per article: those sharing the most query terms and entities
+POSTING_SCAN = 256  # stories read per term or entity of the index, the most recently fed first
+STALE_GROWTH = 1.1  # a story's cached TF-IDF vector is rebuilt once the corpus grew by this factor
+MEMBER_TERMS = 24  # most frequent terms a story keeps of each member (to pick its label): bounded memory
 
 
 @dataclass(slots=True)
@@ -75,14 +85,25 @@ class _StoryState:
     members: list[ArticleFeatures] = field(default_factory=list)
     terms: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
+    first: date | None = None
+    last: date | None = None
+    entity_square: int = 0  # sum of the squared entity counts
+    vector: dict[str, float] | None = None  # normalised TF-IDF centroid, cached
+    vector_n: int = 0  # corpus size when the vector was built
 
     def add(self, feats: ArticleFeatures) -> None:
-        self.members.append(feats)
+        self.members.append(replace(feats, terms=Counter(dict(feats.terms.most_common(MEMBER_TERMS)))))
         self.terms.update({t: 1 + math.log(c) for t, c in feats.terms.items()})
-        self.entities.update(feats.entities)
+        for e in feats.entities:
+            self.entity_square += 2 * self.entities[e] + 1
+            self.entities[e] += 1
+        if feats.published:
+            self.first = min(self.first or feats.published, feats.published)
+            self.last = max(self.last or feats.published, feats.published)
+        self.vector = None
 
-    def dates(self) -> list[date]:
-        return [m.published for m in self.members if m.published]
+    def entity_norm(self) -> float:
+        return math.sqrt(self.entity_square) or 1.0
 
 
 class StoryGrouper:
@@ -97,8 +118,9 @@ class StoryGrouper:
         self._n = 0
         self._stories: dict[str, _StoryState] = {}
         self._story_of: dict[str, str] = {}
-        self._term_index: dict[str, set[str]] = {}
-        self._entity_index: dict[str, set[str]] = {}
+        # term or entity -> story ids, in the order they last received an article with it
+        self._term_index: dict[str, dict[str, None]] = {}
+        self._entity_index: dict[str, dict[str, None]] = {}
 
     # -- state ---------------------------------------------------------------------------------
     def _index(self, state: _StoryState, feats: ArticleFeatures, text: str) -> None:
@@ -106,10 +128,11 @@ class StoryGrouper:
         self._story_of[feats.article_id] = state.id
         self._n += 1
         self._df.update(feats.terms.keys())
-        for term in feats.terms:
-            self._term_index.setdefault(term, set()).add(state.id)
-        for ent in feats.entities:
-            self._entity_index.setdefault(ent, set()).add(state.id)
+        for index, keys in ((self._term_index, feats.terms), (self._entity_index, feats.entities)):
+            for key in keys:
+                posting = index.setdefault(key, {})
+                posting.pop(state.id, None)
+                posting[state.id] = None
         self.duplicates.add(feats.article_id, text)
 
     def load(self, story_id: str, members: Iterable[tuple[ArticleFeatures, str]]) -> None:
@@ -128,34 +151,48 @@ class StoryGrouper:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
-    def _in_window(self, feats: ArticleFeatures, state: _StoryState) -> bool:
-        dates = state.dates()
-        if not feats.published or not dates:
-            return True
-        lo, hi = min(dates), max(dates)
-        return (lo - feats.published).days <= self.window and (feats.published - hi).days <= self.window
+    def _gap(self, feats: ArticleFeatures, state: _StoryState) -> int:
+        """Return the days between an article's date and its story's date range (0 within it or undated)."""
+        if not feats.published or not state.first or not state.last:
+            return 0
+        return max(0, (state.first - feats.published).days, (feats.published - state.last).days)
+
+    def _story_vector(self, state: _StoryState) -> dict[str, float]:
+        if state.vector is None or self._n > state.vector_n * STALE_GROWTH:
+            state.vector, state.vector_n = self._vector(state.terms, sublinear=False), self._n
+        return state.vector
 
     def score(self, feats: ArticleFeatures, story_id: str) -> float:
         """Return the similarity of an article to a story: TF-IDF cosine to the centroid + entity overlap."""
         state = self._stories[story_id]
         article_vec = self._vector(feats.terms, sublinear=True)
-        story_vec = self._vector(state.terms, sublinear=False)
+        story_vec = self._story_vector(state)
         cosine = sum(w * story_vec.get(t, 0.0) for t, w in article_vec.items())
         if not feats.entities or not state.entities:
             return cosine  # nothing to compare on the entity side: the text decides alone
-        shared = sum(1 for e in feats.entities if state.entities.get(e))
-        overlap = shared / min(len(feats.entities), len(state.entities))
+        # cosine of the article's entity set to the story's entity counts: a big story is not favoured
+        dot = sum(state.entities.get(e, 0) for e in feats.entities)
+        overlap = dot / (math.sqrt(len(feats.entities)) * state.entity_norm())
         return TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap
 
-    def candidates(self, feats: ArticleFeatures) -> set[str]:
-        """Return the ids of stories that share a rare term or an entity with the article."""
-        rare = sorted(feats.terms, key=lambda t: (self._df.get(t, 0) or self._n + 1, t))
-        found: set[str] = set()
-        for term in [t for t in rare if self._df.get(t, 0) > 0][:QUERY_TERMS]:
-            found |= self._term_index.get(term, set())
-        for ent in feats.entities:
-            found |= self._entity_index.get(ent, set())
-        return found
+    def candidates(self, feats: ArticleFeatures) -> list[str]:
+        """Return the ids of stories sharing the article's rarest terms or entities, most shared first.
+
+        Bounded: each term or entity reads its POSTING_SCAN most recently fed stories; those out of reach
+        of the time window are dropped; MAX_CANDIDATES kept.
+        """
+        rare = sorted((t for t in feats.terms if self._df.get(t, 0) > 0), key=lambda t: (self._df[t], t))
+        hits: Counter[str] = Counter()
+        for key, index in [(t, self._term_index) for t in rare[:QUERY_TERMS]] + [
+            (e, self._entity_index) for e in sorted(feats.entities)
+        ]:
+            hits.update(islice(reversed(index.get(key, {})), POSTING_SCAN))
+        reachable = [
+            (sid, n)
+            for sid, n in hits.items()
+            if self._gap(feats, self._stories[sid]) <= self.window + LONG_WINDOW
+        ]
+        return [sid for sid, _ in sorted(reachable, key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]]
 
     # -- decisions -----------------------------------------------------------------------------
     def add(self, feats: ArticleFeatures, text: str) -> tuple[str, list[DuplicateLink]]:
@@ -169,10 +206,12 @@ class StoryGrouper:
             target = self._story_of[copied[0]]
         else:
             best, best_score = None, self.threshold
-            for sid in sorted(self.candidates(feats)):
-                if not self._in_window(feats, self._stories[sid]):
-                    continue
+            for sid in self.candidates(feats):
+                state = self._stories[sid]
+                gap = self._gap(feats, state)
                 s = self.score(feats, sid)
+                if gap > self.window and s < LONG_BAR:
+                    continue
                 if s >= best_score:
                     best, best_score = sid, s
             target = best
@@ -184,7 +223,9 @@ class StoryGrouper:
         return target, links
 
     def story(self, story_id: str) -> Story:
-        """Return the Story object for a story id, labelled by its most central article's title."""
+        """Return the Story object for a story id, labelled by its most central article's title.
+
+        Central: the member whose most frequent terms weigh most in the story's TF-IDF centroid."""
         state = self._stories[story_id]
         centroid = self._vector(state.terms, sublinear=False)
 
@@ -193,13 +234,12 @@ class StoryGrouper:
             return sum(w * centroid.get(t, 0.0) for t, w in vec.items())
 
         central = max(state.members, key=centrality)
-        dates = state.dates()
         return Story(
             id=story_id,
             label=central.title[:120],
             articles=tuple(m.article_id for m in state.members),
             outlets=tuple(sorted({m.outlet for m in state.members if m.outlet})),
-            first_seen=min(dates) if dates else None,
-            last_seen=max(dates) if dates else None,
+            first_seen=state.first,
+            last_seen=state.last,
             grouper=GROUPER_VERSION,
         )
