@@ -28,6 +28,8 @@ def test_cli_stories_filters(seeds_db):
     assert _json(seeds_db, "stories", "--entity", "per:serguei-lavrov") == [story]
     assert _json(seeds_db, "stories", "--outlet", "ACTUNIGER") == [story]
     assert _json(seeds_db, "stories", "--outlet", "lemonde") == []
+    code, out = _veille(seeds_db, "stories", "--outlet", "  ")
+    assert code == 2 and "--outlet" in out
     assert _json(seeds_db, "stories", "--since", "2023-02-01", "--until", "2023-02-28") == [story]
     assert _json(seeds_db, "stories", "--since", "2023-03-01") == []
     assert _json(seeds_db, "stories", "--until", "2023-01-31") == []
@@ -51,7 +53,8 @@ def test_cli_show_story_report(seeds_db):
     assert code == 0, out
     report = json.loads(out)
     assert report["id"] == story["id"] and report["size"] == 2
-    assert {a["id"] for a in report["articles"]} == set(story["articles"])
+    assert report["articles"] == story["articles"]
+    assert [a["id"] for a in report["members"]] == story["articles"]
     names = [e["name"] for e in report["entities"]]
     assert "Sergueï Lavrov" in names[:3] and all(e["articles"] >= 1 for e in report["entities"])
     visit = next(e for e in report["events"] if e["type"] == "visit")

@@ -303,7 +303,7 @@ def story_report(store: Store, story_id: str, *, entities: int = 10, events: int
     story = store.get_story(story_id)
     if story is None:
         raise UsageError(f"no story {story_id!r}; see `veille stories`")
-    articles = [a for a in map(store.get_article, story.articles) if a is not None]
+    articles = list(store.iter_articles(story.articles))
     return StoryReport(
         story,
         articles,

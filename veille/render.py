@@ -254,7 +254,7 @@ def story_panel(view: dict[str, Any]) -> Panel:
                 style="blue",
             )
         )
-    for a in view["articles"]:
+    for a in view["members"]:
         lines.append(
             Text(f"{a['published'] or '—'}  {a['outlet'] or '—'}  {a['title'] or '(untitled)'}  {a['id']}")
         )

@@ -32,10 +32,13 @@ class Settings:
     )
     story_threshold: float = _setting(0.18, "Similarity above which an article joins an existing story.")
     story_window_days: int = _setting(
-        10, "Articles whose dates are further apart than this many days never share a story."
+        10,
+        "Articles further from a story's dates than this many days join it only when very close to it (up to"
+        " 20 days more); copies join their original's story within this window.",
     )
     near_duplicate_threshold: float = _setting(
-        0.80, "Estimated Jaccard of word 5-shingles above which two articles are near-duplicates."
+        0.80,
+        "Jaccard of word 5-shingles above which two articles are near-duplicates (exact, on the shingles).",
     )
     user_agent: str = _setting("veille/0.1 (+https://example.invalid/veille)", "User agent for URL fetching.")
     fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")

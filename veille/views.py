@@ -58,10 +58,11 @@ def story_view(story: Story) -> dict[str, Any]:
 
 
 def story_report_view(report: StoryReport) -> dict[str, Any]:
-    """Return a story report as one JSON-ready dict: the story, its articles (without their text), entities,
-    events (with ``source_count``) and duplicate links."""
+    """Return a story report as one JSON-ready dict: the story (``articles``: ids, as ``story_view``), its
+    ``members`` (each article's id, outlet, date, title, url), entities, events (with ``source_count``) and
+    duplicate links."""
     view = story_view(report.story)
-    view["articles"] = [
+    view["members"] = [
         {"id": a.id, "outlet": a.outlet, "published": a.published, "title": a.title, "url": a.url}
         for a in report.articles
     ]

@@ -139,3 +139,18 @@ def test_stories_candidates_are_bounded(sample_dir):
         )
         == MAX_CANDIDATES
     )
+
+
+def test_stories_a_copy_months_later_is_linked_but_not_joined(sample_dir):
+    path = sorted((sample_dir / "rpm2").glob("*.txt"))[0]
+    original = replace(_article(path), id="orig", published=date(2024, 1, 1))
+    words = original.text.split()
+    copy = replace(
+        original, id="copy", text=" ".join(words[: len(words) * 3 // 5]), published=date(2024, 6, 1)
+    )
+    grouper = StoryGrouper(Settings())
+    first, _ = grouper.add(features_of(original, None), original.text)
+    second, links = grouper.add(features_of(copy, None), copy.text)
+    assert [(link.article_id, link.other_id) for link in links] == [("copy", "orig")]
+    assert second != first  # five months later: a new telling, not the January story stretched to June
+    assert grouper.story(first).last_seen == date(2024, 1, 1)

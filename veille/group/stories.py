@@ -162,10 +162,14 @@ class StoryGrouper:
             state.vector, state.vector_n = self._vector(state.terms, sublinear=False), self._n
         return state.vector
 
-    def score(self, feats: ArticleFeatures, story_id: str) -> float:
-        """Return the similarity of an article to a story: TF-IDF cosine to the centroid + entity overlap."""
+    def score(
+        self, feats: ArticleFeatures, story_id: str, article_vec: dict[str, float] | None = None
+    ) -> float:
+        """Return the similarity of an article to a story: TF-IDF cosine to the centroid, weighed with the
+        cosine of its entities to the story's entity counts (``article_vec``: the article's vector, if built)."""
         state = self._stories[story_id]
-        article_vec = self._vector(feats.terms, sublinear=True)
+        if article_vec is None:
+            article_vec = self._vector(feats.terms, sublinear=True)
         story_vec = self._story_vector(state)
         cosine = sum(w * story_vec.get(t, 0.0) for t, w in article_vec.items())
         if not feats.entities or not state.entities:
@@ -201,15 +205,23 @@ class StoryGrouper:
             return self._story_of[feats.article_id], []
         links = self.duplicates.add(feats.article_id, text)
         target = None
-        copied = [link.other_id for link in links if link.other_id in self._story_of]
-        if copied:
-            target = self._story_of[copied[0]]
-        else:
+        # a copy joins the story of the article it copies most closely, when that story is within reach in time
+        # (a copy republished months later is a new telling, grouped on its merits)
+        copied = sorted(
+            (link for link in links if link.other_id in self._story_of),
+            key=lambda link: (-link.similarity, link.other_id),
+        )
+        for link in copied:
+            if self._gap(feats, self._stories[self._story_of[link.other_id]]) <= self.window:
+                target = self._story_of[link.other_id]
+                break
+        if target is None:
             best, best_score = None, self.threshold
+            article_vec = self._vector(feats.terms, sublinear=True)
             for sid in self.candidates(feats):
                 state = self._stories[sid]
                 gap = self._gap(feats, state)
-                s = self.score(feats, sid)
+                s = self.score(feats, sid, article_vec)
                 if gap > self.window and s < LONG_BAR:
                     continue
                 if s >= best_score:

@@ -1721,9 +1721,11 @@ class SQLiteStore:
 
         ``since``/``until``: stories whose dates (their articles' publication dates) reach into the range;
         ``entity``: an entity id, name or alias (as ``find_entities``) one of its articles mentions, compared by
-        registry id; ``outlet``: words of an outlet one of its articles comes from (accents and case ignored).
-        UsageError for an entity that names nothing.
+        registry id; ``outlet``: a substring of the outlet of one of its articles (accents and case ignored).
+        UsageError for an entity that names nothing or a blank outlet.
         """
+        if outlet is not None and not _fold(outlet):
+            raise UsageError("--outlet needs some words of an outlet's name")
         where: list[str] = []
         params: list[Any] = []
         if entity is not None:
