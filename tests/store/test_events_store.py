@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -401,3 +402,13 @@ def test_event_groups_no_chain_through_a_bare_report():
         {"loc:bamako": frozenset({"loc:mali"})},
     )
     assert not values_conflict("modality", {"a": frozenset({"planned"}), "b": frozenset({"asserted"})}, {})
+
+
+def test_events_groups_never_join_two_events_of_one_article():
+    a1 = EventSample("meet", participants=frozenset({"per:diop", "per:lavrov"}), source="a")
+    a2 = EventSample("meet", participants=frozenset({"per:diop"}), time="2023-07", source="a")
+    b = EventSample("meet", participants=frozenset({"per:diop"}), source="b")
+    groups = group_events([a1, a2, b])
+    assert [0, 1] not in groups and not any({0, 1} <= set(g) for g in groups)
+    assert group_events([a1, a2]) == [[0], [1]]
+    assert group_events([replace(a1, source=None), replace(a2, source=None)]) == [[0, 1]]

@@ -1581,6 +1581,7 @@ class SQLiteStore:
                     a.entity_id: within[a.entity_id] for a in r.arguments if a.role == "place" and a.entity_id
                 },
                 time=r.time,
+                source=r.article_id,
             )
             for r in records
         ]

@@ -48,6 +48,8 @@ class EventSample:
     """What the grouping reads of one event: type, modality, participants' registry ids, places, time.
 
     ``places`` maps each place's registry id to the ids of the places that contain it (Bamako → {Mali}).
+    ``source`` (the article, across a story): two events of one source are never one event — the events
+    stage already merged the mentions of one event within its article.
     """
 
     type: str
@@ -55,6 +57,7 @@ class EventSample:
     participants: frozenset[str] = frozenset()
     places: Mapping[str, frozenset[str]] = field(default_factory=dict)
     time: str | None = None
+    source: str | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -140,6 +143,8 @@ def _may_share_group(a: EventSample, b: EventSample) -> bool:
     """Return False when two events cannot be in one group: other type, polarity, participants or place."""
     if a.type != b.type or (a.modality in NEGATIVE) != (b.modality in NEGATIVE):
         return False
+    if a.source is not None and a.source == b.source:
+        return False
     if a.participants and b.participants and not a.participants & b.participants:
         return False
     return places_agree(a.places, b.places) is not False
@@ -163,6 +168,8 @@ def group_events(samples: Sequence[EventSample]) -> list[list[int]]:
             candidates.update((i, j) for j in indices[k + 1 :])
     pairs: list[tuple[int, int, int]] = []
     for i, j in candidates:
+        if samples[i].source is not None and samples[i].source == samples[j].source:
+            continue
         score = _agreement(samples[i], samples[j])
         if score:
             pairs.append((-score, i, j))
