@@ -19,6 +19,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from unidecode import unidecode
+
+from veille.model import Article, Document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = Path(os.environ.get("VEILLE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
@@ -178,3 +181,45 @@ def report(
         print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     else:
         Console(width=width).print(render(rows, f"{title} — {runtime:.0f} s", reference))
+
+
+def norm(s: str) -> str:
+    """Return the accent-, case-, apostrophe- and space-insensitive form of a name or phrase."""
+    return " ".join(unidecode(s).casefold().replace("’", "'").split())
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
+    """Return precision, recall, f1 (0.0 where undefined) with the counts."""
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "pred": n_pred,
+        "gold": n_gold,
+    }
+
+
+def occurrences(text: str, phrase: str) -> list[int]:
+    """Return the start of every (possibly overlapping) exact occurrence of phrase in text."""
+    out, i = [], text.find(phrase) if phrase else -1
+    while i >= 0:
+        out.append(i)
+        i = text.find(phrase, i + 1)
+    return out
+
+
+def seed_article(path: Path) -> Article:
+    """Return veille's extracted Article of one seed file (text/plain, UTF-8)."""
+    from veille.extract import extract_article
+
+    doc = Document.from_bytes(
+        path.read_bytes(),
+        media_type="text/plain",
+        source=path.name,
+        container="file",
+        hints={"encoding": "utf-8"},
+    )
+    return extract_article(doc)

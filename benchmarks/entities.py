@@ -54,9 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, norm, parse_args, report, seed_article
 from spacy.language import Language
-from unidecode import unidecode
 
 from veille.model import Analysis, Article, Document, Entity
 from veille.store import open_store
@@ -107,11 +106,6 @@ DETERMINERS = frozenset(
     ]
 )
 Span = tuple[int, int, str]
-
-
-def norm(s: str) -> str:
-    """Accent-, case-, apostrophe- and space-insensitive form of a name."""
-    return " ".join(unidecode(s).casefold().replace("’", "'").split())
 
 
 # ---------------------------------------------------------------- gold readers
@@ -564,20 +558,6 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
 
 
 # ---------------------------------------------------------------- seeds
-
-
-def seed_article(path: Path) -> Article:
-    """Return veille's extracted Article of one seed file (text/plain, UTF-8)."""
-    from veille.extract import extract_article
-
-    doc = Document.from_bytes(
-        path.read_bytes(),
-        media_type="text/plain",
-        source=path.name,
-        container="file",
-        hints={"encoding": "utf-8"},
-    )
-    return extract_article(doc)
 
 
 def _person_entities(entities: Sequence[Entity], person: str) -> list[Entity]:

@@ -40,11 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Row
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Row, norm, occurrences, prf, seed_article
 from spacy.language import Language
-from unidecode import unidecode
 
-from veille.model import Analysis, Article, Document, Event
+from veille.model import Analysis, Article, Event
 from veille.understand import analyze_article
 from veille.understand.events import EVENT_TYPES, trigger_lexicon
 from veille.understand.nlp import DEFAULT_MODEL
@@ -57,37 +56,9 @@ STOP = frozenset(
 )
 
 
-def norm(s: str) -> str:
-    """Accent-, case-, apostrophe- and space-insensitive form."""
-    return " ".join(unidecode(s).casefold().replace("’", "'").split())
-
-
 def content_words(s: str) -> frozenset[str]:
     """Normalised words without determiners and prepositions (l'/d' split off)."""
     return frozenset(w for w in re.split(r"[\W_]+", norm(s)) if w and w not in STOP)
-
-
-def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
-    """Precision, recall, F1 (0.0 where undefined) with the counts."""
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return {
-        "precision": p,
-        "recall": r,
-        "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "tp": tp,
-        "pred": n_pred,
-        "gold": n_gold,
-    }
-
-
-def occurrences(text: str, phrase: str) -> list[int]:
-    """Start of every exact occurrence of phrase in text."""
-    out, i = [], text.find(phrase) if phrase else -1
-    while i >= 0:
-        out.append(i)
-        i = text.find(phrase, i + 1)
-    return out
 
 
 def nearest(text: str, phrase: str | None, near: Sequence[int]) -> tuple[int, int] | None:
@@ -354,20 +325,6 @@ def run_frnews(eval_dir: Path, plain: Language, limit: int | None, errors: int) 
 
 
 # ---------------------------------------------------------------- seeds
-
-
-def seed_article(path: Path) -> Article:
-    """veille's extracted Article of one seed file."""
-    from veille.extract import extract_article
-
-    doc = Document.from_bytes(
-        path.read_bytes(),
-        media_type="text/plain",
-        source=path.name,
-        container="file",
-        hints={"encoding": "utf-8"},
-    )
-    return extract_article(doc)
 
 
 _SEED_ENTITIES: dict[str, set[frozenset[str]]] = {}

@@ -62,11 +62,21 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
+from bench_common import (
+    SEEDS_DIR,
+    SEEDS_GOLD,
+    Progressor,
+    Row,
+    norm,
+    occurrences,
+    parse_args,
+    prf,
+    report,
+    seed_article,
+)
 from spacy.language import Language
-from unidecode import unidecode
 
-from veille.model import Analysis, Article, Document, Quote
+from veille.model import Analysis, Article, Quote
 from veille.understand import analyze_article
 from veille.understand.nlp import DEFAULT_MODEL, ENGLISH_MODEL
 
@@ -111,37 +121,9 @@ STOP = frozenset(
 MARK_PAIRS = (("«", "»"), ("“", "”"), ("‹", "›"))
 
 
-def norm(s: str) -> str:
-    """Accent-, case-, apostrophe- and space-insensitive form of a name."""
-    return " ".join(unidecode(s).casefold().replace("’", "'").split())
-
-
 def content_words(s: str) -> set[str]:
     """Return the normalised words of s without determiners and prepositions (l'/d' split off)."""
     return {w for w in re.split(r"[\s'\-]+", norm(s)) if w and w not in STOP}
-
-
-def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
-    """Return precision, recall, f1 (0.0 where undefined) with the counts."""
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return {
-        "precision": p,
-        "recall": r,
-        "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "tp": tp,
-        "pred": n_pred,
-        "gold": n_gold,
-    }
-
-
-def occurrences(text: str, phrase: str) -> list[int]:
-    """Return the start of every (possibly overlapping) exact occurrence of phrase in text."""
-    out, i = [], text.find(phrase) if phrase else -1
-    while i >= 0:
-        out.append(i)
-        i = text.find(phrase, i + 1)
-    return out
 
 
 def locate(text: str, phrase: str, near: Sequence[int]) -> tuple[int, int] | None:
@@ -526,20 +508,6 @@ def run_polnear(
 
 
 # ---------------------------------------------------------------- seeds
-
-
-def seed_article(path: Path) -> Article:
-    """Return veille's extracted Article of one seed file (text/plain, UTF-8)."""
-    from veille.extract import extract_article
-
-    doc = Document.from_bytes(
-        path.read_bytes(),
-        media_type="text/plain",
-        source=path.name,
-        container="file",
-        hints={"encoding": "utf-8"},
-    )
-    return extract_article(doc)
 
 
 def names_match(candidate: str, gold: str) -> bool:

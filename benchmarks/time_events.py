@@ -48,10 +48,9 @@ from typing import Any
 
 import events_eval
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report, seed_article
 from spacy.language import Language
 
-from veille.model import Article, Document
 from veille.understand.dates import resolve_times
 from veille.understand.nlp import DEFAULT_MODEL, load_pipeline, prepare_text
 
@@ -251,20 +250,6 @@ def run_timebank(
 
 
 # ---------------------------------------------------------------- seeds
-
-
-def seed_article(path: Path) -> Article:
-    """Return veille's extracted Article of one seed file (text/plain, UTF-8)."""
-    from veille.extract import extract_article
-
-    doc = Document.from_bytes(
-        path.read_bytes(),
-        media_type="text/plain",
-        source=path.name,
-        container="file",
-        hints={"encoding": "utf-8"},
-    )
-    return extract_article(doc)
 
 
 def _norm(s: str) -> str:

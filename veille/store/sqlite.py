@@ -17,9 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
-
-from unidecode import unidecode
+from typing import Any
 
 from veille.errors import StoreError, UsageError
 from veille.model import (
@@ -53,9 +51,17 @@ from veille.store.base import (
     StoryEvent,
 )
 from veille.store.migrations import apply_migrations
-
-if TYPE_CHECKING:  # linking is imported where used: reading the store never loads the understand stage
-    from veille.understand.linking import Link, NameNode, SurnameUse
+from veille.understand import linking
+from veille.understand.event_groups import (
+    PARTICIPANT_ROLES,
+    EventSample,
+    group_events,
+    time_interval,
+    values_conflict,
+)
+from veille.understand.linking import Link, NameNode, SurnameUse
+from veille.understand.quote_groups import QuoteSample, is_same_quote, quote_fingerprints
+from veille.understand.quote_groups import normalize_quote as _fold
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +129,6 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def _casefold(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) else None
-
-
-def _fold(text: str) -> str:
-    return " ".join(_WORD.findall(unidecode(text).casefold().replace("_", " ")))
 
 
 def _fold_text(value: object) -> str | None:
@@ -406,7 +408,6 @@ class SQLiteStore:
 
     def _article_query_keys(self, article_id: str) -> set[str]:
         """Return the index keys to look up for the names of one article's entities."""
-        from veille.understand import linking
 
         names: dict[tuple[str, str, str], list[str]] = {}
         for row in self._x(
@@ -551,7 +552,6 @@ class SQLiteStore:
 
     def _put_quote_keys(self, article_id: str, quotes: Iterable[tuple[int, str]]) -> None:
         """Index one article's quotes (start, text) by their fingerprints, for grouping across outlets."""
-        from veille.understand.quote_groups import quote_fingerprints
 
         self._conn.executemany(
             "INSERT OR IGNORE INTO quote_keys (key, article_id, start) VALUES (?, ?, ?)",
@@ -571,7 +571,6 @@ class SQLiteStore:
 
     def _put_events(self, article_id: str, events: Sequence[Event]) -> None:
         """Store one article's events and their arguments as rows (the caller dropped the old ones)."""
-        from veille.understand.event_groups import time_interval
 
         rows: list[tuple[Any, ...]] = []
         arguments: list[tuple[Any, ...]] = []
@@ -639,7 +638,6 @@ class SQLiteStore:
 
     def _put_entity_facts(self, analysis: Analysis) -> set[str]:
         """Store an analysis's index keys, offices and places; return the keys that reach its names."""
-        from veille.understand import linking
 
         article = analysis.article_id
         seeds: set[str] = set()
@@ -695,7 +693,6 @@ class SQLiteStore:
         Names sharing a key with a name found are gathered too (a few rounds, bounded), so a decision sees
         every candidate; the outcome depends on the stored names only, never on their arrival order.
         """
-        from veille.understand import linking
 
         full, singles = self._gather_names(seeds)
         if not full and not singles:
@@ -712,7 +709,6 @@ class SQLiteStore:
 
     def _gather_names(self, seeds: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
         """Return the full names (entity ids) and one-word person names (article, entity id) the keys reach."""
-        from veille.understand import linking
 
         full: set[str] = set()
         singles: set[tuple[str, str]] = set()
@@ -786,7 +782,6 @@ class SQLiteStore:
 
     def _name_nodes(self, ids: set[str]) -> list[NameNode]:
         """Return a linking.NameNode per analyser entity id: name, articles, aliases, offices, context, country."""
-        from veille.understand import linking
 
         nodes = []
         for ident in sorted(ids):
@@ -846,7 +841,6 @@ class SQLiteStore:
 
     def _surname_use(self, article_id: str, ident: str) -> SurnameUse:
         """Return the linking.SurnameUse of a one-word person name in one article."""
-        from veille.understand import linking
 
         head = self._x(
             "SELECT name FROM mentions WHERE article_id = ? AND entity_id = ? LIMIT 1", (article_id, ident)
@@ -1317,7 +1311,6 @@ class SQLiteStore:
         A walk over the fingerprint index: each quote found is compared with the quotes sharing a key with it
         (at most ``_QUOTE_CANDIDATES`` each), so nothing compares all pairs; the walk stops at ``_QUOTE_GROUP_MAX``.
         """
-        from veille.understand.quote_groups import QuoteSample, is_same_quote
 
         node = (row["article_id"], row["start"])
         if node in cache:
@@ -1560,7 +1553,6 @@ class SQLiteStore:
         each other count as one source. The filters (as ``list_events``) keep the merged events with at least
         one report matching them all. UsageError for an unknown story or a name that names nothing.
         """
-        from veille.understand.event_groups import PARTICIPANT_ROLES, EventSample, group_events
 
         full = self._resolve("stories", story_id)
         if full is None:
@@ -1798,11 +1790,10 @@ class SQLiteStore:
             params.append(kind)
         scope: list[str] = []
         scope_params: list[Any] = []
-        self._scope("d.article_id", article_id, story_id, scope, scope_params)
+        self._scope("{side}", article_id, story_id, scope, scope_params)  # resolved once, used for both sides
         if scope:
-            other: list[str] = []
-            self._scope("d.other_id", article_id, story_id, other, [])
-            where.append(f"(({' AND '.join(scope)}) OR ({' AND '.join(other)}))")
+            both = [" AND ".join(scope).replace("{side}", side) for side in ("d.article_id", "d.other_id")]
+            where.append(f"(({both[0]}) OR ({both[1]}))")
             params += scope_params * 2
         rows = self._rows(
             "SELECT d.*, a.outlet AS a_outlet, a.title AS a_title, a.published AS a_published,"
@@ -1991,7 +1982,6 @@ def _story_event(
     within: Mapping[str, frozenset[str]],
 ) -> StoryEvent:
     """Return one merged event from its reports (earliest article first): sources, slots, conflicts."""
-    from veille.understand.event_groups import values_conflict
 
     # the most detailed report (most slots filled) stands for the event; the earliest on a tie
     head = min(members, key=lambda r: -(len({a.role for a in r.arguments}) + (r.time is not None)))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -591,12 +592,43 @@ def _place_of(name: str, countries: set[str]) -> Place | None:
     return Place(best.kind, best.country_iso2, best.lat, best.lon, best.source)
 
 
-def entity_at(entities: Sequence[Entity], start: int, end: int) -> Entity | None:
-    """Return the entity with a mention overlapping start..end (the longest overlap), or None."""
-    best, best_overlap = None, 0
-    for entity in entities:
-        for m in entity.mentions:
-            overlap = min(end, m.end) - max(start, m.start)
-            if overlap > best_overlap:
-                best, best_overlap = entity, overlap
-    return best
+class EntityIndex(tuple[Entity, ...]):
+    """An article's entities with their lookups (entity at a span, name keys, last person named) built once,
+    so that a long article costs time in proportion to its size, not to its size squared."""
+
+    @cached_property
+    def _mentions(self) -> tuple[list[int], list[tuple[int, int, int]], int]:
+        """Return mention starts (sorted), (start, end, entity index) rows and the longest mention."""
+        rows = sorted((m.start, m.end, i) for i, e in enumerate(self) for m in e.mentions)
+        return [r[0] for r in rows], rows, max((r[1] - r[0] for r in rows), default=0)
+
+    @cached_property
+    def name_keys(self) -> list[frozenset[str]]:
+        """Return, per entity, the name keys of its name mentions and of its canonical name."""
+        return [
+            frozenset({name_key(m.text) for m in e.mentions if m.kind == "name"} | {name_key(e.name)})
+            for e in self
+        ]
+
+    def at(self, start: int, end: int) -> Entity | None:
+        """Return the entity with a mention overlapping start..end (the longest overlap; first entity on a tie)."""
+        starts, rows, longest = self._mentions
+        best: tuple[int, int] | None = None  # (overlap, -entity index)
+        for m_start, m_end, i in rows[bisect_left(starts, start - longest) : bisect_left(starts, end)]:
+            overlap = min(end, m_end) - max(start, m_start)
+            if overlap > 0 and (best is None or (overlap, -i) > best):
+                best = (overlap, -i)
+        return self[-best[1]] if best else None
+
+    def last_person_before(self, pos: int) -> Entity | None:
+        """Return the person whose mention starts last before ``pos``."""
+        starts, rows, _ = self._mentions
+        for _start, _end, i in reversed(rows[: bisect_left(starts, pos)]):
+            if self[i].type == "PER":
+                return self[i]
+        return None
+
+
+def indexed(entities: Sequence[Entity]) -> EntityIndex:
+    """Return ``entities`` as an EntityIndex (itself when it already is one)."""
+    return entities if isinstance(entities, EntityIndex) else EntityIndex(entities)

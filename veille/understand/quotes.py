@@ -8,7 +8,7 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, cached_property
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Token
 
 from veille.model import Entity, Quote, Speaker
 from veille.understand.coref import fold, holds, nominals, parse_office
-from veille.understand.entities import name_key
+from veille.understand.entities import indexed, name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -29,47 +29,6 @@ class Source:
     position: int
     document: str | None
     speaker: Speaker
-
-
-class _Entities(tuple[Entity, ...]):
-    """The article's entities with the lookups quote attribution makes for every quote, built once, so that
-    a long article costs time in proportion to its size, not to its size squared."""
-
-    @cached_property
-    def _mentions(self) -> tuple[list[int], list[tuple[int, int, int]], int]:
-        """Return mention starts (sorted), (start, end, entity index) rows and the longest mention."""
-        rows = sorted((m.start, m.end, i) for i, e in enumerate(self) for m in e.mentions)
-        return [r[0] for r in rows], rows, max((r[1] - r[0] for r in rows), default=0)
-
-    @cached_property
-    def name_keys(self) -> list[frozenset[str]]:
-        """Return, per entity, the name keys of its name mentions and of its canonical name."""
-        return [
-            frozenset({name_key(m.text) for m in e.mentions if m.kind == "name"} | {name_key(e.name)})
-            for e in self
-        ]
-
-    def at(self, start: int, end: int) -> Entity | None:
-        """Return the entity with a mention overlapping start..end (the longest overlap; first entity on a tie)."""
-        starts, rows, longest = self._mentions
-        best: tuple[int, int] | None = None  # (overlap, -entity index)
-        for m_start, m_end, i in rows[bisect_left(starts, start - longest) : bisect_left(starts, end)]:
-            overlap = min(end, m_end) - max(start, m_start)
-            if overlap > 0 and (best is None or (overlap, -i) > best):
-                best = (overlap, -i)
-        return self[-best[1]] if best else None
-
-    def last_person_before(self, pos: int) -> Entity | None:
-        """Return the person whose mention starts last before ``pos``."""
-        starts, rows, _ = self._mentions
-        for _start, _end, i in reversed(rows[: bisect_left(starts, pos)]):
-            if self[i].type == "PER":
-                return self[i]
-        return None
-
-
-def _indexed(entities: Sequence[Entity]) -> _Entities:
-    return entities if isinstance(entities, _Entities) else _Entities(entities)
 
 
 _PAIRS = (("«", "»"), ("“", "”"), ("‹", "›"))
@@ -158,7 +117,7 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     reported speech too: the complement of a speech verb ("X a annoncé que …", "X annonce avoir …") and
     "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
     """
-    entities = _indexed(entities)
+    entities = indexed(entities)
     verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
     sources = _document_sources(text, entities)
     direct = _direct_quotes(text, entities, sources, verbs)
@@ -234,7 +193,7 @@ def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker
     if subject is None:
         return None
     tokens = list(subject.subtree)
-    entity = _indexed(entities).at(tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
+    entity = indexed(entities).at(tokens[0].idx, tokens[-1].idx + len(tokens[-1]))
     if entity is None or entity.type not in ("PER", "ORG"):
         return None
     return Speaker(entity.name, entity.entity_id)
@@ -301,7 +260,7 @@ def _direct_quotes(
     for start, end in _quote_spans(text):
         content = text[start:end]
         words = content.split()
-        if len(words) <= 3 and words[0][:1].isupper() and _indexed(entities).at(start, end) is not None:
+        if len(words) <= 3 and words[0][:1].isupper() and indexed(entities).at(start, end) is not None:
             continue  # a name in quotes ("Wagner"), not a quote
         kind = "partial" if len(words) <= 3 else "direct"
         cue, phrase, same_as_previous = _cue(text, start, end, verbs)
@@ -523,16 +482,16 @@ def _resolve(
         return None
     pos = text.find(phrase) if anchor is None else anchor
     at = _nearest(text, phrase, pos)
-    described = _indexed(entities).at(at, at + len(phrase)) if at >= 0 else None
+    described = indexed(entities).at(at, at + len(phrase)) if at >= 0 else None
     if described is not None and described.type != "PER" and _person_head(phrase):
         return _described(phrase)  # "le porte-parole de l'opposition" is a person, not the opposition
     if described is not None and any(
         m.kind == "description" and m.start < at + len(phrase) and at < m.end for m in described.mentions
     ):
         return Speaker(described.name, described.entity_id)  # coref resolved "le chef de la diplomatie russe"
-    indexed = _indexed(entities)
+    index = indexed(entities)
     key = name_key(_strip_det(phrase))
-    for entity, keys in zip(indexed, indexed.name_keys, strict=True):
+    for entity, keys in zip(index, index.name_keys, strict=True):
         if entity.type not in {"PER", "ORG"} or entity.type == "ORG" and key not in keys:
             continue
         if any(m.kind == "name" and m.text in phrase for m in entity.mentions):
@@ -786,7 +745,7 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     while tokens and tokens[-1].is_punct:
         tokens.pop()
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
-    named = _indexed(entities).at(start, end) is not None
+    named = indexed(entities).at(start, end) is not None
     described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
     proper = (
         head.pos_ == "PROPN" or head.text[:1].isupper()
@@ -851,7 +810,7 @@ def _speaker_of(
     start, end = span
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
-    entity = _indexed(entities).at(start, end)
+    entity = indexed(entities).at(start, end)
     if entity is not None and phrase and _qualifies(entity, phrase, start):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
         head = fold(_strip_det(phrase).split()[0])
@@ -870,7 +829,7 @@ def _speaker_of(
 
 def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
     """Return the person last named before ``before`` (what "il" or "elle" stands for), else None."""
-    person = _indexed(entities).last_person_before(before)
+    person = indexed(entities).last_person_before(before)
     return Speaker(person.name, person.entity_id) if person else None
 
 
