@@ -1,10 +1,13 @@
-"""The only conftest: real-text fixtures (the seeds, the bundled sample, the gold), a temporary store,
+"""The only conftest: real-text fixtures (the seeds, the bundled sample, the gold), a temporary store and a
+way to put a text in it,
 the spaCy pipeline loaded once per session, and the shared evaluation sets (skipped when absent)."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,35 @@ def store(tmp_path: Path):
     st = open_store(str(tmp_path / "test.db"))
     yield st
     st.close()
+
+
+@pytest.fixture(scope="session")
+def put_text() -> Callable[..., str]:
+    """Return put(store, text, outlet, day, title=None) -> article id: stores a text as a document and its
+    article (no analysis), as ingest and extract would for a plain-text page."""
+    from veille.model import Article, Document, article_id
+
+    def put(store: Any, text: str, outlet: str, day: date | None, title: str | None = None) -> str:
+        doc = Document.from_bytes(
+            text.encode(),
+            media_type="text/plain",
+            source=outlet,
+            container="t",
+            received=datetime(2023, 2, 6, tzinfo=UTC),
+        )
+        store.add_document(doc)
+        art = Article(
+            id=article_id(doc.id),
+            content_id=doc.id,
+            text=text,
+            outlet=outlet,
+            published=day,
+            title=title or text[:20],
+        )
+        store.put_article(art)
+        return art.id
+
+    return put
 
 
 @pytest.fixture(scope="session")

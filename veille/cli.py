@@ -208,6 +208,39 @@ def stories(
 
 
 @main.command()
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only stories with articles on or after DATE (default: from the first).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only stories with articles on or before DATE (default: to the last).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@json_option
+@click.pass_context
+def regroup(
+    ctx: click.Context, since: datetime | None, until: datetime | None, dry_run: bool, as_json: bool
+) -> None:
+    """Re-cluster the stories of a date range at once (nightly); articles that stay keep their story id."""
+    with _store(ctx) as store:
+        report = pipeline.regroup(
+            store,
+            settings=_settings(ctx),
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            dry_run=dry_run,
+            progress=_show_progress(),
+        )
+    _emit(as_json, views.regroup_view(report), render.regroup_tables(report))
+    ctx.exit(1 if report.compared.failed else 0)
+
+
+@main.command()
 @click.option("--kind", type=click.Choice(["exact", "near", "syndicated"]), help="Only links of this kind.")
 @click.option(
     "--article", "article_id", metavar="ID", help="Only links of this article (id or unique prefix)."

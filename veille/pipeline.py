@@ -23,6 +23,8 @@ from veille.extract import EXTRACTOR_VERSION, extract_article
 from veille.extract.article import outlet_key, outlet_lines
 from veille.extract.scraped import LineCounter, line_hash
 from veille.group import GROUPER_VERSION, StoryGrouper, features_of
+from veille.group.regroup import recluster, stable_ids
+from veille.group.stories import LONG_WINDOW
 from veille.ingest import iter_inputs
 from veille.model import Analysis, Article, Comparison, Document, EntityEdit, Failure, RegistryEntity, Story
 from veille.settings import Settings
@@ -234,6 +236,94 @@ def _run_group(
     for story_id in sorted(touched):
         store.put_story(grouper.story(story_id))
     return touched
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One article that changed story in a regrouping."""
+
+    article_id: str
+    title: str | None
+    from_story: str
+    to_story: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegroupReport:
+    """What a regrouping did (or would do, on a dry run) to the stories reaching into a date range."""
+
+    since: date | None
+    until: date | None
+    dry_run: bool
+    articles: int
+    stories_before: int
+    stories_after: int
+    kept: list[str]  # story ids that stay, with their membership changed or not
+    opened: list[str]
+    closed: list[str]
+    moves: list[Move]
+    compared: StageCount = field(default_factory=StageCount)
+
+
+def regroup(
+    store: Store,
+    *,
+    settings: Settings,
+    since: date | None = None,
+    until: date | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> RegroupReport:
+    """Re-cluster the stories reaching into [since, until] (all stories when both are None) at once.
+
+    Their articles are clustered by ``group.regroup.recluster`` (average linkage over TF-IDF pairs, date ranges
+    within the window plus LONG_WINDOW, copies kept together); each cluster keeps the id of the old story it
+    shares the most articles with, so articles that stay keep their story id. Changed stories are relabelled,
+    rewritten in one transaction and compared again; ``dry_run`` only reports.
+    """
+    stories = store.list_stories(limit=10**9, since=since, until=until)
+    old = {a: s.id for s in stories for a in s.articles}
+    articles = list(store.iter_articles(list(old)))
+    articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
+    feats = [features_of(a, store.get_analysis(a.id)) for a in _progress(articles, "regroup: read", progress)]
+    copies = [(link.article_id, link.other_id) for a in articles for link in store.duplicates_of(a.id)]
+    clusters = recluster(
+        feats,
+        threshold=settings.regroup_threshold,
+        reach_days=settings.story_window_days + LONG_WINDOW,
+        copies=copies,
+        copy_days=settings.story_window_days,
+    )
+    named = stable_ids(clusters, old)
+    before = {s.id: set(s.articles) for s in stories}
+    changed = sorted(sid for sid, members in named.items() if before.get(sid) != set(members))
+    titles = {a.id: a.title for a in articles}
+    moves = [
+        Move(a, titles[a], old[a], sid) for sid, members in named.items() for a in members if old[a] != sid
+    ]
+    report = RegroupReport(
+        since=since,
+        until=until,
+        dry_run=dry_run,
+        articles=len(articles),
+        stories_before=len(stories),
+        stories_after=len(named),
+        kept=sorted(set(named) & set(before)),
+        opened=sorted(set(named) - set(before)),
+        closed=sorted(set(before) - set(named)),
+        moves=sorted(moves, key=lambda m: (m.to_story, m.article_id)),
+    )
+    if dry_run or not changed:
+        return report
+    grouper = StoryGrouper(settings)  # labels the changed stories
+    by_id = {a.id: a for a in articles}
+    position = {f.article_id: f for f in feats}
+    with store.transaction():
+        for sid in changed:
+            grouper.load(sid, [(position[a], by_id[a].text) for a in named[sid]])
+            store.put_story(grouper.story(sid))
+    _run_compare(store, set(changed), report.compared, False, progress)
+    return report
 
 
 def _run_compare(

@@ -16,7 +16,7 @@ from veille.store.base import DuplicateRecord, EventRecord, QuoteRecord, SearchH
 from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
-    from veille.pipeline import EntityReport
+    from veille.pipeline import EntityReport, RegroupReport
 
 COLUMNS_SIDE_BY_SIDE = 3  # more sources than this are shown in rows of three
 
@@ -34,6 +34,36 @@ def summary_table(summary: dict[str, dict[str, Any]]) -> Table:
         codes = ", ".join(f"{k}×{v}" for k, v in sorted(c["codes"].items()))
         table.add_row(stage, str(c["processed"]), str(c["ok"]), str(c["failed"]), codes)
     return table
+
+
+def regroup_tables(report: RegroupReport, max_moves: int = 30) -> Group:
+    """Return a regrouping as a summary table and the table of the articles that changed story."""
+    verb = "would move" if report.dry_run else "moved"
+    span = f"{_date(report.since) if report.since else 'start'} → {_date(report.until) if report.until else 'now'}"
+    summary = Table(
+        title=f"regroup {span}" + (" (dry run: nothing written)" if report.dry_run else ""), show_edge=False
+    )
+    summary.add_column("figure")
+    summary.add_column("value", justify="right")
+    for name, value in (
+        ("articles", report.articles),
+        ("stories before", report.stories_before),
+        ("stories after", report.stories_after),
+        ("stories kept (same id)", len(report.kept)),
+        ("stories opened", len(report.opened)),
+        ("stories closed", len(report.closed)),
+        (f"articles {verb}", len(report.moves)),
+    ):
+        summary.add_row(name, str(value))
+    moves = Table(
+        title=f"articles {verb} (first {max_moves})" if len(report.moves) > max_moves else f"articles {verb}",
+        show_edge=False,
+    )
+    for col in ("article", "title", "from story", "to story"):
+        moves.add_column(col, overflow="fold")
+    for m in report.moves[:max_moves]:
+        moves.add_row(m.article_id, escape(m.title or "(untitled)"), m.from_story, m.to_story)
+    return Group(summary, moves) if report.moves else Group(summary)
 
 
 def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:

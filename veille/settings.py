@@ -36,6 +36,10 @@ class Settings:
         "Articles further from a story's dates than this many days join it only when very close to it (up to"
         " 20 days more); copies join their original's story within this window.",
     )
+    regroup_threshold: float = _setting(
+        0.12,
+        "`veille regroup`: two groups of articles merge while their average TF-IDF similarity is at least this.",
+    )
     near_duplicate_threshold: float = _setting(
         0.80,
         "Jaccard of word 5-shingles above which two articles are near-duplicates (exact, on the shingles).",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from veille.pipeline import EntityReport, StoryReport
+    from veille.pipeline import EntityReport, RegroupReport, StoryReport
 
 from veille.model import (
     Analysis,
@@ -54,6 +54,14 @@ def story_view(story: Story) -> dict[str, Any]:
     """Return a story as a JSON-ready dict (id, label, articles, outlets, first_seen, last_seen, size)."""
     view: dict[str, Any] = to_jsonable(story)
     view["size"] = len(story.articles)
+    return view
+
+
+def regroup_view(report: RegroupReport) -> dict[str, Any]:
+    """Return a regrouping as a JSON-ready dict: range, counts, story ids kept/opened/closed, moves, and the
+    ``compared`` stage counters of the changed stories."""
+    view: dict[str, Any] = to_jsonable(report)
+    view["compared"] = report.compared.as_dict()
     return view
 
 

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from veille.errors import UsageError
-from veille.model import Article, Document, DuplicateLink, Story, article_id
+from veille.model import DuplicateLink, Story
 
 
-def _put(store, text: str, outlet: str, day: date) -> str:
-    doc = Document.from_bytes(
-        text.encode(),
-        media_type="text/plain",
-        source=outlet,
-        container="t",
-        received=datetime(2023, 2, 6, tzinfo=UTC),
-    )
-    store.add_document(doc)
-    art = Article(
-        id=article_id(doc.id), content_id=doc.id, text=text, outlet=outlet, published=day, title=text[:20]
-    )
-    store.put_article(art)
-    return art.id
-
-
-def test_duplicates_store_list_and_filters(store):
+def test_duplicates_store_list_and_filters(store, put_text):
     wire = "Bamako (AFP) - Le ministre russe est arrivé lundi à Bamako pour une visite de deux jours."
-    a = _put(store, wire, "afp.com", date(2023, 2, 6))
-    b = _put(store, wire + " Lire aussi nos autres articles.", "site-b", date(2023, 2, 6))
-    c = _put(store, "Le ministre russe " + wire, "site-c", date(2023, 2, 7))
-    other = _put(store, "Une autre histoire à Niamey, sans rapport.", "site-d", date(2023, 2, 7))
+    a = put_text(store, wire, "afp.com", date(2023, 2, 6))
+    b = put_text(store, wire + " Lire aussi nos autres articles.", "site-b", date(2023, 2, 6))
+    c = put_text(store, "Le ministre russe " + wire, "site-c", date(2023, 2, 7))
+    other = put_text(store, "Une autre histoire à Niamey, sans rapport.", "site-d", date(2023, 2, 7))
     store.add_duplicates([DuplicateLink(b, a, "near", 0.93), DuplicateLink(c, a, "syndicated", 0.71)])
     store.put_story(Story(id="s1", label="visite", articles=(a, b, c)))
     store.put_story(Story(id="s2", label="autre", articles=(other,)))

@@ -7,6 +7,7 @@ passes the same contract suite (``tests/store/test_contract.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -191,6 +192,10 @@ class StoryEvent:
 
 class Store(Protocol):
     """What every storage backend provides. All writes are idempotent on the object's id."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the enclosed writes as one transaction (nested uses join the outer one); roll back on error."""
+        ...
 
     # documents ---------------------------------------------------------------------------------
     def add_document(self, doc: Document) -> bool:
