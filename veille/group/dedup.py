@@ -22,6 +22,7 @@ import hashlib
 import logging
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ SHINGLE = 5
 LSH_THRESHOLD = 0.3  # candidate retrieval: a low Jaccard, so truncated and extended copies are found
 CONTAINMENT = 0.8  # shorter text contained in the longer one: a syndicated (truncated/extended) copy
 WIRE_CONTAINMENT = 0.5  # containment enough when both texts carry one wire credit
+MAX_CANDIDATES = 32  # LSH candidates decided per article, those sharing the most bands first
 MIN_CONTAINED = 25  # shingles the shorter text needs before containment counts (not a title, a footer)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -212,15 +214,16 @@ class BandIndex:
             else:
                 held.append(key)
 
-    def query(self, mh: MinHash) -> set[str]:
-        """Return the keys that share at least one band with the MinHash (its LSH candidates)."""
-        found: set[str] = set()
+    def query(self, mh: MinHash) -> Counter[str]:
+        """Return the keys that share at least one band with the MinHash (its LSH candidates), each with the
+        number of bands it shares (more bands: a higher Jaccard, likely)."""
+        found: Counter[str] = Counter()
         for table, band in zip(self._tables, self._keys(mh), strict=True):
             held = table.get(band)
             if held is None:
                 continue
             if isinstance(held, str):
-                found.add(held)
+                found[held] += 1
             else:
                 found.update(held)
         return found
@@ -249,7 +252,7 @@ class DuplicateIndex:
         self.wire_containment = wire_containment
         self._lsh = BandIndex(min(lsh_threshold, threshold))
         self._entries: dict[str, _Entry] = {}
-        self._by_fingerprint: dict[str, list[str]] = {}
+        self._first_of: dict[str, str] = {}  # text fingerprint -> first article with that text
 
     def __contains__(self, article_id: str) -> bool:
         return article_id in self._entries
@@ -274,7 +277,11 @@ class DuplicateIndex:
     def add(self, article_id: str, text: str) -> list[DuplicateLink]:
         """Index an article and return its links to the already indexed copies (exact, near, syndicated).
 
-        An id already indexed, or a text without words, gives no link (and is not indexed twice).
+        A group of exact copies is linked through its first article: a new exact copy links to it alone, a
+        near or syndicated copy links to it for the whole group (links stand for every copy of the group).
+        At most MAX_CANDIDATES LSH candidates are decided, those sharing the most bands first, so the cost of
+        an article stays bounded when a text has been copied hundreds of times. An id already indexed, or a
+        text without words, gives no link (and is not indexed twice).
         """
         if article_id in self._entries:
             return []
@@ -284,22 +291,18 @@ class DuplicateIndex:
             return []
         shingles = _shingles(words, para)
         entry = _Entry(shingles, _fingerprint(words), frozenset(wire_credits(text)))
-        exact = self._by_fingerprint.get(entry.fingerprint, [])
-        links = [DuplicateLink(article_id, other, "exact", 1.0) for other in exact]
-        seen = set(exact)
+        exact = self._first_of.get(entry.fingerprint)
+        links = [DuplicateLink(article_id, exact, "exact", 1.0)] if exact else []
         mh = _minhash(shingles.all)
-        for candidate in sorted(self._lsh.query(mh)):  # sorted: the same links in the same order
-            if candidate in seen:
-                continue
-            old = self._entries[candidate]
-            group = self._by_fingerprint[old.fingerprint]  # the candidate and its exact copies
-            seen.update(group)
-            decided = self._decide(entry, old)
+        hits = self._lsh.query(mh)  # only first ids of exact groups are in the buckets
+        if exact:
+            hits.pop(exact, None)
+        for candidate, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]:
+            decided = self._decide(entry, self._entries[candidate])
             if decided is not None:
-                kind, similarity = decided[0], round(decided[1], 3)
-                links += [DuplicateLink(article_id, other, kind, similarity) for other in group]
+                links.append(DuplicateLink(article_id, candidate, decided[0], round(decided[1], 3)))
         if not exact:  # an exact copy's shingles are already in the LSH buckets under its first id
             self._lsh.insert(article_id, mh)
         self._entries[article_id] = entry
-        self._by_fingerprint.setdefault(entry.fingerprint, []).append(article_id)
+        self._first_of.setdefault(entry.fingerprint, article_id)
         return links

@@ -88,7 +88,8 @@ class _StoryState:
     first: date | None = None
     last: date | None = None
     entity_square: int = 0  # sum of the squared entity counts
-    vector: dict[str, float] | None = None  # normalised TF-IDF centroid, cached
+    vector: dict[str, float] | None = None  # TF-IDF centroid (not normalised), cached
+    vector_square: float = 0.0  # its squared norm
     vector_n: int = 0  # corpus size when the vector was built
 
     def add(self, feats: ArticleFeatures) -> None:
@@ -100,7 +101,6 @@ class _StoryState:
         if feats.published:
             self.first = min(self.first or feats.published, feats.published)
             self.last = max(self.last or feats.published, feats.published)
-        self.vector = None
 
     def entity_norm(self) -> float:
         return math.sqrt(self.entity_square) or 1.0
@@ -128,6 +128,12 @@ class StoryGrouper:
         self._story_of[feats.article_id] = state.id
         self._n += 1
         self._df.update(feats.terms.keys())
+        if state.vector is not None:  # the cached centroid changes only in the new article's terms
+            vec, log, df, top = state.vector, math.log, self._df.get, math.log(self._n + 1) + 1.0
+            for t in feats.terms:
+                weight = state.terms[t] * (top - log(df(t, 0) + 1))
+                state.vector_square += weight * weight - vec.get(t, 0.0) ** 2
+                vec[t] = weight
         for index, keys in ((self._term_index, feats.terms), (self._entity_index, feats.entities)):
             for key in keys:
                 posting = index.setdefault(key, {})
@@ -143,11 +149,13 @@ class StoryGrouper:
                 self._index(state, feats, text)
 
     # -- scoring -------------------------------------------------------------------------------
-    def _idf(self, term: str) -> float:
-        return math.log((self._n + 1) / (self._df.get(term, 0) + 1)) + 1.0
-
     def _vector(self, terms: Counter[str] | dict[str, float], sublinear: bool) -> dict[str, float]:
-        vec = {t: (1 + math.log(c) if sublinear else c) * self._idf(t) for t, c in terms.items() if c > 0}
+        """Return the normalised TF-IDF vector of term counts (idf = ln((n + 1) / (df + 1)) + 1)."""
+        log, df, top = math.log, self._df.get, math.log(self._n + 1) + 1.0  # locals: the hot loop of grouping
+        if sublinear:
+            vec = {t: (1 + log(c)) * (top - log(df(t, 0) + 1)) for t, c in terms.items() if c > 0}
+        else:
+            vec = {t: c * (top - log(df(t, 0) + 1)) for t, c in terms.items() if c > 0}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
@@ -157,10 +165,15 @@ class StoryGrouper:
             return 0
         return max(0, (state.first - feats.published).days, (feats.published - state.last).days)
 
-    def _story_vector(self, state: _StoryState) -> dict[str, float]:
+    def _story_vector(self, state: _StoryState) -> tuple[dict[str, float], float]:
+        """Return a story's TF-IDF centroid (not normalised) and its norm, rebuilt once the corpus grew by
+        STALE_GROWTH (in between, each new member updates its own terms: ``_index``)."""
         if state.vector is None or self._n > state.vector_n * STALE_GROWTH:
-            state.vector, state.vector_n = self._vector(state.terms, sublinear=False), self._n
-        return state.vector
+            log, df, top = math.log, self._df.get, math.log(self._n + 1) + 1.0
+            state.vector = {t: c * (top - log(df(t, 0) + 1)) for t, c in state.terms.items()}
+            state.vector_square = sum(v * v for v in state.vector.values())
+            state.vector_n = self._n
+        return state.vector, math.sqrt(max(state.vector_square, 0.0)) or 1.0
 
     def score(
         self, feats: ArticleFeatures, story_id: str, article_vec: dict[str, float] | None = None
@@ -170,8 +183,8 @@ class StoryGrouper:
         state = self._stories[story_id]
         if article_vec is None:
             article_vec = self._vector(feats.terms, sublinear=True)
-        story_vec = self._story_vector(state)
-        cosine = sum(w * story_vec.get(t, 0.0) for t, w in article_vec.items())
+        story_vec, norm = self._story_vector(state)
+        cosine = sum(w * story_vec.get(t, 0.0) for t, w in article_vec.items()) / norm
         if not feats.entities or not state.entities:
             return cosine  # nothing to compare on the entity side: the text decides alone
         # cosine of the article's entity set to the story's entity counts: a big story is not favoured
