@@ -23,7 +23,7 @@ def _json(db: Path, *args: str) -> list[dict]:
 
 def test_cli_stories_filters(seeds_db):
     [story] = _json(seeds_db, "stories")
-    assert story["size"] == 2
+    assert story["size"] == 2 and story["sources"] == 2  # two outlets, no copy
     assert _json(seeds_db, "stories", "--entity", "Lavrov") == [story]
     assert _json(seeds_db, "stories", "--entity", "per:serguei-lavrov") == [story]
     assert _json(seeds_db, "stories", "--outlet", "ACTUNIGER") == [story]

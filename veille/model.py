@@ -371,6 +371,7 @@ class Story:
     first_seen: date | None = None
     last_seen: date | None = None
     grouper: str = ""
+    sources: int | None = None  # articles with copies (duplicate links) counted once; None: not counted
 
 
 @dataclass(frozen=True, slots=True)

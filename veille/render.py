@@ -80,7 +80,10 @@ def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:
             if s.first_seen == s.last_seen
             else f"{_date(s.first_seen)} → {_date(s.last_seen)}"
         )
-        table.add_row(s.id, str(len(s.articles)), ", ".join(s.outlets) or "—", dates, s.label)
+        size = str(len(s.articles))
+        if s.sources is not None and s.sources < len(s.articles):
+            size += f" ({s.sources} sources)"  # copies counted once
+        table.add_row(s.id, size, ", ".join(s.outlets) or "—", dates, s.label)
     return table
 
 

@@ -1682,6 +1682,7 @@ class SQLiteStore:
             first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
             last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
             grouper=row["grouper"],
+            sources=len(set(self._source_keys([m["id"] for m in members]).values())),
         )
 
     def get_story(self, story_id: str) -> Story | None:
