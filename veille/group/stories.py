@@ -29,7 +29,7 @@ from veille.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-GROUPER_VERSION = "veille-group 0.2 (tfidf+entity cosine online, long window, minhash 5-shingles)"
+GROUPER_VERSION = "veille-group 0.3 (tfidf+entity cosine online, long window, minhash 5-shingles, copies linked to the first)"
 
 _STOP = {unidecode(w).lower() for w in FR_STOP | EN_STOP}
 TEXT_WEIGHT = 0.75  # the rest of the score is entity overlap
