@@ -211,9 +211,10 @@ def _run_group(
     if not pending:
         return set()
     grouper = StoryGrouper(settings)
-    for story in store.list_stories(limit=10**9):
-        if story.grouper != GROUPER_VERSION:
-            continue
+    stories = [s for s in store.list_stories(limit=10**9) if s.grouper == GROUPER_VERSION]
+    # the earliest stories first (each one's articles by date): the first of a group of copies is indexed
+    # first again, as when they arrived
+    for story in sorted(stories, key=lambda s: (s.first_seen is None, s.first_seen or date.min, s.id)):
         members = [
             (features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)
         ]
@@ -294,7 +295,7 @@ def regroup(
         copies=copies,
         copy_days=settings.story_window_days,
     )
-    named = stable_ids(clusters, old)
+    named = stable_ids(clusters, old, is_free=lambda sid: store.get_story(sid) is None)
     before = {s.id: set(s.articles) for s in stories}
     changed = sorted(sid for sid, members in named.items() if before.get(sid) != set(members))
     titles = {a.id: a.title for a in articles}
@@ -315,13 +316,14 @@ def regroup(
     )
     if dry_run or not changed:
         return report
-    grouper = StoryGrouper(settings)  # labels the changed stories
-    by_id = {a.id: a for a in articles}
-    position = {f.article_id: f for f in feats}
+    labeller = StoryGrouper(settings)  # labels over the whole range, without a duplicate index
+    by_id = {f.article_id: f for f in feats}
+    for sid, members in named.items():
+        labeller.load(sid, [(by_id[a], None) for a in members])
+    relabelled = [labeller.story(sid) for sid in changed]
     with store.transaction():
-        for sid in changed:
-            grouper.load(sid, [(position[a], by_id[a].text) for a in named[sid]])
-            store.put_story(grouper.story(sid))
+        for story in relabelled:
+            store.put_story(story)
     _run_compare(store, set(changed), report.compared, False, progress)
     return report
 

@@ -53,6 +53,36 @@ def test_regroup_never_joins_beyond_the_reach(sample_dir):
     assert any(set(c) & first and set(c) & second for c in halves(5))
 
 
+def _edited(text: str, k: int) -> str:
+    """Copy k of a text: every 7th word from offset k dropped (a light edit, real words only)."""
+    words = text.split(" ")
+    return " ".join(w for i, w in enumerate(words) if i % 7 != k % 7)
+
+
+def test_regroup_keeps_a_big_story_whole(sample_dir):
+    """80 lightly edited tellings of T04's ten articles over a week stay one story: averages use every pair,
+    not only each article's proposed neighbours (REGROUP_NEIGHBOURS is 30)."""
+    paths = sorted((sample_dir / "rpm2").glob("T04_C1_*.txt"))
+    feats = []
+    for k in range(8):
+        for i, path in enumerate(paths):
+            article = _article(path, date(2024, 1, 1) + timedelta(days=(i + k) % 7))
+            feats.append(
+                features_of(replace(article, id=f"{path.stem}-{k}", text=_edited(article.text, k)), None)
+            )
+    other = [
+        features_of(_article(p, date(2024, 1, 3)), None)
+        for p in sorted((sample_dir / "rpm2").glob("T01_C1_*.txt"))
+    ]
+    clusters = recluster(feats + other, threshold=0.12, reach_days=30)
+    cluster_of = {a: k for k, c in enumerate(clusters) for a in c}
+    for path in paths:  # a text's eight tellings are never split
+        assert len({cluster_of[f"{path.stem}-{k}"] for k in range(8)}) == 1
+    assert max(len(c) for c in clusters) >= 64  # one story (T04_C1_06, the topic's outlier, may stand apart)
+    assert all(len({_topic(a) for a in c}) == 1 for c in clusters)
+    assert recluster([], threshold=0.12, reach_days=30) == []
+
+
 def test_regroup_keeps_copies_together_within_their_days(sample_dir):
     """A copy starts in its original's cluster when dated within copy_days, even when nothing merges."""
     original = _article(sample_dir / "rpm2" / "T04_C1_01.txt", date(2024, 1, 1))
@@ -65,6 +95,16 @@ def test_regroup_keeps_copies_together_within_their_days(sample_dir):
         )
         assert ([original.id, "copy"] in clusters) is together
         assert [other.id] in clusters
+    # two copies linked only through a first article outside the range are still one group
+    one, two = (replace(original, id=i) for i in ("one", "two"))
+    clusters = recluster(
+        [features_of(a, None) for a in (one, two, other)],
+        threshold=2.0,
+        reach_days=30,
+        copies=[("one", "first"), ("two", "first")],
+        copy_days=10,
+    )
+    assert ["one", "two"] in clusters
 
 
 def test_regroup_stable_ids():
@@ -77,6 +117,11 @@ def test_regroup_stable_ids():
     [fresh] = set(named) - {s1, s2}
     assert named[fresh] == ["a"] and fresh != story_id_for("a")
     assert stable_ids([["f", "g"]], {}) == {story_id_for("f"): ["f", "g"]}
+    # an id a story outside the range has is never reused
+    outside = {story_id_for("f")}
+    assert stable_ids([["f", "g"]], {}, is_free=lambda sid: sid not in outside) == {
+        story_id_for("g"): ["f", "g"]
+    }
 
 
 def test_regroup_pipeline_mends_a_split_story(store, put_text, sample_dir):
@@ -101,7 +146,7 @@ def test_regroup_pipeline_mends_a_split_story(store, put_text, sample_dir):
 
     report = pipeline.regroup(store, settings=settings)
     assert report.moves == dry.moves
-    changed = {"big", *report.opened} | ({"t01"} if len(report.moves) > 3 else set())
+    changed = {m.to_story for m in report.moves} | {m.from_story for m in report.moves} - set(report.closed)
     assert report.compared.ok == report.compared.processed == len(changed)
     big = store.get_story("big")
     assert big is not None and set(big.articles) == set(t04)

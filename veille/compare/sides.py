@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from veille.group.copies import copy_groups
 from veille.model import Analysis, Article, Comparison, ComparisonSide, DuplicateLink, Story
 
 logger = logging.getLogger(__name__)
@@ -44,13 +45,11 @@ def build_comparison(
     duplicates: Sequence[DuplicateLink] = (),
 ) -> Comparison:
     """Return the comparison of a story's articles; an article with no analysis shows no entities or quotes."""
-    in_story = {a.id for a in articles}
-    copy_of: dict[str, str] = {}
     order = {a.id: i for i, a in enumerate(articles)}
-    for link in duplicates:
-        if link.article_id in in_story and link.other_id in in_story:
-            later, earlier = sorted((link.article_id, link.other_id), key=order.__getitem__, reverse=True)
-            copy_of.setdefault(later, earlier)
+    copy_of: dict[str, str] = {}  # a copy -> the earliest article of its group in the story
+    for members in copy_groups(((d.article_id, d.other_id) for d in duplicates), within=order).values():
+        first, *later = sorted(members, key=order.__getitem__)
+        copy_of.update(dict.fromkeys(later, first))
     names = {a.id: _entity_names(analyses.get(a.id)) for a in articles}
     sources = [a for a in articles if a.id not in copy_of]
     presence = Counter(eid for a in sources for eid in names[a.id])

@@ -262,7 +262,8 @@ class DuplicateIndex:
 
     def memory_bytes(self) -> int:
         """Return the bytes held by the kept shingle hashes (the LSH tables come on top)."""
-        return sum(e.shingles.nbytes for e in self._entries.values())
+        unique = {id(e): e for e in self._entries.values()}  # exact copies share their first's entry
+        return sum(e.shingles.nbytes for e in unique.values())
 
     def _decide(self, new: _Entry, old: _Entry) -> tuple[str, float] | None:
         """Return (kind, similarity) of a candidate pair, or None when it is not a copy."""
@@ -277,8 +278,8 @@ class DuplicateIndex:
     def add(self, article_id: str, text: str) -> list[DuplicateLink]:
         """Index an article and return its links to the already indexed copies (exact, near, syndicated).
 
-        A group of exact copies is linked through its first article: a new exact copy links to it alone, a
-        near or syndicated copy links to it for the whole group (links stand for every copy of the group).
+        A group of exact copies is linked through its first article: a new exact copy links to it alone (and is
+        not compared further), a near or syndicated copy links to it for the whole group.
         At most MAX_CANDIDATES LSH candidates are decided, those sharing the most bands first, so the cost of
         an article stays bounded when a text has been copied hundreds of times. An id already indexed, or a
         text without words, gives no link (and is not indexed twice).
@@ -289,20 +290,20 @@ class DuplicateIndex:
         if not words:
             logger.debug("dedup: %s has no words, not indexed", article_id)
             return []
-        shingles = _shingles(words, para)
-        entry = _Entry(shingles, _fingerprint(words), frozenset(wire_credits(text)))
-        exact = self._first_of.get(entry.fingerprint)
-        links = [DuplicateLink(article_id, exact, "exact", 1.0)] if exact else []
-        mh = _minhash(shingles.all)
-        hits = self._lsh.query(mh)  # only first ids of exact groups are in the buckets
-        if exact:
-            hits.pop(exact, None)
+        fingerprint = _fingerprint(words)
+        exact = self._first_of.get(fingerprint)
+        if exact is not None:  # the same text: linked to its first article, which stands for all its copies
+            self._entries[article_id] = self._entries[exact]
+            return [DuplicateLink(article_id, exact, "exact", 1.0)]
+        entry = _Entry(_shingles(words, para), fingerprint, frozenset(wire_credits(text)))
+        mh = _minhash(entry.shingles.all)
+        links = []
+        hits = self._lsh.query(mh)
         for candidate, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]:
             decided = self._decide(entry, self._entries[candidate])
             if decided is not None:
                 links.append(DuplicateLink(article_id, candidate, decided[0], round(decided[1], 3)))
-        if not exact:  # an exact copy's shingles are already in the LSH buckets under its first id
-            self._lsh.insert(article_id, mh)
+        self._lsh.insert(article_id, mh)
         self._entries[article_id] = entry
-        self._first_of.setdefault(entry.fingerprint, article_id)
+        self._first_of[fingerprint] = article_id
         return links

@@ -123,12 +123,12 @@ class StoryGrouper:
         self._entity_index: dict[str, dict[str, None]] = {}
 
     # -- state ---------------------------------------------------------------------------------
-    def _index(self, state: _StoryState, feats: ArticleFeatures, text: str) -> None:
+    def _index(self, state: _StoryState, feats: ArticleFeatures, text: str | None) -> None:
         state.add(feats)
         self._story_of[feats.article_id] = state.id
         self._n += 1
         self._df.update(feats.terms.keys())
-        if state.vector is not None:  # the cached centroid changes only in the new article's terms
+        if state.vector is not None:  # update the new article's terms (the others keep their older idf)
             vec, log, df, top = state.vector, math.log, self._df.get, math.log(self._n + 1) + 1.0
             for t in feats.terms:
                 weight = state.terms[t] * (top - log(df(t, 0) + 1))
@@ -139,10 +139,12 @@ class StoryGrouper:
                 posting = index.setdefault(key, {})
                 posting.pop(state.id, None)
                 posting[state.id] = None
-        self.duplicates.add(feats.article_id, text)
+        if text is not None:
+            self.duplicates.add(feats.article_id, text)
 
-    def load(self, story_id: str, members: Iterable[tuple[ArticleFeatures, str]]) -> None:
-        """Add an existing story and its members (features, text) to the index without re-deciding it."""
+    def load(self, story_id: str, members: Iterable[tuple[ArticleFeatures, str | None]]) -> None:
+        """Add an existing story and its members (features, text) to the index without re-deciding it; a
+        member whose text is None stays out of the duplicate index (enough to label stories)."""
         state = self._stories.setdefault(story_id, _StoryState(story_id))
         for feats, text in members:
             if feats.article_id not in self._story_of:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from veille.errors import StoreError, UsageError
+from veille.group.copies import copy_groups
 from veille.model import (
     Analysis,
     Article,
@@ -1612,26 +1613,25 @@ class SQLiteStore:
         return within
 
     def _source_keys(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """Return, per article, the article standing for its source: copies the store links count as one."""
-        parent = {a: a for a in article_ids}
-
-        def root(a: str) -> str:
-            while parent[a] != a:
-                a = parent[a]
-            return a
-
+        """Return, per article, the article standing for its source: copies the store links count as one
+        (``group.copies.copy_groups``: also two copies linked only through a third article)."""
+        links: list[tuple[str, str]] = []
         for chunk in _chunks(list(article_ids)):
             marks = ",".join("?" * len(chunk))
-            for row in self._rows(
-                f"SELECT article_id, other_id FROM duplicates WHERE article_id IN ({marks}) OR other_id IN ({marks})",
-                [*chunk, *chunk],
-            ):
-                a, b = row["article_id"], row["other_id"]
-                if a in parent and b in parent:
-                    ra, rb = root(a), root(b)
-                    if ra != rb:
-                        parent[max(ra, rb)] = min(ra, rb)
-        return {a: root(a) for a in article_ids}
+            links += [
+                (row["article_id"], row["other_id"])
+                for row in self._rows(
+                    f"SELECT article_id, other_id FROM duplicates WHERE article_id IN ({marks})"
+                    f" OR other_id IN ({marks})",
+                    [*chunk, *chunk],
+                )
+            ]
+        key = {
+            a: first
+            for first, members in copy_groups(links, within=set(article_ids)).items()
+            for a in members
+        }
+        return {a: key.get(a, a) for a in article_ids}
 
     # grouping ----------------------------------------------------------------------------------
     def put_story(self, story: Story) -> None:
