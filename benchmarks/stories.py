@@ -52,9 +52,10 @@ averages. ARI: sklearn.metrics.adjusted_rand_score. Pair P/R: over unordered art
                (news-cluster dates, 2017-01-01 for rpm2) with light edits (one paragraph dropped when it has
                four or more, one word in 15 replaced by another word of the text): near-duplicates of each other, so every copy joins its
                text's story through its duplicate links (stories grow with n). "distinct": copy k is dated
-               base + 30k days with one word in 4 replaced: no shared 5-shingles left, so no duplicate
-               links, and more than the window apart, so each copy is scored and opens or joins a story of
-               its own period (many stories of stable size, as a long-running corpus has).
+               base + 45k days with one word in 4 replaced: no shared 5-shingles left, so no duplicate
+               links, and further apart than the window and its long extension (10 + 20 days), so each copy
+               is scored and opens or joins a story of its own period (many stories of stable size, as a
+               long-running corpus has).
                Each distinct text is analysed once (analyze_article, name-derived
                entity ids, no registry) and the analysis is reused for its copies with the entities kept.
                Timed: features_of + StoryGrouper.add per article, in a forked process per size; peak memory
@@ -117,7 +118,7 @@ STORY_THRESHOLDS = [round(0.10 + 0.05 * i, 2) for i in range(11)]
 COPY_KINDS = ("truncated", "reordered", "rewritten lead", "boilerplate")
 SCALE_SIZES = (1_000, 10_000)
 # variant: (days between copy k and k+1 of a text, one word in this many replaced in copies)
-SCALE_VARIANTS = {"copies": (3, 15), "distinct": (30, 4)}
+SCALE_VARIANTS = {"copies": (3, 15), "distinct": (45, 4)}
 TARGET_MS = 6.0  # issue 8: 100k articles grouped in under 10 minutes
 SCALE_BUDGET = 600.0  # seconds of grouping per size; a size stops at the next thousand past it
 FOOTER = (

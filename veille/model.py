@@ -391,14 +391,141 @@ class ComparisonSide:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """One claim of one article: a sentence (``start``..``end`` of ``Article.text``) with what the earlier
+    stages read in it: its event (type, and the story-level event it belongs to), entities (registry ids and
+    names), figures, dates (TIMEX3 values), and who it is attributed to (a quote's speaker, "selon X")."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    event_type: str | None = None
+    event_id: str | None = None  # the story event (``StoryEvent.event_id``) the claim tells, if any
+    entities: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    attributed_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimGroup:
+    """Claims of several sources aligned as one fact, or one source's claim alone.
+
+    ``sources``: the articles standing for the sources that give it (copies count once); ``coverage`` is
+    "all", "some" or "one"; ``matched_by`` says how the claims were aligned ("event": the same story event;
+    "text": close words and entities, with the score; "alone").
+    """
+
+    claims: tuple[Claim, ...]
+    sources: tuple[str, ...]
+    coverage: str
+    matched_by: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictValue:
+    """One value of a conflicting slot as one source gives it, with its words and sentence as evidence."""
+
+    value: str
+    article_id: str
+    outlet: str | None
+    start: int
+    end: int
+    sentence: str
+    normalized: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A slot (a date, a place, a figure, a role, who did it) that sources fill with incompatible values;
+    ``rule`` says how compatibility was decided."""
+
+    slot: str
+    kind: str
+    values: tuple[ConflictValue, ...]
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class FramingTerm:
+    """Words one source favours over the other sources of its story (weighted log-odds z-score against a
+    corpus prior), with their occurrences; ``attributed_to`` is set when the source reports someone else's
+    words (a quote, "selon X") rather than using them in its own voice."""
+
+    term: str
+    article_id: str
+    outlet: str | None
+    z: float
+    count: int
+    others: int
+    attributed: bool = False
+    attributed_to: str | None = None
+    evidence: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedMention:
+    """One entity as each source describes it: per source article, its descriptions and name forms."""
+
+    entity_id: str
+    name: str
+    by_source: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceCount:
+    """How one source quotes one speaker: direct and indirect quotes, with their spans."""
+
+    article_id: str
+    outlet: str | None
+    direct: int
+    indirect: int
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """A speaker of a story: who quotes them, how often, directly or not, and which sources do not."""
+
+    speaker: str
+    entity_id: str | None
+    by_source: tuple[VoiceCount, ...]
+    absent_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One event of the story in time: its day or interval (TIMEX3, None when undated), type, the words of
+    its most detailed report, and the sources telling it with their evidence."""
+
+    when: str | None
+    type: str
+    label: str
+    event_id: str
+    sources: tuple[str, ...]
+    evidence: tuple[Claim, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
-    """A story's sources side by side."""
+    """A story's sources side by side: per-source sides, the facts aligned across sources (shared by all,
+    some, one), conflicting values, framing, voices and the timeline. ``sources`` counts copies once."""
 
     story_id: str
     label: str
     shared_entities: tuple[str, ...]
     sides: tuple[ComparisonSide, ...]
     comparer: str = ""
+    sources: int = 0
+    facts: tuple[ClaimGroup, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    framing: tuple[FramingTerm, ...] = ()
+    mentions: tuple[AlignedMention, ...] = ()
+    voices: tuple[Voice, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
