@@ -20,6 +20,7 @@ import click
 from rich.console import Console
 
 from veille import pipeline, render, views
+from veille.compare import export
 from veille.errors import VeilleError
 from veille.model import to_jsonable
 from veille.settings import Settings, load_settings, setting_help
@@ -299,16 +300,45 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("story_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "markdown", "html"]),
+    default="terminal",
+    show_default=True,
+    help="markdown or html: an export to paste into a note (with --output, to a file).",
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), help="Write the export to this file."
+)
+@click.option("--refresh", is_flag=True, help="Compare again instead of reading the stored comparison.")
 @json_option
 @click.pass_context
-def compare(ctx: click.Context, story_id: str, as_json: bool) -> None:
-    """Show a story's sources side by side: what each says, its entities, quotes and dates."""
+def compare(
+    ctx: click.Context, story_id: str, fmt: str, output: str | None, refresh: bool, as_json: bool
+) -> None:
+    """Cross-check a story's sources: what all say, what only one says, where they disagree, the words each
+    chooses, who they quote, the timeline; every item with its evidence (ARTICLE:START-END)."""
     with _store(ctx) as store:
         try:
-            comparison = pipeline.compare_story(store, story_id)
+            comparison = pipeline.story_comparison(store, story_id, refresh=refresh)
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
-    _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
+    if fmt == "terminal" and output is None:
+        _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
+        return
+    text = (
+        json.dumps(views.comparison_view(comparison), ensure_ascii=False, indent=2)
+        if as_json
+        else export.to_html(comparison)
+        if fmt == "html"
+        else export.to_markdown(comparison)
+    )
+    if output is None:
+        click.echo(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
 
 
 @main.group(invoke_without_command=True)

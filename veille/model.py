@@ -467,12 +467,20 @@ class FramingTerm:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceWords:
+    """The words one source (its article) uses for something."""
+
+    article_id: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AlignedMention:
     """One entity as each source describes it: per source article, its descriptions and name forms."""
 
     entity_id: str
     name: str
-    by_source: tuple[tuple[str, tuple[str, ...]], ...]
+    by_source: tuple[SourceWords, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import IO, Any, TypeVar
 
 from tqdm import tqdm
 
 from veille.compare import COMPARER_VERSION, build_comparison
+from veille.compare.framing import background_counts
 from veille.errors import UsageError, VeilleError
 from veille.extract import EXTRACTOR_VERSION, extract_article
 from veille.extract.article import outlet_key, outlet_lines
@@ -331,10 +333,13 @@ def regroup(
 def _run_compare(
     store: Store, story_ids: set[str], count: StageCount, fail_fast: bool, progress: bool
 ) -> None:
+    if not story_ids:
+        return
+    background = corpus_background(store)
     for story_id in _progress(sorted(story_ids), "compare", progress):
         count.processed += 1
         try:
-            store.put_comparison(compare_story(store, story_id))
+            store.put_comparison(compare_story(store, story_id, background=background))
         except Exception as exc:
             if fail_fast:
                 raise
@@ -343,15 +348,41 @@ def _run_compare(
         count.ok += 1
 
 
-def compare_story(store: Store, story_id: str) -> Comparison:
-    """Return a fresh Comparison of a stored story; raises VeilleError when the story is unknown."""
+BACKGROUND_ARTICLES = 400  # stored articles whose words make the framing prior
+
+
+def corpus_background(store: Store, limit: int = BACKGROUND_ARTICLES) -> Counter[str]:
+    """Return the n-gram counts of up to ``limit`` stored articles: the corpus prior of the framing statistic."""
+    return background_counts(a.text for a in islice(store.iter_articles(), limit))
+
+
+def story_comparison(store: Store, story_id: str, *, refresh: bool = False) -> Comparison:
+    """Return a story's stored comparison when the current comparer made it, else compare it now and store
+    it (``refresh``: always compare again); UsageError when no story has that id or prefix."""
+    story = store.get_story(story_id)
+    if story is None:
+        raise UsageError(f"no story {story_id!r}; see `veille stories`")
+    stored = None if refresh else store.get_comparison(story.id)
+    if stored is not None and stored.comparer == COMPARER_VERSION:
+        return stored
+    comparison = compare_story(store, story.id)
+    store.put_comparison(comparison)
+    return comparison
+
+
+def compare_story(store: Store, story_id: str, *, background: Counter[str] | None = None) -> Comparison:
+    """Return a fresh Comparison of a stored story (``background``: the framing prior, else read from the
+    store); raises VeilleError when the story is unknown."""
     story = store.get_story(story_id)
     if story is None:
         raise VeilleError(f"no story {story_id!r}; list them with `veille stories`", code="not_found")
     articles = list(store.iter_articles(story.articles))
     analyses = {a.id: store.get_analysis(a.id) for a in articles}
     links = [link for a in articles for link in store.duplicates_of(a.id)]
-    return build_comparison(story, articles, analyses, links)
+    events = store.story_events(story.id, limit=10**6)
+    if background is None:
+        background = corpus_background(store)
+    return build_comparison(story, articles, analyses, links, events, background)
 
 
 def analyze_document(

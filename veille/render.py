@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from veille.compare import export
 from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story, TimeExpression
 from veille.store.base import DuplicateRecord, EventRecord, QuoteRecord, SearchHit, StoryEvent
 from veille.understand.dates import day_ranges
@@ -128,7 +129,9 @@ def _dated(times: Sequence[TimeExpression]) -> list[str]:
 
 
 def comparison_panel(comparison: Comparison) -> Group:
-    """Return a story's sources side by side (rows of up to three columns), with the shared entities on top."""
+    """Return a story's comparison for a person: the sources side by side (rows of up to three columns),
+    the facts in one column per source (up to FACT_COLUMNS sources, else listed), then conflicts, framing,
+    descriptions, voices and timeline as tables, each item with its evidence (ARTICLE:START-END)."""
     header = Text(f"{comparison.label}  [{comparison.story_id}]", style="bold")
     shared = Text("Named by every source: " + (", ".join(comparison.shared_entities) or "—"), style="magenta")
     blocks: list[Any] = [header, shared]
@@ -140,7 +143,47 @@ def comparison_panel(comparison: Comparison) -> Group:
             table.add_column(ratio=1, overflow="fold")
         table.add_row(*[_side_cell(side) for side in chunk])
         blocks.append(table)
-    return Group(Panel(Group(*blocks), title="sources side by side"))
+    out: list[Any] = [Panel(Group(*blocks), title="sources side by side")]
+    sources = [s for s in comparison.sides if not s.duplicate_of]
+    if comparison.facts and 1 < len(sources) <= FACT_COLUMNS:
+        out.append(_facts_side_by_side(comparison, sources))
+    for section in export.sections(comparison)[1:]:
+        if section.title.startswith("What") and 1 < len(sources) <= FACT_COLUMNS:
+            continue  # shown side by side above
+        table = Table(title=section.title, caption=section.note or None, show_lines=True, expand=True)
+        for h in section.headers:
+            table.add_column(h, overflow="fold")
+        for row in section.rows:
+            table.add_row(*(escape(c) for c in row))
+        out.append(table)
+    return Group(*out)
+
+
+FACT_COLUMNS = 4  # more sources than this: facts are listed with their sources instead of in columns
+
+
+def _facts_side_by_side(comparison: Comparison, sources: Sequence[ComparisonSide]) -> Table:
+    table = Table(title="Facts, source by source (all, then some, then one)", show_lines=True, expand=True)
+    table.add_column("", no_wrap=True)
+    for side in sources:
+        table.add_column(
+            f"{side.outlet or 'unknown outlet'}\n{_date(side.published)}", ratio=1, overflow="fold"
+        )
+    column = {side.article_id: k for k, side in enumerate(sources)}
+    for fact in comparison.facts:
+        cells = [""] * len(sources)
+        for claim in fact.claims:
+            k = column.get(claim.article_id)
+            if k is not None and not cells[k]:
+                said = f" [dim](said by {escape(claim.attributed_to)})[/]" if claim.attributed_to else ""
+                cells[k] = (
+                    escape(export.cut(claim.text))
+                    + said
+                    + f" [dim]{claim.article_id}:{claim.start}-{claim.end}[/]"
+                )
+        mark = {"all": "[green]all[/]", "some": "[yellow]some[/]"}.get(fact.coverage, "[magenta]one[/]")
+        table.add_row(mark, *(c or "[dim]—[/]" for c in cells))
+    return table
 
 
 def entity_panel(report: EntityReport) -> Panel:

@@ -150,7 +150,10 @@ def test_framing_seed_000_gold_phrase(seed_terms):
 def test_framing_aligned_mentions_on_the_seeds(seeds):
     articles = [a for a, _ in seeds.values()]
     analyses = {a.id: an for a, an in seeds.values()}
-    aligned = {m.entity_id: dict(m.by_source) for m in aligned_mentions(articles, analyses, {})}
+    aligned = {
+        m.entity_id: {w.article_id: w.words for w in m.by_source}
+        for m in aligned_mentions(articles, analyses, {})
+    }
     lavrov = aligned["per:serguei-lavrov"]
     assert "influent chef de la diplomatie russe" in lavrov[seeds[SEED_000][0].id]
     assert "homologue russe" in lavrov[seeds[SEED_002][0].id]

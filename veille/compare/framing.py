@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 
-from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm
+from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm, SourceWords
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +319,13 @@ def aligned_mentions(
             rows.append((aid, tuple(dict.fromkeys(w for w in words if w))))
         described = [frozenset(_fold(w) for w in forms) for _, forms in rows if forms]
         if len(described) >= 2 and len(set(described)) > 1:
-            aligned.append(AlignedMention(entity_id, next(iter(by_article.values())).name, tuple(rows)))
+            aligned.append(
+                AlignedMention(
+                    entity_id,
+                    next(iter(by_article.values())).name,
+                    tuple(SourceWords(aid, forms) for aid, forms in rows),
+                )
+            )
     return aligned
 
 

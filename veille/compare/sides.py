@@ -1,4 +1,4 @@
-"""A story's sources side by side: what each says, the entities and quotes each has, what only one has.
+"""A story's sources side by side: what each says, the entities and quotes each has, what only one names.
 
 Built from the stored outputs of the earlier stages (articles, analyses, duplicate links), never from
 a new pass over the text. Copies (exact, near or syndicated duplicates) count as one source.
@@ -11,11 +11,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from veille.group.copies import copy_groups
-from veille.model import Analysis, Article, Comparison, ComparisonSide, DuplicateLink, Story
+from veille.model import Analysis, Article, ComparisonSide, DuplicateLink
 
 logger = logging.getLogger(__name__)
 
-COMPARER_VERSION = "veille-compare 0.1 (entities, quotes, dates per source)"
 LEAD_CHARS = 400
 ENTITY_TYPES = ("PER", "ORG", "LOC")
 
@@ -38,18 +37,20 @@ def _entity_names(analysis: Analysis | None) -> dict[str, str]:
     return {e.entity_id: e.name for e in analysis.entities if e.type in ENTITY_TYPES}
 
 
-def build_comparison(
-    story: Story,
-    articles: Sequence[Article],
-    analyses: Mapping[str, Analysis | None],
-    duplicates: Sequence[DuplicateLink] = (),
-) -> Comparison:
-    """Return the comparison of a story's articles; an article with no analysis shows no entities or quotes."""
+def copies_in(articles: Sequence[Article], duplicates: Sequence[DuplicateLink]) -> dict[str, str]:
+    """Return each copy among the articles -> the earliest article of its copy group (``copy_groups``)."""
     order = {a.id: i for i, a in enumerate(articles)}
-    copy_of: dict[str, str] = {}  # a copy -> the earliest article of its group in the story
+    copy_of: dict[str, str] = {}
     for members in copy_groups(((d.article_id, d.other_id) for d in duplicates), within=order).values():
         first, *later = sorted(members, key=order.__getitem__)
         copy_of.update(dict.fromkeys(later, first))
+    return copy_of
+
+
+def build_sides(
+    articles: Sequence[Article], analyses: Mapping[str, Analysis | None], copy_of: Mapping[str, str]
+) -> tuple[tuple[str, ...], tuple[ComparisonSide, ...]]:
+    """Return the names every source gives and one side per article (a copy shows what it copies)."""
     names = {a.id: _entity_names(analyses.get(a.id)) for a in articles}
     sources = [a for a in articles if a.id not in copy_of]
     presence = Counter(eid for a in sources for eid in names[a.id])
@@ -76,10 +77,4 @@ def build_comparison(
                 duplicate_of=copy_of.get(article.id),
             )
         )
-    return Comparison(
-        story_id=story.id,
-        label=story.label,
-        shared_entities=shared,
-        sides=tuple(sides),
-        comparer=COMPARER_VERSION,
-    )
+    return shared, tuple(sides)

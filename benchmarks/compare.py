@@ -1,0 +1,485 @@
+"""The comparison benchmark of issue 9: the seeds' gold comparison, hand-written conflicts, speed.
+
+Usage: .venv/bin/python benchmarks/compare.py [--json] [--sets seeds,conflicts,speed] [--errors N] [--limit N]
+Sets other than seeds read ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir).
+
+  seeds      The two bundled seeds through the pipeline (ingest, run) into a temporary store, then
+             ``pipeline.compare_story`` on their story. Gold: tests/data/seeds-gold.json "comparison"
+             (4 shared items, 3 only in 000, 4 only in 002, framing per side). Matching rule, written before
+             scoring, with the keys of benchmarks/data/seeds-compare-keys.json: a gold item is found by an
+             output fact of the same coverage (shared = all sources, only_X = one source, seed X) whose claim
+             from each side named in the keys contains every keyword of one of that side's alternatives
+             (accents and case folded); framing: an output framing term of the side containing the gold words
+             or contained in them, or an aligned mention whose words for that side contain them. Every output
+             item of a side that matches no gold item (facts given by that side alone, framing terms, conflicts
+             touching it) is listed, for a reader to judge as fact or noise (the issue allows 5 noise items per
+             side).
+  conflicts  benchmarks/data/conflicts-gold.jsonl: 38 conflicts written by hand from news-cluster-dev and
+             rpm2-dev before the tool existed (see conflicts-gold.md). Each gold story's articles go through
+             veille's ingest, extract and analyze_articles, into a temporary store with their duplicate links
+             (DuplicateIndex) and one story per gold story; ``pipeline.compare_story`` compares it. A predicted
+             conflict matches a gold conflict when two of its values from different articles match two gold
+             values of it: same article, and the folded words of one contain the other's (or the same number).
+             Recall over the gold conflicts; precision over the predicted conflicts of the stories whose
+             articles the gold's author read in full (gold stories with at least one conflict, and the stories
+             listed as read with none); both by kind.
+  speed      ``pipeline.compare_story`` on a 20-article story (rpm2-dev topic T01: both sub-events), one core,
+             analyses already stored; median of 3 runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench_common import SEEDS_DIR, Progressor, Row, norm, parse_args, prf, report
+
+from veille import pipeline
+from veille.compare import COMPARER_VERSION
+from veille.compare.numbers import find_quantities
+from veille.extract import extract_article
+from veille.group import DuplicateIndex
+from veille.ingest import iter_inputs
+from veille.model import Comparison, Story
+from veille.settings import Settings
+from veille.store import open_store
+from veille.understand import analyze_articles
+from veille.understand.nlp import load_pipeline
+
+logger = logging.getLogger("benchmarks.compare")
+
+ALL_SETS = ("seeds", "conflicts", "speed")
+KEYS = Path(__file__).resolve().parent / "data" / "seeds-compare-keys.json"
+CONFLICTS = Path(__file__).resolve().parent / "data" / "conflicts-gold.jsonl"
+# gold stories read in full with no conflict found (conflicts-gold.md): they count for precision
+READ_WITHOUT_CONFLICT = {
+    "newscluster": {"19", "22", "56", "65", "14", "18", "49"},
+    "rpm2": {"T03_C2", "T05_C1", "T05_C2", "T01_C1", "T02_C2", "T08_C1"},
+}
+NOISE_LIMIT = 5
+TARGET_RECALL, TARGET_PRECISION, TARGET_SECONDS = 0.8, 0.7, 5.0
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def _side_texts(fact: Any, article_of: dict[str, str]) -> dict[str, str]:
+    """Return the folded words of a fact's claims per seed side ("000", "002")."""
+    out: dict[str, str] = defaultdict(str)
+    for c in fact.claims:
+        out[article_of[c.article_id]] += " " + norm(c.text)
+    return out
+
+
+def _fact_matches(fact: Any, item: dict[str, Any], coverage: str, article_of: dict[str, str]) -> bool:
+    if fact.coverage != coverage:
+        return False
+    texts = _side_texts(fact, article_of)
+    sides = [k for k in item if k in {"000", "002"}]
+    if coverage == "one" and set(texts) != set(sides):
+        return False
+    return all(any(all(norm(k) in texts.get(side, "") for k in alt) for alt in item[side]) for side in sides)
+
+
+def run_seeds(settings: Settings) -> dict[str, Any]:
+    """Compare the seeds' story and score it against the gold (see the module doc)."""
+    keys = json.loads(KEYS.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "seeds.db"), settings=settings)
+        try:
+            paths = sorted(str(p) for p in SEEDS_DIR.glob("*.txt"))
+            pipeline.ingest(store, paths, settings=settings)
+            pipeline.run(store, settings=settings)
+            [story] = store.list_stories(min_articles=2)
+            start = time.perf_counter()
+            comparison = pipeline.compare_story(store, story.id)
+            seconds = time.perf_counter() - start
+            article_of = {
+                a.id: Path(_source(store, a.content_id)).name[:3] for a in store.iter_articles(story.articles)
+            }
+        finally:
+            store.close()
+    found: dict[str, list[dict[str, Any]]] = {}
+    used: set[int] = set()
+    for section, coverage in (("shared", "all"), ("only_000", "one"), ("only_002", "one")):
+        found[section] = []
+        for item in keys[section]:
+            hit = next(
+                (k for k, f in enumerate(comparison.facts) if _fact_matches(f, item, coverage, article_of)),
+                None,
+            )
+            if hit is not None:
+                used.add(hit)
+            found[section].append(
+                {
+                    "item": item["item"],
+                    "found": hit is not None,
+                    "how": _how(comparison, hit) if hit is not None else "no output fact with its keys",
+                }
+            )
+    framing_used: set[int] = set()
+    framing = []
+    for side, terms in keys["framing"].items():
+        for term in terms:
+            how = None
+            for k, t in enumerate(comparison.framing):
+                if article_of[t.article_id] == side and (
+                    norm(term) in norm(t.term) or norm(t.term) in norm(term)
+                ):
+                    how, _ = (
+                        f"framing term «{t.term}» (z {t.z:.2f}{', attributed to ' + t.attributed_to if t.attributed else ''})",
+                        framing_used.add(k),
+                    )
+                    break
+            if how is None:
+                for m in comparison.mentions:
+                    for w in m.by_source:
+                        if article_of[w.article_id] == side and any(_within(term, x) for x in w.words):
+                            how = f"aligned mention of {m.name}: «{', '.join(w.words)}»"
+            framing.append({"side": side, "term": term, "found": how is not None, "how": how or "missing"})
+    others: dict[str, list[str]] = {"000": [], "002": []}
+    for k, f in enumerate(comparison.facts):
+        if k not in used and f.coverage == "one":
+            side = article_of[f.claims[0].article_id]
+            others[side].append(f"fact: {f.claims[0].text[:140]}")
+    for k, t in enumerate(comparison.framing):
+        if k not in framing_used:
+            others[article_of[t.article_id]].append(f"framing: {t.term} (z {t.z:.2f})")
+    for c in comparison.conflicts:
+        for side in {article_of[v.article_id] for v in c.values}:
+            others[side].append(f"conflict: {c.slot}: " + " vs ".join(v.value for v in c.values))
+    return {
+        "found": found,
+        "framing": framing,
+        "others": others,
+        "seconds": round(seconds, 2),
+        "facts": len(comparison.facts),
+        "comparison": comparison,
+    }
+
+
+def _within(part: str, whole: str) -> bool:
+    """Return True when the words of ``part`` occur in ``whole`` as a run of whole words (folded)."""
+    return f" {norm(part)} " in f" {norm(whole)} "
+
+
+def _source(store: Any, content_id: str) -> str:
+    doc = store.get_document(content_id)
+    return doc.source if doc is not None else content_id
+
+
+def _how(comparison: Comparison, k: int) -> str:
+    f = comparison.facts[k]
+    how = {
+        "event": "same story event",
+        "text": f"words and entities, score {f.score:.2f}",
+        "alone": "one source",
+    }
+    return f"{how.get(f.matched_by, f.matched_by)}: " + " / ".join(f"«{c.text[:70]}…»" for c in f.claims)
+
+
+# ---------------------------------------------------------------- conflicts
+
+
+def _load_conflicts() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CONFLICTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _paths(eval_dir: Path, set_name: str, story: str) -> list[Path]:
+    if set_name == "rpm2":
+        return sorted((eval_dir / "rpm2-dev" / "documents").glob(f"{story}_*.txt"))
+    out = []
+    for p in sorted((eval_dir / "news-cluster-dev" / "data").glob("*.json")):
+        if str(json.loads(p.read_text(encoding="utf-8"))["newsCluster"]["EventId"]) == story:
+            out.append(p)
+    return out
+
+
+def _doc_key(set_name: str, path: Path) -> str:
+    return path.stem
+
+
+def _same_value(a: str, b: str) -> bool:
+    fa, fb = norm(a), norm(b)
+    if fa and fb and (fa in fb or fb in fa):
+        return True
+    qa, qb = (
+        find_quantities(a, "en") + find_quantities(a, "fr"),
+        find_quantities(b, "en") + find_quantities(b, "fr"),
+    )
+    return any(x.value == y.value for x in qa for y in qb)
+
+
+def run_conflicts(
+    eval_dir: Path, settings: Settings, limit: int | None, n_errors: int, prog: Progressor
+) -> dict[str, Any]:
+    """Compare each gold story (see the module doc) and score its conflicts against the hand-written gold."""
+    gold = _load_conflicts()
+    stories = sorted(
+        {(g["set"], g["story"]) for g in gold}
+        | {(s, k) for s, ks in READ_WITHOUT_CONFLICT.items() for k in ks}
+    )
+    if limit:
+        stories = stories[:limit]
+    nlp = load_pipeline(settings.spacy_model)
+    models = {"fr": settings.spacy_model, "en": settings.spacy_model_en or settings.spacy_model}
+    predicted: dict[tuple[str, str], list[Any]] = {}
+    key_of: dict[str, str] = {}
+    seconds = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "conflicts.db"), settings=settings)
+        try:
+            for set_name, story in prog.track(stories, "conflicts: stories"):
+                articles = []
+                for path in _paths(eval_dir, set_name, story):
+                    for inp in iter_inputs([str(path)], settings=settings):
+                        if inp.document is None or inp.failure is not None:
+                            continue
+                        store.add_document(inp.document)
+                        article = extract_article(inp.document, settings=settings)
+                        store.put_article(article)
+                        key_of[article.id] = _doc_key(set_name, path)
+                        articles.append(article)
+                index = DuplicateIndex(settings.near_duplicate_threshold)
+                for article, analysis in zip(
+                    articles, analyze_articles(articles, nlp=nlp, models=models), strict=True
+                ):
+                    if not isinstance(analysis, Exception):
+                        published = article.published.isoformat() if article.published else None
+                        store.put_analysis(analysis, published=published)
+                    store.add_duplicates(index.add(article.id, article.text))
+                sid = f"gold-{set_name}-{story}"
+                store.put_story(
+                    Story(id=sid, label=f"{set_name} {story}", articles=tuple(a.id for a in articles))
+                )
+                start = time.perf_counter()
+                comparison = pipeline.compare_story(store, sid)
+                seconds.append(time.perf_counter() - start)
+                predicted[(set_name, story)] = list(comparison.conflicts)
+        finally:
+            store.close()
+    matched_gold: list[bool] = []
+    matched_pred: set[tuple[str, str, int]] = set()
+    misses = []
+    for g in gold:
+        key = (g["set"], g["story"])
+        if key not in predicted:
+            continue
+        hit = None
+        for k, c in enumerate(predicted[key]):
+            pairs = {
+                (key_of.get(v.article_id), gv["doc"])
+                for v in c.values
+                for gv in g["values"]
+                if key_of.get(v.article_id) == gv["doc"] and _same_value(v.value, gv["value"])
+            }
+            if len({doc for doc, _ in pairs}) >= 2:
+                hit = k
+                break
+        matched_gold.append(hit is not None)
+        if hit is not None:
+            matched_pred.add((*key, hit))
+        else:
+            misses.append(
+                f"{g['set']} {g['story']} {g['kind']} {g['slot']}: "
+                + " vs ".join(v["value"] for v in g["values"])
+            )
+    n_pred = sum(len(v) for v in predicted.values())
+    spurious = [
+        f"{s} {k}: {c.slot}: "
+        + " vs ".join(f"{v.value} ({key_of.get(v.article_id, '?')[:10]})" for v in c.values)
+        for (s, k), cs in predicted.items()
+        for i, c in enumerate(cs)
+        if (s, k, i) not in matched_pred
+    ]
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    for g, ok in zip([g for g in gold if (g["set"], g["story"]) in predicted], matched_gold, strict=True):
+        by_kind[g["kind"]].append(ok)
+    return {
+        "stories": len(stories),
+        "gold": len(matched_gold),
+        "recall": prf(sum(matched_gold), n_pred, len(matched_gold)),
+        "precision": prf(len(matched_pred), n_pred, len(matched_gold)),
+        "by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())},
+        "predicted_kinds": dict(Counter(c.kind for cs in predicted.values() for c in cs)),
+        "misses": misses[:n_errors],
+        "spurious": spurious[:n_errors],
+        "seconds_median": round(statistics.median(seconds), 2) if seconds else None,
+    }
+
+
+# ---------------------------------------------------------------- speed
+
+
+def run_speed(eval_dir: Path, settings: Settings) -> dict[str, Any]:
+    """Time compare_story on rpm2-dev topic T01 (20 articles) with stored analyses, one core, median of 3."""
+    paths = sorted((eval_dir / "rpm2-dev" / "documents").glob("T01_*.txt"))
+    nlp = load_pipeline(settings.spacy_model)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "speed.db"), settings=settings)
+        try:
+            articles = []
+            for path in paths:
+                for inp in iter_inputs([str(path)], settings=settings):
+                    if inp.document is not None and inp.failure is None:
+                        store.add_document(inp.document)
+                        article = extract_article(inp.document, settings=settings)
+                        store.put_article(article)
+                        articles.append(article)
+            for analysis in analyze_articles(articles, nlp=nlp):
+                if not isinstance(analysis, Exception):
+                    store.put_analysis(analysis)
+            store.put_story(Story(id="speed", label="T01", articles=tuple(a.id for a in articles)))
+            background = pipeline.corpus_background(store)
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                comparison = pipeline.compare_story(store, "speed", background=background)
+                runs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            pipeline.corpus_background(store)
+            background_seconds = time.perf_counter() - start
+        finally:
+            store.close()
+    return {
+        "articles": len(articles),
+        "seconds": round(statistics.median(runs), 2),
+        "background_seconds": round(background_seconds, 2),
+        "facts": len(comparison.facts),
+        "conflicts": len(comparison.conflicts),
+    }
+
+
+# ---------------------------------------------------------------- table
+
+
+def build_rows(results: dict[str, Any]) -> list[Row]:
+    """Turn the results into table rows, with each issue-9 target checked."""
+    rows: list[Row] = []
+    s = results.get("seeds")
+    if s:
+        for section, items in s["found"].items():
+            n = sum(i["found"] for i in items)
+            rows.append(
+                Row(
+                    "seeds",
+                    f"{section} items found (of {len(items)})",
+                    n,
+                    None,
+                    f"{len(items)}/{len(items)}",
+                    n == len(items),
+                    "; ".join(f"{i['item']}: {i['how'][:90]}" for i in items if not i["found"])
+                    or "all found",
+                )
+            )
+        n = sum(f["found"] for f in s["framing"])
+        rows.append(
+            Row(
+                "seeds",
+                f"framing items found (of {len(s['framing'])})",
+                n,
+                None,
+                f"{len(s['framing'])}/{len(s['framing'])}",
+                n == len(s["framing"]),
+                "; ".join(f"{f['side']} {f['term']}: {f['how']}" for f in s["framing"])[:200],
+            )
+        )
+        for side, items in s["others"].items():
+            rows.append(
+                Row(
+                    "seeds",
+                    f"other items, side {side}",
+                    len(items),
+                    None,
+                    f"noise ≤ {NOISE_LIMIT}",
+                    None,
+                    "listed in --json (others): judge by reading",
+                )
+            )
+    c = results.get("conflicts")
+    if c:
+        r, p = c["recall"], c["precision"]
+        rows.append(
+            Row(
+                f"conflicts ({c['gold']} gold, {c['stories']} stories)",
+                "conflict recall",
+                r["recall"],
+                None,
+                f"≥ {TARGET_RECALL}",
+                r["recall"] >= TARGET_RECALL,
+                f"{r['tp']}/{r['gold']}; by kind {c['by_kind']}",
+            )
+        )
+        rows.append(
+            Row(
+                f"conflicts ({c['gold']} gold, {c['stories']} stories)",
+                "conflict precision",
+                p["precision"],
+                None,
+                f"≥ {TARGET_PRECISION}",
+                p["precision"] >= TARGET_PRECISION,
+                f"{p['tp']}/{p['pred']} predicted conflicts match a gold one; kinds {c['predicted_kinds']}",
+            )
+        )
+    sp = results.get("speed")
+    if sp:
+        rows.append(
+            Row(
+                f"speed ({sp['articles']}-article story)",
+                "compare_story seconds",
+                sp["seconds"],
+                None,
+                f"< {TARGET_SECONDS}",
+                sp["seconds"] < TARGET_SECONDS,
+                f"one core, stored analyses, median of 3; corpus prior read in {sp['background_seconds']} s",
+            )
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen sets and print the table (or JSON); returns the exit code."""
+    parsed = parse_args(
+        argv,
+        __doc__,
+        ALL_SETS,
+        unit="stories",
+        errors_help="how many misses and spurious conflicts to keep (in --json)",
+    )
+    if parsed is None:
+        return 1
+    args, sets = parsed
+    settings = Settings()
+    start = time.perf_counter()
+    results: dict[str, Any] = {}
+    with Progressor() as prog:
+        if "seeds" in sets:
+            results["seeds"] = run_seeds(settings)
+        if "conflicts" in sets:
+            results["conflicts"] = run_conflicts(args.eval_dir, settings, args.limit, args.errors, prog)
+        if "speed" in sets:
+            results["speed"] = run_speed(args.eval_dir, settings)
+    rows = build_rows(results)
+    if "seeds" in results:
+        results["seeds"]["comparison"] = None  # printed by `veille compare`, not here
+    report(
+        results,
+        rows,
+        runtime=time.perf_counter() - start,
+        versions={"comparer": COMPARER_VERSION},
+        as_json=args.json,
+        title="veille comparison benchmark (issue 9)",
+        width=220,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""Claims: each article of a story cut into sentences carrying what the earlier stages read in them, then
+aligned across sources into facts shared by all, by some, or given by one.
+
+A claim is a sentence of the article body that ends like a sentence and has at least MIN_WORDS words (a
+heading, a caption or a "Lire aussi" line is not a claim), with its entities, event, figures (``numbers``),
+dates (the analysis's TIMEX3 values) and attribution (a quote covering it, or "selon X"). No new language
+pass: sentence cuts are punctuation rules, everything else comes from the stored analysis.
+
+Alignment: claims telling the same story event (``StoryEvent``, the store's cross-source event groups) form
+one fact; the other claims are paired across sources, the most similar first, when the cosine of their
+content words (TF-IDF over the story's sentences) weighed with the overlap of their entities reaches
+ALIGN_THRESHOLD; a fact holds at most one claim per source.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from veille.compare.numbers import find_quantities
+from veille.model import Analysis, Article, Claim, ClaimGroup
+
+MIN_WORDS = 6
+ALIGN_THRESHOLD = 0.35
+TEXT_WEIGHT = 0.7  # the rest is entity overlap (Jaccard of registry ids)
+STEM = 6
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTILINE)
+_ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
+_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+([^,;:.!?«»\"“”()\n]+)", re.IGNORECASE)
+_STOP = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d",
+        "au",
+        "aux",
+        "et",
+        "ou",
+        "en",
+        "dans",
+        "sur",
+        "pour",
+        "par",
+        "avec",
+        "sans",
+        "sous",
+        "que",
+        "qui",
+        "quoi",
+        "dont",
+        "ne",
+        "pas",
+        "plus",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "nous",
+        "vous",
+        "je",
+        "se",
+        "s",
+        "a",
+        "est",
+        "sont",
+        "été",
+        "être",
+        "avoir",
+        "ont",
+        "a",
+        "y",
+        "à",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "as",
+        "from",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of an article: ``start``..``end`` of its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Return the sentences of a text, line by line, cut after . ! ? … (and a closing quote mark), not after
+    an abbreviation ("M.", "J.-C.", an initial); blank and whitespace-only pieces are dropped."""
+    out: list[Sentence] = []
+    for line in re.finditer(r"[^\n]+", text):
+        pending = None
+        for m in _SENTENCE.finditer(line.group(0)):
+            start, end = line.start() + m.start(), line.start() + m.end()
+            if pending is not None:
+                start = pending
+            piece = text[start:end]
+            if _ABBREVIATION.search(piece.rstrip()) and end < line.end():
+                pending = start
+                continue
+            pending = None
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            if piece.strip():
+                out.append(Sentence(start + lead, end - trail, piece.strip()))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    """Return the content words of a text, cut to STEM letters (a crude stem: "renforcement" = "renforcer")."""
+    return [w[:STEM] for w in (x.lower() for x in _WORD.findall(text)) if w not in _STOP and not w.isdigit()]
+
+
+def article_claims(
+    article: Article, analysis: Analysis | None, story_event_of: Mapping[tuple[str, int], str]
+) -> list[Claim]:
+    """Return an article's claims (see the module doc). ``story_event_of`` maps (article id, trigger start)
+    of a stored event to the story event it was merged into."""
+    entities = [
+        (m.start, m.end, e.entity_id, e.name)
+        for e in (analysis.entities if analysis else ())
+        if e.type in {"PER", "ORG", "LOC", "MISC"}
+        for m in e.mentions
+    ]
+    events = list(analysis.events) if analysis else []
+    times = list(analysis.times) if analysis else []
+    quotes = list(analysis.quotes) if analysis else []
+    lang = (analysis.language if analysis else None) or "fr"
+    body_from = len(article.title or "") if article.text.startswith(article.title or "\0") else 0
+    out = []
+    for sent in sentences(article.text):
+        if sent.start < body_from or len(_WORD.findall(sent.text)) < MIN_WORDS:
+            continue
+        if not _ENDS_LIKE_SENTENCE.search(sent.text):
+            continue  # a heading, a caption, a menu line
+        inside = [(eid, name) for s, e, eid, name in entities if s >= sent.start and e <= sent.end]
+        event = next((ev for ev in events if sent.start <= ev.start < sent.end), None)
+        speaker = next(
+            (
+                (q.speaker.name if q.speaker else q.speaker_text)
+                for q in quotes
+                if q.start < sent.end and q.end > sent.start and (q.speaker or q.speaker_text)
+            ),
+            None,
+        )
+        if speaker is None and (m := _SELON.search(sent.text)):
+            speaker = m.group(1).strip()
+        out.append(
+            Claim(
+                article_id=article.id,
+                start=sent.start,
+                end=sent.end,
+                text=sent.text,
+                event_type=event.type if event else None,
+                event_id=story_event_of.get((article.id, event.start)) if event else None,
+                entities=tuple(dict.fromkeys(eid for eid, _ in inside)),
+                names=tuple(dict.fromkeys(name for _, name in inside)),
+                figures=tuple(q.text for q in find_quantities(sent.text, lang)),
+                dates=tuple(
+                    dict.fromkeys(t.value for t in times if t.value and sent.start <= t.start < sent.end)
+                ),
+                attributed_to=speaker,
+            )
+        )
+    return out
+
+
+def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[ClaimGroup]:
+    """Return the claims grouped into facts (see the module doc), facts of more sources first.
+
+    ``source_of`` maps an article id to the article standing for its source (copies share one).
+    """
+    sources = sorted(set(source_of.values()))
+    by_event: dict[str, list[Claim]] = {}
+    loose: list[Claim] = []
+    for c in claims:
+        if c.event_id is not None:
+            by_event.setdefault(c.event_id, []).append(c)
+        else:
+            loose.append(c)
+    groups: list[tuple[list[Claim], str, float]] = []
+    for members in by_event.values():
+        firsts: dict[str, Claim] = {}
+        for c in members:  # one claim per source: its first telling
+            firsts.setdefault(source_of[c.article_id], c)
+        groups.append((list(firsts.values()), "event", 1.0))
+    groups += _align_by_text(loose, source_of)
+    out = []
+    for members, how, score in groups:
+        given = sorted({source_of[c.article_id] for c in members})
+        coverage = (
+            "all" if len(given) == len(sources) and len(sources) > 1 else "some" if len(given) > 1 else "one"
+        )
+        out.append(
+            ClaimGroup(
+                claims=tuple(sorted(members, key=lambda c: (c.article_id, c.start))),
+                sources=tuple(given),
+                coverage=coverage,
+                matched_by=how if len(given) > 1 else "alone",
+                score=round(score, 3),
+            )
+        )
+    out.sort(key=lambda g: (-len(g.sources), g.claims[0].article_id, g.claims[0].start))
+    return out
+
+
+def _align_by_text(
+    claims: Sequence[Claim], source_of: Mapping[str, str]
+) -> list[tuple[list[Claim], str, float]]:
+    """Pair claims of different sources by words and entities, greedily (see the module doc)."""
+    bags = [Counter(_words(c.text)) for c in claims]
+    df = Counter(w for bag in bags for w in bag)
+    n = len(claims)
+    vectors = []
+    for bag in bags:
+        vec = {w: (1 + math.log(k)) * (math.log((n + 1) / (df[w] + 1)) + 1) for w, k in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({w: v / norm for w, v in vec.items()})
+    scored = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
+                continue
+            a, b = vectors[i], vectors[j]
+            cosine = sum(v * b.get(w, 0.0) for w, v in a.items())
+            ea, eb = set(claims[i].entities), set(claims[j].entities)
+            overlap = len(ea & eb) / len(ea | eb) if ea and eb else 0.0
+            score = TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap if ea and eb else cosine
+            if score >= ALIGN_THRESHOLD:
+                scored.append((score, i, j))
+    group_of: dict[int, int] = {}
+    members: dict[int, set[int]] = {}
+    best: dict[int, float] = {}
+    for score, i, j in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+        gi, gj = group_of.get(i), group_of.get(j)
+        if gi is not None and gi == gj:
+            continue
+        left = members[gi] if gi is not None else {i}
+        right = members[gj] if gj is not None else {j}
+        if {source_of[claims[k].article_id] for k in left} & {source_of[claims[k].article_id] for k in right}:
+            continue  # a fact holds one claim per source
+        key = gi if gi is not None else gj if gj is not None else i
+        joined = left | right
+        for k in joined:
+            group_of[k] = key
+        previous = [best.pop(g, 0.0) for g in (gi, gj) if g is not None]
+        for g in (gi, gj):
+            if g is not None:
+                members.pop(g, None)
+        members[key] = joined
+        best[key] = max([score, *previous])
+    out = [([claims[k] for k in sorted(ks)], "text", best.get(key, 0.0)) for key, ks in members.items()]
+    out += [([c], "alone", 0.0) for k, c in enumerate(claims) if k not in group_of]
+    return out
