@@ -106,41 +106,51 @@ def figure_conflicts(
     outlets: Mapping[str, str | None],
     languages: Mapping[str, str],
 ) -> list[Conflict]:
-    """Return figures that sources give differently for one measure (see the module doc), one conflict per
-    measure with every value."""
+    """Return figures that sources give differently for one measure, one conflict per measure with every value.
+
+    A measure is a counted noun (canonical: "morts" = "tués") with its unit; sums of money and durations count
+    in sentences closer than other figures (SPAN_SIMILARITY: a story quotes many). Two sources' values conflict
+    when no interval holds both and their sentences are one fact, or close (a shared entity and
+    STORY_WIDE_SIMILARITY of words); a source that itself gives more than MAX_OWN_VALUES incompatible values
+    for a measure is left out of it (the noun then names several things; two may be a correction).
+    """
     fact_of = {
         (c.article_id, c.start): k for k, f in enumerate(facts) for c in f.claims if len(f.sources) > 1
     }
-    found = [
-        (c, q)
-        for c in claims
-        if c.figures
-        for q in find_quantities(c.text, languages.get(c.article_id, "fr"))
-        if q.counted or q.unit
-    ]
-    bags = {(c.article_id, c.start): _bag(c.text) for c, _ in found}
-    clashes: dict[str, list[tuple[Claim, Quantity]]] = {}
-    for (ca, qa), (cb, qb) in combinations(found, 2):
-        if source_of[ca.article_id] == source_of[cb.article_id]:
+    by_measure: dict[str, list[tuple[Claim, Quantity]]] = {}
+    for c in claims:
+        if not c.figures:
             continue
-        if not same_measure(qa, qb) or compatible(qa, qb):
-            continue
-        fa, fb = fact_of.get((ca.article_id, ca.start)), fact_of.get((cb.article_id, cb.start))
-        aligned = fa is not None and fa == fb
-        close = (
-            set(ca.entities) & set(cb.entities)
-            or _cosine(bags[(ca.article_id, ca.start)], bags[(cb.article_id, cb.start)])
-            >= STORY_WIDE_SIMILARITY
-        )
-        if not (aligned or close):
-            continue
-        key = canonical_counted(qa.counted) or qa.unit or "figure"
-        clashes.setdefault(key, [])
-        for pair in ((ca, qa), (cb, qb)):
-            if pair not in clashes[key]:
-                clashes[key].append(pair)
+        for q in find_quantities(c.text, languages.get(c.article_id, "fr")):
+            counted = canonical_counted(q.counted) or ("money" if q.unit in _MONEY else None)
+            if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text):
+                continue  # "14 autres otages", "two other men": a part of a count, not the count
+            by_measure.setdefault(
+                f"{counted} ({q.unit})" if q.unit and counted != "money" else counted, []
+            ).append((c, q))
     out = []
-    for key, pairs in clashes.items():
+    for measure, found in by_measure.items():
+        per_source: dict[str, list[tuple[Claim, Quantity]]] = {}
+        for c, q in found:
+            per_source.setdefault(source_of[c.article_id], []).append((c, q))
+        consistent = [values for values in per_source.values() if _value_groups(values) <= MAX_OWN_VALUES]
+        pairs: set[tuple[Claim, Quantity]] = set()
+        for va, vb in combinations(consistent, 2):
+            for ca, qa in va:
+                for cb, qb in vb:
+                    if not same_measure(qa, qb) or compatible(qa, qb):
+                        continue
+                    fa, fb = fact_of.get((ca.article_id, ca.start)), fact_of.get((cb.article_id, cb.start))
+                    aligned = fa is not None and fa == fb
+                    bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
+                    close = (
+                        bool(set(ca.entities) & set(cb.entities))
+                        and _cosine(_bag(ca.text), _bag(cb.text)) >= bar
+                    )
+                    if aligned or close:
+                        pairs.update({(ca, qa), (cb, qb)})
+        if not pairs:
+            continue
         values = tuple(
             _value(
                 c,
@@ -154,42 +164,61 @@ def figure_conflicts(
         )
         out.append(
             Conflict(
-                slot=f"figure: {key}",
+                slot=f"figure: {measure}",
                 kind="figure",
                 values=values,
-                rule="same measure (unit and counted noun), intervals that cannot hold one value",
+                rule="same measure (counted noun and unit), intervals that cannot hold one value, in one fact or"
+                " in close sentences naming one entity",
             )
         )
     return out
 
 
+MAX_OWN_VALUES = 2  # a source giving more incompatible values than this for one measure lists several things
+SPAN_SIMILARITY = 0.3  # sums and durations: a story quotes many, so their sentences must be closer
+GENERIC_COUNTED = {"time", "fois"}  # "30 times", "trois fois": counts of anything
+_OTHER = re.compile(r"\b(?:autres?|others?)\b", re.IGNORECASE)
+_SPAN_UNITS = {"year", "month", "week", "day", "hour", "minute"}
+_MONEY = {"EUR", "USD", "GBP", "XOF", "CHF", "CNY", "JPY"}
+
+
+def _value_groups(values: Sequence[tuple[Claim, Quantity]]) -> int:
+    """Return how many mutually incompatible values a source gives (greedy groups of compatible ones)."""
+    groups: list[Quantity] = []
+    for _, q in values:
+        if not any(compatible(q, g) for g in groups):
+            groups.append(q)
+    return len(groups)
+
+
+def _is_span(q: Quantity) -> bool:
+    """Return True for money and durations: a story quotes many different ones."""
+    return q.unit in _SPAN_UNITS or q.unit in _MONEY
+
+
 def date_conflicts(facts: Sequence[ClaimGroup], outlets: Mapping[str, str | None]) -> list[Conflict]:
-    """Return dates that the claims of one aligned fact (not a story event: those come from its time slot)
-    give without overlap."""
+    """Return days that the claims of one fact aligned by words (story events have their time slot) give
+    without overlap, when each claim gives exactly one day and the fact is a close match (DATE_FACT_SCORE)."""
     out = []
     for fact in facts:
-        if len(fact.sources) < 2 or fact.matched_by == "event":
+        if len(fact.sources) < 2 or fact.matched_by != "text" or fact.score < DATE_FACT_SCORE:
             continue
-        dated = [(c, d) for c in fact.claims for d in c.dates if re.match(r"^\d{4}-\d{2}", d)]
-        bad = [
-            (a, b)
-            for a, b in combinations(dated, 2)
-            if a[0].article_id != b[0].article_id and times_overlap(a[1], b[1]) is False
-        ]
-        if bad:
-            seen = {x for pair in bad for x in pair}
-            out.append(
-                Conflict(
-                    slot="date of one fact",
-                    kind="date",
-                    values=tuple(
-                        _value(c, outlets.get(c.article_id), d, c.start, c.end, d)
-                        for c, d in sorted(seen, key=lambda x: (x[0].article_id, x[1]))
-                    ),
-                    rule="TIMEX3 values of aligned claims that do not overlap as intervals",
-                )
+        days = [(c, c.dates[0]) for c in fact.claims if len(c.dates) == 1 and _DAY.match(c.dates[0])]
+        if len(days) < 2 or all(times_overlap(a[1], b[1]) is not False for a, b in combinations(days, 2)):
+            continue
+        out.append(
+            Conflict(
+                slot="date of one fact",
+                kind="date",
+                values=tuple(_value(c, outlets.get(c.article_id), d, c.start, c.end, d) for c, d in days),
+                rule="the one day each aligned claim gives, days that do not overlap",
             )
+        )
     return out
+
+
+DATE_FACT_SCORE = 0.45
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def role_conflicts(
@@ -205,17 +234,23 @@ def role_conflicts(
             if e.type != "PER":
                 continue
             names[e.entity_id] = e.name
-            for o in e.offices:
-                offices.setdefault(e.entity_id, {}).setdefault(
-                    source_of[article.id], (o.function, article, o.start, o.end, o.country or o.org)
-                )
+            functions = {o.function for o in e.offices}
+            if len(functions) != 1:
+                continue  # a source giving several offices for one person is not one value
+            o = e.offices[0]
+            offices.setdefault(e.entity_id, {}).setdefault(
+                source_of[article.id], (o.function, article, o.start, o.end, o.country or o.org)
+            )
     out = []
     for entity_id, by_source in offices.items():
         given = list(by_source.values())
         clash = [
             (a, b)
             for a, b in combinations(given, 2)
-            if a[0] not in b[0] and b[0] not in a[0] and (a[4] is None or b[4] is None or a[4] == b[4])
+            if a[0] not in b[0]
+            and b[0] not in a[0]
+            and not ({a[0], b[0]} & GENERIC_TITLES)
+            and (a[4] is None or b[4] is None or a[4] == b[4])
         ]
         if not clash:
             continue
@@ -241,6 +276,9 @@ def role_conflicts(
             )
         )
     return out
+
+
+GENERIC_TITLES = {"leader", "chef", "dirigeant", "responsable", "official", "head", "chief"}
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
