@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from veille.group import ArticleFeatures, StoryGrouper, features_of
-from veille.group.stories import LONG_BAR, MAX_CANDIDATES
+from veille.group.stories import CLOSE_EVERY, CLOSED_TERMS, LONG_BAR, MAX_CANDIDATES, POSTING_SCAN
 from veille.model import Article
 from veille.settings import Settings
 
@@ -154,3 +154,26 @@ def test_stories_a_copy_months_later_is_linked_but_not_joined(sample_dir):
     assert [(link.article_id, link.other_id) for link in links] == [("copy", "orig")]
     assert second != first  # five months later: a new telling, not the January story stretched to June
     assert grouper.story(first).last_seen == date(2024, 1, 1)
+
+
+def test_stories_memory_follows_the_open_stories(sample_dir):
+    """1,200 articles a month apart on one shared word: each opens its own story; the index keeps at most
+    POSTING_SCAN stories per word, and stories out of reach drop their cached vector and most of their terms,
+    while a late article still finds the story it is close to."""
+    text = _article(sorted((sample_dir / "rpm2").glob("T04_C1_01.txt"))[0]).text
+    words = [w for w in text.split() if w.isalpha() and len(w) > 3]
+    grouper = StoryGrouper()
+    for k in range(1200):
+        terms = Counter({"partage": 1, **{f"{w}{k}": 1 for w in words[:80]}})
+        feats = ArticleFeatures(
+            f"a{k}", "t", None, date(2000, 1, 1) + timedelta(days=31 * k), terms, frozenset()
+        )
+        grouper.add(feats, "")  # no text: no duplicate index, words only
+    assert len(grouper._term_index["partage"]) == POSTING_SCAN
+    closed = [s for s in grouper._stories.values() if s.id not in grouper._open]
+    assert len(closed) >= 990 and all(s.vector is None and len(s.terms) <= CLOSED_TERMS for s in closed)
+    assert len(grouper._open) <= 1200 - CLOSE_EVERY + 2  # those fed since the last sweep, and the last closed
+    late = ArticleFeatures(
+        "late", "t", None, date(2000, 1, 2), Counter({f"{w}0": 1 for w in words[:80]}), frozenset()
+    )
+    assert grouper.add(late, "")[0] == grouper._story_of["a0"]

@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
@@ -41,6 +41,8 @@ LONG_BAR = 0.30
 MAX_CANDIDATES = 64  # stories scored per article: those sharing the most query terms and entities
 POSTING_SCAN = 256  # stories read per term or entity of the index, the most recently fed first
 STALE_GROWTH = 1.1  # a story's cached TF-IDF vector is rebuilt once the corpus grew by this factor
+CLOSE_EVERY = 1000  # articles between two sweeps for stories out of reach
+CLOSED_TERMS = 64  # terms a story out of reach keeps (enough to label it)
 MEMBER_TERMS = 24  # most frequent terms a story keeps of each member (to pick its label): bounded memory
 
 
@@ -121,6 +123,10 @@ class StoryGrouper:
         # term or entity -> story ids, in the order they last received an article with it
         self._term_index: dict[str, dict[str, None]] = {}
         self._entity_index: dict[str, dict[str, None]] = {}
+        self._open: dict[
+            str, None
+        ] = {}  # stories a new article may still reach, the least recently fed first
+        self._newest: date | None = None
 
     # -- state ---------------------------------------------------------------------------------
     def _index(self, state: _StoryState, feats: ArticleFeatures, text: str | None) -> None:
@@ -139,8 +145,33 @@ class StoryGrouper:
                 posting = index.setdefault(key, {})
                 posting.pop(state.id, None)
                 posting[state.id] = None
+                if len(posting) > POSTING_SCAN:  # only the most recent are ever read: memory stays bounded
+                    del posting[next(iter(posting))]
         if text is not None:
             self.duplicates.add(feats.article_id, text)
+        self._open.pop(state.id, None)
+        self._open[state.id] = None
+        if feats.published and (self._newest is None or feats.published > self._newest):
+            self._newest = feats.published
+        if self._n % CLOSE_EVERY == 0:
+            self._close_old_stories()
+
+    def _close_old_stories(self) -> None:
+        """Shrink the stories no dated article can reach any more (their last date is more than the window
+        and its long extension before the newest date seen): their cached vector is dropped and their terms
+        cut to CLOSED_TERMS, so memory follows the open stories, not the corpus. A late article that still
+        reaches one is scored against what is left."""
+        if self._newest is None:
+            return
+        horizon = self._newest - timedelta(days=self.window + LONG_WINDOW + 1)
+        for sid in list(self._open):
+            state = self._stories[sid]
+            if state.last is None or state.last >= horizon:
+                continue  # undated stories stay open; so do recent ones
+            del self._open[sid]
+            state.vector = None
+            if len(state.terms) > CLOSED_TERMS:
+                state.terms = Counter(dict(state.terms.most_common(CLOSED_TERMS)))
 
     def load(self, story_id: str, members: Iterable[tuple[ArticleFeatures, str | None]]) -> None:
         """Add an existing story and its members (features, text) to the index without re-deciding it; a
