@@ -4,7 +4,8 @@ Usage: .venv/bin/python benchmarks/compare.py [--json] [--sets seeds,conflicts,s
 Sets other than seeds read ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir).
 
   seeds      The two bundled seeds through the pipeline (ingest, run) into a temporary store, then
-             ``pipeline.compare_story`` on their story. Gold: tests/data/seeds-gold.json "comparison"
+             ``pipeline.compare_story`` on their story, with the bundled sample's words (the seeds and 200
+             RPM2 articles, what `veille demo` stores) as the corpus prior of the framing statistic. Gold: tests/data/seeds-gold.json "comparison"
              (4 shared items, 3 only in 000, 4 only in 002, framing per side). Matching rule, written before
              scoring, with the keys of benchmarks/data/seeds-compare-keys.json: a gold item is found by an
              output fact of the same coverage (shared = all sources, only_X = one source, seed X) whose claim
@@ -42,7 +43,9 @@ from typing import Any
 from bench_common import SEEDS_DIR, Progressor, Row, norm, parse_args, prf, report
 
 from veille import pipeline
+from veille.cli import sample_sources
 from veille.compare import COMPARER_VERSION
+from veille.compare.framing import background_counts
 from veille.compare.numbers import find_quantities
 from veille.extract import extract_article
 from veille.group import DuplicateIndex
@@ -98,8 +101,10 @@ def run_seeds(settings: Settings) -> dict[str, Any]:
             pipeline.ingest(store, paths, settings=settings)
             pipeline.run(store, settings=settings)
             [story] = store.list_stories(min_articles=2)
+            # the corpus prior: the bundled sample (the seeds and 200 RPM2 articles), as `veille demo` stores it
+            background = background_counts(Path(p).read_text(encoding="utf-8-sig") for p in sample_sources())
             start = time.perf_counter()
-            comparison = pipeline.compare_story(store, story.id)
+            comparison = pipeline.compare_story(store, story.id, background=background)
             seconds = time.perf_counter() - start
             article_of = {
                 a.id: Path(_source(store, a.content_id)).name[:3] for a in store.iter_articles(story.articles)
@@ -130,9 +135,7 @@ def run_seeds(settings: Settings) -> dict[str, Any]:
         for term in terms:
             how = None
             for k, t in enumerate(comparison.framing):
-                if article_of[t.article_id] == side and (
-                    norm(term) in norm(t.term) or norm(t.term) in norm(term)
-                ):
+                if article_of[t.article_id] == side and (_within(term, t.term) or _within(t.term, term)):
                     how, _ = (
                         f"framing term «{t.term}» (z {t.z:.2f}{', attributed to ' + t.attributed_to if t.attributed else ''})",
                         framing_used.add(k),
