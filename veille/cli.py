@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -59,6 +59,11 @@ def _emit(as_json: bool, data: Any, renderable: Any) -> None:
 
 def _show_progress() -> bool:
     return sys.stderr.isatty()
+
+
+def date_option(flag: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # noqa: A002
+    """Return a --since/--until style option: a YYYY-MM-DD date."""
+    return click.option(flag, type=click.DateTime(["%Y-%m-%d"]), metavar="DATE", help=help)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,18 +166,8 @@ def demo(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--min-articles", default=1, show_default=True, help="Only stories with at least this many articles."
 )
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only stories with articles on or after DATE.",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only stories with articles on or before DATE.",
-)
+@date_option("--since", "Only stories with articles on or after DATE.")
+@date_option("--until", "Only stories with articles on or before DATE.")
 @click.option("--entity", metavar="NAME", help="Only stories mentioning this entity (id, name or alias).")
 @click.option(
     "--outlet", metavar="WORDS", help="Only stories with an article from this outlet (words of its name)."
@@ -209,18 +204,8 @@ def stories(
 
 
 @main.command()
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only stories with articles on or after DATE (default: from the first).",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only stories with articles on or before DATE (default: to the last).",
-)
+@date_option("--since", "Only stories with articles on or after DATE (default: from the first).")
+@date_option("--until", "Only stories with articles on or before DATE (default: to the last).")
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @json_option
 @click.pass_context
@@ -433,18 +418,8 @@ def entities_split(
     "--story", "story_id", metavar="ID", help="Only the articles of this story (id or unique prefix)."
 )
 @click.option("--kind", type=click.Choice(["direct", "indirect", "mixed", "partial"]), help="Only this kind.")
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only articles published on or after DATE.",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only articles published on or before DATE.",
-)
+@date_option("--since", "Only articles published on or after DATE.")
+@date_option("--until", "Only articles published on or before DATE.")
 @click.option(
     "--text", metavar="WORDS", help="Only quotes containing these words (accents and case ignored)."
 )
@@ -495,18 +470,8 @@ def quotes(
     metavar="NAME",
     help="Only events at this place (id, name or alias; a country includes its places).",
 )
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only events dated on or after DATE (their own date, else their article's).",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Only events dated on or before DATE (their own date, else their article's).",
-)
+@date_option("--since", "Only events dated on or after DATE (their own date, else their article's).")
+@date_option("--until", "Only events dated on or before DATE (their own date, else their article's).")
 @click.option("--article", "article_id", metavar="ID", help="Only this article (id or unique prefix).")
 @click.option(
     "--story",

@@ -20,7 +20,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from veille.compare.framing import STOP_WORDS
 from veille.compare.numbers import find_quantities
+from veille.group.dedup import normalized_words
 from veille.model import Analysis, Article, Claim, ClaimGroup
 
 MIN_WORDS = 6
@@ -32,98 +34,6 @@ _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+([^,;:.!?«»\"“”()\n]+)", re.IGNORECASE)
-_STOP = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "l",
-        "un",
-        "une",
-        "des",
-        "du",
-        "de",
-        "d",
-        "au",
-        "aux",
-        "et",
-        "ou",
-        "en",
-        "dans",
-        "sur",
-        "pour",
-        "par",
-        "avec",
-        "sans",
-        "sous",
-        "que",
-        "qui",
-        "quoi",
-        "dont",
-        "ne",
-        "pas",
-        "plus",
-        "ce",
-        "cet",
-        "cette",
-        "ces",
-        "son",
-        "sa",
-        "ses",
-        "leur",
-        "leurs",
-        "il",
-        "elle",
-        "ils",
-        "elles",
-        "on",
-        "nous",
-        "vous",
-        "je",
-        "se",
-        "s",
-        "a",
-        "est",
-        "sont",
-        "été",
-        "être",
-        "avoir",
-        "ont",
-        "a",
-        "y",
-        "à",
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "by",
-        "with",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "as",
-        "from",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +68,9 @@ def sentences(text: str) -> list[Sentence]:
 
 
 def _words(text: str) -> list[str]:
-    """Return the content words of a text, cut to STEM letters (a crude stem: "renforcement" = "renforcer")."""
-    return [w[:STEM] for w in (x.lower() for x in _WORD.findall(text)) if w not in _STOP and not w.isdigit()]
+    """Return the content words of a text (folded, no stop words), cut to STEM letters (a crude stem:
+    "renforcement" = "renforcer")."""
+    return [w[:STEM] for w in normalized_words(text) if w not in STOP_WORDS and not w.isdigit()]
 
 
 def article_claims(
