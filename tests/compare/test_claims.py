@@ -53,3 +53,35 @@ def test_claims_of_the_seeds_carry_events_figures_and_attribution(seeds_db, tmp_
     only = [f for f in facts if f.coverage == "one"]
     assert any("commandeur" in f.claims[0].text for f in only)
     assert any("Su-25" in f.claims[0].text for f in only)
+
+
+def test_claims_a_copy_is_not_a_second_source():
+    """A copy gives no claim of its own: the fact both sources give is shared by all, none is "only" the copy's."""
+    from datetime import date
+
+    from veille.compare import build_comparison
+    from veille.model import Article, DuplicateLink, Story
+
+    one = "Le ministre a annoncé la libération de douze otages à Niamey lundi matin."
+    other = "Douze otages ont été libérés à Niamey lundi, a annoncé le ministre de la défense."
+    articles = [
+        Article(id=i, content_id=i, text=t, title="", outlet=o, published=date(2023, 2, 6))
+        for i, t, o in (("a", one, "one.ne"), ("a2", one, "copy.ne"), ("b", other, "two.ml"))
+    ]
+    comparison = build_comparison(
+        Story("s", "otages", ("a", "a2", "b")), articles, {}, [DuplicateLink("a2", "a", "exact", 1.0)]
+    )
+    assert comparison.sources == 2
+    assert all(c.article_id != "a2" for f in comparison.facts for c in f.claims)
+    [fact] = comparison.facts
+    assert fact.coverage == "all" and fact.sources == ("a", "b")
+
+
+def test_claims_descriptions_lose_only_their_determiner():
+    from veille.compare.framing import _strip_determiner
+
+    assert _strip_determiner("une armée") == "armée"
+    assert _strip_determiner("l'armée malienne") == "armée malienne"
+    assert _strip_determiner("les autorités de transition") == "autorités de transition"
+    assert _strip_determiner("autorités de transition") == "autorités de transition"
+    assert _strip_determiner("unité spéciale") == "unité spéciale"

@@ -7,7 +7,6 @@ framing prior is word counts of the corpus (``framing.background_counts`` over s
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -28,8 +27,6 @@ from veille.model import (
 )
 from veille.store.base import StoryEvent
 
-logger = logging.getLogger(__name__)
-
 COMPARER_VERSION = "veille-compare 0.2 (claims aligned by story events and words, conflicts, framing, voices)"
 
 
@@ -43,7 +40,7 @@ def build_comparison(
 ) -> Comparison:
     """Return the comparison of a story's articles (in date order); an article with no analysis gives no
     entities, quotes or events. ``background``: corpus n-gram counts for the framing prior (None: the story's
-    own counts, a flat prior)."""
+    own words stand in for the corpus)."""
     copy_of = copies_in(articles, duplicates)
     source_of = {a.id: copy_of.get(a.id, a.id) for a in articles}
     outlets = {a.id: a.outlet for a in articles}
@@ -53,11 +50,17 @@ def build_comparison(
         for e in events
         for event_id in e.events
     }
-    claims = [c for a in articles for c in article_claims(a, analyses.get(a.id), story_event_of)]
+    # a copy says what its original says: only the articles standing for a source give claims
+    claims = [
+        c
+        for a in articles
+        if source_of[a.id] == a.id
+        for c in article_claims(a, analyses.get(a.id), story_event_of)
+    ]
     facts = align_claims(claims, source_of)
     languages = {a.id: (getattr(analyses.get(a.id), "language", None) or "fr") for a in articles}
     conflicts = [
-        *event_conflicts(events, claims, outlets),
+        *event_conflicts(events, claims, outlets, source_of),
         *figure_conflicts(facts, claims, source_of, outlets, languages),
         *date_conflicts(facts, outlets),
         *role_conflicts(articles, analyses, source_of),
@@ -96,7 +99,9 @@ def voices(
         for q in analysis.quotes if analysis else ():
             if q.speaker is None and not q.speaker_text:
                 continue
-            key = q.speaker.entity_id if q.speaker and q.speaker.entity_id else (q.speaker_text or "").lower()
+            key = (q.speaker.entity_id if q.speaker else None) or (
+                q.speaker.name if q.speaker else q.speaker_text or ""
+            ).lower()
             names.setdefault(
                 key,
                 (

@@ -7,9 +7,10 @@ dates (the analysis's TIMEX3 values) and attribution (a quote covering it, or "s
 pass: sentence cuts are punctuation rules, everything else comes from the stored analysis.
 
 Alignment: claims telling the same story event (``StoryEvent``, the store's cross-source event groups) form
-one fact; the other claims are paired across sources, the most similar first, when the cosine of their
-content words (TF-IDF over the story's sentences) weighed with the overlap of their entities reaches
-ALIGN_THRESHOLD; a fact holds at most one claim per source.
+one fact (each source's first telling; later ones go with the rest); the other claims are paired across
+sources, the most similar first, when the cosine of their content words (TF-IDF over the story's sentences)
+weighed with the overlap of their entities reaches ALIGN_THRESHOLD; pairs are proposed by the words they
+share (an inverted index, never all pairs); a fact holds at most one claim per source.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ MIN_WORDS = 6
 ALIGN_THRESHOLD = 0.35
 TEXT_WEIGHT = 0.7  # the rest is entity overlap (Jaccard of registry ids)
 STEM = 6
+COMMON_SHARE = 20  # words in more than 1/20 of a story's claims do not propose pairs ...
+COMMON_MIN = 20  # ... when that is more than this many claims
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTILINE)
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
@@ -143,8 +146,11 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
     groups: list[tuple[list[Claim], str, float]] = []
     for members in by_event.values():
         firsts: dict[str, Claim] = {}
-        for c in members:  # one claim per source: its first telling
-            firsts.setdefault(source_of[c.article_id], c)
+        for c in members:  # one claim per source: its first telling; later ones are aligned by their words
+            if source_of[c.article_id] in firsts:
+                loose.append(c)
+            else:
+                firsts[source_of[c.article_id]] = c
         groups.append((list(firsts.values()), "event", 1.0))
     groups += _align_by_text(loose, source_of)
     out = []
@@ -178,18 +184,25 @@ def _align_by_text(
         vec = {w: (1 + math.log(k)) * (math.log((n + 1) / (df[w] + 1)) + 1) for w, k in bag.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vectors.append({w: v / norm for w, v in vec.items()})
+    # candidates: pairs sharing a word no more common than COMMON_SHARE of the claims (never all pairs)
+    common = max(COMMON_MIN, n // COMMON_SHARE)
+    postings: dict[str, list[int]] = {}
+    for k, bag in enumerate(bags):
+        for w in bag:
+            if df[w] <= common:
+                postings.setdefault(w, []).append(k)
+    pairs = {(i, j) for ks in postings.values() for x, i in enumerate(ks) for j in ks[x + 1 :]}
     scored = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
-                continue
-            a, b = vectors[i], vectors[j]
-            cosine = sum(v * b.get(w, 0.0) for w, v in a.items())
-            ea, eb = set(claims[i].entities), set(claims[j].entities)
-            overlap = len(ea & eb) / len(ea | eb) if ea and eb else 0.0
-            score = TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap if ea and eb else cosine
-            if score >= ALIGN_THRESHOLD:
-                scored.append((score, i, j))
+    for i, j in sorted(pairs):
+        if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
+            continue
+        a, b = vectors[i], vectors[j]
+        cosine = sum(v * b.get(w, 0.0) for w, v in a.items())
+        ea, eb = set(claims[i].entities), set(claims[j].entities)
+        overlap = len(ea & eb) / len(ea | eb) if ea and eb else 0.0
+        score = TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap if ea and eb else cosine
+        if score >= ALIGN_THRESHOLD:
+            scored.append((score, i, j))
     group_of: dict[int, int] = {}
     members: dict[int, set[int]] = {}
     best: dict[int, float] = {}

@@ -48,9 +48,13 @@ def _value(
 
 
 def event_conflicts(
-    events: Sequence[StoryEvent], claims: Sequence[Claim], outlets: Mapping[str, str | None]
+    events: Sequence[StoryEvent],
+    claims: Sequence[Claim],
+    outlets: Mapping[str, str | None],
+    source_of: Mapping[str, str],
 ) -> list[Conflict]:
-    """Return the conflicting slots of the story's merged events, each value with its source sentence."""
+    """Return the conflicting slots of the story's merged events, each value with its source sentence (a copy's
+    value is its original's: not repeated)."""
     claim_of = {(c.article_id, c.event_id): c for c in claims if c.event_id}
     out = []
     for event in events:
@@ -62,6 +66,8 @@ def event_conflicts(
             values = []
             for v in slot.values:
                 for article in v.articles:
+                    if source_of.get(article, article) != article:
+                        continue
                     claim = claim_of.get((article, event.event_id))
                     if claim is None:
                         continue
@@ -125,9 +131,9 @@ def figure_conflicts(
             counted = canonical_counted(q.counted) or ("money" if q.unit in _MONEY else None)
             if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text):
                 continue  # "14 autres otages", "two other men": a part of a count, not the count
-            by_measure.setdefault(
-                f"{counted} ({q.unit})" if q.unit and counted != "money" else counted, []
-            ).append((c, q))
+            money = q.unit in _MONEY  # sums in any currency are one measure: compatible() converts them
+            key = "money" if money else f"{counted} ({q.unit})" if q.unit else counted
+            by_measure.setdefault(key, []).append((c, q))
     out = []
     for measure, found in by_measure.items():
         per_source: dict[str, list[tuple[Claim, Quantity]]] = {}

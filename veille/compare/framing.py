@@ -23,13 +23,11 @@ from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm,
 
 logger = logging.getLogger(__name__)
 
-FRAMER_VERSION = "veille-framing 0.1 (weighted log-odds, informative prior)"
 # Prior strength: the background counts as A0 pseudo-n-grams per order. 1000 is about twice the size of a
 # news article, so the prior smooths a source's rates without drowning them (Monroe et al. scale it to
 # the data; with a0 far above the story size every term's rate is the background's and z collapses to 0).
 A0 = 1000.0
 UNSEEN = 0.5  # pseudo-count of an n-gram the background never saw, so its prior is small but not zero
-ATTRIBUTION_CUES = ("selon", "d'après", "d’après", "according to")
 _TOKEN = re.compile(r"\w+(?:[-‐]\w+)*")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _CUE = re.compile(r"\b(?:selon|d['’]après|according to)\s+", re.IGNORECASE)
@@ -204,11 +202,15 @@ def framing_terms(
     if len(sources) < 2:
         return []
     bg_totals: Counter[int] = Counter()
-    story = sum((s.counts for s in sources), Counter())
+    story: Counter[str] = Counter()
+    for src in sources:
+        story.update(src.counts)
     vocab = Counter(_order(key) for key in background.keys() | story.keys())
     for key, count in background.items():
         bg_totals[_order(key)] += count
-    story_totals = sum((s.totals for s in sources), Counter())
+    story_totals: Counter[int] = Counter()
+    for src in sources:
+        story_totals.update(src.totals)
     kept: list[FramingTerm] = []
     for source in sources:
         analysis = analyses.get(source.article.id)
@@ -329,7 +331,9 @@ def aligned_mentions(
     return aligned
 
 
-_DETERMINER = re.compile(r"^(?:les?|la|l['’]|son|sa|ses|leur|leurs|un|une|des|du|the|a|an)\s*", re.IGNORECASE)
+_DETERMINER = re.compile(
+    r"^(?:(?:les|le|la|son|sa|ses|leurs|leur|une|un|des|du|the|an|a)\s+|l['’]\s*)", re.IGNORECASE
+)
 
 
 def _strip_determiner(text: str) -> str:

@@ -21,8 +21,6 @@ ABOUT_TOLERANCE = 0.1  # "environ", "about": written figures are rounded, allow 
 NEAR_TOLERANCE = 0.05  # "près de", "nearly": close to the figure, ±5 %
 VAGUE_LOW, VAGUE_HIGH = 0.8, 1.3  # "une dizaine" -> 8..13
 
-APPROX_KINDS = ("exact", "at_least", "at_most", "about", "range", "more_than", "less_than")
-
 
 @dataclass(frozen=True, slots=True)
 class Quantity:

@@ -6,14 +6,11 @@ a new pass over the text. Copies (exact, near or syndicated duplicates) count as
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from veille.group.copies import copy_groups
 from veille.model import Analysis, Article, ComparisonSide, DuplicateLink
-
-logger = logging.getLogger(__name__)
 
 LEAD_CHARS = 400
 ENTITY_TYPES = ("PER", "ORG", "LOC")
