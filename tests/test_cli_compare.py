@@ -56,3 +56,16 @@ def test_cli_compare_seeds_json_markdown_html(seeds_db, tmp_path):
     assert result.exit_code == 0 and "Facts, source by source" in result.output
     result = runner.invoke(main, ["--db", str(db), "compare", "ffffffffffff"])
     assert result.exit_code == 2 and "no story" in result.output
+
+
+def test_cli_compare_refuses_mixed_outputs(seeds_db, tmp_path):
+    runner = CliRunner()
+    [story] = json.loads(runner.invoke(main, ["--db", str(seeds_db), "stories", "--json"]).output)
+    result = runner.invoke(
+        main, ["--db", str(seeds_db), "compare", story["id"], "--output", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2 and "--format markdown" in result.output
+    result = runner.invoke(
+        main, ["--db", str(seeds_db), "compare", story["id"], "--json", "--format", "html"]
+    )
+    assert result.exit_code == 2 and "leave out --format" in result.output

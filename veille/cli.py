@@ -304,21 +304,19 @@ def compare(
 ) -> None:
     """Cross-check a story's sources: what all say, what only one says, where they disagree, the words each
     chooses, who they quote, the timeline; every item with its evidence (ARTICLE:START-END)."""
+    if output is not None and fmt == "terminal":
+        raise click.UsageError("--output writes an export: add --format markdown or --format html")
+    if as_json and fmt != "terminal":
+        raise click.UsageError("--json prints the comparison itself: leave out --format")
     with _store(ctx) as store:
         try:
             comparison = pipeline.story_comparison(store, story_id, refresh=refresh)
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
-    if fmt == "terminal" and output is None:
+    if fmt == "terminal":
         _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
         return
-    text = (
-        json.dumps(views.comparison_view(comparison), ensure_ascii=False, indent=2)
-        if as_json
-        else export.to_html(comparison)
-        if fmt == "html"
-        else export.to_markdown(comparison)
-    )
+    text = export.to_html(comparison) if fmt == "html" else export.to_markdown(comparison)
     if output is None:
         click.echo(text)
     else:

@@ -160,3 +160,14 @@ def test_framing_aligned_mentions_on_the_seeds(seeds):
     assert "loc:mali" not in aligned  # named alike, described by one source at most
     # copies are one source: the same analyses under one source key align nothing
     assert aligned_mentions(articles, analyses, {a.id: "same" for a in articles}) == []
+
+
+def test_framing_a_closing_selon_attributes_its_sentence():
+    from veille.compare.framing import _attributions
+
+    text = (
+        "Des mercenaires sont arrivés à Bamako, selon les chancelleries occidentales. Le ministre est parti."
+    )
+    [(start, end, who)] = _attributions(text, None)
+    assert who == "les chancelleries occidentales"
+    assert text[start:end].startswith("Des mercenaires") and start <= text.index("mercenaires") < end

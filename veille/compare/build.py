@@ -145,7 +145,11 @@ def timeline(events: Sequence[StoryEvent], claims: Sequence[Claim]) -> list[Time
     for e in events:
         when = next((v.value for s in e.slots if s.role == "time" for v in s.values), None)
         evidence = tuple(by_event.get(e.event_id, ()))
-        label = evidence[0].text if evidence else e.trigger
+        detailed = e.event_id.rsplit(":", 1)[0]  # the article of its most detailed report
+        label = next(
+            (c.text for c in evidence if c.article_id == detailed),
+            evidence[0].text if evidence else e.trigger,
+        )
         out.append(
             TimelineEntry(
                 when=when,

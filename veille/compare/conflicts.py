@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
+from veille.compare.claims import sentences
 from veille.compare.numbers import Quantity, canonical_counted, compatible, find_quantities, same_measure
 from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, ConflictValue
 from veille.store.base import StoryEvent
@@ -288,7 +289,5 @@ GENERIC_TITLES = {"leader", "chef", "dirigeant", "responsable", "official", "hea
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
-    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
-    right = min(right_candidates) + 1 if right_candidates else len(text)
-    return text[left:right].strip()
+    """Return the sentence (``claims.sentences``) holding start..end, or the span's words when none does."""
+    return next((s.text for s in sentences(text) if s.start <= start and end <= s.end), text[start:end])

@@ -126,8 +126,8 @@ def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
 
 
 def _attributions(text: str, analysis: Analysis | None) -> list[tuple[int, int, str]]:
-    """Return the attributed spans of a text: quotes (to their speaker) and "selon X, ..." clauses up to the
-    end of their sentence (to X)."""
+    """Return the attributed spans of a text: quotes (to their speaker), "selon X, ..." clauses up to the end
+    of their sentence, and the sentence before a closing "…, selon X." (to X)."""
     spans: list[tuple[int, int, str]] = []
     for quote in analysis.quotes if analysis else ():
         who = quote.speaker.name if quote.speaker else quote.speaker_text
@@ -138,7 +138,12 @@ def _attributions(text: str, analysis: Analysis | None) -> list[tuple[int, int, 
         if target is None or not target.group().strip():
             continue
         stop = _SENTENCE_END.search(text, target.end())
-        spans.append((target.end(), stop.start() if stop else len(text), target.group().strip()))
+        end = stop.start() if stop else len(text)
+        if not text[target.end() : end].strip():  # "…, selon X." closes its sentence: the sentence is X's
+            begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, cue.start())), default=0)
+            spans.append((begin, cue.start(), target.group().strip()))
+        else:
+            spans.append((target.end(), end, target.group().strip()))
     return spans
 
 
