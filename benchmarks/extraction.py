@@ -41,7 +41,7 @@ from typing import Any
 
 import htmldate
 import trafilatura
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report
+from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report, seed_article
 from unidecode import unidecode
 
 from veille.extract import extract_article
@@ -441,15 +441,8 @@ def run_seeds(prog: Progressor) -> dict:
     result: dict[str, Any] = {}
     for path in prog.track(paths, "seeds"):
         g = gold[path.stem]
-        doc = Document.from_bytes(
-            path.read_bytes(),
-            media_type="text/plain",
-            source=path.name,
-            container="file",
-            hints={"encoding": "utf-8"},
-        )
         try:
-            art: Article | None = extract_article(doc)
+            art: Article | None = seed_article(path)
         except Exception as exc:  # a failing seed is reported, not fatal
             logger.warning("seed %s failed: %s", path.stem, exc)
             art = None

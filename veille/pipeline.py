@@ -213,7 +213,7 @@ def _run_group(
     if not pending:
         return set()
     grouper = StoryGrouper(settings)
-    stories = [s for s in store.list_stories(limit=10**9) if s.grouper == GROUPER_VERSION]
+    stories = [s for s in store.list_stories(limit=10**9, with_sources=False) if s.grouper == GROUPER_VERSION]
     # the earliest stories first (each one's articles by date): the first of a group of copies is indexed
     # first again, as when they arrived
     for story in sorted(stories, key=lambda s: (s.first_seen is None, s.first_seen or date.min, s.id)):
@@ -284,7 +284,7 @@ def regroup(
     shares the most articles with, so articles that stay keep their story id. Changed stories are relabelled,
     rewritten in one transaction and compared again; ``dry_run`` only reports.
     """
-    stories = store.list_stories(limit=10**9, since=since, until=until)
+    stories = store.list_stories(limit=10**9, since=since, until=until, with_sources=False)
     old = {a: s.id for s in stories for a in s.articles}
     articles = list(store.iter_articles(list(old)))
     articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from veille.compare.framing import STOP_WORDS
+from veille.compare.framing import STOP_WORDS, attribution_cue
 from veille.compare.numbers import find_quantities
 from veille.group.dedup import normalized_words
 from veille.model import Analysis, Article, Claim, ClaimGroup
@@ -36,7 +36,6 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTI
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+([^,;:.!?«»\"“”()\n]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,7 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
-def _words(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
     """Return the content words of a text (folded, no stop words), cut to STEM letters (a crude stem:
     "renforcement" = "renforcer")."""
     return [w[:STEM] for w in normalized_words(text) if w not in STOP_WORDS and not w.isdigit()]
@@ -108,8 +107,8 @@ def article_claims(
             ),
             None,
         )
-        if speaker is None and (m := _SELON.search(sent.text)):
-            speaker = m.group(1).strip()
+        if speaker is None:
+            speaker = attribution_cue(sent.text)
         out.append(
             Claim(
                 article_id=article.id,
@@ -176,7 +175,7 @@ def _align_by_text(
     claims: Sequence[Claim], source_of: Mapping[str, str]
 ) -> list[tuple[list[Claim], str, float]]:
     """Pair claims of different sources by words and entities, greedily (see the module doc)."""
-    bags = [Counter(_words(c.text)) for c in claims]
+    bags = [Counter(content_words(c.text)) for c in claims]
     df = Counter(w for bag in bags for w in bag)
     n = len(claims)
     vectors = []

@@ -28,8 +28,8 @@ from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, Conflic
 from veille.store.base import StoryEvent
 from veille.understand.event_groups import times_overlap
 
-STORY_WIDE_SIMILARITY = 0.15  # sentences this close (or sharing an entity) may state one figure
 _WORD = re.compile(r"\w+", re.UNICODE)
+STORY_WIDE_SIMILARITY = 0.15  # sentences this close (or sharing an entity) may state one figure
 _ROLE_KIND = {"time": "date", "place": "place", "agent": "agent"}
 SYMMETRIC = {"meet", "sign"}  # who met whom: the agent is whoever the sentence names first
 

@@ -87,9 +87,30 @@ def _order(key: str) -> int:
     return key.count(" ") + 1
 
 
-def background_counts(texts: Iterable[str], max_n: int = 3) -> Counter[str]:
+class Background(Counter[str]):
+    """A corpus's folded n-gram counts, with per n-gram order their total and their number of distinct n-grams
+    worked out once (``stats``), however many stories they serve as a prior (do not change the counts after)."""
+
+    def stats(self) -> tuple[Counter[int], Counter[int]]:
+        """Return (totals, vocabulary sizes) per n-gram order."""
+        cached = self.__dict__.get("_stats")
+        if cached is None:
+            cached = self.__dict__["_stats"] = _order_stats(self)
+        return cached
+
+
+def _order_stats(counts: Counter[str]) -> tuple[Counter[int], Counter[int]]:
+    totals: Counter[int] = Counter()
+    vocab: Counter[int] = Counter()
+    for key, count in counts.items():
+        totals[_order(key)] += count
+        vocab[_order(key)] += 1
+    return totals, vocab
+
+
+def background_counts(texts: Iterable[str], max_n: int = 3) -> Background:
     """Return the folded n-gram counts (1..max_n, same rules as the terms) of a corpus; empty texts add nothing."""
-    counts: Counter[str] = Counter()
+    counts = Background()
     for text in texts:
         counts.update(g.key for g in _grams(text or "", max_n))
     return counts
@@ -123,6 +144,15 @@ def _name_spans(analysis: Analysis | None) -> list[tuple[int, int]]:
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
+
+
+def attribution_cue(text: str) -> str | None:
+    """Return who the first "selon X" / "d'après X" / "according to X" of a text names, or None."""
+    for cue in _CUE.finditer(text):
+        target = _CUE_TARGET.match(text, cue.end())
+        if target is not None and target.group().strip():
+            return target.group().strip()
+    return None
 
 
 def _attributions(text: str, analysis: Analysis | None) -> list[tuple[int, int, str]]:
@@ -206,13 +236,11 @@ def framing_terms(
     sources = [_count_source(a, analyses.get(a.id), max_n) for a in _sources(articles, source_of)]
     if len(sources) < 2:
         return []
-    bg_totals: Counter[int] = Counter()
     story: Counter[str] = Counter()
     for src in sources:
         story.update(src.counts)
-    vocab = Counter(_order(key) for key in background.keys() | story.keys())
-    for key, count in background.items():
-        bg_totals[_order(key)] += count
+    bg_totals, vocab = background.stats() if isinstance(background, Background) else _order_stats(background)
+    vocab = vocab + Counter(_order(key) for key in story if key not in background)  # background ∪ story
     story_totals: Counter[int] = Counter()
     for src in sources:
         story_totals.update(src.totals)

@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -597,9 +598,21 @@ def _approx_before(text: str, start: int, lang: str) -> tuple[str, float, int] |
 def find_quantities(text: str, lang: str = "fr") -> list[Quantity]:
     """Return the quantities written in ``text``, in order; an empty or non-French/English text gives [].
 
-    ``lang`` ("fr" or "en", a region suffix is ignored) chooses separators and word lists.
+    ``lang`` ("fr" or "en", a region suffix is ignored) chooses separators and word lists. A sentence read
+    once is not read again (the claims and the conflicts both ask): the last QUANTITY_CACHE are kept.
     """
-    lang = (lang or "fr").lower()[:2]
+    return list(_quantities((lang or "fr").lower()[:2], text))
+
+
+QUANTITY_CACHE = 4096
+
+
+@lru_cache(maxsize=QUANTITY_CACHE)
+def _quantities(lang: str, text: str) -> tuple[Quantity, ...]:
+    return tuple(_read_quantities(text, lang))
+
+
+def _read_quantities(text: str, lang: str) -> list[Quantity]:
     if lang not in _CORE_RE:
         logger.debug("find_quantities: no word lists for language %r", lang)
         return []

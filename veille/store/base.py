@@ -376,8 +376,10 @@ class Store(Protocol):
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
+        with_sources: bool = True,
     ) -> list[Story]:
-        """Return stories, the largest first, within a date range, mentioning an entity, from an outlet."""
+        """Return stories, the largest first, within a date range, mentioning an entity, from an outlet
+        (``with_sources=False``: without counting their sources)."""
         ...
 
     def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:

@@ -1667,7 +1667,7 @@ class SQLiteStore:
         with self.transaction():
             self._x("DELETE FROM stories WHERE id = ?", (story_id,))
 
-    def _story(self, row: sqlite3.Row) -> Story:
+    def _story(self, row: sqlite3.Row, *, with_sources: bool = True) -> Story:
         members = self._rows(
             "SELECT a.id, a.outlet, a.published FROM story_articles s JOIN articles a ON a.id = s.article_id"
             " WHERE s.story_id = ? ORDER BY a.published IS NULL, a.published, a.id",
@@ -1682,7 +1682,9 @@ class SQLiteStore:
             first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
             last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
             grouper=row["grouper"],
-            sources=len(set(self._source_keys([m["id"] for m in members]).values())),
+            sources=len(set(self._source_keys([m["id"] for m in members]).values()))
+            if with_sources
+            else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:
@@ -1710,8 +1712,12 @@ class SQLiteStore:
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
+        with_sources: bool = True,
     ) -> list[Story]:
         """Return stories with at least ``min_articles`` articles, the largest first (then the most recent).
+
+        ``with_sources=False`` leaves ``Story.sources`` None and saves a query per story (for the grouper, which
+        reads every story on each run).
 
         ``since``/``until``: stories whose dates (their articles' publication dates) reach into the range;
         ``entity``: an entity id, name or alias (as ``find_entities``) one of its articles mentions, compared by
@@ -1752,7 +1758,7 @@ class SQLiteStore:
             + " ORDER BY size DESC, latest DESC, s.id LIMIT ?",
             (*params, *having_params, limit),
         )
-        return [self._story(row) for row in rows]
+        return [self._story(row, with_sources=with_sources) for row in rows]
 
     def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
         """Return a story's main entities (registry ids): in the most of its articles first, then the most
