@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from veille.compare.claims import align_claims, article_claims, sentences
+from veille.compare.claims import align_claims, article_claims, class_tokens, content_words, sentences
 from veille.store import open_store
 
 
@@ -53,6 +53,16 @@ def test_claims_of_the_seeds_carry_events_figures_and_attribution(seeds_db, tmp_
     only = [f for f in facts if f.coverage == "one"]
     assert any("commandeur" in f.claims[0].text for f in only)
     assert any("Su-25" in f.claims[0].text for f in only)
+    # a sentence may state two facts: 002's visit sentence ends "une première du genre pour un chef de la
+    # diplomatie russe au Mali", which 000 says as "Jamais un chef de la diplomatie russe ne s'était rendu…"
+    first = next(f for f in shared if any("Jamais" in c.text for c in f.claims))
+    assert any("première du genre" in c.text and c.event_type == "visit" for c in first.claims)
+    # 000's tête-à-tête and 002's planned "rencontre bilatérale entre les deux ministres" are one fact
+    assert any(
+        any("tête-à-tête" in c.text for c in f.claims)
+        and any("rencontre bilatérale" in c.text for c in f.claims)
+        for f in shared
+    )
 
 
 def test_claims_a_copy_is_not_a_second_source():
@@ -85,3 +95,43 @@ def test_claims_descriptions_lose_only_their_determiner():
     assert _strip_determiner("les autorités de transition") == "autorités de transition"
     assert _strip_determiner("autorités de transition") == "autorités de transition"
     assert _strip_determiner("unité spéciale") == "unité spéciale"
+
+
+def test_claims_paraphrase_classes_give_one_token():
+    """Event words of the trigger lexicon and the novelty words of data/paraphrases.tsv become one token."""
+    meet = [
+        content_words(t)
+        for t in ("un tête-à-tête avec son homologue", "une rencontre bilatérale", "ils ont échangé")
+    ]
+    assert all("@meet" in words for words in meet)
+    assert "@first" in content_words("Jamais un ministre ne s'était rendu à Niamey")
+    assert "@first" in content_words("une première du genre pour un chef de la diplomatie")
+    assert "@first" in content_words("the first-ever visit of a foreign minister")
+    assert "@first" not in content_words("le Premier ministre a reçu le ministre")  # a title, not a novelty
+    assert class_tokens([]) == []
+
+
+def test_claims_clauses_align_a_sentence_that_says_more():
+    """Two long sentences sharing one clause are one fact; sentences sharing only common words are not."""
+    from veille.model import Claim
+
+    one = Claim(
+        "a",
+        0,
+        10,
+        "Le ministre est arrivé lundi à Niamey, une première pour un chef de la diplomatie turque au Niger.",
+    )
+    other = Claim(
+        "b", 0, 10,
+        "Selon la présidence, qui a publié un long communiqué sur la coopération agricole et les échanges commerciaux,"
+        " jamais un chef de la diplomatie turque ne s'était rendu au Niger.",
+    )  # fmt: skip
+    unrelated = Claim(
+        "c",
+        0,
+        10,
+        "Le ministre de l'agriculture a publié lundi un communiqué sur la saison des pluies au Niger.",
+    )
+    facts = align_claims([one, other, unrelated], {"a": "a", "b": "b", "c": "c"})
+    shared = [f for f in facts if len(f.sources) > 1]
+    assert [sorted(c.article_id for c in f.claims) for f in shared] == [["a", "b"]]

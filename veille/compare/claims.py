@@ -7,10 +7,14 @@ dates (the analysis's TIMEX3 values) and attribution (a quote covering it, or "s
 pass: sentence cuts are punctuation rules, everything else comes from the stored analysis.
 
 Alignment: claims telling the same story event (``StoryEvent``, the store's cross-source event groups) form
-one fact (each source's first telling; later ones go with the rest); the other claims are paired across
-sources, the most similar first, when the cosine of their content words (TF-IDF over the story's sentences)
-weighed with the overlap of their entities reaches ALIGN_THRESHOLD; pairs are proposed by the words they
-share (an inverted index, never all pairs); a fact holds at most one claim per source.
+one fact (each source's first telling; later ones, and events only one source tells, go with the rest); the
+other claims are paired across sources, the most similar first, when the cosine of their content words
+(TF-IDF over the story's sentences, with one token per paraphrase class: event words of the trigger lexicon,
+"jamais" = "une première du genre") weighed with the overlap of their entities reaches ALIGN_THRESHOLD, or
+when one clause of each (pieces between commas and quote marks) reaches CLAUSE_THRESHOLD; pairs are proposed
+by the words they share (an inverted index, never all pairs); a fact holds at most one claim per source. A
+sentence of an event fact may join one more fact by its words: it may state two things ("X visits Bamako,
+a first for a Russian foreign minister").
 """
 
 from __future__ import annotations
@@ -20,16 +24,24 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from veille.compare.framing import STOP_WORDS, attribution_cue
 from veille.compare.numbers import find_quantities
 from veille.group.dedup import normalized_words
 from veille.model import Analysis, Article, Claim, ClaimGroup
+from veille.understand.events import trigger_lexicon
 
 MIN_WORDS = 6
 ALIGN_THRESHOLD = 0.35
+CLAUSE_THRESHOLD = 0.55  # two clauses this close align their sentences whatever else the sentences say
+CLAUSE_MIN_WORDS = 4
+_CLAUSE_CUT = re.compile(r"[,;:«»\"“”]")
 TEXT_WEIGHT = 0.7  # the rest is entity overlap (Jaccard of registry ids)
 STEM = 6
+MIN_STEM = 5  # shorter trigger lemmas ("tuer", "met") stand for too many other words once cut
+PARAPHRASES = Path(__file__).parent / "data" / "paraphrases.tsv"
 COMMON_SHARE = 20  # words in more than 1/20 of a story's claims do not propose pairs ...
 COMMON_MIN = 20  # ... when that is more than this many claims
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTILINE)
@@ -71,8 +83,39 @@ def sentences(text: str) -> list[Sentence]:
 
 def content_words(text: str) -> list[str]:
     """Return the content words of a text (folded, no stop words), cut to STEM letters (a crude stem:
-    "renforcement" = "renforcer")."""
-    return [w[:STEM] for w in normalized_words(text) if w not in STOP_WORDS and not w.isdigit()]
+    "renforcement" = "renforcer"), then one token per paraphrase class the text uses (``class_tokens``)."""
+    words = normalized_words(text)
+    return [w[:STEM] for w in words if w not in STOP_WORDS and not w.isdigit()] + class_tokens(words)
+
+
+def class_tokens(words: Sequence[str]) -> list[str]:
+    """Return "@class" for each paraphrase class the folded words use: event types, by the stems of the event
+    trigger lexicon ("tête-à-tête", "rencontre", "échanger" -> @meet), and the classes of
+    data/paraphrases.tsv ("jamais", "première du genre" -> @first)."""
+    stems, pattern = _classes()
+    found = {stems[w[:STEM]] for w in words if w[:STEM] in stems}
+    found.update(f"@{m.lastgroup}" for m in pattern.finditer(" ".join(words)))
+    return sorted(found)
+
+
+@cache
+def _classes() -> tuple[dict[str, str], re.Pattern[str]]:
+    stems: dict[str, str] = {}
+    phrases: dict[str, list[str]] = {}
+    for trigger in trigger_lexicon().values():
+        words = normalized_words(trigger.lemma)
+        if trigger.pos == "support" or not words:
+            continue
+        if len(words) > 1:  # "tête-à-tête": the words in a row
+            phrases.setdefault(trigger.type, []).append(re.escape(" ".join(words)))
+        elif len(words[0]) >= MIN_STEM:
+            stems.setdefault(words[0][:STEM], f"@{trigger.type}")
+    for line in PARAPHRASES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, regex = line.split("\t", 1)
+            phrases.setdefault(name, []).append(regex.strip())
+    groups = [rf"(?P<{name}>\b(?:{'|'.join(alternatives)})\b)" for name, alternatives in phrases.items()]
+    return stems, re.compile("|".join(groups) or r"(?!)")
 
 
 def article_claims(
@@ -143,6 +186,7 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
         else:
             loose.append(c)
     groups: list[tuple[list[Claim], str, float]] = []
+    placed: dict[int, int] = {}  # id(claim) -> its event fact: such a claim may state one more fact
     for members in by_event.values():
         firsts: dict[str, Claim] = {}
         for c in members:  # one claim per source: its first telling; later ones are aligned by their words
@@ -150,8 +194,14 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
                 loose.append(c)
             else:
                 firsts[source_of[c.article_id]] = c
+        if len(firsts) < 2:  # an event one source tells: its sentence is aligned by its words
+            loose.extend(firsts.values())
+            continue
+        for c in firsts.values():
+            placed[id(c)] = len(groups)
         groups.append((list(firsts.values()), "event", 1.0))
-    groups += _align_by_text(loose, source_of)
+    in_events = [c for members, _, _ in groups for c in members]
+    groups += _align_by_text([*loose, *in_events], source_of, placed)
     out = []
     for members, how, score in groups:
         given = sorted({source_of[c.article_id] for c in members})
@@ -171,10 +221,42 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
     return out
 
 
+def _clauses(text: str) -> list[str]:
+    """Return the clauses of a sentence worth aligning alone: pieces between commas, semicolons, colons and
+    quote marks, each joined to the next until it has CLAUSE_MIN_WORDS content words; a piece of one content
+    word ("avant de poursuivre", "a-t-il dit") is dropped. A sentence of one clause gives none: its whole
+    score says it all."""
+    out: list[str] = []
+    pending = ""
+    for piece in _CLAUSE_CUT.split(text):
+        if not pending and len(content_words(piece)) < 2:
+            continue
+        pending = f"{pending} {piece}".strip()
+        if len(content_words(pending)) >= CLAUSE_MIN_WORDS:
+            out.append(pending)
+            pending = ""
+    if pending and out:
+        out[-1] = f"{out[-1]} {pending}"
+    return out if len(out) > 1 else []
+
+
+def _unit(bag: Counter[str], weights: Mapping[str, float]) -> dict[str, float]:
+    """Return a clause's words weighted as in its sentence's vector, scaled to unit length."""
+    vec = {w: weights.get(w, 0.0) for w in bag}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {w: v / norm for w, v in vec.items()}
+
+
+def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
 def _align_by_text(
-    claims: Sequence[Claim], source_of: Mapping[str, str]
+    claims: Sequence[Claim], source_of: Mapping[str, str], placed: Mapping[int, int]
 ) -> list[tuple[list[Claim], str, float]]:
-    """Pair claims of different sources by words and entities, greedily (see the module doc)."""
+    """Pair claims of different sources by words and entities, greedily (see the module doc). A claim of an
+    event fact (``placed``: id(claim) -> fact) may join one fact more, with a claim of no fact yet: a sentence
+    may state two things ("a visit, the first of its kind"); alone, it adds no fact."""
     bags = [Counter(content_words(c.text)) for c in claims]
     df = Counter(w for bag in bags for w in bag)
     n = len(claims)
@@ -191,17 +273,24 @@ def _align_by_text(
             if df[w] <= common:
                 postings.setdefault(w, []).append(k)
     pairs = {(i, j) for ks in postings.values() for x, i in enumerate(ks) for j in ks[x + 1 :]}
+    clauses = [
+        [_unit(Counter(content_words(part)), vectors[k]) for part in _clauses(c.text)]
+        for k, c in enumerate(claims)
+    ]
     scored = []
     for i, j in sorted(pairs):
         if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
+            continue
+        if id(claims[i]) in placed and id(claims[j]) in placed:
             continue
         a, b = vectors[i], vectors[j]
         cosine = sum(v * b.get(w, 0.0) for w, v in a.items())
         ea, eb = set(claims[i].entities), set(claims[j].entities)
         overlap = len(ea & eb) / len(ea | eb) if ea and eb else 0.0
-        score = TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap if ea and eb else cosine
-        if score >= ALIGN_THRESHOLD:
-            scored.append((score, i, j))
+        score = max(cosine, TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap)  # shared entities only help
+        clause = max((_dot(x, y) for x in clauses[i] for y in clauses[j]), default=0.0)
+        if score >= ALIGN_THRESHOLD or clause >= CLAUSE_THRESHOLD:
+            scored.append((max(score, clause), i, j))
     group_of: dict[int, int] = {}
     members: dict[int, set[int]] = {}
     best: dict[int, float] = {}
@@ -224,5 +313,5 @@ def _align_by_text(
         members[key] = joined
         best[key] = max([score, *previous])
     out = [([claims[k] for k in sorted(ks)], "text", best.get(key, 0.0)) for key, ks in members.items()]
-    out += [([c], "alone", 0.0) for k, c in enumerate(claims) if k not in group_of]
+    out += [([c], "alone", 0.0) for k, c in enumerate(claims) if k not in group_of and id(c) not in placed]
     return out
