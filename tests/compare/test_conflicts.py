@@ -64,3 +64,86 @@ def test_conflicts_leave_compatible_and_partial_counts_alone():
         _claim("b", "En 2019, un accident de bus avait fait 40 morts près de Kayes.", ("loc:kayes",)),
     ]
     assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, {}) == []
+
+
+def _pair(*texts: str, entities: tuple[str, ...] = ("loc:tillaberi",)) -> list[Claim]:
+    return [_claim(k, t, entities) for k, t in zip("abcd", texts, strict=False)]
+
+
+def test_conflicts_rising_tolls_are_updates_and_vague_counts_no_value():
+    """Two lower bounds that differ are two counts of one toll; the later, larger one makes it an update."""
+    from datetime import date
+
+    claims = _pair(
+        "Au moins 5 personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
+        "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
+    )
+    published = {"a": date(2023, 2, 6), "b": date(2023, 2, 7)}
+    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, {}, published)
+    assert conflict.kind == "update" and {v.article_id for v in conflict.values} == {"a", "b"}
+    falling = {"a": date(2023, 2, 7), "b": date(2023, 2, 6)}
+    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, {}, falling)
+    assert conflict.kind == "figure"  # a toll that goes down is a disagreement, not an update
+    vague = _pair(
+        "Des dizaines de personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
+        "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
+    )
+    assert figure_conflicts([], vague, {"a": "a", "b": "b"}, {}, {}) == []
+
+
+def test_conflicts_a_source_giving_both_figures_measures_two_things():
+    """500 and 200 euros in both sources (paid before, due after) are two sums, not a disagreement."""
+    claims = _pair(
+        "La nourrice a reçu 500 euros au départ et devait toucher 200 euros au retour, selon le procureur.",
+        "La somme versée à la nourrice, 500 euros au départ puis 200 euros au retour, selon le procureur.",
+        entities=("per:procureur",),
+    )
+    fact = ClaimGroup(tuple(claims), ("a", "b"), "all", "text", 0.6)
+    assert figure_conflicts([fact], claims, {"a": "a", "b": "b"}, {}, {}) == []
+
+
+def test_conflicts_ages_are_compared_for_one_person():
+    """A boy of 4 and a boy of 3 conflict; a mother of 34 and her son of two and a half do not."""
+    from veille.compare.conflicts import age_referent
+
+    boy = [
+        Claim(k, 0, 70, t, entities=("org:zoo",), figures=tuple(q.text for q in find_quantities(t, "en")))
+        for k, t in (
+            ("a", "A 4-year-old boy fell into the gorilla enclosure at the zoo on Saturday."),
+            ("b", "A three-year-old boy fell into the gorilla enclosure at the zoo on Saturday."),
+        )
+    ]
+    [conflict] = figure_conflicts([], boy, {"a": "a", "b": "b"}, {}, {"a": "en", "b": "en"})
+    assert conflict.slot == "figure: age of child"
+    family = _pair(
+        "La femme de 34 ans s'était présentée comme la mère de Mohamed à Marseille.",
+        "La mère supposée du petit Mohamed, deux ans et demi, a été placée en garde à vue à Marseille.",
+        entities=("per:mohamed",),
+    )
+    assert figure_conflicts([], family, {"a": "a", "b": "b"}, {}, {}) == []
+    [q] = find_quantities("the 21-year-old said at an undisclosed location", "en")
+    assert age_referent("the 21-year-old said at an undisclosed location", q) is None
+
+
+def test_conflicts_dates_written_in_full_not_resolved_weekdays():
+    """Aligned claims writing 2014 and 2015 conflict; a weekday each outlet resolved against its own date does not."""
+    from veille.compare.conflicts import date_conflicts
+    from veille.model import Analysis, TimeExpression
+
+    a = Claim("a", 0, 70, "Harambe came to the Cincinnati Zoo from a Texas zoo in 2014.")
+    b = Claim("b", 0, 70, "Harambe came to the Cincinnati Zoo from a Texas zoo in 2015.")
+    fact = ClaimGroup((a, b), ("a", "b"), "all", "text", 0.9)
+
+    def analysis(aid: str, value: str, anchor: str | None) -> Analysis:
+        return Analysis(
+            article_id=aid, language="en", times=(TimeExpression("x", 50, 54, value, "DATE", anchor),)
+        )
+
+    written = {"a": analysis("a", "2014", None), "b": analysis("b", "2015", None)}
+    [conflict] = date_conflicts([fact], {}, written)
+    assert sorted(v.normalized for v in conflict.values) == ["2014", "2015"]
+    resolved = {
+        "a": analysis("a", "2016-05-30", "2016-05-31"),
+        "b": analysis("b", "2016-05-29", "2016-05-31"),
+    }
+    assert date_conflicts([fact], {}, resolved) == []

@@ -61,8 +61,10 @@ def build_comparison(
     languages = {a.id: (getattr(analyses.get(a.id), "language", None) or "fr") for a in articles}
     conflicts = [
         *event_conflicts(events, claims, outlets, source_of),
-        *figure_conflicts(facts, claims, source_of, outlets, languages),
-        *date_conflicts(facts, outlets),
+        *figure_conflicts(
+            facts, claims, source_of, outlets, languages, {a.id: a.published for a in articles}
+        ),
+        *date_conflicts(facts, outlets, analyses),
         *role_conflicts(articles, analyses, source_of),
     ]
     if background is None:

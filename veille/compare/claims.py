@@ -1,8 +1,9 @@
 """Claims: each article of a story cut into sentences carrying what the earlier stages read in them, then
 aligned across sources into facts shared by all, by some, or given by one.
 
-A claim is a sentence of the article body that ends like a sentence and has at least MIN_WORDS words (a
-heading, a caption or a "Lire aussi" line is not a claim), with its entities, event, figures (``numbers``),
+A claim is a sentence of the article body that ends like a sentence and has at least MIN_WORDS words, or a
+line of UNENDED_MIN_WORDS words without a full stop (a photo caption; a heading or a "Lire aussi" line is no
+claim), with its entities, event, figures (``numbers``),
 dates (the analysis's TIMEX3 values) and attribution (a quote covering it, or "selon X"). No new language
 pass: sentence cuts are punctuation rules, everything else comes from the stored analysis.
 
@@ -34,6 +35,7 @@ from veille.model import Analysis, Article, Claim, ClaimGroup
 from veille.understand.events import trigger_lexicon
 
 MIN_WORDS = 6
+UNENDED_MIN_WORDS = 12
 ALIGN_THRESHOLD = 0.35
 CLAUSE_THRESHOLD = 0.55  # two clauses this close align their sentences whatever else the sentences say
 CLAUSE_MIN_WORDS = 4
@@ -138,8 +140,8 @@ def article_claims(
     for sent in sentences(article.text):
         if sent.start < body_from or len(_WORD.findall(sent.text)) < MIN_WORDS:
             continue
-        if not _ENDS_LIKE_SENTENCE.search(sent.text):
-            continue  # a heading, a caption, a menu line
+        if not _ENDS_LIKE_SENTENCE.search(sent.text) and len(_WORD.findall(sent.text)) < UNENDED_MIN_WORDS:
+            continue  # a heading, a menu line (a long line without a full stop is a caption: it states facts)
         inside = [(eid, name) for s, e, eid, name in entities if s >= sent.start and e <= sent.end]
         event = next((ev for ev in events if sent.start <= ev.start < sent.end), None)
         speaker = next(

@@ -20,18 +20,20 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import date
 from itertools import combinations
 
 from veille.compare.claims import sentences
 from veille.compare.numbers import Quantity, canonical_counted, compatible, find_quantities, same_measure
-from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, ConflictValue
+from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, ConflictValue, TimeExpression
 from veille.store.base import StoryEvent
-from veille.understand.event_groups import times_overlap
+from veille.understand.event_groups import time_interval, times_overlap
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-STORY_WIDE_SIMILARITY = 0.15  # sentences this close (or sharing an entity) may state one figure
+STORY_WIDE_SIMILARITY = 0.25  # sentences this close (or sharing an entity) may state one figure
 _ROLE_KIND = {"time": "date", "place": "place", "agent": "agent"}
 SYMMETRIC = {"meet", "sign"}  # who met whom: the agent is whoever the sentence names first
+SPEECH = {"announce"}  # each outlet quotes its own spokesman: who announced it is no disputed fact
 
 
 def _value(
@@ -62,7 +64,7 @@ def event_conflicts(
         for slot in event.slots:
             if not slot.is_conflict or slot.role not in _ROLE_KIND:
                 continue  # a patient or recipient one source leaves out or words otherwise is not "who did it"
-            if slot.role == "agent" and event.type in SYMMETRIC:
+            if slot.role == "agent" and (event.type in SYMMETRIC or event.type in SPEECH):
                 continue
             values = []
             for v in slot.values:
@@ -112,6 +114,7 @@ def figure_conflicts(
     source_of: Mapping[str, str],
     outlets: Mapping[str, str | None],
     languages: Mapping[str, str],
+    published: Mapping[str, date | None] | None = None,
 ) -> list[Conflict]:
     """Return figures that sources give differently for one measure, one conflict per measure with every value.
 
@@ -121,9 +124,11 @@ def figure_conflicts(
     STORY_WIDE_SIMILARITY of words); a source that itself gives more than MAX_OWN_VALUES incompatible values
     for a measure is left out of it (the noun then names several things; two may be a correction).
     """
-    fact_of = {
-        (c.article_id, c.start): k for k, f in enumerate(facts) for c in f.claims if len(f.sources) > 1
-    }
+    published = published or {}
+    facts_of: dict[tuple[str, int], set[int]] = {}
+    for k, f in enumerate(facts):
+        for c in f.claims if len(f.sources) > 1 else ():
+            facts_of.setdefault((c.article_id, c.start), set()).add(k)
     by_measure: dict[str, list[tuple[Claim, Quantity]]] = {}
     for c in claims:
         if not c.figures:
@@ -132,8 +137,15 @@ def figure_conflicts(
             counted = canonical_counted(q.counted) or ("money" if q.unit in _MONEY else None)
             if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text):
                 continue  # "14 autres otages", "two other men": a part of a count, not the count
+            if _vague(q):
+                continue  # "des dizaines", "scores of": an order of magnitude holds no disputed figure
             money = q.unit in _MONEY  # sums in any currency are one measure: compatible() converts them
             key = "money" if money else f"{counted} ({q.unit})" if q.unit else counted
+            if counted == "age":
+                whose = age_referent(c.text, q)
+                if whose is None:
+                    continue  # an age of nobody named is no slot
+                key = f"age of {whose}"
             by_measure.setdefault(key, []).append((c, q))
     out = []
     for measure, found in by_measure.items():
@@ -145,10 +157,16 @@ def figure_conflicts(
         for va, vb in combinations(consistent, 2):
             for ca, qa in va:
                 for cb, qb in vb:
-                    if not same_measure(qa, qb) or compatible(qa, qb):
+                    if not same_measure(qa, qb) or not clash(qa, qb):
                         continue
-                    fa, fb = fact_of.get((ca.article_id, ca.start)), fact_of.get((cb.article_id, cb.start))
-                    aligned = fa is not None and fa == fb
+                    if any(_definite(q) and not clash(q, qb) for _, q in va) or any(
+                        _definite(q) and not clash(qa, q) for _, q in vb
+                    ):
+                        continue  # a source also gives the other's figure: two things measured, not one
+                    aligned = bool(
+                        facts_of.get((ca.article_id, ca.start), set())
+                        & facts_of.get((cb.article_id, cb.start), set())
+                    )
                     bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
                     close = (
                         bool(set(ca.entities) & set(cb.entities))
@@ -169,23 +187,84 @@ def figure_conflicts(
             )
             for c, q in sorted(pairs, key=lambda p: (p[0].article_id, p[0].start, p[1].start))
         )
+        rising = _rising(sorted(pairs, key=lambda p: (published.get(p[0].article_id) or date.max, p[1].low)))
         out.append(
             Conflict(
                 slot=f"figure: {measure}",
-                kind="figure",
+                kind="update" if measure in _TOLLS and rising else "figure",
                 values=values,
-                rule="same measure (counted noun and unit), intervals that cannot hold one value, in one fact or"
-                " in close sentences naming one entity",
+                rule="same measure (counted noun and unit), intervals that cannot hold one value, or two lower"
+                " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"
+                " entity"
+                + (
+                    "; a toll that rises with the articles' dates: an update"
+                    if measure in _TOLLS and rising
+                    else ""
+                ),
             )
         )
     return out
 
 
+def age_referent(text: str, q: Quantity) -> str | None:
+    """Return whose age a quantity gives: the person noun it qualifies ("a 4-year-old boy", "la femme de 34
+    ans", "la femme âgée de 34 ans"; nouns of one kind grouped: boy = garçon = child), the noun right after an
+    "N-year-old" ("a 17-year-old gorilla"), or the name just before "Name, 47,"; None when none is there."""
+    after = _WORD.findall(text[q.end : q.end + 40])[:2]
+    before = _WORD.findall(text[max(0, q.start - 40) : q.start])[-3:]
+    for word in [*after[:1], *reversed(before)]:
+        group = _PERSON_GROUP.get(word.lower())
+        if group:
+            return group
+    if after and q.text.lower().endswith("old") and after[0].isalpha() and after[0].islower():
+        word = after[0].lower()
+        if word not in _NOT_REFERENT:
+            return word
+    name = re.search(r"([A-ZÀ-Ý][\w'-]+),?\s*(?:âgée?s?\s+de\s+)?\Z", text[: q.start])
+    return name.group(1) if name else None
+
+
+_PERSON_WORDS = {
+    "child": "boy girl child son daughter toddler kid baby infant garçon garçonnet fille fillette enfant fils bébé"
+    " petit petite mineur mineure",
+    "woman": "woman femme mother mère maman mom mum wife épouse",
+    "man": "man homme father père husband mari",
+}
+_PERSON_GROUP = {w: group for group, words in _PERSON_WORDS.items() for w in words.split()}
+_NOT_REFERENT = {"said", "was", "is", "has", "had", "who", "and", "from", "in", "at", "of", "on", "with"}
+
+
+def clash(a: Quantity, b: Quantity) -> bool:
+    """Return True when two values of one measure disagree: no interval holds both, or both are lower bounds
+    of different figures ("at least 5 dead" then "at least 7 dead": each is the count known when written)."""
+    if not compatible(a, b):
+        return True
+    return a.high == math.inf and b.high == math.inf and a.low != b.low
+
+
+def _vague(q: Quantity) -> bool:
+    """Return True for an order of magnitude ("dozens", "des centaines": the high bound twice the low)."""
+    return q.high != math.inf and q.high >= VAGUE_RATIO * max(q.low, 1e-9)
+
+
+def _definite(q: Quantity) -> bool:
+    """Return True for a figure that names one value (exact, about, a narrow range): no bound, no vague word."""
+    return q.high != math.inf and not _vague(q)
+
+
+def _rising(pairs: Sequence[tuple[Claim, Quantity]]) -> bool:
+    """Return True when values in publication order never go down."""
+    lows = [q.low for _, q in pairs]
+    return all(x <= y for x, y in zip(lows, lows[1:], strict=False))
+
+
+VAGUE_RATIO = 2.0
 MAX_OWN_VALUES = 2  # a source giving more incompatible values than this for one measure lists several things
 SPAN_SIMILARITY = 0.3  # sums and durations: a story quotes many, so their sentences must be closer
 GENERIC_COUNTED = {"time", "fois"}  # "30 times", "trois fois": counts of anything
 _OTHER = re.compile(r"\b(?:autres?|others?)\b", re.IGNORECASE)
 _SPAN_UNITS = {"year", "month", "week", "day", "hour", "minute"}
+_TOLLS = {"dead", "injured"}  # canonical counted nouns of casualty counts
 _MONEY = {"EUR", "USD", "GBP", "XOF", "CHF", "CNY", "JPY"}
 
 
@@ -203,29 +282,58 @@ def _is_span(q: Quantity) -> bool:
     return q.unit in _SPAN_UNITS or q.unit in _MONEY
 
 
-def date_conflicts(facts: Sequence[ClaimGroup], outlets: Mapping[str, str | None]) -> list[Conflict]:
-    """Return days that the claims of one fact aligned by words (story events have their time slot) give
-    without overlap, when each claim gives exactly one day and the fact is a close match (DATE_FACT_SCORE)."""
+def date_conflicts(
+    facts: Sequence[ClaimGroup], outlets: Mapping[str, str | None], analyses: Mapping[str, Analysis | None]
+) -> list[Conflict]:
+    """Return dates that the claims of one fact aligned by words (story events have their time slot) give
+    without overlap, when each claim writes exactly one date in full (no weekday or "hier" resolved against
+    the article's date: outlets of different days resolve them differently) and the fact is a close match
+    (DATE_FACT_SCORE). Clock times are left out: outlets give them in different time zones."""
+    written = _written_dates(analyses)
     out = []
     for fact in facts:
         if len(fact.sources) < 2 or fact.matched_by != "text" or fact.score < DATE_FACT_SCORE:
             continue
-        days = [(c, c.dates[0]) for c in fact.claims if len(c.dates) == 1 and _DAY.match(c.dates[0])]
-        if len(days) < 2 or all(times_overlap(a[1], b[1]) is not False for a, b in combinations(days, 2)):
+        given = []
+        for c in fact.claims:
+            found = _calendar_dates(c, written.get(c.article_id, ()))
+            if len(found) == 1:
+                given.append((c, found[0]))
+        if len(given) < 2 or all(
+            times_overlap(a[1].value, b[1].value) is not False for a, b in combinations(given, 2)
+        ):
             continue
         out.append(
             Conflict(
                 slot="date of one fact",
                 kind="date",
-                values=tuple(_value(c, outlets.get(c.article_id), d, c.start, c.end, d) for c, d in days),
-                rule="the one day each aligned claim gives, days that do not overlap",
+                values=tuple(
+                    _value(c, outlets.get(c.article_id), t.text, t.start, t.end, t.value or "")
+                    for c, t in given
+                ),
+                rule="the one date each aligned claim writes in full, dates that do not overlap",
             )
         )
     return out
 
 
 DATE_FACT_SCORE = 0.45
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _written_dates(analyses: Mapping[str, Analysis | None]) -> dict[str, list[TimeExpression]]:
+    return {
+        aid: [t for t in analysis.times if t.value]
+        for aid, analysis in analyses.items()
+        if analysis is not None
+    }
+
+
+def _calendar_dates(claim: Claim, times: Sequence[TimeExpression]) -> list[TimeExpression]:
+    return [
+        t
+        for t in times
+        if claim.start <= t.start < claim.end and t.anchor is None and time_interval(t.value) is not None
+    ]
 
 
 def role_conflicts(
@@ -256,7 +364,7 @@ def role_conflicts(
             for a, b in combinations(given, 2)
             if a[0] not in b[0]
             and b[0] not in a[0]
-            and not ({a[0], b[0]} & GENERIC_TITLES)
+            and not ({a[0].lower(), b[0].lower()} & (GENERIC_TITLES | RANKS))
             and (a[4] is None or b[4] is None or a[4] == b[4])
         ]
         if not clash:
@@ -285,7 +393,22 @@ def role_conflicts(
     return out
 
 
-GENERIC_TITLES = {"leader", "chef", "dirigeant", "responsable", "official", "head", "chief"}
+GENERIC_TITLES = {
+    "leader",
+    "chef",
+    "dirigeant",
+    "responsable",
+    "official",
+    "head",
+    "chief",
+    "premier",
+    "first",
+}
+# a military or police rank goes with any office ("colonel" and "porte-parole" are both true)
+RANKS = {
+    "colonel", "général", "general", "capitaine", "captain", "lieutenant", "commandant", "commander", "major",
+    "sergent", "sergeant", "adjudant", "caporal", "corporal", "amiral", "admiral", "maréchal", "marshal",
+}  # fmt: skip
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
