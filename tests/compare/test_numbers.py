@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from veille.compare.numbers import Quantity, compatible, find_quantities, same_measure
+from veille.compare.numbers import Quantity, compatible, find_quantities, same_measure, unit_family
 
 
 def _rpm2(sample_dir, name: str) -> str:
@@ -199,3 +199,140 @@ def test_numbers_same_measure():
     assert same_measure(_one("600 millions d'euros"), _one("$5bn", "en"))
     assert not same_measure(_one("600 millions d'euros"), _one("600 km"))
     assert not same_measure(_one("huit avions"), _one("deux hélicoptères"))
+
+
+# --- issue 9: figure forms outlets use (units as adjectives, ages, laps and ranks, death tolls) -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "A 300-pound bear escaped from the park.",
+            "en",
+            ("300-pound bear", 300, 300, "lb", "bear", "exact"),
+        ),
+        (
+            "The 30-ton, unpainted lorry crossed the bridge.",
+            "en",
+            ("30-ton, unpainted lorry", 30, 30, "ton", "lorry", "exact"),
+        ),
+        (
+            "He hired a 12-tonne removal van for the move.",
+            "en",
+            ("12-tonne removal van", 12, 12, "t", "van", "exact"),
+        ),
+        (
+            "A 90-kg (198-pound) sack fell off.",
+            "en",
+            ("90-kg (198-pound) sack", 90, 90, "kg", "sack", "exact"),
+        ),
+        ("The climber slipped 20ft down the slope.", "en", ("20ft", 20, 20, "ft", None, "exact")),
+        ("The car was doing 70mph on the ring road.", "en", ("70mph", 70, 70, "mph", None, "exact")),
+        ("Winds reached 30-35 mph overnight.", "en", ("30-35 mph", 30, 35, "mph", None, "range")),
+        ("The van slowed to about 50 km/h.", "en", ("about 50 km/h", 45, 55, "km/h", None, "about")),
+        ("The pit is 9 feet deep.", "en", ("9 feet", 9, 9, "ft", None, "exact")),
+        ("The wall stands 6 feet (1.8-metres) tall.", "en", ("1.8-metres", 1.8, 1.8, "m", None, "exact")),
+        ("The seal weighs 450 pounds.", "en", ("450 pounds", 450, 450, "lb", None, "exact")),
+        ("He paid 450 pounds for the ticket.", "en", ("450 pounds", 450, 450, "GBP", None, "exact")),
+        (
+            '"We will rebuild," the 19-year-old told reporters.',
+            "en",
+            ("19-year-old", 19, 19, "year", "age", "exact"),
+        ),
+        ("Tom Baker, 61, was taken to hospital.", "en", ("61", 61, 61, "year", "age", "exact")),
+        (
+            "Un homme de 52 ans de nationalité belge a été interpellé.",
+            "fr",
+            ("52 ans", 52, 52, "year", "age", "exact"),
+        ),
+        ("Lucie, 27 ans, a témoigné devant la cour.", "fr", ("27 ans", 27, 27, "year", "age", "exact")),
+        ("The leader retired on lap 31 with a puncture.", "en", ("lap 31", 31, 31, None, "lap", "exact")),
+        ("Lap 40 The safety car comes in.", "en", ("Lap 40", 40, 40, None, "lap", "exact")),
+        ("He spun in the 33rd lap of the race.", "en", ("33rd lap", 33, 33, None, "lap", "exact")),
+        ("The race was stopped after 25 of 58 laps.", "en", ("25 of 58 laps", 25, 25, None, "lap", "exact")),
+        (
+            "It ended with 30 of 58 planned laps run.",
+            "en",
+            ("30 of 58 planned laps", 30, 30, None, "lap", "exact"),
+        ),
+        ("She fell back to 12th place after the stop.", "en", ("12th place", 12, 12, None, "place", "exact")),
+        ("He climbed from 18th to fifth in the wet.", "en", ("18th", 18, 18, None, "place", "exact")),
+        ("Il a abandonné au 12e tour sur casse moteur.", "fr", ("12e tour", 12, 12, None, "lap", "exact")),
+        ("La course est neutralisée au tour 40.", "fr", ("tour 40", 40, 40, None, "lap", "exact")),
+        ("Elle a fini à la 7e place du classement.", "fr", ("7e place", 7, 7, None, "place", "exact")),
+        ("The death toll climbed to 63 on Sunday.", "en", ("63", 63, 63, None, "dead", "exact")),
+        ("Le bilan humain est passé à 17 dans la nuit.", "fr", ("17", 17, 17, None, "dead", "exact")),
+        ("Le bilan s'élève désormais à 9 morts.", "fr", ("9 morts", 9, 9, None, "mort", "exact")),
+    ],
+)
+def test_numbers_reads_issue9_forms(text, lang, expected):
+    q = _by_text(find_quantities(text, lang))[expected[0]]
+    assert (q.text, q.low, q.high, q.unit, q.counted, q.approx) == pytest.approx(expected)
+    assert text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The fair runs until the 15th of July, as in the 15th century.", "en"),
+        ("Au 1er tour de la présidentielle puis au 2e tour, il a gagné.", "fr"),
+        ("Il a remporté le Tour 2009, puis le 96e Tour de France.", "fr"),
+        ("They met from 5th to 10th July on the 1st floor.", "en"),
+        ("The talks resumed at 10:30 on Monday.", "en"),
+        ("The Su-25 crashed during the COVID-19 pandemic in 2020.", "en"),
+        ("Elle a répondu sur un ton ferme.", "fr"),
+    ],
+)
+def test_numbers_issue9_excludes(text, lang):
+    assert find_quantities(text, lang) == []
+
+
+def test_numbers_durations_and_bare_figures_stay_what_they_are():
+    days = _one("La nounou lui a menti pendant 13 jours.")
+    assert (days.unit, days.counted) == ("day", None)
+    prison = _by_text(find_quantities("Il risque trois ans d'emprisonnement."))["trois ans d'emprisonnement"]
+    assert prison.counted == "emprisonnement"
+    contract = _one("Il a signé un contrat de 5 ans.")
+    assert (contract.unit, contract.counted) == ("year", None)
+    # "bilan" alone may be a balance sheet; a figure after another clause is not the toll
+    assert _one("Le bilan financier est passé à 12 cette année.").counted is None
+    after = find_quantities("The death toll rose to 85, and 202 were injured.", "en")
+    assert [q.counted for q in after] == ["dead", None]
+
+
+def test_numbers_age_in_sample(sample_dir):
+    text = _rpm2(sample_dir, "T10_C2_02")
+    ages = [q for q in find_quantities(text) if q.value == 34]
+    assert ages and all((q.unit, q.counted) == ("year", "age") for q in ages)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same", "agree"),
+    [
+        ("a 400-pound gorilla", "a 450-pound gorilla", True, False),
+        ("fell 15ft", "fell 10 to 12 feet", True, False),
+        ("fell about 12 feet", "3.7-meters", True, True),  # a conversion rounded to the digits shown
+        ("400-pound", "181-kg", True, True),
+        ("450-pound", "181-kg", True, False),
+        ("the 25-ton truck", "a 25-tonne truck", True, True),  # a short or long ton is about a tonne
+        ("a 19-ton delivery truck", "a 25-tonne truck", True, False),
+        ("at 40mph", "at 64 km/h", True, True),
+        ("at 40mph", "at 20-25 mph", True, False),
+        ("a 25-ton truck", "a 400-pound gorilla", False, False),
+        ("on lap 20", "in the 28th lap", True, False),
+        ("the death toll rose to 85.", "84 people were killed", True, False),
+        ("a 10-day visit", "12 days", True, False),
+    ],
+)
+def test_numbers_issue9_measures(a, b, same, agree):
+    qa, qb = _one(a, "en"), _one(b, "en")
+    assert same_measure(qa, qb) is same and same_measure(qb, qa) is same
+    assert compatible(qa, qb) is agree and compatible(qb, qa) is agree
+
+
+def test_numbers_unit_family():
+    assert [unit_family(u) for u in ("lb", "ton", "t", "kg")] == ["mass"] * 4
+    assert [unit_family(u) for u in ("ft", "m", "mi", "km")] == ["distance"] * 4
+    assert unit_family("mph") == unit_family("km/h") == "speed"
+    assert unit_family(None) == "count" and unit_family("USD") == "money"

@@ -1,9 +1,11 @@
-"""Quantities read from a sentence (counts, money, ages, durations, distances) and whether two agree.
+"""Quantities read from a sentence (counts, money, ages, durations, lengths, masses, speeds) and whether two agree.
 
 A light pass with regular expressions and small word lists, French and English, no spaCy: digits with
 either language's separators, number words, scale words, currencies, units and the approximations news
-writing uses ("une dizaine", "au moins 12", "près de 600 millions d'euros", "at least 84", "$5bn").
-Years, dates, times, ordinals, phone numbers and numbers inside names (Su-25, G7) are left out.
+writing uses ("une dizaine", "au moins 12", "près de 600 millions d'euros", "at least 84", "$5bn"), units
+made adjectives ("a 400-pound gorilla", "fell 15ft"), ages ("une femme de 34 ans", "Jane Smith, 34,"),
+laps and ranks ("on lap 20", "20 of 71 laps", "15th place") and death tolls ("the toll rose to 85").
+Years, dates, times, other ordinals, phone numbers and numbers inside names (Su-25, G7) are left out.
 """
 
 from __future__ import annotations
@@ -86,9 +88,15 @@ _UNITS: dict[str, tuple[str, float, float]] = {
     "%": ("percent", 1.0, 1.0),
     "km": ("distance", 1.0, 1.0),
     "m": ("distance", 0.001, 0.001),
+    "cm": ("distance", 1e-5, 1e-5),
     "mi": ("distance", 1.609344, 1.609344),
+    "ft": ("distance", 0.0003048, 0.0003048),
     "t": ("mass", 1.0, 1.0),
+    "ton": ("mass", 0.907, 1.016),  # "ton": a US short ton or a British long ton; "tonne" is metric
     "kg": ("mass", 0.001, 0.001),
+    "lb": ("mass", 0.00045359237, 0.00045359237),
+    "km/h": ("speed", 1.0, 1.0),
+    "mph": ("speed", 1.609344, 1.609344),
     "year": ("time", 365.25, 365.25),
     "month": ("time", 365.25 / 12, 365.25 / 12),
     "week": ("time", 7.0, 7.0),
@@ -108,10 +116,20 @@ _CURRENCY_WORDS = [
 ]
 _OTHER_UNIT_WORDS = [
     (r"%|pour\s?cent|per\s?cent", "%"),
+    (
+        r"km\s?/\s?h|kmh|kph|kilom[èe]tres?(?:[\s-]+(?:par|à\s+l['’]|per|an|a)[\s-]*(?:heure|hour))"
+        r"|kilomet(?:re|er)s?[\s-]+(?:per|an|a)[\s-]+hour",
+        "km/h",
+    ),
+    (r"mph|miles?[\s-]+(?:per|an|a)[\s-]+hour", "mph"),
+    (r"feet|foot|ft", "ft"),
+    (r"lbs?", "lb"),
+    (r"cm|centim[èe]tres?|centimet(?:re|er)s?", "cm"),
     (r"km|kilom[èe]tres?|kilometres?|kilometers?", "km"),
     (r"miles?", "mi"),
     (r"m[èe]tres?|metres?|meters?|m", "m"),
-    (r"tonnes?|tons?", "t"),
+    (r"tonnes?", "t"),
+    (r"tons?", "ton"),
     (r"kg|kilos?|kilogrammes?|kilograms?", "kg"),
     (r"ans|an|ann[ée]es?|years?", "year"),
     (r"mois|months?", "month"),
@@ -248,7 +266,9 @@ _EXCLUDED_SPANS_RE = re.compile(
     re.IGNORECASE,
 )
 _ORDINAL_AFTER_RE = re.compile(r"(?:er|ère|re|e|ème|eme|è|nd|nde|st|rd|th|°)\b", re.IGNORECASE)
-_ATTACHED_OK_RE = re.compile(r"(?:%|€|\$|£|k|m|bn|mds?|md|km|kg|t|tn)(?![a-zà-ÿ])", re.IGNORECASE)
+_ATTACHED_OK_RE = re.compile(
+    r"(?:%|€|\$|£|k|m|bn|mds?|md|km|kg|t|tn|ft|mph|kmh|kph|lbs?|cm)(?![a-zà-ÿ])", re.IGNORECASE
+)
 
 
 def _alternation(words: list[str]) -> str:
@@ -284,7 +304,7 @@ def _core_re(lang: str) -> re.Pattern[str]:
             r"millions|tens)\b)"
         )
     return re.compile(
-        vague + r"|(?<![\w+#°/])(?<![^\W\d_]-)(?<![\d][.,])(?<![\d'’″]['’″])(?:" + digits + r")"
+        vague + r"|(?<![\w+#°/])(?<![^\W\d_]-)(?<![\d][.,:])(?<![\d'’″]['’″])(?:" + digits + r")"
         r"|(?P<words>\b(?:" + words + r")(?:" + joiner + r"(?:" + words + r"))*\b)",
         re.IGNORECASE,
     )
@@ -319,17 +339,116 @@ _BETWEEN_SEP_RE = {
     "en": re.compile(_WS + r"*(?:and|to)" + _WS + r"*", re.IGNORECASE),
 }
 _TIMES_RE = re.compile(_WS + r"+(?:of|de)" + _WS + r"+(thousands|milliers|millions)\b", re.IGNORECASE)
+# "a 10-day visit", "a 4-year-old boy", "a 400-pound gorilla", "the 25-ton truck": a figure made an adjective
+_HYPHEN_UNITS = [
+    ("years?", "year"), ("months?", "month"), ("weeks?", "week"), ("days?", "day"), ("hours?", "hour"),
+    ("minutes?", "minute"), ("mph|miles?-(?:per|an|a)-hour", "mph"), ("km/h|kmh|kph", "km/h"),
+    ("km|kilomet(?:re|er)s?", "km"), ("miles?", "mi"), ("feet|foot|ft", "ft"), ("metres?|meters?|m", "m"),
+    ("cm|centimet(?:re|er)s?", "cm"), ("pounds?|lbs?", "lb"), ("tonnes?", "t"), ("tons?", "ton"),
+    ("kg|kilos?|kilogram(?:me)?s?", "kg"),
+]  # fmt: skip
 _HYPHEN_UNIT_RE = re.compile(
-    r"-(?:(years?)|(months?)|(weeks?)|(days?)|(hours?)|(minutes?)|(km|kilometres?|kilometers?)|(miles?))"
-    r"(-old)?\b",
+    r"-(?:" + "|".join(f"(?P<h{i}>{pat})" for i, (pat, _) in enumerate(_HYPHEN_UNITS)) + r")(?P<old>-old)?\b",
     re.IGNORECASE,
 )
-_HYPHEN_UNIT_CODES = ("year", "month", "week", "day", "hour", "minute", "km", "mi")
+_HYPHEN_UNIT_CODES = [code for _, code in _HYPHEN_UNITS]
+_PHYSICAL = frozenset({"distance", "mass", "speed"})  # families where a conversion is rounded by the writer
 _AGE_BEFORE_RE = re.compile(
     r"(?:\bâgée?s?|\bagée?s?|\baged|\bage\s+of|\bâge\s+de|\bage\s+de)" + _WS + r"*(?:de\s+)?\Z", re.IGNORECASE
 )
 _AGE_YEAR_OLD_RE = re.compile(_WS + r"*old\b", re.IGNORECASE)  # "4 years old"
 _LIST_SEP_RE = re.compile(_WS + r"*(?:,|et|and|ou|or)" + _WS + r"*", re.IGNORECASE)
+_LAP_BEFORE_RE = {
+    "en": re.compile(r"\b(?P<noun>laps?)" + _WS + r"+\Z", re.IGNORECASE),
+    "fr": re.compile(
+        r"\b(?:au|du|le|ce|dès\s+le)" + _WS + r"+(?P<noun>(?-i:tour))" + _WS + r"+\Z", re.IGNORECASE
+    ),
+}
+_OF_LAPS_RE = re.compile(
+    r"(?:st|nd|rd|th)?"
+    + _WS
+    + r"+of"
+    + _WS
+    + r"+(?:the"
+    + _WS
+    + r"+)?\d+"
+    + _WS
+    + r"+(?:[a-z]+"
+    + _WS
+    + r"+)?laps\b",
+    re.IGNORECASE,
+)
+_RANK_NOUN_AFTER_RE = {
+    "en": re.compile(r"(?:st|nd|rd|th)" + _WS + r"+(?:(?P<lap>lap)|place|position|spot)\b", re.IGNORECASE),
+    "fr": re.compile(
+        r"(?:e|ème|eme|è|re|ère|nde)" + _WS + r"+(?:(?P<lap>(?-i:tour))|place|position|rang)\b", re.IGNORECASE
+    ),
+}
+_RANK_MOVE_BEFORE_RE = re.compile(r"\b(?:from|to)" + _WS + r"+\Z", re.IGNORECASE)
+_RANK_MOVE_AFTER_RE = re.compile(
+    r"(?:st|nd|rd|th)(?="
+    + _WS
+    + r"*(?:[,;:!?)]|\.(?!\d)|\Z)|"
+    + _WS
+    + r"+(?:to|and|in|on|at|after|before|with|by"
+    r"|for|but|as|when|while|behind)\b)",
+    re.IGNORECASE,
+)
+_NOT_LAP_AFTER_RE = re.compile(
+    _WS + r"+(?:de|du|des|d['’])" + _WS + r"*(?:scrutin|vote|élections?|l['’]élection|la\s+présidentielle"
+    r"|présidentielle|législatives|municipales|régionales|primaire)|"
+    + _WS
+    + r"+(?:de|d['’])"
+    + _WS
+    + r"*(?-i:[A-Z])",
+    re.IGNORECASE,
+)  # election rounds, and "le 96e tour de France" (a race, not a lap)
+_POUND_WEIGHT_RE = re.compile(r"\b(?:weigh\w*|heavy|heavier)\b[^.;\d]*\d[\d,.]*" + _WS + r"*pounds?\Z", re.I)
+_ASIDE_RE = re.compile(_WS + r"*\([^()\n]{1,30}\)")  # "400-pound (181-kg) gorilla"
+_NEXT_WORD_RE = re.compile(_WS + r"*(?P<comma>," + _WS + r"*)?(?P<word>[^\W\d_](?:[\w'’-]*[^\W\d_])?)")
+_EN_VERBS_WORDS = (
+    "said says fell drove ran went came hit took got made left struck killed died hurt saw became began"
+    " weigh weighs carry carries crash crashes run runs drive drives come comes go goes kill kills"
+    " stood sat lay set put"
+)
+_EN_VERBS = frozenset(_EN_VERBS_WORDS.split())
+_EN_ADJECTIVES_WORDS = (
+    "male female adult young old big heavy small large huge giant white black grey gray red blue green"
+    " long short tall wide deep high low fast slow light"
+)
+_EN_ADJECTIVES = frozenset(_EN_ADJECTIVES_WORDS.split())
+_ADJECTIVE_END_RE = re.compile(r"(?:ed|al|ic|ous|ive|ful|less|able|ible|ish|ese|ian|ant|ent|ary|ern)\Z")
+_PERSON_DE_RE = re.compile(r"([^\W\d_]+)" + _WS + r"+(?:de|d['’])" + _WS + r"*\Z", re.IGNORECASE)
+_PERSON_NOUNS_WORDS = (
+    "femme homme garcon fille fillette garconnet enfant bebe nourrisson fils mere pere jeune adolescent"
+    " adolescente ado lyceen lyceenne collegien collegienne etudiant etudiante victime suspect suspecte"
+    " conducteur conductrice automobiliste chauffeur motard cycliste pieton pietonne passager passagere"
+    " ressortissant ressortissante retraitee individu personne patient patiente militant militante"
+    " policier policiere gendarme soldat militaire ouvrier ouvriere agriculteur agricultrice touriste nounou"
+    " mari epouse compagnon compagne frere soeur dame monsieur salarie salariee joueur joueuse pilote detenu"
+    " detenue otage prevenu prevenue accuse accusee mineur mineure migrant migrante refugie refugiee"
+    " habitant habitante voisin voisine"
+)
+_PERSON_NOUNS = frozenset(_PERSON_NOUNS_WORDS.split())
+_NAME_COMMA_RE = re.compile(r"\b[A-Z][^\W\d_]*(?:[-'’][^\W\d_]+)?," + _WS + r"*\Z")
+_TOLL_RE = {
+    "en": re.compile(r"\btolls?\b", re.IGNORECASE),
+    "fr": re.compile(r"\bbilans?\b", re.IGNORECASE),
+}
+_TOLL_CUE_RE = {
+    "en": re.compile(
+        r"\b(?:to|at|of|reached|hit|passed|topped|exceeded|surpassed|is|was|now|stands|stood|rose|climbed)"
+        + _WS + r"+\Z", re.IGNORECASE,
+    ),
+    "fr": re.compile(
+        r"(?:\bà|\bde|\bd['’]|\batteint|\bdépassé|\bfranchi|\best|\bétait|\bsera)" + _WS + r"*\Z", re.IGNORECASE
+    ),
+}  # fmt: skip
+_CASUALTY_NEAR_RE = re.compile(
+    r"\b(?:morts?|mortes?|tu[ée]e?s?|victimes?|d[ée]c[èe]s|d[ée]c[ée]d[ée]e?s?|humains?|meurtri(?:er|ère)s?"
+    r"|macabre|funèbres?)\b",
+    re.IGNORECASE,
+)
 _STRICT_START_RE = re.compile(r"(?:^|[.!?…\n])[\s\u00a0]*\Z")
 _DECADE_BEFORE_RE = re.compile(r"\b(?:années|the)" + _WS + r"+\Z", re.IGNORECASE)
 _TOUS_BEFORE_RE = re.compile(r"\b(?:tous|toutes)" + _WS + r"+\Z", re.IGNORECASE)
@@ -542,8 +661,12 @@ def _is_excluded_digits(fig: _Figure, text: str, lang: str) -> bool:
         and (_DATE_AFTER_RE.match(after) or _DATE_BEFORE_RE.search(before))
     ):
         return True
-    if _ID_BEFORE_RE.search(before) or _DECADE_BEFORE_RE.search(before):
+    if _ID_BEFORE_RE.search(before):
         return True
+    if _DECADE_BEFORE_RE.search(before) and not (
+        _HYPHEN_UNIT_RE.match(text, fig.end) or _unit_at(text, fig.end)
+    ):
+        return True  # "the 80s", "les années 80"; not "the 21-year-old", "the 25-ton truck"
     if after[:1] in "'’″" and after[1:3].strip("'’″")[:1].isdigit():
         return True  # 9''69: a time in a race
     prev = re.search(r"([^\W\d_][\w'’-]*)[ \t\u00a0\u202f]*\Z", before)  # same line only
@@ -655,6 +778,10 @@ def _skip_date_tail(text: str, end: int) -> int:
 
 
 def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
+    if not fig.is_vague:
+        ranked = _rank_or_lap(fig, text, lang)
+        if ranked is not None:
+            return ranked
     if not fig.is_word and _is_excluded_digits(fig, text, lang):
         return None
     if fig.is_word and not fig.is_vague:
@@ -724,12 +851,16 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
         found_unit = _unit_at(text, at) if at == end else _unit_at(text, at, currency_only=True)
         if found_unit is None and at != end:
             found_unit = _unit_at(text, at)  # "des milliers de kilomètres"
-        if found_unit and not (found_unit[0] in ("m", "t") and fig.is_word):
+        if found_unit and not (
+            (found_unit[0] in ("m", "t", "ton") and fig.is_word) or (found_unit[0] == "ton" and lang == "fr")
+        ):
             unit, end = found_unit
+            if unit == "GBP" and _POUND_WEIGHT_RE.search(text[max(0, start - 30) : end]):
+                unit = "lb"  # "weighs 450 pounds": a mass, not a sum
     hyphen = _HYPHEN_UNIT_RE.match(text, end) if unit is None else None
     if hyphen:
-        unit = _HYPHEN_UNIT_CODES[next(i for i in range(8) if hyphen.group(i + 1))]
-        end = hyphen.end()  # "a 10-day visit", "a 4-year-old boy"
+        index = next(i for i in range(len(_HYPHEN_UNITS)) if hyphen.group(f"h{i}"))
+        unit, end = _HYPHEN_UNIT_CODES[index], hyphen.end()
 
     # "2 ans et demi", "two and a half years"
     half = _HALF_RE.match(text, end)
@@ -755,7 +886,7 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
     # age
     counted: str | None = None
     age_before = _AGE_BEFORE_RE.search(text[max(0, start - 20) : start])
-    if hyphen and hyphen.group(9):
+    if hyphen and hyphen.group("old"):
         counted = "age"
     elif unit == "year" and (year_old := _AGE_YEAR_OLD_RE.match(text, end)):
         end, counted = year_old.end(), "age"
@@ -764,13 +895,20 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
         start = max(0, start - 20) + age_before.start()
     elif unit == "year" and counted is None and _is_apposition_age(text, fig.start, end):
         counted = "age"
+    elif unit == "year" and counted is None and lang == "fr" and _is_person_age(text, start):
+        counted = "age"  # "une femme de 34 ans de nationalité algérienne": an age whatever follows
+    elif unit is None and lang == "en" and _is_english_apposition_age(fig, text, start, end):
+        unit, counted = "year", "age"  # "Jane Smith, 34, said"
 
     # the counted noun
     if counted is None:
         need_of: bool | None = bool(unit or scale or fig.is_vague)
         if lang == "en" and not unit and (scale or fig.approx == "about"):
             need_of = None  # "5 million people", "a dozen soldiers"
-        got = _counted_at(text, end, lang, need_of=need_of)
+        if hyphen and unit in _UNITS and _UNITS[unit][0] in _PHYSICAL:
+            got = _head_after_adjective(text, end)  # "a 19-ton delivery truck": the truck
+        else:
+            got = _counted_at(text, end, lang, need_of=need_of)
         if got and not (unit and unit not in _UNITS):
             counted, end = got
             if _CANONICAL.get(counted) == "people":
@@ -784,6 +922,15 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
             approx = "at_least" if "moins" in after.group(0) or "least" in after.group(0) else "about"
             tolerance = ABOUT_TOLERANCE
             end = after.end()
+
+    if (
+        counted is None
+        and unit is None
+        and not scale
+        and not fig.is_vague
+        and _is_toll(text, start, end, lang)
+    ):
+        counted = "dead"  # "the death toll rose to 85", "le bilan humain est passé à 12"
 
     if approx == "exact" and not (unit or counted or scale) and not fig.is_word:
         line_start = _STRICT_START_RE.search(text[max(0, fig.start - 3) : fig.start])
@@ -823,6 +970,102 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
     )
 
 
+def _rank_or_lap(fig: _Figure, text: str, lang: str) -> Quantity | None:
+    """A lap or a rank: "on lap 20", "in the 28th lap", "20 of 71 laps", "to 15th place", "from 16th to third".
+
+    Ordinals are read only next to a lap or rank noun (or moving "from"/"to" a rank); French "tour" 1 and 2
+    and "tour de scrutin" are election rounds, not laps.
+    """
+    if not float(fig.value).is_integer() or fig.value < 1:
+        return None
+    before = text[max(0, fig.start - 20) : fig.start]
+    offset = max(0, fig.start - 20)
+    counted, start, end = None, fig.start, fig.end
+    lap = _LAP_BEFORE_RE[lang].search(before)
+    after = text[fig.end : fig.end + 3]
+    if lap and not (after[:1].isalnum() or after[:1] in ("%", "°") or _unit_at(text, fig.end)):
+        counted, start = "lap", offset + lap.start("noun")
+    elif fig.is_word:
+        return None
+    elif lang == "en" and (of_laps := _OF_LAPS_RE.match(text, fig.end)):
+        counted, end = "lap", of_laps.end()  # "20 of 71 laps": lap 20 of 71
+    elif noun := _RANK_NOUN_AFTER_RE[lang].match(text, fig.end):
+        counted, end = ("lap" if noun.group("lap") else "place"), noun.end()
+    elif (
+        lang == "en"
+        and _RANK_MOVE_BEFORE_RE.search(before)
+        and (move := _RANK_MOVE_AFTER_RE.match(text, fig.end))
+        and not _DATE_AFTER_RE.match(text, fig.end)
+    ):
+        counted, end = "place", move.end()  # "dropped to 15th", "from 16th to third"
+    if counted is None:
+        return None
+    if counted == "lap" and fig.value >= 1000:
+        return None  # "Tour 1999": a year
+    if lang == "fr" and counted == "lap" and (fig.value <= 2 or _NOT_LAP_AFTER_RE.match(text, end)):
+        return None
+    return Quantity(text[start:end], start, end, fig.value, fig.value, fig.value, None, counted, "exact")
+
+
+def _head_after_adjective(text: str, pos: int) -> tuple[str, int] | None:
+    """'a 400-pound (181-kg) gorilla', 'the 25-ton, unmarked truck', 'a 19-ton delivery truck': the head noun.
+
+    English puts the head last: the run of lowercase words after the figure, up to a stop word, a verb-like
+    word or punctuation; a comma is crossed only after the figure or an adjective. None when there is no word.
+    """
+    aside = _ASIDE_RE.match(text, pos)
+    at = aside.end() if aside else pos
+    head: tuple[str, int] | None = None
+    comma_ok = True
+    for _ in range(4):
+        step = _NEXT_WORD_RE.match(text, at)
+        if not step or (step.group("comma") and not comma_ok):
+            break
+        word = step.group("word")
+        lower = word.lower()
+        if lower in _STOP or lower in _EN_WORDS or word[0].isupper() or lower in _EN_VERBS:
+            break
+        if head is not None and not step.group("comma") and re.search(r"(?:ed|[^s]s)\Z", lower):
+            break  # "a 25-ton truck plowed", "the truck rams": a verb after the noun
+        head, at = (fold(word), step.end()), step.end()
+        comma_ok = (
+            lower in _PRE_ADJECTIVES or lower in _EN_ADJECTIVES or bool(_ADJECTIVE_END_RE.search(lower))
+        )
+    return head
+
+
+def _is_person_age(text: str, start: int) -> bool:
+    """'une femme de 34 ans', "l'homme d'environ 40 ans": years after a person noun and 'de' are an age."""
+    pm = _PERSON_DE_RE.search(text[max(0, start - 40) : start])
+    return pm is not None and fold(pm.group(1)) in _PERSON_NOUNS
+
+
+def _is_english_apposition_age(fig: _Figure, text: str, start: int, end: int) -> bool:
+    """'Jane Smith, 34, said': a bare whole number under 120 set off by commas after a capitalised name."""
+    if fig.is_word or fig.approx != "exact" or start != fig.start or end != fig.end:
+        return False
+    if not (float(fig.value).is_integer() and 1 <= fig.value < 120):
+        return False
+    after = text[end : end + 3]
+    return bool(_NAME_COMMA_RE.search(text[max(0, start - 40) : start])) and (
+        after[:1] in ",;)" and not after[1:].strip()[:1].isdigit() or after[:1] == "." or not after
+    )
+
+
+def _is_toll(text: str, start: int, end: int, lang: str) -> bool:
+    """'the death toll rose to 85', 'le bilan humain est passé à 12': a bare figure the clause's toll governs."""
+    clause_start = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    clause = text[max(clause_start, start - 200) : start]
+    toll = _TOLL_RE[lang].search(clause)
+    if not toll or not _TOLL_CUE_RE[lang].search(clause[toll.end() :]):
+        return False
+    if lang == "en":
+        return True
+    ends = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    sentence = clause + text[start : min(ends) if ends else len(text)]
+    return bool(_CASUALTY_NEAR_RE.search(sentence))  # "bilan" alone may be a balance sheet
+
+
 def _is_apposition_age(text: str, start: int, end: int) -> bool:
     """'Mohamed, 2 ans et demi,' or 'Marie, 72 ans': a figure in years set off by commas after a name."""
     before = text[max(0, start - 30) : start]
@@ -831,6 +1074,16 @@ def _is_apposition_age(text: str, start: int, end: int) -> bool:
 
 
 # --- comparing -------------------------------------------------------------------------------------
+
+
+def unit_family(unit: str | None) -> str:
+    """Return the family a unit code converts within ("mass" for 'lb', 't', 'ton', 'kg'); 'count' for None.
+
+    An unknown code is its own family.
+    """
+    if unit is None:
+        return "count"
+    return _UNITS.get(unit, (unit, 1.0, 1.0))[0]
 
 
 def _family(q: Quantity) -> tuple[str, float, float]:
@@ -848,10 +1101,22 @@ def compatible(a: Quantity, b: Quantity) -> bool:
     fam_b, low_b, high_b = _family(b)
     if fam_a != fam_b:
         return False
-    a_low, a_high = a.low * low_a, a.high * high_a
-    b_low, b_high = b.low * low_b, b.high * high_b
+    # "12 feet (3.7 metres)", "400-pound (181-kg)": a converted figure is rounded to the digits it shows
+    round_a = _rounding(a) if fam_a in _PHYSICAL and a.unit != b.unit else 0.0
+    round_b = _rounding(b) if fam_a in _PHYSICAL and a.unit != b.unit else 0.0
+    a_low, a_high = (a.low - round_a) * low_a, (a.high + round_a) * high_a
+    b_low, b_high = (b.low - round_b) * low_b, (b.high + round_b) * high_b
     eps = 1e-9 * max(1.0, abs(a.value), abs(b.value))
     return a_low <= b_high + eps and b_low <= a_high + eps
+
+
+def _rounding(q: Quantity) -> float:
+    """Half a unit of the last digit written: 0.05 for '3.7', 0.5 for '181' (an exact figure only)."""
+    if q.approx != "exact" or not math.isfinite(q.value):
+        return 0.0
+    written = f"{q.value:.6g}"
+    decimals = len(written.partition(".")[2]) if "e" not in written else 0
+    return 0.5 * 10.0**-decimals
 
 
 def canonical_counted(counted: str | None) -> str | None:
@@ -864,7 +1129,8 @@ def canonical_counted(counted: str | None) -> str | None:
 def same_measure(a: Quantity, b: Quantity) -> bool:
     """True when a and b measure the same thing: both money, or same unit family and matching counted nouns.
 
-    Two bare counts with no counted noun are never the same measure (nothing says what they count).
+    Two bare counts with no counted noun are never the same measure (nothing says what they count). A length,
+    a mass or a speed without a counted noun ("fell 15ft") matches any of its family: the unit says what it is.
     """
     fam_a, fam_b = _family(a)[0], _family(b)[0]
     if fam_a != fam_b:
@@ -873,4 +1139,6 @@ def same_measure(a: Quantity, b: Quantity) -> bool:
         return True
     if fam_a == "count" and (a.counted is None or b.counted is None):
         return False
+    if fam_a in _PHYSICAL and (a.counted is None or b.counted is None):
+        return True
     return canonical_counted(a.counted) == canonical_counted(b.counted)
