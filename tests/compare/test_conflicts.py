@@ -147,3 +147,29 @@ def test_conflicts_dates_written_in_full_not_resolved_weekdays():
         "b": analysis("b", "2016-05-29", "2016-05-31"),
     }
     assert date_conflicts([fact], {}, resolved) == []
+
+
+def test_conflicts_weights_and_lengths_across_units():
+    """A 25-ton and a 19-ton truck conflict; 25 tons and 25 tonnes agree; an unnamed length conflicts only
+    with one told in the same words ("fell")."""
+    en = {"a": "en", "b": "en", "c": "en"}
+
+    def claims(*texts: str) -> list[Claim]:
+        return [
+            Claim(k, 0, len(t), t, figures=tuple(q.text for q in find_quantities(t, "en")))
+            for k, t in zip("abc", texts, strict=False)
+        ]
+
+    trucks = claims(
+        "The attacker drove a 25-ton truck into the crowd on the seafront.",
+        "Police said a 19-ton delivery truck was used in the attack.",
+        "The driver of the 25-tonne truck was shot dead by the police.",
+    )
+    [conflict] = figure_conflicts([], trucks, {k: k for k in "abc"}, {}, en)
+    assert conflict.slot == "figure: truck (mass)"
+    assert {v.article_id for v in conflict.values} == {"a", "b", "c"}
+    falls = claims("The boy fell 15ft into the moat.", "The child fell 10 to 12 feet into the moat.")
+    [conflict] = figure_conflicts([], falls, {"a": "a", "b": "b"}, {}, en)
+    assert conflict.slot == "figure: distance"
+    apart = claims("The boy fell 15ft into the moat.", "The fence stands 4 feet high around the moat.")
+    assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, en) == []

@@ -5,12 +5,20 @@ How compatibility is decided, per kind (each Conflict carries its rule):
   when the sources' values share nothing (participants, by registry id), when neither place is or contains
   the other, or when two dates do not overlap as intervals ("6 février" and "les 6 et 7 février" overlap);
 - figures: two quantities measuring the same thing (``numbers.same_measure``: the same unit family and the
-  same counted noun, "morts" = "tués" = "killed") whose intervals cannot hold one value
-  (``numbers.compatible``: "au moins 12" and "15" can, "84" and "77" cannot), in claims aligned as one fact,
-  or anywhere in the story when the two sentences share an entity or close words;
-- dates: in claims aligned as one fact, two dates (TIMEX3 days or months) that do not overlap;
+  same counted noun, "morts" = "tués" = "killed"; an age is the age of one person noun or name) whose
+  intervals cannot hold one value (``numbers.compatible``: "au moins 12" and "15" can, "84" and "77"
+  cannot), or two lower bounds of different figures ("at least 5" then "at least 7": a toll counted twice;
+  an update when it rises with the articles' dates); in claims aligned as one fact, or anywhere in the
+  story when the two sentences share an entity and close words, or when the measure is a weight, length or
+  speed of one named thing ("the 400-pound gorilla"); a length, weight or speed of nothing named only when
+  the words around both figures share one ("fell 15ft", "fell 10 to 12 feet"). Orders of magnitude ("des
+  dizaines") hold no figure, and a source that also gives the other's figure measures two things;
+- dates: in claims aligned as one fact, two dates written in full (not resolved against the article's date)
+  that do not overlap;
 - titles and roles: one person given two different offices (normalised functions) by two sources, neither
-  containing the other.
+  containing the other (a rank such as "colonel" goes with any office);
+- who did it: the agents of one merged story event sharing no participant (not for announcements: each
+  outlet quotes its own spokesman).
 Copies count once: values are compared between sources, never within one.
 """
 
@@ -23,8 +31,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import combinations
 
-from veille.compare.claims import sentences
-from veille.compare.numbers import Quantity, canonical_counted, compatible, find_quantities, same_measure
+from veille.compare.claims import STEM, content_words, sentences
+from veille.compare.numbers import (
+    Quantity,
+    canonical_counted,
+    compatible,
+    find_quantities,
+    same_measure,
+    unit_family,
+)
 from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, ConflictValue, TimeExpression
 from veille.store.base import StoryEvent
 from veille.understand.event_groups import time_interval, times_overlap
@@ -134,13 +149,26 @@ def figure_conflicts(
         if not c.figures:
             continue
         for q in find_quantities(c.text, languages.get(c.article_id, "fr")):
-            counted = canonical_counted(q.counted) or ("money" if q.unit in _MONEY else None)
+            family = unit_family(q.unit)
+            physical = family in _PHYSICAL
+            counted = canonical_counted(q.counted) or (
+                "money" if q.unit in _MONEY else family if physical else None
+            )
             if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text):
                 continue  # "14 autres otages", "two other men": a part of a count, not the count
             if _vague(q):
                 continue  # "des dizaines", "scores of": an order of magnitude holds no disputed figure
             money = q.unit in _MONEY  # sums in any currency are one measure: compatible() converts them
-            key = "money" if money else f"{counted} ({q.unit})" if q.unit else counted
+            unit = family if physical else q.unit  # "25-ton" and "25-tonne" trucks are one measure
+            key = (
+                "money"
+                if money
+                else counted
+                if counted == unit
+                else f"{counted} ({unit})"
+                if unit
+                else counted
+            )
             if counted == "age":
                 whose = age_referent(c.text, q)
                 if whose is None:
@@ -172,7 +200,13 @@ def figure_conflicts(
                         bool(set(ca.entities) & set(cb.entities))
                         and _cosine(_bag(ca.text), _bag(cb.text)) >= bar
                     )
-                    if aligned or close:
+                    specific = unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted
+                    if physical_unnamed(qa) or physical_unnamed(qb):
+                        # "fell 15ft", "620 miles": what is measured is only in the words around it
+                        related = _same_context(ca, qa, cb, qb)
+                    else:
+                        related = aligned or close or bool(specific)
+                    if related:
                         pairs.update({(ca, qa), (cb, qb)})
         if not pairs:
             continue
@@ -242,6 +276,26 @@ def clash(a: Quantity, b: Quantity) -> bool:
     return a.high == math.inf and b.high == math.inf and a.low != b.low
 
 
+def physical_unnamed(q: Quantity) -> bool:
+    """Return True for a distance, mass or speed with no counted noun ("fell 15ft", "at 40mph")."""
+    return unit_family(q.unit) in _PHYSICAL and not q.counted
+
+
+def _same_context(ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
+    """Return True when the words right around two figures share a content word ("fell 15ft" and "fell 10
+    to 12 feet"): CONTEXT_WORDS on each side, stop words and figures left out."""
+    return bool(_context(ca.text, qa) & _context(cb.text, qb))
+
+
+def _context(text: str, q: Quantity) -> set[str]:
+    before = _WORD.findall(text[max(0, q.start - 60) : q.start])[-CONTEXT_WORDS:]
+    after = _WORD.findall(text[q.end : q.end + 60])[:CONTEXT_WORDS]
+    return {w[:STEM] for w in content_words(" ".join(before + after)) if not w.startswith("@")}
+
+
+CONTEXT_WORDS = 2
+
+
 def _vague(q: Quantity) -> bool:
     """Return True for an order of magnitude ("dozens", "des centaines": the high bound twice the low)."""
     return q.high != math.inf and q.high >= VAGUE_RATIO * max(q.low, 1e-9)
@@ -264,6 +318,7 @@ SPAN_SIMILARITY = 0.3  # sums and durations: a story quotes many, so their sente
 GENERIC_COUNTED = {"time", "fois"}  # "30 times", "trois fois": counts of anything
 _OTHER = re.compile(r"\b(?:autres?|others?)\b", re.IGNORECASE)
 _SPAN_UNITS = {"year", "month", "week", "day", "hour", "minute"}
+_PHYSICAL = {"distance", "mass", "speed"}  # "the 400-pound gorilla": in one story, one thing weighs that
 _TOLLS = {"dead", "injured"}  # canonical counted nouns of casualty counts
 _MONEY = {"EUR", "USD", "GBP", "XOF", "CHF", "CNY", "JPY"}
 
