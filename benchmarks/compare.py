@@ -134,13 +134,16 @@ def run_seeds(settings: Settings) -> dict[str, Any]:
     for side, terms in keys["framing"].items():
         for term in terms:
             how = None
-            for k, t in enumerate(comparison.framing):
-                if article_of[t.article_id] == side and (_within(term, t.term) or _within(t.term, term)):
-                    how, _ = (
-                        f"framing term «{t.term}» (z {t.z:.2f}{', attributed to ' + t.attributed_to if t.attributed else ''})",
-                        framing_used.add(k),
-                    )
-                    break
+            matching = [
+                k
+                for k, t in enumerate(comparison.framing)
+                if article_of[t.article_id] == side and (_within(term, t.term) or _within(t.term, term))
+            ]
+            if matching:  # the term closest to the gold words: the longest one inside them, else the shortest
+                k = max(matching, key=lambda k: _closeness(term, comparison.framing[k].term))
+                t = comparison.framing[k]
+                how = f"framing term «{t.term}» (z {t.z:.2f}{', attributed to ' + t.attributed_to if t.attributed else ''})"
+                framing_used.add(k)
             if how is None:
                 for m in comparison.mentions:
                     for w in m.by_source:
@@ -171,6 +174,11 @@ def run_seeds(settings: Settings) -> dict[str, Any]:
 def _within(part: str, whole: str) -> bool:
     """Return True when the words of ``part`` occur in ``whole`` as a run of whole words (folded)."""
     return f" {norm(part)} " in f" {norm(whole)} "
+
+
+def _closeness(gold: str, term: str) -> int:
+    """Return how close an output term is to the gold words: its length when inside them, else minus it."""
+    return len(norm(term)) if _within(term, gold) else -len(norm(term))
 
 
 def _source(store: Any, content_id: str) -> str:

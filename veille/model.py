@@ -175,6 +175,18 @@ class Speaker:
 
 
 @dataclass(frozen=True, slots=True)
+class Qualifier:
+    """A noun the writer or speaker qualifies with coordinated judging adjectives ("des décisions politiques
+    fortes et courageuses", "a rare and provocative move"): ``text`` spans start..end of ``Article.text``;
+    ``head`` is the noun."""
+
+    text: str
+    start: int
+    end: int
+    head: str
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A quote: ``text`` spans start..end of ``Article.text``; kind is direct, indirect, mixed or partial.
 
@@ -240,6 +252,7 @@ class Analysis:
     times: tuple[TimeExpression, ...] = ()
     events: tuple[Event, ...] = ()
     analyzer: str = ""
+    qualifiers: tuple[Qualifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ def article_view(
     view["quotes"] = to_jsonable(analysis.quotes) if analysis else []
     view["times"] = to_jsonable(analysis.times) if analysis else []
     view["events"] = to_jsonable(analysis.events) if analysis else []
+    view["qualifiers"] = to_jsonable(analysis.qualifiers) if analysis else []
     view["analyzer"] = analysis.analyzer if analysis else None
     view["story_id"] = story_id
     view["duplicates"] = [_duplicate_view(article.id, link) for link in duplicates]

@@ -3,7 +3,10 @@
 Each source (copies counted once) is compared with the rest of its story by the weighted log-odds with an
 informative Dirichlet prior drawn from a background corpus (Monroe, Colaresi & Quinn 2008, "Fightin' Words").
 Words inside a quote or an attributed clause ("selon X, ...") are marked as attributed framing, apart from
-the source's own voice. ``aligned_mentions`` lines up how the sources describe one registry entity.
+the source's own voice. A story of two or three sources is too small for counts to single out a phrase used
+once, so words a source alone uses are also kept when they are marked: set in quotation marks, describing a
+referent the source never names, or a noun given coordinated judging adjectives (``Analysis.qualifiers``,
+kept whole: "des décisions politiques fortes et courageuses"). ``aligned_mentions`` lines up how the sources describe one registry entity.
 """
 
 from __future__ import annotations
@@ -179,7 +182,8 @@ def _attributions(text: str, analysis: Analysis | None) -> list[tuple[int, int, 
 
 def _marked_spans(analysis: Analysis | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Return the spans where wording is a choice even in a tiny story: the words the writer sets in
-    quotation marks (partial quotes), and the descriptions of referents the source never names."""
+    quotation marks (partial quotes); the descriptions of referents the source never names, and the nouns
+    given coordinated judging adjectives (``Analysis.qualifiers``: "des décisions fortes et courageuses")."""
     if analysis is None:
         return [], []
     quoted = [(q.start, q.end) for q in analysis.quotes if q.kind == "partial"]
@@ -189,6 +193,7 @@ def _marked_spans(analysis: Analysis | None) -> tuple[list[tuple[int, int]], lis
         if entity.mentions and all(m.kind == "description" for m in entity.mentions)
         for m in entity.mentions
     ]
+    described += [(q.start, q.end) for q in analysis.qualifiers]
     return quoted, described
 
 
@@ -283,9 +288,43 @@ def framing_terms(
                     ),
                 )
             )
+        scored = _whole_qualifiers(scored, source, analysis, attributions, story)
         kept.extend(_select(scored, source.article.text, per_source))
     logger.debug("framing: %d terms over %d sources", len(kept), len(sources))
     return kept
+
+
+def _whole_qualifiers(
+    scored: list[tuple[bool, FramingTerm]],
+    source: _SourceCounts,
+    analysis: Analysis | None,
+    attributions: Sequence[tuple[int, int, str]],
+    story: Counter[str],
+) -> list[tuple[bool, FramingTerm]]:
+    """Return the scored terms with each qualifier of the source ("un pays uni, indépendant et souverain")
+    as one term in place of the pieces the punctuation cut it into, unless another source uses its words."""
+    text = source.article.text
+    for qualifier in analysis.qualifiers if analysis else ():
+        keys = [g.key for g in _grams(qualifier.text, 3)]
+        longest = [k for k in keys if _order(k) == max(map(_order, keys), default=0)]
+        if not longest or any(story[k] > source.counts.get(k, 0) for k in longest):
+            continue  # another source words it alike: not this source's choice
+        span = (qualifier.start, qualifier.end)
+        inside = [(q, t) for q, t in scored if all(_inside(s, e, [span]) for s, e in t.evidence)]
+        who = next((w for s0, e0, w in attributions if s0 <= span[0] and span[1] <= e0), None)
+        term = FramingTerm(
+            term=" ".join(text[span[0] : span[1]].lower().split()),
+            article_id=source.article.id,
+            outlet=source.article.outlet,
+            z=max((t.z for _, t in inside), default=0.0),
+            count=1,
+            others=0,
+            attributed=who is not None,
+            attributed_to=who,
+            evidence=(span,),
+        )
+        scored = [(q, t) for q, t in scored if (q, t) not in inside] + [(any(q for q, _ in inside), term)]
+    return scored
 
 
 def _select(scored: list[tuple[bool, FramingTerm]], text: str, per_source: int) -> list[FramingTerm]:

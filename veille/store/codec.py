@@ -113,12 +113,13 @@ def from_json(cls: type[T], data: Mapping[str, Any], **given: Any) -> T:
 
 
 def analysis_payload(analysis: Analysis) -> dict[str, Any]:
-    """Return the JSON payload the store keeps for an analysis: entities, quotes, times, events."""
+    """Return the JSON payload the store keeps for an analysis: entities, quotes, times, events, qualifiers."""
     return {
         "entities": to_jsonable(analysis.entities),
         "quotes": to_jsonable(analysis.quotes),
         "times": to_jsonable(analysis.times),
         "events": to_jsonable(analysis.events),
+        "qualifiers": to_jsonable(analysis.qualifiers),
     }
 
 

@@ -22,6 +22,7 @@ from veille.understand.entities import extract_entities
 from veille.understand.events import find_events
 from veille.understand.language import detect_language
 from veille.understand.nlp import DEFAULT_MODEL, ENGLISH_MODEL, MODELS, load_pipeline, prepare_text
+from veille.understand.qualifiers import find_qualifiers
 from veille.understand.quotes import find_quotes
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _version(package: str) -> str:
 
 
 ANALYZER_VERSION = (
-    f"veille-understand 0.5 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
+    f"veille-understand 0.6 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
     f", {ENGLISH_MODEL} {_version(ENGLISH_MODEL.replace('_', '-'))})"
 )
 
@@ -131,4 +132,5 @@ def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
         times=tuple(times),
         events=tuple(events),
         analyzer=ANALYZER_VERSION,
+        qualifiers=tuple(find_qualifiers(doc, text)),
     )

@@ -1,0 +1,23 @@
+"""Nouns given coordinated judging adjectives, read from the parse of real text."""
+
+from __future__ import annotations
+
+from veille.understand.qualifiers import find_qualifiers
+
+
+def test_qualifiers_of_the_seed_quote(nlp, seed_texts):
+    text = next(t for t in seed_texts.values() if "fortes et courageuses" in t)
+    found = {q.text: q for q in find_qualifiers(nlp(text), text)}
+    assert "décisions politiques fortes et courageuses" in found
+    assert "pays uni, indépendant et souverain" in found  # "souverain" tagged a noun still joins the phrase
+    q = found["décisions politiques fortes et courageuses"]
+    assert text[q.start : q.end] == q.text and q.head == "décisions"
+
+
+def test_qualifiers_leave_classifying_and_single_adjectives_alone(nlp):
+    text = (
+        "Les deux pays renforcent leur coopération économique, commerciale et culturelle. "
+        "Nous soutiendrons le Mali sur le plan sécuritaire et économique. "
+        "Il dénonce les tendances illégitimes. Le ministre a salué une législation juste et équilibrée."
+    )
+    assert [q.text for q in find_qualifiers(nlp(text), text)] == ["législation juste et équilibrée"]
