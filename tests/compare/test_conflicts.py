@@ -173,3 +173,20 @@ def test_conflicts_weights_and_lengths_across_units():
     assert conflict.slot == "figure: distance"
     apart = claims("The boy fell 15ft into the moat.", "The fence stands 4 feet high around the moat.")
     assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, en) == []
+
+
+def test_conflicts_sums_lost_are_one_measure_other_sums_only_in_one_fact():
+    """'perdu 600 millions' and 'la perte de 751 millions' are one sum lost, wherever they are told; a sum
+    nothing qualifies is compared only within one fact."""
+    lost = _pair(
+        "Le groupe a annoncé vendredi avoir perdu 600 millions d'euros sur les marchés.",
+        "Le trader est soupçonné d'être à l'origine de la perte de 751 millions d'euros.",
+        entities=(),
+    )
+    [conflict] = figure_conflicts([], lost, {"a": "a", "b": "b"}, {}, {})
+    assert conflict.slot == "figure: money (loss)"
+    other = _pair(
+        "La banque a dégagé un résultat net de 21 millions d'euros au premier semestre.",
+        "La banque a versé 751 millions d'euros à ses actionnaires depuis 2005.",
+    )
+    assert figure_conflicts([], other, {"a": "a", "b": "b"}, {}, {}) == []

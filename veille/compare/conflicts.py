@@ -11,8 +11,10 @@ How compatibility is decided, per kind (each Conflict carries its rule):
   an update when it rises with the articles' dates); in claims aligned as one fact, or anywhere in the
   story when the two sentences share an entity and close words, or when the measure is a weight, length or
   speed of one named thing ("the 400-pound gorilla"); a length, weight or speed of nothing named only when
-  the words around both figures share one ("fell 15ft", "fell 10 to 12 feet"). Orders of magnitude ("des
-  dizaines") hold no figure, and a source that also gives the other's figure measures two things;
+  the words around both figures share one ("fell 15ft", "fell 10 to 12 feet"); a sum of money by what the
+  words around it say of it (a paraphrase class: "perdu 600 millions" = "la perte de 751 millions", one sum
+  lost story-wide), else only within one fact. Orders of magnitude ("des dizaines") hold no figure, and a
+  source that also gives the other's figure measures two things;
 - dates: in claims aligned as one fact, two dates written in full (not resolved against the article's date)
   that do not overlap;
 - titles and roles: one person given two different offices (normalised functions) by two sources, neither
@@ -169,6 +171,8 @@ def figure_conflicts(
                 if unit
                 else counted
             )
+            if money and (what := _context_class(c.text, q)):
+                key = f"money ({what[1:]})"  # "perdu 600 millions", "la perte de 751 millions": a sum lost
             if counted == "age":
                 whose = age_referent(c.text, q)
                 if whose is None:
@@ -197,7 +201,8 @@ def figure_conflicts(
                     )
                     bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
                     close = (
-                        bool(set(ca.entities) & set(cb.entities))
+                        measure != "money"  # a sum nothing says is lost, paid or fined: only in one fact
+                        and bool(set(ca.entities) & set(cb.entities))
                         and _cosine(_bag(ca.text), _bag(cb.text)) >= bar
                     )
                     specific = unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted
@@ -206,6 +211,7 @@ def figure_conflicts(
                         related = _same_context(ca, qa, cb, qb)
                     else:
                         related = aligned or close or bool(specific)
+                        related = related or measure.startswith("money (")  # "la perte de": one sum lost
                     if related:
                         pairs.update({(ca, qa), (cb, qb)})
         if not pairs:
@@ -287,13 +293,19 @@ def _same_context(ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
     return bool(_context(ca.text, qa) & _context(cb.text, qb))
 
 
+def _context_class(text: str, q: Quantity) -> str | None:
+    """Return the paraphrase class (not an event type) of the words around a figure ("@loss"), if any."""
+    return next((w for w in sorted(_context(text, q)) if w.startswith("@")), None)
+
+
 def _context(text: str, q: Quantity) -> set[str]:
     before = _WORD.findall(text[max(0, q.start - 60) : q.start])[-CONTEXT_WORDS:]
     after = _WORD.findall(text[q.end : q.end + 60])[:CONTEXT_WORDS]
-    return {w[:STEM] for w in content_words(" ".join(before + after)) if not w.startswith("@")}
+    return {w[:STEM] for w in content_words(" ".join(before + after)) if w not in _EVENT_CLASSES}
 
 
 CONTEXT_WORDS = 2
+_EVENT_CLASSES = {"@visit", "@meet", "@sign", "@deliver", "@expel", "@attack", "@arrest", "@kill", "@elect"}
 
 
 def _vague(q: Quantity) -> bool:

@@ -5,6 +5,8 @@ either language's separators, number words, scale words, currencies, units and t
 writing uses ("une dizaine", "au moins 12", "près de 600 millions d'euros", "at least 84", "$5bn"), units
 made adjectives ("a 400-pound gorilla", "fell 15ft"), ages ("une femme de 34 ans", "Jane Smith, 34,"),
 laps and ranks ("on lap 20", "20 of 71 laps", "15th place") and death tolls ("the toll rose to 85").
+A figure with a scale word is rounded to its last written digit: "750 millions" is 745..755 millions,
+"11 million" 10.5..11.5 million, "2,3 millions" 2.25..2.35 millions.
 Years, dates, times, other ordinals, phone numbers and numbers inside names (Su-25, G7) are left out.
 """
 
@@ -777,6 +779,19 @@ def _skip_date_tail(text: str, end: int) -> int:
     return dm.end() if dm else end
 
 
+def _rounding_step(digits: str) -> float:
+    """Return the step a written mantissa is rounded to: 0.1 for "1,2" or "11.5", 10 for "750", 1 for "11"
+    (a separator before three digits groups thousands, before one or two it starts decimals)."""
+    compact = re.sub(r"[\s\u00a0\u202f]", "", digits)
+    decimals = re.search(r"[.,](\d{1,2})$", compact)
+    if decimals:
+        return 10.0 ** -len(decimals.group(1))
+    whole = re.sub(r"\D", "", compact)
+    if not whole.strip("0"):
+        return 1.0
+    return 10.0 ** (len(whole) - len(whole.rstrip("0")))
+
+
 def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
     if not fig.is_vague:
         ranked = _rank_or_lap(fig, text, lang)
@@ -825,6 +840,10 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
     scale = _scale_at(text, end, lang, money=unit is not None)
     if scale:
         factor, end = scale
+        if approx == "exact" and fig.digits and low == high:
+            # "750 millions" is rounded to the ten millions, "11 million" to the million: half a step either way
+            half = _rounding_step(fig.digits) / 2
+            low, high = value - half, value + half
         value, low, high = value * factor, low * factor, high * factor
 
     # fractions and proportions are percentages: "les trois quarts", "un sur deux", "one in three"
