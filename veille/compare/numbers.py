@@ -842,8 +842,8 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
         factor, end = scale
         if approx == "exact" and fig.digits and low == high:
             # "750 millions" is rounded to the ten millions, "11 million" to the million: half a step either way
-            half = _rounding_step(fig.digits) / 2
-            low, high = value - half, value + half
+            margin = _rounding_step(fig.digits) / 2
+            low, high = value - margin, value + margin
         value, low, high = value * factor, low * factor, high * factor
 
     # fractions and proportions are percentages: "les trois quarts", "un sur deux", "one in three"
