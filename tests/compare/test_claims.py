@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from veille.compare.claims import align_claims, article_claims, class_tokens, content_words, sentences
+from veille.model import Claim
 from veille.store import open_store
 
 
@@ -113,8 +114,6 @@ def test_claims_paraphrase_classes_give_one_token():
 
 def test_claims_clauses_align_a_sentence_that_says_more():
     """Two long sentences sharing one clause are one fact; sentences sharing only common words are not."""
-    from veille.model import Claim
-
     one = Claim(
         "a",
         0,
@@ -135,3 +134,18 @@ def test_claims_clauses_align_a_sentence_that_says_more():
     facts = align_claims([one, other, unrelated], {"a": "a", "b": "b", "c": "c"})
     shared = [f for f in facts if len(f.sources) > 1]
     assert [sorted(c.article_id for c in f.claims) for f in shared] == [["a", "b"]]
+
+
+def test_claims_two_sentences_of_one_event_fact_never_meet_again():
+    """Sentences of an event fact may each join one fact by their words, never one holding two of them."""
+    text = "Le ministre turc est arrivé lundi à Niamey pour une visite de deux jours au Niger."
+    claims = [
+        Claim("a", 0, len(text), text, event_id="E1"),
+        Claim("b", 0, len(text), text),
+        Claim("c", 0, len(text), text, event_id="E1"),
+        Claim("d", 0, len(text), text),
+    ]
+    facts = align_claims(claims, {k: k for k in "abcd"})
+    by_text = [f for f in facts if f.matched_by == "text"]
+    assert all(sum(c.event_id == "E1" for c in f.claims) <= 1 for f in by_text)
+    assert any(f.matched_by == "event" and {c.article_id for c in f.claims} == {"a", "c"} for f in facts)

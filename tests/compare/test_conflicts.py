@@ -190,3 +190,37 @@ def test_conflicts_sums_lost_are_one_measure_other_sums_only_in_one_fact():
         "La banque a versé 751 millions d'euros à ses actionnaires depuis 2005.",
     )
     assert figure_conflicts([], other, {"a": "a", "b": "b"}, {}, {}) == []
+
+
+def test_conflicts_without_dates_lower_bounds_are_updates_and_exact_tolls_figures():
+    """Undated, "plus de 10" and "au moins 12" are two counts of one toll (an update); 84 vs 77 is a
+    disagreement, not an update."""
+    bounds = _pair(
+        "Plus de 10 personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
+        "Au moins 12 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
+    )
+    [conflict] = figure_conflicts([], bounds, {"a": "a", "b": "b"}, {}, {})
+    assert conflict.kind == "update"
+    exact = _pair(
+        "L'attaque de Tillabéri a fait 84 morts, selon l'armée.",
+        "L'attaque de Tillabéri a fait 77 morts, selon un élu.",
+    )
+    [conflict] = figure_conflicts([], exact, {"a": "a", "b": "b"}, {}, {})
+    assert conflict.kind == "figure"
+
+
+def test_conflicts_ranges_compared_and_unqualified_sums_kept_apart():
+    """A range is a value ("entre 5 et 10 morts" vs "30 morts"); two sums both "announced" are not one."""
+    ranges = _pair(
+        "Entre 5 et 10 personnes ont été tuées dans l'attaque de Tillabéri.",
+        "L'attaque de Tillabéri a fait 30 morts.",
+    )
+    fact = ClaimGroup(tuple(ranges), ("a", "b"), "all", "text", 0.6)
+    [conflict] = figure_conflicts([fact], ranges, {"a": "a", "b": "b"}, {}, {})
+    assert {v.article_id for v in conflict.values} == {"a", "b"}
+    announced = _pair(
+        "Le gouvernement a annoncé 600 millions d'euros pour les agriculteurs.",
+        "La région a annoncé 20 millions d'euros pour rénover les écoles.",
+        entities=(),
+    )
+    assert figure_conflicts([], announced, {"a": "a", "b": "b"}, {}, {}) == []

@@ -136,9 +136,11 @@ def test_framing_seed_002_junte_militaire_kept_and_strict(seed_terms):
     assert not any(w in t.term for t in terms for w in ("lavrov", "bamako", "russie", "wagner"))  # names
 
 
-def test_framing_seed_000_is_short_and_has_no_names(seed_terms):
+def test_framing_seed_000_is_short_and_has_no_names(seed_terms, seeds):
     terms = seed_terms[SEED_000]
-    assert len(terms) <= 5  # two qualified nouns in Diop's quote, and at most three terms by counts
+    qualified = {(q.start, q.end) for q in seeds[SEED_000][1].qualifiers}
+    assert {t.evidence[0] for t in terms} >= qualified  # Diop's two qualified nouns, kept whole
+    assert len([t for t in terms if t.evidence[0] not in qualified]) <= 3  # and at most three by counts
     assert not any(w in t.term for t in terms for w in ("lavrov", "diop", "mali"))
 
 

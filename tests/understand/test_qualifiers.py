@@ -14,10 +14,26 @@ def test_qualifiers_of_the_seed_quote(nlp, seed_texts):
     assert text[q.start : q.end] == q.text and q.head == "décisions"
 
 
+def test_qualifiers_judging_adjectives_of_any_ending(nlp):
+    for text, phrase in (
+        ("Le président a salué une victoire historique et magnifique.", "victoire historique et magnifique"),
+        (
+            "Le maire dénonce une attaque brutale et criminelle contre des civils.",
+            "attaque brutale et criminelle",
+        ),
+        (
+            "Il a pris des décisions politiques fortes et courageuses.",
+            "décisions politiques fortes et courageuses",
+        ),
+    ):
+        assert [q.text for q in find_qualifiers(nlp(text), text)] == [phrase]
+
+
 def test_qualifiers_leave_classifying_and_single_adjectives_alone(nlp):
     text = (
         "Les deux pays renforcent leur coopération économique, commerciale et culturelle. "
         "Nous soutiendrons le Mali sur le plan sécuritaire et économique. "
-        "Il dénonce les tendances illégitimes. Le ministre a salué une législation juste et équilibrée."
+        "Il dénonce les tendances illégitimes. Les relations maliennes et russes se renforcent. "
+        "Le ministre a salué une législation juste et équilibrée."
     )
     assert [q.text for q in find_qualifiers(nlp(text), text)] == ["législation juste et équilibrée"]

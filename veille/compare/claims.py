@@ -94,14 +94,19 @@ def class_tokens(words: Sequence[str]) -> list[str]:
     """Return "@class" for each paraphrase class the folded words use: event types, by the stems of the event
     trigger lexicon ("tête-à-tête", "rencontre", "échanger" -> @meet), and the classes of
     data/paraphrases.tsv ("jamais", "première du genre" -> @first)."""
-    stems, pattern = _classes()
+    stems, pattern, _ = _classes()
     found = {stems[w[:STEM]] for w in words if w[:STEM] in stems}
     found.update(f"@{m.lastgroup}" for m in pattern.finditer(" ".join(words)))
     return sorted(found)
 
 
+def paraphrase_classes() -> frozenset[str]:
+    """Return the class tokens of data/paraphrases.tsv ("@first", "@loss"): classes that are no event type."""
+    return _classes()[2]
+
+
 @cache
-def _classes() -> tuple[dict[str, str], re.Pattern[str]]:
+def _classes() -> tuple[dict[str, str], re.Pattern[str], frozenset[str]]:
     stems: dict[str, str] = {}
     phrases: dict[str, list[str]] = {}
     for trigger in trigger_lexicon().values():
@@ -112,12 +117,14 @@ def _classes() -> tuple[dict[str, str], re.Pattern[str]]:
             phrases.setdefault(trigger.type, []).append(re.escape(" ".join(words)))
         elif len(words[0]) >= MIN_STEM:
             stems.setdefault(words[0][:STEM], f"@{trigger.type}")
+    listed = set()
     for line in PARAPHRASES.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             name, regex = line.split("\t", 1)
             phrases.setdefault(name, []).append(regex.strip())
+            listed.add(f"@{name}")
     groups = [rf"(?P<{name}>\b(?:{'|'.join(alternatives)})\b)" for name, alternatives in phrases.items()]
-    return stems, re.compile("|".join(groups) or r"(?!)")
+    return stems, re.compile("|".join(groups) or r"(?!)"), frozenset(listed)
 
 
 def article_claims(
@@ -188,7 +195,7 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
         else:
             loose.append(c)
     groups: list[tuple[list[Claim], str, float]] = []
-    placed: dict[int, int] = {}  # id(claim) -> its event fact: such a claim may state one more fact
+    placed: set[int] = set()  # id(claim) of the claims of event facts: each may state one more fact
     for members in by_event.values():
         firsts: dict[str, Claim] = {}
         for c in members:  # one claim per source: its first telling; later ones are aligned by their words
@@ -200,7 +207,7 @@ def align_claims(claims: Sequence[Claim], source_of: Mapping[str, str]) -> list[
             loose.extend(firsts.values())
             continue
         for c in firsts.values():
-            placed[id(c)] = len(groups)
+            placed.add(id(c))
         groups.append((list(firsts.values()), "event", 1.0))
     in_events = [c for members, _, _ in groups for c in members]
     groups += _align_by_text([*loose, *in_events], source_of, placed)
@@ -254,10 +261,10 @@ def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 def _align_by_text(
-    claims: Sequence[Claim], source_of: Mapping[str, str], placed: Mapping[int, int]
+    claims: Sequence[Claim], source_of: Mapping[str, str], placed: set[int]
 ) -> list[tuple[list[Claim], str, float]]:
     """Pair claims of different sources by words and entities, greedily (see the module doc). A claim of an
-    event fact (``placed``: id(claim) -> fact) may join one fact more, with a claim of no fact yet: a sentence
+    event fact (``placed``: their ids) may join one fact more, with claims of no fact yet: a sentence
     may state two things ("a visit, the first of its kind"); alone, it adds no fact."""
     bags = [Counter(content_words(c.text)) for c in claims]
     df = Counter(w for bag in bags for w in bag)
@@ -275,10 +282,15 @@ def _align_by_text(
             if df[w] <= common:
                 postings.setdefault(w, []).append(k)
     pairs = {(i, j) for ks in postings.values() for x, i in enumerate(ks) for j in ks[x + 1 :]}
-    clauses = [
-        [_unit(Counter(content_words(part)), vectors[k]) for part in _clauses(c.text)]
-        for k, c in enumerate(claims)
-    ]
+    clauses: dict[int, list[dict[str, float]]] = {}  # worked out for the pairs whose sentences fall short
+
+    def clauses_of(k: int) -> list[dict[str, float]]:
+        if k not in clauses:
+            clauses[k] = [
+                _unit(Counter(content_words(part)), vectors[k]) for part in _clauses(claims[k].text)
+            ]
+        return clauses[k]
+
     scored = []
     for i, j in sorted(pairs):
         if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
@@ -290,9 +302,12 @@ def _align_by_text(
         ea, eb = set(claims[i].entities), set(claims[j].entities)
         overlap = len(ea & eb) / len(ea | eb) if ea and eb else 0.0
         score = max(cosine, TEXT_WEIGHT * cosine + (1 - TEXT_WEIGHT) * overlap)  # shared entities only help
-        clause = max((_dot(x, y) for x in clauses[i] for y in clauses[j]), default=0.0)
-        if score >= ALIGN_THRESHOLD or clause >= CLAUSE_THRESHOLD:
-            scored.append((max(score, clause), i, j))
+        if score >= ALIGN_THRESHOLD:
+            scored.append((score, i, j))
+            continue
+        clause = max((_dot(x, y) for x in clauses_of(i) for y in clauses_of(j)), default=0.0)
+        if clause >= CLAUSE_THRESHOLD:
+            scored.append((clause, i, j))
     group_of: dict[int, int] = {}
     members: dict[int, set[int]] = {}
     best: dict[int, float] = {}
@@ -304,6 +319,8 @@ def _align_by_text(
         right = members[gj] if gj is not None else {j}
         if {source_of[claims[k].article_id] for k in left} & {source_of[claims[k].article_id] for k in right}:
             continue  # a fact holds one claim per source
+        if sum(id(claims[k]) in placed for k in left | right) > 1:
+            continue  # claims of event facts join a fact of claims of no fact: never two of them
         key = gi if gi is not None else gj if gj is not None else i
         joined = left | right
         for k in joined:

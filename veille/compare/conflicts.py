@@ -7,14 +7,14 @@ How compatibility is decided, per kind (each Conflict carries its rule):
 - figures: two quantities measuring the same thing (``numbers.same_measure``: the same unit family and the
   same counted noun, "morts" = "tués" = "killed"; an age is the age of one person noun or name) whose
   intervals cannot hold one value (``numbers.compatible``: "au moins 12" and "15" can, "84" and "77"
-  cannot), or two lower bounds of different figures ("at least 5" then "at least 7": a toll counted twice;
-  an update when it rises with the articles' dates); in claims aligned as one fact, or anywhere in the
-  story when the two sentences share an entity and close words, or when the measure is a weight, length or
-  speed of one named thing ("the 400-pound gorilla"); a length, weight or speed of nothing named only when
-  the words around both figures share one ("fell 15ft", "fell 10 to 12 feet"); a sum of money by what the
-  words around it say of it (a paraphrase class: "perdu 600 millions" = "la perte de 751 millions", one sum
-  lost story-wide), else only within one fact. Orders of magnitude ("des dizaines") hold no figure, and a
-  source that also gives the other's figure measures two things;
+  cannot), or two lower bounds of different figures ("at least 5", "at least 7": a toll counted twice; an
+  update when it rises with the articles' dates, or, undated, when all are lower bounds). The two must be
+  in claims aligned as one fact, or in sentences sharing an entity and close words, or measure a weight,
+  length or speed of one named thing ("the 400-pound gorilla"); a length, weight or speed of nothing named
+  only when the words around both figures share one ("fell 15ft", "fell 10 to 12 feet"); a sum of money by
+  the paraphrase class of the words around it (data/paraphrases.tsv: "perdu 600 millions" = "la perte de
+  751 millions", one sum lost story-wide), else only within one fact. Orders of magnitude ("des dizaines")
+  hold no figure, and a source that also gives the other's figure measures two things;
 - dates: in claims aligned as one fact, two dates written in full (not resolved against the article's date)
   that do not overlap;
 - titles and roles: one person given two different offices (normalised functions) by two sources, neither
@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import combinations
 
-from veille.compare.claims import STEM, content_words, sentences
+from veille.compare.claims import content_words, paraphrase_classes, sentences
 from veille.compare.numbers import (
     Quantity,
     canonical_counted,
@@ -51,6 +51,16 @@ STORY_WIDE_SIMILARITY = 0.25  # sentences this close (or sharing an entity) may 
 _ROLE_KIND = {"time": "date", "place": "place", "agent": "agent"}
 SYMMETRIC = {"meet", "sign"}  # who met whom: the agent is whoever the sentence names first
 SPEECH = {"announce"}  # each outlet quotes its own spokesman: who announced it is no disputed fact
+CONTEXT_WORDS = 2
+MAX_OWN_VALUES = 2  # a source giving more incompatible values than this for one measure lists several things
+SPAN_SIMILARITY = 0.3  # sums and durations: a story quotes many, so their sentences must be closer
+GENERIC_COUNTED = {"time", "fois"}  # "30 times", "trois fois": counts of anything
+_OTHER = re.compile(r"\b(?:autres?|others?)\b", re.IGNORECASE)
+_SPAN_UNITS = {"year", "month", "week", "day", "hour", "minute"}
+_PHYSICAL = {"distance", "mass", "speed"}  # "the 400-pound gorilla": in one story, one thing weighs that
+_TOLLS = {"dead", "injured"}  # canonical counted nouns of casualty counts
+_MONEY = {"EUR", "USD", "GBP", "XOF", "CHF", "CNY", "JPY"}
+DATE_FACT_SCORE = 0.45
 
 
 def _value(
@@ -191,8 +201,8 @@ def figure_conflicts(
                 for cb, qb in vb:
                     if not same_measure(qa, qb) or not clash(qa, qb):
                         continue
-                    if any(_definite(q) and not clash(q, qb) for _, q in va) or any(
-                        _definite(q) and not clash(qa, q) for _, q in vb
+                    if any(_definite(q) and compatible(q, qb) for _, q in va) or any(
+                        _definite(q) and compatible(qa, q) for _, q in vb
                     ):
                         continue  # a source also gives the other's figure: two things measured, not one
                     aligned = bool(
@@ -227,7 +237,8 @@ def figure_conflicts(
             )
             for c, q in sorted(pairs, key=lambda p: (p[0].article_id, p[0].start, p[1].start))
         )
-        rising = _rising(sorted(pairs, key=lambda p: (published.get(p[0].article_id) or date.max, p[1].low)))
+        order = _rising([(published.get(c.article_id), q) for c, q in pairs])
+        rising = order is True or (order is None and all(q.high == math.inf for _, q in pairs))
         out.append(
             Conflict(
                 slot=f"figure: {measure}",
@@ -237,7 +248,7 @@ def figure_conflicts(
                 " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"
                 " entity"
                 + (
-                    "; a toll that rises with the articles' dates: an update"
+                    "; a toll that rises with the articles' dates, or counts given as lower bounds: an update"
                     if measure in _TOLLS and rising
                     else ""
                 ),
@@ -276,7 +287,8 @@ _NOT_REFERENT = {"said", "was", "is", "has", "had", "who", "and", "from", "in", 
 
 def clash(a: Quantity, b: Quantity) -> bool:
     """Return True when two values of one measure disagree: no interval holds both, or both are lower bounds
-    of different figures ("at least 5 dead" then "at least 7 dead": each is the count known when written)."""
+    of different figures ("at least 5 dead", "at least 7 dead": each is the count someone had made when it
+    was written, so the two counts differ, though the intervals overlap)."""
     if not compatible(a, b):
         return True
     return a.high == math.inf and b.high == math.inf and a.low != b.low
@@ -294,45 +306,37 @@ def _same_context(ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
 
 
 def _context_class(text: str, q: Quantity) -> str | None:
-    """Return the paraphrase class (not an event type) of the words around a figure ("@loss"), if any."""
-    return next((w for w in sorted(_context(text, q)) if w.startswith("@")), None)
+    """Return the paraphrase class of the words around a figure (data/paraphrases.tsv: "@loss"), if any."""
+    return next((w for w in sorted(_context(text, q)) if w in paraphrase_classes()), None)
 
 
 def _context(text: str, q: Quantity) -> set[str]:
+    """Return the content words (stems, paraphrase classes) CONTEXT_WORDS either side of a figure."""
     before = _WORD.findall(text[max(0, q.start - 60) : q.start])[-CONTEXT_WORDS:]
     after = _WORD.findall(text[q.end : q.end + 60])[:CONTEXT_WORDS]
-    return {w[:STEM] for w in content_words(" ".join(before + after)) if w not in _EVENT_CLASSES}
-
-
-CONTEXT_WORDS = 2
-_EVENT_CLASSES = {"@visit", "@meet", "@sign", "@deliver", "@expel", "@attack", "@arrest", "@kill", "@elect"}
+    return set(content_words(" ".join(before + after)))
 
 
 def _vague(q: Quantity) -> bool:
-    """Return True for an order of magnitude ("dozens", "des centaines": the high bound twice the low)."""
-    return q.high != math.inf and q.high >= VAGUE_RATIO * max(q.low, 1e-9)
+    """Return True for an order of magnitude ("dozens", "des centaines")."""
+    return q.approx == "magnitude"
 
 
 def _definite(q: Quantity) -> bool:
-    """Return True for a figure that names one value (exact, about, a narrow range): no bound, no vague word."""
-    return q.high != math.inf and not _vague(q)
+    """Return True for a figure that names one value (exact, about, a range): no open bound, no magnitude."""
+    return q.high != math.inf and q.low > 0 and not _vague(q)
 
 
-def _rising(pairs: Sequence[tuple[Claim, Quantity]]) -> bool:
-    """Return True when values in publication order never go down."""
-    lows = [q.low for _, q in pairs]
-    return all(x <= y for x, y in zip(lows, lows[1:], strict=False))
-
-
-VAGUE_RATIO = 2.0
-MAX_OWN_VALUES = 2  # a source giving more incompatible values than this for one measure lists several things
-SPAN_SIMILARITY = 0.3  # sums and durations: a story quotes many, so their sentences must be closer
-GENERIC_COUNTED = {"time", "fois"}  # "30 times", "trois fois": counts of anything
-_OTHER = re.compile(r"\b(?:autres?|others?)\b", re.IGNORECASE)
-_SPAN_UNITS = {"year", "month", "week", "day", "hour", "minute"}
-_PHYSICAL = {"distance", "mass", "speed"}  # "the 400-pound gorilla": in one story, one thing weighs that
-_TOLLS = {"dead", "injured"}  # canonical counted nouns of casualty counts
-_MONEY = {"EUR", "USD", "GBP", "XOF", "CHF", "CNY", "JPY"}
+def _rising(dated: Sequence[tuple[date | None, Quantity]]) -> bool | None:
+    """Return True when a later article's value is always larger than an earlier one's (a toll being
+    updated), False when the dates say otherwise, None when a date is unknown or all are the same day."""
+    known = [(d, q) for d, q in dated if d is not None]
+    if len(known) < len(dated) or len({d for d, _ in known}) < 2:
+        return None
+    return all(
+        (qa.low < qb.low) if da < db else (qa.low > qb.low) if da > db else qa.low == qb.low
+        for (da, qa), (db, qb) in combinations(known, 2)
+    )
 
 
 def _value_groups(values: Sequence[tuple[Claim, Quantity]]) -> int:
@@ -382,9 +386,6 @@ def date_conflicts(
             )
         )
     return out
-
-
-DATE_FACT_SCORE = 0.45
 
 
 def _written_dates(analyses: Mapping[str, Analysis | None]) -> dict[str, list[TimeExpression]]:

@@ -5,8 +5,9 @@ either language's separators, number words, scale words, currencies, units and t
 writing uses ("une dizaine", "au moins 12", "près de 600 millions d'euros", "at least 84", "$5bn"), units
 made adjectives ("a 400-pound gorilla", "fell 15ft"), ages ("une femme de 34 ans", "Jane Smith, 34,"),
 laps and ranks ("on lap 20", "20 of 71 laps", "15th place") and death tolls ("the toll rose to 85").
-A figure with a scale word is rounded to its last written digit: "750 millions" is 745..755 millions,
-"11 million" 10.5..11.5 million, "2,3 millions" 2.25..2.35 millions.
+A figure with a scale word is rounded to its last written digit, within ±ROUNDING_SHARE: "750 millions" is
+745..755 millions, "11 million" 10.5..11.5 million, "100 millions" 95..105 millions. "Des dizaines",
+"dozens" are orders of magnitude (approx "magnitude").
 Years, dates, times, other ordinals, phone numbers and numbers inside names (Su-25, G7) are left out.
 """
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 INF = math.inf
 ABOUT_TOLERANCE = 0.1  # "environ", "about": written figures are rounded, allow ±10 %
 NEAR_TOLERANCE = 0.05  # "près de", "nearly": close to the figure, ±5 %
+ROUNDING_SHARE = 0.05  # a rounded figure with a scale word is read within ±5 % at most ("100 millions")
 VAGUE_LOW, VAGUE_HIGH = 0.8, 1.3  # "une dizaine" -> 8..13
 
 
@@ -632,7 +634,7 @@ def _read_core(m: re.Match[str], text: str, lang: str) -> _Figure | None:
         if times:
             factor = 1e3 if times.group(1).lower() in ("thousands", "milliers") else 1e6
             low, high, end = low * factor, high * factor, times.end()
-        return _Figure(m.start(), end, round(math.sqrt(low * high)), low, high, "range", True, True, "")
+        return _Figure(m.start(), end, round(math.sqrt(low * high)), low, high, "magnitude", True, True, "")
     if m.group("words"):
         parsed = _parse_words(m.group("words"), m.start(), lang)
         if parsed is None:
@@ -842,7 +844,7 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
         factor, end = scale
         if approx == "exact" and fig.digits and low == high:
             # "750 millions" is rounded to the ten millions, "11 million" to the million: half a step either way
-            margin = _rounding_step(fig.digits) / 2
+            margin = min(_rounding_step(fig.digits) / 2, ROUNDING_SHARE * value)
             low, high = value - margin, value + margin
         value, low, high = value * factor, low * factor, high * factor
 
@@ -892,7 +894,7 @@ def _build(fig: _Figure, text: str, lang: str) -> Quantity | None:
 
     # approximation words before (or "environ" after)
     ab = _approx_before(text, start, lang)
-    if ab and approx != "range":
+    if ab and approx not in ("range", "magnitude"):
         kind, tol, astart = ab
         start = astart
         if kind == "about" and fig.is_vague:

@@ -6,26 +6,39 @@ framing even when it occurs once, where counts say nothing. Kept: a noun with ad
 at least one of which is coordinated (conj), holding MIN_JUDGING words tagged as adjectives that are not
 relational (a coordinated word tagged otherwise, "indépendant et souverain", joins the phrase, not the count).
 Relational adjectives are derived from nouns and classify rather than judge ("économique, commerciale et
-culturelle", "sécuritaire et économique", "military and economic"); they are told by their suffixes.
+culturelle", "sécuritaire et économique", "military and economic"); they are listed by stem in
+data/relational_adjectives.txt, and demonyms ("malienne") come from the country data.
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from functools import cache
 
 from spacy.tokens import Doc, Token
 
 from veille.model import Qualifier
+from veille.understand.nlp import DATA_DIR
+from veille.understand.places import country_by_demonym, fold
 
 logger = logging.getLogger(__name__)
 
 MIN_JUDGING = 2
-_RELATIONAL = re.compile(
-    r"(?:iques?|aires?|elles?|els?|aux|ales?|al|iens?|iennes?|ais|aises?|ois|oises?|ic|ical|ary|ian|ese|ish)$",
-    re.IGNORECASE,
-)
+RELATIONAL_PATH = DATA_DIR / "relational_adjectives.txt"
 _ADJECTIVE_LIKE = frozenset(["ADJ", "NOUN", "VERB"])  # a coordinated adjective is sometimes tagged otherwise
+
+
+@cache
+def _relational_stems() -> tuple[str, ...]:
+    lines = RELATIONAL_PATH.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_relational(word: str) -> bool:
+    """Return True for an adjective that classifies rather than judges: a stem of data/relational_adjectives.txt
+    ("économique", "military") or a demonym ("malienne")."""
+    folded = fold(word)
+    return folded.startswith(_relational_stems()) or country_by_demonym(word) is not None
 
 
 def find_qualifiers(doc: Doc, text: str) -> list[Qualifier]:
@@ -35,10 +48,15 @@ def find_qualifiers(doc: Doc, text: str) -> list[Qualifier]:
         if noun.pos_ not in {"NOUN", "PROPN"}:
             continue
         modifiers = [t for t in noun.children if t.dep_ == "amod" and t.pos_ == "ADJ"]
-        group = [*modifiers, *(c for m in modifiers for c in _conjuncts(m))]
-        if len(group) == len(modifiers):
+        if not modifiers:
+            continue
+        # the coordinated ones hang from a modifier, or from the noun itself in some parses
+        joined = [c for m in modifiers for c in _conjuncts(m)]
+        joined += [c for c in noun.children if c.dep_ == "conj" and c.pos_ == "ADJ" and c.i > noun.i]
+        group = [*modifiers, *joined]
+        if not joined:
             continue  # no coordination: "les tendances illégitimes" is a description, not an appraisal
-        judging = [t for t in group if t.pos_ == "ADJ" and not _RELATIONAL.search(t.text)]
+        judging = [t for t in group if t.pos_ == "ADJ" and not is_relational(t.text)]
         if len(judging) < MIN_JUDGING:
             continue
         tokens = [noun, *group]
