@@ -39,6 +39,7 @@ UNENDED_MIN_WORDS = 12
 ALIGN_THRESHOLD = 0.35
 CLAUSE_THRESHOLD = 0.55  # two clauses this close align their sentences whatever else the sentences say
 CLAUSE_MIN_WORDS = 4
+CLAUSE_GATE = 0.15  # sentences less alike than this are not scored clause by clause
 _CLAUSE_CUT = re.compile(r"[,;:«»\"“”]")
 TEXT_WEIGHT = 0.7  # the rest is entity overlap (Jaccard of registry ids)
 STEM = 6
@@ -305,6 +306,8 @@ def _align_by_text(
         if score >= ALIGN_THRESHOLD:
             scored.append((score, i, j))
             continue
+        if cosine < CLAUSE_GATE:
+            continue  # a shared clause makes the sentences this close at least: skip the clause scores
         clause = max((_dot(x, y) for x in clauses_of(i) for y in clauses_of(j)), default=0.0)
         if clause >= CLAUSE_THRESHOLD:
             scored.append((clause, i, j))
