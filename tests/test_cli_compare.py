@@ -20,7 +20,7 @@ def test_cli_compare_seeds_json_markdown_html(seeds_db, tmp_path):
     result = runner.invoke(main, ["--db", str(db), "compare", story["id"], "--json"])
     assert result.exit_code == 0, result.output
     comparison = json.loads(result.output)
-    assert comparison["sources"] == 2 and comparison["comparer"].startswith("veille-compare 0.2")
+    assert comparison["sources"] == 2 and comparison["comparer"].startswith("veille-compare 0.3")
     coverage = {f["coverage"] for f in comparison["facts"]}
     assert coverage == {"all", "one"}
     assert comparison["conflicts"] == []  # the two outlets agree on dates, places and who did what

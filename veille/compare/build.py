@@ -27,7 +27,10 @@ from veille.model import (
 )
 from veille.store.base import StoryEvent
 
-COMPARER_VERSION = "veille-compare 0.2 (claims aligned by story events and words, conflicts, framing, voices)"
+COMPARER_VERSION = (
+    "veille-compare 0.3 (claims aligned by story events, words, clauses and paraphrase classes; conflicts, framing"
+    " with qualifiers, voices)"
+)
 
 
 def build_comparison(
