@@ -109,6 +109,8 @@ def test_claims_paraphrase_classes_give_one_token():
     assert "@first" in content_words("une première du genre pour un chef de la diplomatie")
     assert "@first" in content_words("the first-ever visit of a foreign minister")
     assert "@first" not in content_words("le Premier ministre a reçu le ministre")  # a title, not a novelty
+    assert "@first" not in content_words("Il n'a jamais dit cela au ministre")  # a negation, not a novelty
+    assert "@first" in content_words("une mobilisation du jamais vu à Niamey")
     assert class_tokens([]) == []
 
 

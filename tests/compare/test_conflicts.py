@@ -224,3 +224,21 @@ def test_conflicts_ranges_compared_and_unqualified_sums_kept_apart():
         entities=(),
     )
     assert figure_conflicts([], announced, {"a": "a", "b": "b"}, {}, {}) == []
+
+
+def test_conflicts_a_toll_repeated_as_it_rises_is_still_an_update():
+    """5 on day 1, 7 on days 2 and 3: an update; 7 then 5: a disagreement."""
+    from datetime import date
+
+    claims = _pair(
+        "Au moins 5 personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
+        "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
+        "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon la préfecture.",
+    )
+    days = {"a": date(2023, 2, 6), "b": date(2023, 2, 7), "c": date(2023, 2, 8)}
+    [conflict] = figure_conflicts([], claims, {k: k for k in "abc"}, {}, {}, days)
+    assert conflict.kind == "update"
+    [conflict] = figure_conflicts(
+        [], claims[:2], {"a": "a", "b": "b"}, {}, {}, {"a": days["b"], "b": days["a"]}
+    )
+    assert conflict.kind == "figure"

@@ -37,3 +37,12 @@ def test_qualifiers_leave_classifying_and_single_adjectives_alone(nlp):
         "Le ministre a salué une législation juste et équilibrée."
     )
     assert [q.text for q in find_qualifiers(nlp(text), text)] == ["législation juste et équilibrée"]
+
+
+def test_qualifiers_relational_words_and_demonyms():
+    from veille.understand.qualifiers import is_relational
+
+    assert all(is_relational(w) for w in ("économique", "civil", "malienne", "Russian", "military"))
+    assert not any(
+        is_relational(w) for w in ("civilisé", "economical", "historique", "brutale", "courageuses")
+    )

@@ -307,7 +307,7 @@ def _align_by_text(
             scored.append((score, i, j))
             continue
         if cosine < CLAUSE_GATE:
-            continue  # a shared clause makes the sentences this close at least: skip the clause scores
+            continue  # a speed trade-off: sentences this far apart are not scored clause by clause
         clause = max((_dot(x, y) for x in clauses_of(i) for y in clauses_of(j)), default=0.0)
         if clause >= CLAUSE_THRESHOLD:
             scored.append((clause, i, j))

@@ -328,14 +328,18 @@ def _definite(q: Quantity) -> bool:
 
 
 def _rising(dated: Sequence[tuple[date | None, Quantity]]) -> bool | None:
-    """Return True when a later article's value is always larger than an earlier one's (a toll being
+    """Return True when a later article's value is never smaller than an earlier one's (a toll being
     updated), False when the dates say otherwise, None when a date is unknown or all are the same day."""
     known = [(d, q) for d, q in dated if d is not None]
     if len(known) < len(dated) or len({d for d, _ in known}) < 2:
         return None
-    return all(
-        (qa.low < qb.low) if da < db else (qa.low > qb.low) if da > db else qa.low == qb.low
-        for (da, qa), (db, qb) in combinations(known, 2)
+    return (
+        all(
+            (qa.low <= qb.low) if da < db else (qa.low >= qb.low)
+            for (da, qa), (db, qb) in combinations(known, 2)
+            if da != db  # the same day, two figures say nothing of the order
+        )
+        and len({q.low for _, q in known}) > 1
     )
 
 

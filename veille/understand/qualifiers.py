@@ -7,7 +7,8 @@ at least one of which is coordinated (conj), holding MIN_JUDGING words tagged as
 relational (a coordinated word tagged otherwise, "indépendant et souverain", joins the phrase, not the count).
 Relational adjectives are derived from nouns and classify rather than judge ("économique, commerciale et
 culturelle", "sécuritaire et économique", "military and economic"); they are listed by stem in
-data/relational_adjectives.txt, and demonyms ("malienne") come from the country data.
+data/relational_adjectives.txt (the common ones of news, not every one), and French demonyms ("malienne")
+come from the country data.
 """
 
 from __future__ import annotations
@@ -29,16 +30,21 @@ _ADJECTIVE_LIKE = frozenset(["ADJ", "NOUN", "VERB"])  # a coordinated adjective 
 
 
 @cache
-def _relational_stems() -> tuple[str, ...]:
-    lines = RELATIONAL_PATH.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+def _relational_words() -> tuple[tuple[str, ...], frozenset[str]]:
+    """Return (stems, whole words) of data/relational_adjectives.txt."""
+    lines = [line.strip() for line in RELATIONAL_PATH.read_text(encoding="utf-8").splitlines()]
+    entries = [line for line in lines if line and not line.startswith("#")]
+    return tuple(e for e in entries if not e.endswith("$")), frozenset(
+        e[:-1] for e in entries if e.endswith("$")
+    )
 
 
 def is_relational(word: str) -> bool:
-    """Return True for an adjective that classifies rather than judges: a stem of data/relational_adjectives.txt
-    ("économique", "military") or a demonym ("malienne")."""
+    """Return True for an adjective that classifies rather than judges: a stem or word of
+    data/relational_adjectives.txt ("économique", "military", "civil") or a French demonym ("malienne")."""
     folded = fold(word)
-    return folded.startswith(_relational_stems()) or country_by_demonym(word) is not None
+    stems, whole = _relational_words()
+    return folded in whole or folded.startswith(stems) or country_by_demonym(word) is not None
 
 
 def find_qualifiers(doc: Doc, text: str) -> list[Qualifier]:
