@@ -143,13 +143,9 @@ def figure_conflicts(
     languages: Mapping[str, str],
     published: Mapping[str, date | None] | None = None,
 ) -> list[Conflict]:
-    """Return figures that sources give differently for one measure, one conflict per measure with every value.
-
-    A measure is a counted noun (canonical: "morts" = "tués") with its unit; sums of money and durations count
-    in sentences closer than other figures (SPAN_SIMILARITY: a story quotes many). Two sources' values conflict
-    when no interval holds both and their sentences are one fact, or close (a shared entity and
-    STORY_WIDE_SIMILARITY of words); a source that itself gives more than MAX_OWN_VALUES incompatible values
-    for a measure is left out of it (the noun then names several things; two may be a correction).
+    """Return figures that sources give differently for one measure, one conflict per measure with every value
+    (the rules are in the module doc). A source that itself gives more than MAX_OWN_VALUES incompatible
+    values for a measure is left out of it (the noun then names several things; two may be a correction).
     """
     published = published or {}
     facts_of: dict[tuple[str, int], set[int]] = {}
@@ -158,37 +154,30 @@ def figure_conflicts(
             facts_of.setdefault((c.article_id, c.start), set()).add(k)
     by_measure: dict[str, list[tuple[Claim, Quantity]]] = {}
     for c in claims:
-        if not c.figures:
-            continue
-        for q in find_quantities(c.text, languages.get(c.article_id, "fr")):
-            family = unit_family(q.unit)
-            physical = family in _PHYSICAL
-            counted = canonical_counted(q.counted) or (
-                "money" if q.unit in _MONEY else family if physical else None
-            )
-            if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text):
-                continue  # "14 autres otages", "two other men": a part of a count, not the count
-            if _vague(q):
-                continue  # "des dizaines", "scores of": an order of magnitude holds no disputed figure
-            money = q.unit in _MONEY  # sums in any currency are one measure: compatible() converts them
-            unit = family if physical else q.unit  # "25-ton" and "25-tonne" trucks are one measure
-            key = (
-                "money"
-                if money
-                else counted
-                if counted == unit
-                else f"{counted} ({unit})"
-                if unit
-                else counted
-            )
-            if money and (what := _context_class(c.text, q)):
-                key = f"money ({what[1:]})"  # "perdu 600 millions", "la perte de 751 millions": a sum lost
-            if counted == "age":
-                whose = age_referent(c.text, q)
-                if whose is None:
-                    continue  # an age of nobody named is no slot
-                key = f"age of {whose}"
-            by_measure.setdefault(key, []).append((c, q))
+        for q in find_quantities(c.text, languages.get(c.article_id, "fr")) if c.figures else ():
+            key = _measure_key(c.text, q)
+            if key is not None:
+                by_measure.setdefault(key, []).append((c, q))
+    bags: dict[tuple[str, int], Counter[str]] = {}  # each claim's words, made once for all its pairs
+
+    def close(ca: Claim, cb: Claim, bar: float) -> bool:
+        for c in (ca, cb):
+            if (c.article_id, c.start) not in bags:
+                bags[(c.article_id, c.start)] = _bag(c.text)
+        return bool(set(ca.entities) & set(cb.entities)) and (
+            _cosine(bags[(ca.article_id, ca.start)], bags[(cb.article_id, cb.start)]) >= bar
+        )
+
+    def related(measure: str, ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
+        if physical_unnamed(qa) or physical_unnamed(qb):
+            return _same_context(ca, qa, cb, qb)  # "fell 15ft", "620 miles": only the words around say what
+        if measure.startswith("money (") or (unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted):
+            return True  # one sum lost ("la perte de"), the weight of one named thing: story-wide
+        if facts_of.get((ca.article_id, ca.start), set()) & facts_of.get((cb.article_id, cb.start), set()):
+            return True  # one fact
+        bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
+        return measure != "money" and close(ca, cb, bar)  # a sum nothing qualifies: only within one fact
+
     out = []
     for measure, found in by_measure.items():
         per_source: dict[str, list[tuple[Claim, Quantity]]] = {}
@@ -205,24 +194,7 @@ def figure_conflicts(
                         _definite(q) and compatible(qa, q) for _, q in vb
                     ):
                         continue  # a source also gives the other's figure: two things measured, not one
-                    aligned = bool(
-                        facts_of.get((ca.article_id, ca.start), set())
-                        & facts_of.get((cb.article_id, cb.start), set())
-                    )
-                    bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
-                    close = (
-                        measure != "money"  # a sum nothing says is lost, paid or fined: only in one fact
-                        and bool(set(ca.entities) & set(cb.entities))
-                        and _cosine(_bag(ca.text), _bag(cb.text)) >= bar
-                    )
-                    specific = unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted
-                    if physical_unnamed(qa) or physical_unnamed(qb):
-                        # "fell 15ft", "620 miles": what is measured is only in the words around it
-                        related = _same_context(ca, qa, cb, qb)
-                    else:
-                        related = aligned or close or bool(specific)
-                        related = related or measure.startswith("money (")  # "la perte de": one sum lost
-                    if related:
+                    if related(measure, ca, qa, cb, qb):
                         pairs.update({(ca, qa), (cb, qb)})
         if not pairs:
             continue
@@ -255,6 +227,25 @@ def figure_conflicts(
             )
         )
     return out
+
+
+def _measure_key(text: str, q: Quantity) -> str | None:
+    """Return what a figure measures ("dead", "truck (mass)", "money (loss)", "age of child"), or None for a
+    figure that is no slot: a part of a count ("14 autres otages"), an order of magnitude, an age of nobody."""
+    family = unit_family(q.unit)
+    physical = family in _PHYSICAL
+    money = q.unit in _MONEY  # sums in any currency are one measure: compatible() converts them
+    counted = canonical_counted(q.counted) or ("money" if money else family if physical else None)
+    if counted is None or counted in GENERIC_COUNTED or _OTHER.search(q.text) or _vague(q):
+        return None
+    if money:
+        what = _context_class(text, q)  # "perdu 600 millions", "la perte de 751 millions": a sum lost
+        return f"money ({what[1:]})" if what else "money"
+    if counted == "age":
+        whose = age_referent(text, q)
+        return f"age of {whose}" if whose else None
+    unit = family if physical else q.unit  # "25-ton" and "25-tonne" trucks are one measure
+    return counted if not unit or counted == unit else f"{counted} ({unit})"
 
 
 def age_referent(text: str, q: Quantity) -> str | None:
@@ -436,7 +427,7 @@ def role_conflicts(
             for a, b in combinations(given, 2)
             if a[0] not in b[0]
             and b[0] not in a[0]
-            and not ({a[0].lower(), b[0].lower()} & (GENERIC_TITLES | RANKS))
+            and not ({a[0].lower(), b[0].lower()} & _NO_OFFICE)
             and (a[4] is None or b[4] is None or a[4] == b[4])
         ]
         if not clash:
@@ -481,6 +472,9 @@ RANKS = {
     "colonel", "général", "general", "capitaine", "captain", "lieutenant", "commandant", "commander", "major",
     "sergent", "sergeant", "adjudant", "caporal", "corporal", "amiral", "admiral", "maréchal", "marshal",
 }  # fmt: skip
+
+
+_NO_OFFICE = GENERIC_TITLES | RANKS
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
