@@ -54,6 +54,7 @@ from veille.model import Comparison, Story
 from veille.settings import Settings
 from veille.store import open_store
 from veille.understand import analyze_articles
+from veille.understand.crosslink import link_entities
 from veille.understand.nlp import load_pipeline
 
 logger = logging.getLogger("benchmarks.compare")
@@ -264,8 +265,9 @@ def run_conflicts(
                 ):
                     if not isinstance(analysis, Exception):
                         published = article.published.isoformat() if article.published else None
-                        store.put_analysis(analysis, published=published)
+                        pipeline.store_analysis(store, analysis, published=published)
                     store.add_duplicates(index.add(article.id, article.text))
+                link_entities(store)  # the link step, as `veille run` runs it after understand
                 sid = f"gold-{set_name}-{story}"
                 store.put_story(
                     Story(id=sid, label=f"{set_name} {story}", articles=tuple(a.id for a in articles))
@@ -346,7 +348,8 @@ def run_speed(eval_dir: Path, settings: Settings) -> dict[str, Any]:
                         articles.append(article)
             for analysis in analyze_articles(articles, nlp=nlp):
                 if not isinstance(analysis, Exception):
-                    store.put_analysis(analysis)
+                    pipeline.store_analysis(store, analysis)
+            link_entities(store)
             store.put_story(Story(id="speed", label="T01", articles=tuple(a.id for a in articles)))
             background = pipeline.corpus_background(store)
             runs = []

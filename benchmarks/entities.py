@@ -58,8 +58,10 @@ from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, norm, parse_arg
 from spacy.language import Language
 
 from veille.model import Analysis, Article, Document, Entity
+from veille.pipeline import store_analysis
 from veille.store import open_store
 from veille.understand import analyze_article
+from veille.understand.crosslink import link_entities
 from veille.understand.nlp import DEFAULT_MODEL, load_pipeline
 
 logger = logging.getLogger(__name__)
@@ -344,7 +346,8 @@ def through_registry(pairs: Sequence[tuple[Article, Analysis]]) -> dict[str, Ana
                 )
                 store.add_document(doc)
                 store.put_article(Article(**{**_fields(article), "content_id": doc.id}))
-                store.put_analysis(analysis)
+                store_analysis(store, analysis)
+            link_entities(store)  # the link step, as `veille run` runs it after understand
             out = {}
             for article, analysis in pairs:
                 stored = store.get_analysis(article.id)

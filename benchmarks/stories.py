@@ -99,9 +99,11 @@ from veille.group.regroup import recluster, stable_ids
 from veille.group.stories import LONG_WINDOW
 from veille.ingest import iter_inputs
 from veille.model import Analysis, Article, Document, DuplicateLink
+from veille.pipeline import store_analysis
 from veille.settings import Settings
 from veille.store import open_store
 from veille.understand import analyze_article, analyze_articles
+from veille.understand.crosslink import link_entities
 from veille.understand.nlp import load_pipeline
 
 logger = logging.getLogger(__name__)
@@ -281,7 +283,8 @@ def registry_analyses(items: Sequence[Item], settings: Settings) -> dict[str, An
                 store.put_article(it.article)
                 if it.analysis is not None:
                     published = it.article.published.isoformat() if it.article.published else None
-                    store.put_analysis(it.analysis, published=published)
+                    store_analysis(store, it.analysis, published=published)
+            link_entities(store)  # the link step, as `veille run` runs it after understand
             return {it.article.id: store.get_analysis(it.article.id) for it in items}
         finally:
             store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -122,3 +122,39 @@ def eval_dir() -> Path:
     if not EVAL_DIR.is_dir():
         pytest.skip(f"evaluation sets not found at {EVAL_DIR} (set VEILLE_EVAL_DIR to their folder)")
     return EVAL_DIR
+
+
+def _postgres_unavailable(why: str) -> None:
+    """Skip the PostgreSQL tests with the reason, or fail under CI=true (CI installs the server: .ci/run)."""
+    hint = "install Debian's postgresql (apt-get install postgresql) or run .ci/run"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"PostgreSQL tests cannot run under CI=true: {why}; {hint}", pytrace=False)
+    pytest.skip(f"PostgreSQL tests skipped: {why}; {hint}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the whole session (tools/pgtemp.py's TempPostgres: trust auth,
+    user postgres, 127.0.0.1, durability off), stopped and removed at the end. Skipped when PostgreSQL
+    cannot run here, except under CI=true where that fails."""
+    import sys
+
+    tools = str(ROOT / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import pgtemp
+
+    why = pgtemp.available()
+    if why:
+        _postgres_unavailable(why)
+    with pgtemp.TempPostgres() as server:  # a start that fails here is an error, not a skip
+        yield server
+
+
+@pytest.fixture()
+def pg_url(postgres_server: Any) -> Iterator[str]:
+    """The URL (postgresql://postgres@127.0.0.1:PORT/NAME) of a fresh database of its own for this test,
+    with the extensions unaccent and pg_trgm; dropped afterwards (connections left open are closed)."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url.rsplit("/", 1)[1])

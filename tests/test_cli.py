@@ -34,6 +34,8 @@ def seeded_db(tmp_path_factory, seed_paths):
     assert code == 0, out
     summary = json.loads(out)
     assert summary["extract"]["ok"] == 2 and summary["understand"]["ok"] == 2 and summary["group"]["ok"] == 2
+    assert summary["link"]["ok"] == 2  # the link step runs between understand and group
+    assert list(summary) == list(pipeline.STAGES) and all(s["seconds"] >= 0 for s in summary.values())
     return db
 
 
@@ -84,6 +86,12 @@ def test_cli_rerun_does_nothing_and_an_upgrade_redoes_only_its_stage(seeded_db, 
     code, out = _veille(seeded_db, "run", "--json")
     summary = json.loads(out)
     assert summary["extract"]["processed"] == 2
+    assert summary["understand"]["processed"] == 0 and summary["group"]["processed"] == 0
+    # a new linker version links every stored name again, and nothing else
+    monkeypatch.setattr(pipeline, "LINKER_VERSION", "veille-linker upgrade")
+    code, out = _veille(seeded_db, "run", "--json")
+    summary = json.loads(out)
+    assert summary["link"]["processed"] == summary["link"]["ok"] == 2
     assert summary["understand"]["processed"] == 0 and summary["group"]["processed"] == 0
 
 

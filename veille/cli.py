@@ -22,10 +22,13 @@ from rich.console import Console
 from veille import pipeline, render, views
 from veille.compare import export
 from veille.errors import VeilleError
+from veille.group.events import story_events
 from veille.model import to_jsonable
 from veille.settings import Settings, load_settings, setting_help
 from veille.store import open_store
 from veille.store.base import Store
+from veille.store.engine import redact
+from veille.understand import quote_groups
 
 logger = logging.getLogger(__name__)
 out = Console(soft_wrap=False)
@@ -67,7 +70,11 @@ def date_option(flag: str, help: str) -> Callable[[Callable[..., Any]], Callable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", default=None, help="SQLite database path (default: $VEILLE_DB, then ./veille.db).")
+@click.option(
+    "--db",
+    default=None,
+    help="The store: an SQLite path or a postgresql://USER@HOST/DBNAME address (default: $VEILLE_DB, then ./veille.db).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="veille")
@@ -139,7 +146,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         ingested = pipeline.ingest(store, sample_sources(), settings=settings, progress=_show_progress())
         summary = pipeline.run(store, settings=settings, progress=_show_progress())
         summary.stages["ingest"] = ingested
-        stories = store.list_stories(min_articles=2)
+        stories = pipeline.list_stories(store, min_articles=2)
         featured = max(stories, key=lambda s: (len(s.outlets), len(s.articles)), default=None)
         comparison = pipeline.compare_story(store, featured.id) if featured else None
     if as_json:
@@ -190,7 +197,8 @@ def stories(
     """List stories, the largest first, by date range, entity or outlet."""
     with _store(ctx) as store:
         try:
-            found = store.list_stories(
+            found = pipeline.list_stories(
+                store,
                 min_articles=min_articles,
                 limit=limit,
                 since=since.date() if since else None,
@@ -441,7 +449,8 @@ def quotes(
     """List who said what, newest first: each quote with its speaker and the outlets that carry it."""
     with _store(ctx) as store:
         try:
-            found = store.list_quotes(
+            found = quote_groups.list_quotes(
+                store,
                 speaker=speaker,
                 article_id=article_id,
                 story_id=story_id,
@@ -511,7 +520,7 @@ def events(
     with _store(ctx) as store:
         try:
             if story_id is not None:
-                merged = store.story_events(story_id, **filters)
+                merged = story_events(store, story_id, **filters)
             else:
                 found = store.list_events(**filters)
         except VeilleError as exc:
@@ -602,3 +611,27 @@ def config(ctx: click.Context, as_json: bool) -> None:
     else:
         for name, (_, help_text) in setting_help().items():
             out.print(f"[bold]{name}[/bold] = {data[name]!r}  [dim]{help_text}[/dim]")
+
+
+@main.command(name="copy")
+@click.argument("source")
+@click.argument("target")
+@json_option
+def copy_command(source: str, target: str, as_json: bool) -> None:
+    """Copy a whole store to another database (SQLite path or postgresql:// URL), e.g. SQLite to PostgreSQL.
+
+    The target must hold no documents; every table's row count and checksum are compared after the copy,
+    and any difference undoes it.
+    """
+    from veille.store.copy import copy_database
+
+    try:
+        report = copy_database(source, target)
+    except VeilleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = [
+        {"table": r.table, "rows": r.rows, "checksum": r.checksum, "is_equal": r.is_equal} for r in report
+    ]
+    _emit(
+        as_json, {"source": redact(source), "target": redact(target), "tables": rows}, render.copy_table(rows)
+    )

@@ -7,11 +7,20 @@ A field name is also the database column and the ``--json`` key (see docs/data-m
 
 from __future__ import annotations
 
+import calendar
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T.*)?$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})(?:-WE)?$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 def content_id(raw: bytes) -> str:
@@ -241,6 +250,45 @@ class Event:
     modality: str = "asserted"
 
 
+@lru_cache(maxsize=4096)
+def time_interval(value: str | None) -> tuple[date, date] | None:
+    """Return the first and last day a TIMEX3 value covers (a day, week, month, quarter, year, START/END).
+
+    None for a value that is not a calendar date (P2D, PRESENT_REF, XXXX-02, None) or is malformed.
+    """
+    if not value:
+        return None
+    if "/" in value:
+        first, _, last = value.partition("/")
+        a, b = time_interval(first), time_interval(last)
+        if a is None or b is None or b[1] < a[0]:
+            return None
+        return a[0], b[1]
+    try:
+        if m := _DAY.match(value):
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+            return day, day
+        if m := _MONTH.match(value):
+            year, month = int(m[1]), int(m[2])
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        if m := _YEAR.match(value):
+            return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+        if m := _WEEK.match(value):
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            if value.endswith("-WE"):  # the week-end of that week
+                return monday + timedelta(days=5), monday + timedelta(days=6)
+            return monday, monday + timedelta(days=6)
+        if m := _QUARTER.match(value):
+            year, first_month = int(m[1]), 3 * int(m[2]) - 2
+            last_month = first_month + 2
+            return date(year, first_month, 1), date(
+                year, last_month, calendar.monthrange(year, last_month)[1]
+            )
+    except ValueError:  # 2023-02-30, week 54: not a date
+        return None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """What the understand stage read in one article."""
@@ -384,7 +432,259 @@ class Story:
     first_seen: date | None = None
     last_seen: date | None = None
     grouper: str = ""
-    sources: int | None = None  # articles with copies (duplicate links) counted once; None: not counted
+    # articles with copies (duplicate links) counted once (pipeline.count_sources); None: not counted
+    sources: int | None = None
+
+
+# Cross-article links: what the link step (veille.understand.crosslink) reads and writes through the store ----
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleName:
+    """One entity of one stored analysis as the link step reads it: the analyser's id, name and type.
+
+    ``texts`` are the texts of its name mentions; ``has_mentions`` is False for an entity stored without
+    any mention (a described-only entity has mentions but no name text).
+    """
+
+    article_id: str
+    entity_id: str
+    name: str
+    type: str
+    texts: tuple[str, ...] = ()
+    has_mentions: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class EntityKey:
+    """One index key of a name (a word, a consonant skeleton) in one article (``article_id`` '' : any article)."""
+
+    key: str
+    entity_id: str
+    article_id: str = ""
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeKey:
+    """An office as evidence: normalised function and ISO country (None when unknown)."""
+
+    function: str
+    country: str | None = None
+
+    def label(self) -> str:
+        """Return "ministre des affaires étrangères (RU)"."""
+        return f"{self.function} ({self.country})" if self.country else self.function
+
+
+@dataclass(frozen=True, slots=True)
+class NameNode:
+    """One analyser entity id as the registry knows it: its name, how often seen, its evidence.
+
+    ``aliases`` are its name mentions' texts, ``context`` the entity ids seen in its articles, ``country``
+    the country of a place (two places of different countries never join).
+    """
+
+    entity_id: str
+    name: str
+    type: str
+    articles: int = 1
+    aliases: frozenset[str] = frozenset()
+    offices: frozenset[OfficeKey] = frozenset()
+    context: frozenset[str] = frozenset()
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurnameUse:
+    """A one-word person name in one article, with that article's evidence (its offices, other entities)."""
+
+    article_id: str
+    entity_id: str
+    name: str
+    offices: frozenset[OfficeKey] = frozenset()
+    neighbours: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A decision: the name joins ``target_id`` because of ``reason``."""
+
+    target_id: str
+    reason: str
+
+
+# What the store returns to readers (listings, the compare stage) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One full-text search result: the article, a snippet with the match, and its rank."""
+
+    article_id: str
+    title: str | None
+    outlet: str | None
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSource:
+    """One article that carries a quote: its id, outlet, publication date and where the quote is in it."""
+
+    article_id: str
+    outlet: str | None
+    published: date | None
+    quote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRecord:
+    """A stored quote with its article's outlet and date, its speaker as the registry has it, and its group.
+
+    ``quote_id`` is ``ARTICLE_ID:START``; ``speaker_entity_id`` is the registry id (after links and hand
+    edits), None when unresolved; ``group_id`` is the ``quote_id`` of the earliest carrier of the same quote
+    and ``sources`` every article that carries it (this one included), earliest first; ``grouper`` the
+    version of the quote grouping that filled them (veille.understand.quote_groups; '' when not grouped:
+    the store alone gives each quote as its own group, without sources).
+    """
+
+    quote_id: str
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None
+    speaker_name: str | None
+    speaker_entity_id: str | None
+    speaker_text: str | None
+    group_id: str
+    sources: tuple[QuoteSource, ...] = ()
+    grouper: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntity:
+    """An entity of a story: its registry id, name and type, in how many of the story's articles, how often."""
+
+    entity_id: str
+    name: str
+    type: str
+    articles: int
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRecord:
+    """Two articles that share their text (``kind``: exact, near, syndicated) with each one's outlet, title, date."""
+
+    article_id: str
+    other_id: str
+    kind: str
+    similarity: float
+    outlet: str | None = None
+    title: str | None = None
+    published: date | None = None
+    other_outlet: str | None = None
+    other_title: str | None = None
+    other_published: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventArgumentRecord:
+    """One argument of a stored event: role, words and offsets, and the registry entity it names (or None)."""
+
+    role: str
+    text: str
+    start: int
+    end: int
+    entity_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A stored event with its article's outlet, title and date, and its arguments as the registry has them.
+
+    ``event_id`` is ``ARTICLE_ID:START`` (the trigger's start); ``time`` the TIMEX3 value (a range is
+    ``START/END``); ``first_day``/``last_day`` the days the event is dated to and ``dated_by`` what dated it:
+    "time" (its own resolved time) or "article" (the article's date, when the event has no date of its own),
+    None when neither is known. ``--since``/``--until`` filter on these days.
+    """
+
+    event_id: str
+    article_id: str
+    outlet: str | None
+    title: str | None
+    published: date | None
+    type: str
+    trigger: str
+    start: int
+    end: int
+    time: str | None
+    modality: str
+    arguments: tuple[EventArgumentRecord, ...] = ()
+    first_day: date | None = None
+    last_day: date | None = None
+    dated_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """One source of a merged event: its article (copies it is known to duplicate in ``copies``) and its events."""
+
+    article_id: str
+    outlet: str | None
+    published: date | None
+    event_ids: tuple[str, ...]
+    copies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotValue:
+    """One value of a merged event's slot: ``value`` (registry id, TIMEX3 value or folded words), its name, who gives it."""
+
+    value: str
+    name: str
+    entity_id: str | None
+    articles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventSlot:
+    """A slot of a merged event (agent, patient, recipient, place, time, object, modality) with every value given.
+
+    ``is_conflict`` is True when sources give incompatible values (veille.understand.event_groups.values_conflict;
+    participants and places compared by registry id only); the values stay side by side.
+    """
+
+    role: str
+    values: tuple[SlotValue, ...]
+    is_conflict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEvent:
+    """One event of a story as every source tells it: its sources, its slots, and which slots conflict.
+
+    ``event_id`` is the id of its most detailed report (the earliest on a tie); ``events`` every stored event
+    merged in, earliest article first; ``conflicts`` the roles of the slots whose values conflict; ``grouper``
+    the version of the event grouping that merged them (veille.understand.event_groups).
+    """
+
+    event_id: str
+    story_id: str
+    type: str
+    trigger: str
+    sources: tuple[EventSource, ...]
+    slots: tuple[EventSlot, ...]
+    events: tuple[str, ...]
+    conflicts: tuple[str, ...] = ()
+    grouper: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import islice
+from time import perf_counter
 from typing import IO, Any, TypeVar
 
 from tqdm import tqdm
@@ -25,34 +27,66 @@ from veille.extract import EXTRACTOR_VERSION, extract_article
 from veille.extract.article import outlet_key, outlet_lines
 from veille.extract.scraped import LineCounter, line_hash
 from veille.group import GROUPER_VERSION, StoryGrouper, features_of
+from veille.group.copies import count_sources as _count_sources
+from veille.group.events import story_events
 from veille.group.regroup import recluster, stable_ids
 from veille.group.stories import LONG_WINDOW
 from veille.ingest import iter_inputs
-from veille.model import Analysis, Article, Comparison, Document, EntityEdit, Failure, RegistryEntity, Story
+from veille.model import (
+    Analysis,
+    Article,
+    Comparison,
+    Document,
+    DuplicateRecord,
+    EntityEdit,
+    Failure,
+    RegistryEntity,
+    Story,
+    StoryEntity,
+    StoryEvent,
+)
 from veille.settings import Settings
-from veille.store.base import DuplicateRecord, Store, StoryEntity, StoryEvent
+from veille.store.base import Store
+from veille.understand.crosslink import LINKER_VERSION, link_entities
+from veille.understand.quote_groups import index_stored_quotes, quote_keys
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("ingest", "extract", "understand", "group", "compare")
+STAGES = ("ingest", "extract", "understand", "link", "group", "compare")
 T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class StageCount:
-    """Counters of one stage in one run: items processed, succeeded, failed (by failure code)."""
+    """Counters of one stage in one run: items processed, succeeded, failed (by failure code), wall seconds."""
 
     processed: int = 0
     ok: int = 0
     failed: int = 0
     codes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
 
     def fail(self, code: str) -> None:
         self.failed += 1
         self.codes[code] += 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {"processed": self.processed, "ok": self.ok, "failed": self.failed, "codes": dict(self.codes)}
+        return {
+            "processed": self.processed,
+            "ok": self.ok,
+            "failed": self.failed,
+            "codes": dict(self.codes),
+            "seconds": round(self.seconds, 3),
+        }
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Add the wall time of the enclosed block to ``seconds``."""
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += perf_counter() - start
 
 
 @dataclass(slots=True)
@@ -98,15 +132,16 @@ def ingest(
     Known bytes are not stored twice (``processed`` counts them, ``ok`` counts only new documents).
     """
     count = StageCount()
-    items = iter_inputs(sources, settings=settings, stdin=stdin)
-    for item in tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False):
-        count.processed += 1
-        is_new = store.add_document(item.document) if item.document is not None else False
-        if item.failure is not None:
-            if is_new or item.document is None:
-                _record(store, count, item.failure)
-            continue
-        count.ok += int(is_new)
+    with count.timed():
+        items = iter_inputs(sources, settings=settings, stdin=stdin)
+        for item in tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False):
+            count.processed += 1
+            is_new = store.add_document(item.document) if item.document is not None else False
+            if item.failure is not None:
+                if is_new or item.document is None:
+                    _record(store, count, item.failure)
+                continue
+            count.ok += int(is_new)
     return count
 
 
@@ -131,12 +166,19 @@ def run(
     fail_fast: bool = False,
     progress: bool = False,
 ) -> RunSummary:
-    """Run extract, understand, group and compare on everything pending; return the counters per stage."""
+    """Run extract, understand, link, group and compare on everything pending; return the counters per stage."""
     summary = RunSummary()
-    _run_extract(store, settings, summary.stages["extract"], retry_failed, fail_fast, progress)
-    _run_understand(store, settings, summary.stages["understand"], retry_failed, fail_fast, progress)
-    touched = _run_group(store, settings, summary.stages["group"], retry_failed, fail_fast, progress)
-    _run_compare(store, touched, summary.stages["compare"], fail_fast, progress)
+    stages = summary.stages
+    with stages["extract"].timed():
+        _run_extract(store, settings, stages["extract"], retry_failed, fail_fast, progress)
+    with stages["understand"].timed():
+        _run_understand(store, settings, stages["understand"], retry_failed, fail_fast, progress)
+    with stages["link"].timed():
+        _run_link(store, stages["link"], retry_failed, fail_fast)
+    with stages["group"].timed():
+        touched = _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
+    with stages["compare"].timed():
+        _run_compare(store, touched, stages["compare"], fail_fast, progress)
     return summary
 
 
@@ -172,6 +214,7 @@ def _run_understand(
     from veille.understand import ANALYZER_VERSION, analyze_articles
     from veille.understand.nlp import load_pipeline
 
+    index_stored_quotes(store)  # before new fingerprints are written: it only fills an empty index
     pending = store.pending("understand", ANALYZER_VERSION, retry_failed=retry)
     if not pending:
         return
@@ -188,9 +231,35 @@ def _run_understand(
             _record(store, count, _failure(article.id, "understand", result, ANALYZER_VERSION))
             continue
         published = article.published.isoformat() if article.published else None
-        store.put_analysis(result, published=published)
+        store_analysis(store, result, published=published)
         store.clear_failures("understand", article.id)
         count.ok += 1
+
+
+def store_analysis(store: Store, analysis: Analysis, published: str | None = None) -> None:
+    """Store an analysis with its quotes' fingerprints, in one transaction (``Store.put_analysis``); the link
+    step links its names later."""
+    with store.transaction():
+        store.put_analysis(analysis, published=published)
+        store.put_quote_keys(analysis.article_id, quote_keys(analysis.quotes))
+
+
+def _run_link(store: Store, count: StageCount, retry: bool, fail_fast: bool) -> None:
+    """Link the names of the articles pending ``link`` (one step, one transaction); a failure is recorded
+    against each of them."""
+    pending = store.pending("link", LINKER_VERSION, retry_failed=retry)
+    count.processed += len(pending)
+    try:
+        report = link_entities(store, pending=pending, version=LINKER_VERSION)
+    except Exception as exc:
+        if fail_fast:
+            raise
+        for article_id in pending:
+            _record(store, count, _failure(article_id, "link", exc, LINKER_VERSION))
+        return
+    for article_id in report.articles:
+        store.clear_failures("link", article_id)
+    count.ok += len(report.articles)
 
 
 def _progress_iter(items: Iterator[T], total: int, desc: str, show: bool) -> Iterator[T]:
@@ -213,7 +282,7 @@ def _run_group(
     if not pending:
         return set()
     grouper = StoryGrouper(settings)
-    stories = [s for s in store.list_stories(limit=10**9, with_sources=False) if s.grouper == GROUPER_VERSION]
+    stories = [s for s in store.list_stories(limit=10**9) if s.grouper == GROUPER_VERSION]
     # the earliest stories first (each one's articles by date): the first of a group of copies is indexed
     # first again, as when they arrived
     for story in sorted(stories, key=lambda s: (s.first_seen is None, s.first_seen or date.min, s.id)):
@@ -284,7 +353,7 @@ def regroup(
     shares the most articles with, so articles that stay keep their story id. Changed stories are relabelled,
     rewritten in one transaction and compared again; ``dry_run`` only reports.
     """
-    stories = store.list_stories(limit=10**9, since=since, until=until, with_sources=False)
+    stories = store.list_stories(limit=10**9, since=since, until=until)
     old = {a: s.id for s in stories for a in s.articles}
     articles = list(store.iter_articles(list(old)))
     articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
@@ -326,7 +395,8 @@ def regroup(
     with store.transaction():
         for story in relabelled:
             store.put_story(story)
-    _run_compare(store, set(changed), report.compared, False, progress)
+    with report.compared.timed():
+        _run_compare(store, set(changed), report.compared, False, progress)
     return report
 
 
@@ -379,7 +449,7 @@ def compare_story(store: Store, story_id: str, *, background: Counter[str] | Non
     articles = list(store.iter_articles(story.articles))
     analyses = {a.id: store.get_analysis(a.id) for a in articles}
     links = [link for a in articles for link in store.duplicates_of(a.id)]
-    events = store.story_events(story.id, limit=10**6)
+    events = story_events(store, story.id, limit=10**6)
     if background is None:
         background = corpus_background(store)
     return build_comparison(story, articles, analyses, links, events, background)
@@ -428,12 +498,48 @@ def story_report(store: Store, story_id: str, *, entities: int = 10, events: int
         raise UsageError(f"no story {story_id!r}; see `veille stories`")
     articles = list(store.iter_articles(story.articles))
     return StoryReport(
-        story,
+        count_sources(store, [story])[0],
         articles,
         store.story_entities(story.id, limit=entities),
-        store.story_events(story.id, limit=events),
+        story_events(store, story.id, limit=events),
         store.list_duplicates(story_id=story.id),
     )
+
+
+def count_sources(store: Store, stories: Sequence[Story]) -> list[Story]:
+    """Return the stories with ``sources``: their articles with copies (stored duplicate links) counted once."""
+    links = store.duplicate_links(sorted({a for s in stories for a in s.articles}))
+    pairs = [(link.article_id, link.other_id) for link in links]
+    by_article: dict[str, list[tuple[str, str]]] = {}
+    for pair in pairs:
+        for article in set(pair):
+            by_article.setdefault(article, []).append(pair)
+    return [
+        replace(
+            s,
+            sources=_count_sources(
+                s.articles, sorted({p for a in s.articles for p in by_article.get(a, ())})
+            ),
+        )
+        for s in stories
+    ]
+
+
+def list_stories(
+    store: Store,
+    *,
+    min_articles: int = 1,
+    limit: int = 100,
+    since: date | None = None,
+    until: date | None = None,
+    entity: str | None = None,
+    outlet: str | None = None,
+) -> list[Story]:
+    """Return stories (as ``Store.list_stories``: the largest first, filters alike) with their sources counted."""
+    found = store.list_stories(
+        min_articles=min_articles, limit=limit, since=since, until=until, entity=entity, outlet=outlet
+    )
+    return count_sources(store, found)
 
 
 def find_entity(store: Store, query: str) -> RegistryEntity:

@@ -12,8 +12,19 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.compare import export
-from veille.model import Comparison, ComparisonSide, Failure, RegistryEntity, Story, TimeExpression
-from veille.store.base import DuplicateRecord, EventRecord, QuoteRecord, SearchHit, StoryEvent
+from veille.model import (
+    Comparison,
+    ComparisonSide,
+    DuplicateRecord,
+    EventRecord,
+    Failure,
+    QuoteRecord,
+    RegistryEntity,
+    SearchHit,
+    Story,
+    StoryEvent,
+    TimeExpression,
+)
 from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
@@ -430,3 +441,16 @@ def print_json(console: Console, data: Any) -> None:
     import json
 
     console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def copy_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Return a store copy as a table: rows per table and whether both sides' checksums agree."""
+    table = Table(title="copy", show_edge=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("checksum (both sides)")
+    for r in rows:
+        table.add_row(
+            r["table"], str(r["rows"]), ("equal " if r["is_equal"] else "DIFFERENT ") + r["checksum"][:16]
+        )
+    return table

@@ -21,7 +21,10 @@ def _setting(default: Any, help: str) -> Any:  # noqa: A002 - "help" is the natu
 class Settings:
     """Effective configuration; every field is documented in docs/settings.md."""
 
-    db: str = _setting("veille.db", "Path of the SQLite database.")
+    db: str = _setting(
+        "veille.db",
+        "The store: an SQLite path, or a PostgreSQL address postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (see docs/architecture.md, Store).",
+    )
     max_document_bytes: int = _setting(
         20_000_000, "Documents larger than this are stored but not extracted (failure code too_large)."
     )

@@ -18,11 +18,11 @@ from veille.model import (
     DuplicateLink,
     EntityEdit,
     Failure,
+    QuoteRecord,
     RegistryEntity,
     Story,
     to_jsonable,
 )
-from veille.store.base import QuoteRecord
 
 
 def article_view(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 from veille.compare.claims import align_claims, article_claims, class_tokens, content_words, sentences
+from veille.group.copies import source_keys
+from veille.group.events import story_events
 from veille.model import Claim
 from veille.store import open_store
 
@@ -27,7 +29,7 @@ def test_claims_of_the_seeds_carry_events_figures_and_attribution(seeds_db, tmp_
     store = open_store(str(db))
     try:
         [story] = store.list_stories()
-        events = store.story_events(story.id, limit=100)
+        events = story_events(store, story.id, limit=100)
         event_of = {
             (e.rsplit(":", 1)[0], int(e.rsplit(":", 1)[1])): se.event_id for se in events for e in se.events
         }
@@ -43,7 +45,8 @@ def test_claims_of_the_seeds_carry_events_figures_and_attribution(seeds_db, tmp_
         assert "2023-01" in delivery.dates
         wagner = next(c for c in claims if "mercenaires" in c.text)
         assert wagner.attributed_to is not None  # not the outlet's own voice (two voices: the first is named)
-        facts = align_claims(claims, store._source_keys(story.articles))
+        links = [(d.article_id, d.other_id) for d in store.duplicate_links(story.articles)]
+        facts = align_claims(claims, source_keys(story.articles, links))
     finally:
         store.close()
     shared = [f for f in facts if f.coverage == "all"]

@@ -8,6 +8,7 @@ import pytest
 
 from veille.errors import UsageError
 from veille.model import DuplicateLink, Story
+from veille.pipeline import count_sources, list_stories
 
 
 def test_duplicates_store_list_and_filters(store, put_text):
@@ -19,8 +20,10 @@ def test_duplicates_store_list_and_filters(store, put_text):
     store.add_duplicates([DuplicateLink(b, a, "near", 0.93), DuplicateLink(c, a, "syndicated", 0.71)])
     store.put_story(Story(id="s1", label="visite", articles=(a, b, c)))
     store.put_story(Story(id="s2", label="autre", articles=(other,)))
-    assert store.get_story("s1").sources == 1  # two copies of one wire text: one source
-    assert store.get_story("s2").sources == 1
+    # two copies of one wire text: one source (counted from the stored links by pipeline.count_sources)
+    assert store.get_story("s1").sources is None
+    assert [s.sources for s in count_sources(store, [store.get_story("s1"), store.get_story("s2")])] == [1, 1]
+    assert {s.id: s.sources for s in list_stories(store)} == {"s1": 1, "s2": 1}
     links = store.list_duplicates()
     assert [(d.article_id, d.other_id, d.kind) for d in links] == [(b, a, "near"), (c, a, "syndicated")]
     assert links[0].outlet == "site-b" and links[0].other_outlet == "afp.com"

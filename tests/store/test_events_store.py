@@ -1,14 +1,15 @@
-"""Events in the SQLite store: rows per event, filters, backfill, and one event merged across a story's outlets."""
+"""Events in the SQLite store: rows per event, filters, backfill, and one event merged across a story's outlets
+(``veille.group.events.story_events`` over the store; names linked by the link step)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from veille.errors import UsageError
+from veille.group.events import story_events
 from veille.model import (
     Analysis,
     Article,
@@ -22,13 +23,15 @@ from veille.model import (
     Place,
     Story,
     article_id,
+    time_interval,
 )
-from veille.store import open_store
+from veille.pipeline import store_analysis
+from veille.understand.crosslink import link_entities
 from veille.understand.event_groups import (
+    EVENT_GROUPER_VERSION,
     EventSample,
     group_events,
     is_same_event,
-    time_interval,
     times_overlap,
     values_conflict,
 )
@@ -74,7 +77,8 @@ def _put(store, text: str, *, outlet: str, published: date | None, entities=(), 
     store.put_article(art)
     ents = tuple(_entity(text, *e) for e in entities)
     evs = tuple(_event(text, *e[:2], **e[2]) for e in events)
-    store.put_analysis(Analysis(art.id, "fr", ents, events=evs, analyzer="hand 1"))
+    store_analysis(store, Analysis(art.id, "fr", ents, events=evs, analyzer="hand 1"))
+    link_entities(store)
     return art.id
 
 
@@ -168,12 +172,12 @@ def test_events_store_rows_follow_the_analysis(press):
     )
     assert len(rows) == 6
     assert ("visit", "visite", "2023-02-06/2023-02-07", "2023-02-06", "2023-02-07") in [
-        tuple(r) for r in rows
+        tuple(r.values()) for r in rows
     ]
     args = store._rows(
         "SELECT role, text, entity_id FROM event_arguments WHERE article_id = ?", (ids["one"],)
     )
-    assert [tuple(r) for r in args] == [
+    assert [tuple(r.values()) for r in args] == [
         ("agent", "Sergueï Lavrov", "per:serguei-lavrov"),
         ("place", "Mali", "loc:mali"),
         ("patient", "Abdoulaye Diop", "per:diop"),
@@ -188,34 +192,7 @@ def test_events_store_reanalysis_replaces_rows(press):
     store.put_analysis(Analysis(ids["one"], "fr", first.entities, events=kept, analyzer="hand 2"))
     found = store.list_events(article_id=ids["one"])
     assert [(r.type, r.trigger) for r in found] == [("meet", "rencontré")]
-    assert store._one("SELECT count(*) FROM event_arguments WHERE article_id = ?", (ids["one"],))[0] == 1
-
-
-def test_events_store_backfill_after_emptied_table(press, tmp_path):
-    store, _ = press
-    before = store.list_events(limit=1000)
-    path = store.path
-    store.close()
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("DELETE FROM events")
-        conn.execute("DELETE FROM event_arguments")
-        conn.execute(
-            "DELETE FROM store_meta WHERE key = 'events_backfilled'"
-        )  # as a rolled-back backfill leaves it
-    conn.close()
-    again = open_store(path)
-    try:
-        assert again.list_events(limit=1000) == before
-    finally:
-        again.close()
-    with sqlite3.connect(path) as conn:  # the backfill is recorded: a later open does not scan the analyses
-        conn.execute("DELETE FROM events")
-    once = open_store(path)
-    try:
-        assert once.list_events(limit=1000) == []
-    finally:
-        once.close()
+    assert store._db.scalar("SELECT count(*) FROM event_arguments WHERE article_id = ?", (ids["one"],)) == 1
 
 
 def test_events_store_filters(press):
@@ -281,12 +258,13 @@ def test_events_store_entity_edit_moves_arguments(press):
 
 def test_events_store_story_merges_one_visit(press):
     store, ids = press
-    merged = store.story_events("s1")
+    merged = story_events(store, "s1")
     visits = [m for m in merged if m.type == "visit" and len(m.sources) > 1]
     assert len(visits) == 1
     visit = visits[0]
     assert [s.outlet for s in visit.sources] == ["two", "one", "three"]  # earliest article first
     assert merged[0] is visit  # the most-sourced first
+    assert {m.grouper for m in merged} == {EVENT_GROUPER_VERSION}
     slots = {s.role: s for s in visit.slots}
     assert [v.value for v in slots["agent"].values] == [store.find_entities("Lavrov")[0].entity_id]
     assert {v.value for v in slots["place"].values} == {"loc:mali", "loc:bamako"}
@@ -296,12 +274,12 @@ def test_events_store_story_merges_one_visit(press):
     # never merged: the negated visit, the planned visit to Moscow (another place, another day)
     others = {m.trigger for m in merged if m is not visit}
     assert {"rendu", "ira", "rencontré"} <= others
-    assert store.story_events("s1", type="meet")[0].trigger == "rencontré"
-    assert [m.event_id for m in store.story_events("s1", place="Moscou")] == [
+    assert story_events(store, "s1", type="meet")[0].trigger == "rencontré"
+    assert [m.event_id for m in story_events(store, "s1", place="Moscou")] == [
         f"{ids['two']}:{TEXT_B.index('ira')}"
     ]
     with pytest.raises(UsageError, match="no story"):
-        store.story_events("zzzzzzzz")
+        story_events(store, "zzzzzzzz")
 
 
 def test_events_store_story_conflicting_dates_side_by_side(store):
@@ -337,13 +315,13 @@ def test_events_store_story_conflicting_dates_side_by_side(store):
         events=[("visit", "arrivé", {"args": [("agent", "Lavrov", "per:lavrov")], "time": "2023-02-07"})],
     )
     store.put_story(Story("s2", "Lavrov", (a, b, c)))
-    [visit] = store.story_events("s2")
+    [visit] = story_events(store, "s2")
     assert visit.conflicts == ("time",)
     time = next(s for s in visit.slots if s.role == "time")
     assert [(v.value, v.articles) for v in time.values] == [("2023-02-06", (a,)), ("2023-02-07", (c,))]
     # a copy the store knows counts as one source with the article it copies
     store.add_duplicates([DuplicateLink(c, a, "near", 0.97)])
-    [visit] = store.story_events("s2")
+    [visit] = story_events(store, "s2")
     assert len(visit.sources) == 2
     assert [(s.article_id, s.copies) for s in visit.sources] == [(a, (c,)), (b, ())]
 

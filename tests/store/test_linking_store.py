@@ -1,10 +1,15 @@
-"""Automatic cross-article links in the SQLite registry: surnames, spelling variants, order, hand edits win."""
+"""Automatic cross-article links in the SQLite registry: surnames, spelling variants, order, hand edits win.
+
+The links are made by the link step (``veille.understand.crosslink``), run here after each change as
+``veille run`` runs it after the understand stage.
+"""
 
 from __future__ import annotations
 
 import itertools
-import sqlite3
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +19,7 @@ from veille.model import (
     Document,
     Entity,
     EntityEdit,
+    Link,
     Mention,
     Office,
     Place,
@@ -21,7 +27,10 @@ from veille.model import (
     Speaker,
     article_id,
 )
+from veille.pipeline import store_analysis
 from veille.store import open_store
+from veille.store.sql import REBUILD_ENTITY_COUNTS
+from veille.understand.crosslink import LINKER_VERSION, article_keys, gather_names, link_entities
 
 PRESIDENT_ML = ("président de la transition", "ML")
 
@@ -32,7 +41,14 @@ def _ent(entity_id: str, name: str, type_: str, text: str, **kw) -> Entity:
 
 
 def _put(store, text: str, entities: list, *, published: date = date(2023, 2, 6), quotes=()) -> str:
-    """Store one article with an analysis built by hand from ``text`` (each entity's name is in it)."""
+    """Store one article with an analysis built by hand from ``text`` (each entity's name is in it), then link."""
+    article = _store_only(store, text, entities, published=published, quotes=quotes)
+    link_entities(store)
+    return article
+
+
+def _store_only(store, text: str, entities: list, *, published: date = date(2023, 2, 6), quotes=()) -> str:
+    """Store one article with an analysis built by hand from ``text``, not linked yet."""
     doc = Document.from_bytes(
         text.encode(),
         media_type="text/plain",
@@ -44,7 +60,7 @@ def _put(store, text: str, entities: list, *, published: date = date(2023, 2, 6)
     art = Article(id=article_id(doc.id), content_id=doc.id, text=text, published=published)
     store.put_article(art)
     ents = [_ent(*e, text) if isinstance(e, tuple) else e(text) for e in entities]
-    store.put_analysis(Analysis(art.id, "fr", tuple(ents), tuple(quotes), analyzer="hand 1"))
+    store_analysis(store, Analysis(art.id, "fr", tuple(ents), tuple(quotes), analyzer="hand 1"))
     return art.id
 
 
@@ -213,6 +229,7 @@ def test_linking_hand_split_wins_over_links_and_survives_relinks(store):
             second, "fr", (_ent("per:poutine", "Poutine", "PER", text, roles=("pays",)),), analyzer="hand 2"
         )
     )
+    link_entities(store)
     assert _registry(store)["per:poutine-autre"] == {"Poutine": 1}
     assert {e.entity_id for e in store.get_analysis(second).entities} == {"per:poutine-autre"}
 
@@ -246,6 +263,7 @@ def test_linking_dropped_article_unlinks_its_surnames(store):
     store.put_article(
         Article(id=old.id, content_id=old.content_id, text="Texte tout autre.", published=old.published)
     )
+    link_entities(store)  # the dropped analysis queued its names' keys: the link step decides them again
     assert _registry(store) == {"per:poutine": {"Poutine": 1}}
 
 
@@ -315,6 +333,7 @@ def test_linking_real_analyses_keep_two_goitas_apart(tmp_path, nlp, order):
         art = Article(id=article_id(doc.id), content_id=doc.id, text=text, published=date(2023, 6, 1 + i))
         store.put_article(art)
         store.put_analysis(analyze_article(art, nlp=nlp))
+        link_entities(store)
         ids[i] = art.id
     assimi = {a for a in store.entity_articles("per:assimi-goita")}
     moussa = {a for a in store.entity_articles("per:moussa-goita")}
@@ -327,28 +346,94 @@ def test_linking_real_analyses_keep_two_goitas_apart(tmp_path, nlp, order):
     store.close()
 
 
-def test_linking_backfills_a_database_written_before_links(tmp_path):
-    path = str(tmp_path / "old.db")
-    store = open_store(path)
-    _put(
+def test_linking_links_again_a_database_upgraded_from_0_1(tmp_path):
+    # veille 0.1 linked names inside the store and recorded no linker version: after the upgrade every
+    # article waits for the link step, which decides the same registry again
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).resolve().parent.parent / "data" / "store-0.1" / "veille.db", path)
+    store = open_store(str(path))
+    before = _registry(store)
+    assert len(store.pending("link", LINKER_VERSION)) == 2
+    link_entities(store)
+    assert store.pending("link", LINKER_VERSION) == []
+    assert _registry(store) == before
+    assert before["per:abdoulaye-diop"]["Abdoulaye Diop"] >= 2
+    store.close()
+
+
+def test_linking_new_linker_version_relinks_every_name(store):
+    for text, ents, day in CORPUS:
+        _put(store, text, ents, published=day)
+    before = _lids(store)
+    assert store.pending("link", LINKER_VERSION) == []
+    everything = store.pending("link", "linker 2")
+    assert len(everything) == len(CORPUS)
+    # a link made by the old version that the new one would not make: the new step decides every name again
+    store.put_links({("", "per:moussa-goita"): Link("per:assimi-goita", "a rule of another version")})
+    assert ("per:moussa-goita", "per:assimi-goita") in {(e, lid) for _, e, lid in _lids(store)}
+    report = link_entities(store, version="linker 2")
+    assert sorted(report.articles) == sorted(everything)
+    assert store.pending("link", "linker 2") == []
+    assert _lids(store) == before
+    linkers = {r["linker"] for r in store._rows("SELECT linker FROM analyses")}
+    assert linkers == {"linker 2"}
+
+
+def test_linking_step_stamps_and_queues_persistence_only(store):
+    first = _put(
         store,
         "Vladimir Poutine a reçu Sergueï Lavrov.",
         [("per:vladimir-poutine", "Vladimir Poutine", "PER")],
     )
-    _put(store, "Le pays de Poutine a signé.", [("per:poutine", "Poutine", "PER")])
-    store.close()
-    # back to the schema of migration 0003: no links, no keys, mentions on the analyser's ids
-    with sqlite3.connect(path) as conn:
-        for table in ("entity_links", "entity_keys", "entity_offices", "entity_places"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("DROP INDEX mentions_article_entity")
-        conn.execute("DROP INDEX mentions_analyser")
-        for column in ("lid", "kind", "reason"):
-            conn.execute(f"ALTER TABLE mentions DROP COLUMN {column}")
-        conn.execute("UPDATE mentions SET eid = entity_id")
-        conn.execute("DELETE FROM migrations WHERE name = '0004_entity_links'")
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(DISTINCT eid) FROM mentions").fetchone()[0] == 2
-    store = open_store(path)
-    assert _registry(store) == {"per:vladimir-poutine": {"Poutine": 1, "Vladimir Poutine": 1}}
-    store.close()
+    second = _store_only(store, "Le pays de Poutine a signé.", [("per:poutine", "Poutine", "PER")])
+    # stored, not yet linked: pending for the link step, its mentions on the analyser's id
+    assert store.pending("link", LINKER_VERSION) == [second]
+    assert _registry(store)["per:poutine"] == {"Poutine": 1}
+    link_entities(store)
+    assert store.pending("link", LINKER_VERSION) == []
+    assert "per:poutine" not in _registry(store)
+    # a changed analysis of the full name's article queues the keys its names held; the next step re-decides
+    store.put_analysis(Analysis(first, "fr", (), analyzer="hand 2"))
+    assert store.link_queue() and store.pending("link", LINKER_VERSION) == [first]
+    link_entities(store)
+    assert store.link_queue() == []
+    assert _registry(store) == {"per:poutine": {"Poutine": 1}}
+
+
+def test_linking_entity_counts_follow_every_change(store):
+    ids = [_put(store, text, ents, published=day) for text, ents, day in CORPUS]
+    store.put_analysis(Analysis(ids[0], "fr", (), analyzer="hand 2"))  # replaced
+    doc_text = "Moussa Goïta a marqué trois buts à Paris."
+    ids.append(
+        _put(store, doc_text, [("per:moussa-goita", "Moussa Goïta", "PER"), ("loc:paris", "Paris", "LOC")])
+    )
+    old = store.get_article(ids[1])
+    store.put_article(
+        Article(id=old.id, content_id=old.content_id, text="Autre texte.", published=old.published)
+    )
+    link_entities(store)
+    kept = sorted(tuple(r.values()) for r in store._rows("SELECT * FROM entity_counts"))
+    with store.transaction():
+        store._x("DELETE FROM entity_counts")
+        store._x(REBUILD_ENTITY_COUNTS)
+    assert kept == sorted(tuple(r.values()) for r in store._rows("SELECT * FROM entity_counts"))
+    assert ("per:moussa-goita", "article", "", "", 1) in kept
+
+
+def test_linking_gathers_past_two_thousand_names(store):
+    # 2,100 full names share the surname skeleton of "Poutine" (different first names never join); a one-word
+    # "Poutine" is two rounds away from their key: the old cap (2,000 names) stopped before it. Only the keys are
+    # written here (as the link step writes them), so the test reads the gathering alone.
+    firsts = [a + b + c for a in "bcdfg" for b in "aeiou" for c in "klmnprstvz"][:105]
+    articles = []
+    for n in range(20):
+        names = [f"{first.capitalize()}{n:02d} Poutine" for first in firsts]
+        ents = [(f"per:{name.lower().replace(' ', '-')}", name, "PER") for name in names]
+        articles.append(_store_only(store, ". ".join(names) + ".", ents))
+    single = _store_only(store, "Poutine a parlé.", [("per:poutine", "Poutine", "PER")])
+    for article in [*articles, single]:
+        keys, _, held = article_keys(store.article_names([article]))
+        store.put_entity_keys(article, keys, held)
+    full, singles = gather_names(store, {"ps:ptn"})
+    assert len(full) == 2100
+    assert (single, "per:poutine") in singles

@@ -1,4 +1,8 @@
-"""Quotes in the SQLite store: listing with filters, speakers by registry id, one quote across outlets."""
+"""Quotes in the SQLite store: listing with filters, speakers by registry id, one quote across outlets.
+
+Quotes are grouped across outlets by ``veille.understand.quote_groups`` over the store's fingerprint index
+(``list_quotes``/``quote_sources`` there are what the CLI calls); names are linked by the link step.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,18 @@ from veille.model import (
     Speaker,
     article_id,
 )
+from veille.pipeline import store_analysis
 from veille.store import open_store
+from veille.understand.crosslink import link_entities
 from veille.understand.quote_groups import (
+    QUOTE_GROUPER_VERSION,
     QuoteSample,
+    group_quotes,
     is_same_quote,
+    list_quotes,
     normalize_quote,
     quote_fingerprints,
+    quote_sources,
 )
 
 DIOP_WORDS = "Les droits de l’Homme sont instrumentalisés, politisés pour des agendas cachés"
@@ -58,7 +68,8 @@ def _put(store, text: str, *, outlet: str, published: date | None, entities=(), 
     store.put_article(art)
     ents = tuple(_ent(ident, name, text) for ident, name in entities)
     qs = tuple(_quote(text, *q) for q in quotes)
-    store.put_analysis(Analysis(art.id, "fr", ents, qs, analyzer="hand 1"))
+    store_analysis(store, Analysis(art.id, "fr", ents, qs, analyzer="hand 1"))
+    link_entities(store)
     return art.id
 
 
@@ -99,12 +110,12 @@ def press(store):
 
 
 def test_quotes_store_empty_store_lists_nothing(store):
-    assert store.list_quotes() == []
-    assert store.list_quotes(text="droits") == []
+    assert list_quotes(store) == []
+    assert list_quotes(store, text="droits") == []
 
 
 def test_quotes_store_one_quote_across_outlets(store, press):
-    diop = [q for q in store.list_quotes() if "agendas" in q.text]
+    diop = [q for q in list_quotes(store) if "agendas" in q.text]
     assert len(diop) == 3
     # the earliest carrier names the group; every copy lists the same three sources, earliest first
     first = f"{press['first']}:{diop[-1].start}"
@@ -113,39 +124,44 @@ def test_quotes_store_one_quote_across_outlets(store, press):
         assert [s.article_id for s in q.sources] == [press["first"], press["copy"], press["cut"]]
         assert [s.outlet for s in q.sources] == ["emediasn", "malijet", "actuniger.com"]
         assert q.sources[0].published == date(2023, 2, 6)
-    lavrov = [q for q in store.list_quotes() if q.speaker_entity_id == "per:serguei-lavrov"]
+        assert q.grouper == QUOTE_GROUPER_VERSION
+    # the store alone gives each quote as its own group, without sources
+    assert {
+        (q.group_id, q.sources, q.grouper) for q in store.list_quotes() if q.quote_id == diop[0].quote_id
+    } == {(diop[0].quote_id, (), "")}
+    lavrov = [q for q in list_quotes(store) if q.speaker_entity_id == "per:serguei-lavrov"]
     assert len(lavrov) == 1 and len(lavrov[0].sources) == 1 and lavrov[0].group_id == lavrov[0].quote_id
-    assert [s.article_id for s in store.quote_sources(diop[0].quote_id)] == [
+    assert [s.article_id for s in quote_sources(store, diop[0].quote_id)] == [
         press["first"],
         press["copy"],
         press["cut"],
     ]
     with pytest.raises(UsageError, match="no quote"):
-        store.quote_sources("nothing:12")
+        quote_sources(store, "nothing:12")
 
 
 def test_quotes_store_speaker_by_registry_id(store, press):
     # "Diop" alone in the third article is linked to Abdoulaye Diop: his quote is reported under the registry id
-    found = store.list_quotes(speaker="Abdoulaye Diop")
+    found = list_quotes(store, speaker="Abdoulaye Diop")
     assert [q.article_id for q in found] == [press["cut"], press["copy"], press["first"]]
     assert {q.speaker_entity_id for q in found} == {"per:abdoulaye-diop"}
     assert {q.speaker_name for q in found} == {"Abdoulaye Diop"}
     assert found[0].speaker_text == "Diop"
-    assert [q.quote_id for q in store.list_quotes(speaker="diop")] == [q.quote_id for q in found]
-    assert [q.quote_id for q in store.list_quotes(speaker="per:abdoulaye-diop")] == [
+    assert [q.quote_id for q in list_quotes(store, speaker="diop")] == [q.quote_id for q in found]
+    assert [q.quote_id for q in list_quotes(store, speaker="per:abdoulaye-diop")] == [
         q.quote_id for q in found
     ]
-    assert [q.text for q in store.list_quotes(speaker="sergueï lavrov")] == [LAVROV_WORDS]
+    assert [q.text for q in list_quotes(store, speaker="sergueï lavrov")] == [LAVROV_WORDS]
     with pytest.raises(UsageError, match="no entity or quote speaker named 'Personne Inconnue'"):
-        store.list_quotes(speaker="Personne Inconnue")
+        list_quotes(store, speaker="Personne Inconnue")
 
 
 def test_quotes_store_hand_merge_moves_speaker(store, press):
     store.add_entity_edit(
         EntityEdit("merge", "per:serguei-lavrov", "per:abdoulaye-diop", target_name="Abdoulaye Diop")
     )
-    assert len(store.list_quotes(speaker="Abdoulaye Diop")) == 4
-    assert {q.speaker_entity_id for q in store.list_quotes()} == {"per:abdoulaye-diop"}
+    assert len(list_quotes(store, speaker="Abdoulaye Diop")) == 4
+    assert {q.speaker_entity_id for q in list_quotes(store)} == {"per:abdoulaye-diop"}
 
 
 def test_quotes_store_same_words_other_speaker_is_another_quote(store, press):
@@ -157,7 +173,7 @@ def test_quotes_store_same_words_other_speaker_is_another_quote(store, press):
         entities=[("per:serguei-lavrov", "Sergueï Lavrov")],
         quotes=[(DIOP_WORDS, ("Sergueï Lavrov", "per:serguei-lavrov"))],
     )
-    mine = store.list_quotes(article_id=other)[0]
+    mine = list_quotes(store, article_id=other)[0]
     assert len(mine.sources) == 1 and mine.group_id == mine.quote_id
     # an unattributed copy joins the group of the attributed ones
     anon = _put(
@@ -167,7 +183,7 @@ def test_quotes_store_same_words_other_speaker_is_another_quote(store, press):
         published=date(2023, 2, 10),
         quotes=[(DIOP_WORDS, None)],
     )
-    assert len(store.list_quotes(article_id=anon)[0].sources) >= 2
+    assert len(list_quotes(store, article_id=anon)[0].sources) >= 2
 
 
 def test_quotes_store_short_phrases_group_only_with_same_speaker(store):
@@ -178,27 +194,27 @@ def test_quotes_store_short_phrases_group_only_with_same_speaker(store):
     b = _put(
         store, f"Elle évoque un « {words} ».", outlet="b", published=date(2023, 1, 2), quotes=[(words, None)]
     )
-    assert len(store.list_quotes(article_id=a)[0].sources) == 1
-    assert len(store.list_quotes(article_id=b)[0].sources) == 1
+    assert len(list_quotes(store, article_id=a)[0].sources) == 1
+    assert len(list_quotes(store, article_id=b)[0].sources) == 1
 
 
 def test_quotes_store_filters_combine(store, press):
-    assert [q.kind for q in store.list_quotes(kind="partial")] == ["partial"]
-    assert len(store.list_quotes(since=date(2023, 2, 7))) == 2
-    assert len(store.list_quotes(until=date(2023, 2, 6))) == 2
-    assert len(store.list_quotes(since=date(2023, 2, 7), until=date(2023, 2, 7))) == 1
+    assert [q.kind for q in list_quotes(store, kind="partial")] == ["partial"]
+    assert len(list_quotes(store, since=date(2023, 2, 7))) == 2
+    assert len(list_quotes(store, until=date(2023, 2, 6))) == 2
+    assert len(list_quotes(store, since=date(2023, 2, 7), until=date(2023, 2, 7))) == 1
     # text: accents, case and quote marks ignored
-    assert len(store.list_quotes(text="DROITS DE L'HOMME")) == 3
-    assert len(store.list_quotes(text="défendre avec vous")) == 1
-    assert store.list_quotes(speaker="Sergueï Lavrov", text="droits") == []
-    assert len(store.list_quotes(speaker="Abdoulaye Diop", kind="direct", since=date(2023, 2, 7))) == 1
-    assert [q.article_id for q in store.list_quotes(article_id=press["copy"][:8])] == [press["copy"]]
-    assert len(store.list_quotes(limit=2)) == 2
-    assert len(store.list_quotes(speaker="Abdoulaye Diop", limit=1)) == 1
+    assert len(list_quotes(store, text="DROITS DE L'HOMME")) == 3
+    assert len(list_quotes(store, text="défendre avec vous")) == 1
+    assert list_quotes(store, speaker="Sergueï Lavrov", text="droits") == []
+    assert len(list_quotes(store, speaker="Abdoulaye Diop", kind="direct", since=date(2023, 2, 7))) == 1
+    assert [q.article_id for q in list_quotes(store, article_id=press["copy"][:8])] == [press["copy"]]
+    assert len(list_quotes(store, limit=2)) == 2
+    assert len(list_quotes(store, speaker="Abdoulaye Diop", limit=1)) == 1
     with pytest.raises(UsageError, match="no article"):
-        store.list_quotes(article_id="ffffffffffff")
+        list_quotes(store, article_id="ffffffffffff")
     with pytest.raises(UsageError, match="no story"):
-        store.list_quotes(story_id="ffffffffffff")
+        list_quotes(store, story_id="ffffffffffff")
 
 
 def test_quotes_store_unresolved_speaker_by_words(store):
@@ -210,34 +226,29 @@ def test_quotes_store_unresolved_speaker_by_words(store):
         published=None,
         quotes=[(words, ("chancelleries occidentales", None), "indirect")],
     )
-    found = store.list_quotes(speaker="Chancelleries occidentales")
+    found = list_quotes(store, speaker="Chancelleries occidentales")
     assert len(found) == 1 and found[0].speaker_entity_id is None and found[0].published is None
-    assert store.list_quotes(speaker="chancelleries occidentales", since=date(2000, 1, 1)) == []
+    assert list_quotes(store, speaker="chancelleries occidentales", since=date(2000, 1, 1)) == []
 
 
 def test_quotes_store_groups_through_the_index(store, press, tmp_path):
-    # grouping reads candidates from quote_keys only: without the index no copy is found
-    store._conn.execute("DELETE FROM quote_keys")
-    assert {len(q.sources) for q in store.list_quotes()} == {1}
+    # grouping reads candidates from quote_keys only: without the index no copy is found (group_quotes alone:
+    # list_quotes would first fingerprint the stored quotes of an empty index, as after an upgrade)
+    with store.transaction():
+        store._x("DELETE FROM quote_keys")
+    assert {len(q.sources) for q in group_quotes(store, store.list_quotes())} == {1}
 
 
 def test_quotes_store_replaced_analysis_drops_its_keys(store, press):
-    keys = store._conn.execute(
-        "SELECT count(*) FROM quote_keys WHERE article_id = ?", (press["copy"],)
-    ).fetchone()[0]
-    assert keys > 0
+    count = "SELECT count(*) FROM quote_keys WHERE article_id = ?"
+    assert store._db.scalar(count, (press["copy"],)) > 0
     store.put_analysis(Analysis(press["copy"], "fr", (), (), analyzer="hand 2"))
-    assert (
-        store._conn.execute(
-            "SELECT count(*) FROM quote_keys WHERE article_id = ?", (press["copy"],)
-        ).fetchone()[0]
-        == 0
-    )
-    diop = [q for q in store.list_quotes() if "agendas" in q.text]
+    assert store._db.scalar(count, (press["copy"],)) == 0
+    diop = [q for q in list_quotes(store) if "agendas" in q.text]
     assert {len(q.sources) for q in diop} == {2}
 
 
-def test_quotes_store_migration_indexes_stored_quotes(tmp_path):
+def test_quotes_store_indexes_quotes_stored_without_keys(tmp_path):
     path = str(tmp_path / "old.db")
     store = open_store(path)
     _put(
@@ -255,17 +266,12 @@ def test_quotes_store_migration_indexes_stored_quotes(tmp_path):
         quotes=[(DIOP_WORDS, None)],
     )
     store.close()
-    with sqlite3.connect(path) as conn:  # back to the schema of migration 0004
-        conn.execute("DROP TABLE quote_keys")
-        conn.execute("DROP INDEX quotes_article_start")
-        conn.execute("DELETE FROM migrations WHERE name = '0005_quote_keys'")
-    store = open_store(path)
-    assert [len(q.sources) for q in store.list_quotes()] == [2, 2]
-    store.close()
-    with sqlite3.connect(path) as conn:  # a backfill a killed process rolled back
+    with sqlite3.connect(
+        path
+    ) as conn:  # a backfill a killed process rolled back, or a database upgraded from 0.1
         conn.execute("DELETE FROM quote_keys")
     store = open_store(path)
-    assert [len(q.sources) for q in store.list_quotes()] == [2, 2]
+    assert [len(q.sources) for q in list_quotes(store)] == [2, 2]
     store.close()
 
 

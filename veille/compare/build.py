@@ -1,7 +1,7 @@
 """The comparison of a story: sides, facts (shared by all, some, one), conflicts, framing, voices, timeline.
 
 Everything comes from what the earlier stages stored: articles, analyses (entities, quotes, times, events),
-duplicate links (copies count as one source) and the story's merged events (``Store.story_events``); the
+duplicate links (copies count as one source) and the story's merged events (``group.events.story_events``); the
 framing prior is word counts of the corpus (``framing.background_counts`` over stored articles).
 """
 
@@ -21,11 +21,11 @@ from veille.model import (
     Comparison,
     DuplicateLink,
     Story,
+    StoryEvent,
     TimelineEntry,
     Voice,
     VoiceCount,
 )
-from veille.store.base import StoryEvent
 
 COMPARER_VERSION = (
     "veille-compare 0.3 (claims aligned by story events, words, clauses and paraphrase classes; conflicts, framing"

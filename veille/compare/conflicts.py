@@ -42,9 +42,18 @@ from veille.compare.numbers import (
     same_measure,
     unit_family,
 )
-from veille.model import Analysis, Article, Claim, ClaimGroup, Conflict, ConflictValue, TimeExpression
-from veille.store.base import StoryEvent
-from veille.understand.event_groups import time_interval, times_overlap
+from veille.model import (
+    Analysis,
+    Article,
+    Claim,
+    ClaimGroup,
+    Conflict,
+    ConflictValue,
+    StoryEvent,
+    TimeExpression,
+    time_interval,
+)
+from veille.understand.event_groups import times_overlap
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 STORY_WIDE_SIMILARITY = 0.25  # sentences this close (or sharing an entity) may state one figure

@@ -1,7 +1,7 @@
 """The group stage: duplicates and syndicated copies, and stories across outlets.
 
-The grouper and the duplicate index are loaded on first use, so that the pure module ``copies`` (which the
-store and the comparison use) never loads them.
+The grouper and the duplicate index are loaded on first use, so that ``copies`` and ``events`` (which the
+comparison and the listings use) never load them.
 """
 
 from __future__ import annotations

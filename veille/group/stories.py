@@ -181,6 +181,29 @@ class StoryGrouper:
             if feats.article_id not in self._story_of:
                 self._index(state, feats, text)
 
+    # -- persistence (veille.group.state) --------------------------------------------------------
+    @property
+    def signature(self) -> dict[str, str | float | int]:
+        """Return the version, settings and layout the grouper was built with; ``restore`` refuses a state made
+        under another signature."""
+        from veille.group.state import signature_of
+
+        return signature_of(self)
+
+    def dump(self) -> bytes:
+        """Return the grouper's whole state as compact bytes (no pickle); ``restore`` reads them back."""
+        from veille.group.state import dump_grouper
+
+        return dump_grouper(self)
+
+    @classmethod
+    def restore(cls, data: bytes, settings: Settings) -> StoryGrouper:
+        """Return the grouper ``dump`` saved, deciding exactly as it would have; raise VeilleError ``bad_state``
+        when the bytes are not a state, are damaged, or were made with other settings or another version."""
+        from veille.group.state import restore_grouper
+
+        return restore_grouper(data, settings)
+
     # -- scoring -------------------------------------------------------------------------------
     def _vector(self, terms: Counter[str] | dict[str, float], sublinear: bool) -> dict[str, float]:
         """Return the normalised TF-IDF vector of term counts (idf = ln((n + 1) / (df + 1)) + 1)."""

@@ -1,6 +1,8 @@
-"""Storage: ``open_store`` returns a backend implementing the ``Store`` protocol (``store/base.py``).
+"""Storage: ``open_store`` returns the store (``sql.SQLStore``, implementing ``base.Store``) at an address.
 
-SQLite is the default backend; ``postgresql://`` addresses are reserved for the PostgreSQL backend.
+An address is an SQLite path (the default ``./veille.db``; ``:memory:`` for a throwaway store) or a
+PostgreSQL URL (``postgresql://USER@HOST:PORT/DBNAME``). Both backends share one schema (``schema.py``), one
+chain of migrations (``migrate.py``) and one implementation.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from pathlib import Path
 
 from veille.errors import StoreError
 from veille.settings import Settings
-from veille.store.base import SearchHit, Store
-from veille.store.sqlite import SQLiteStore
+from veille.store.base import Store
+from veille.store.engine import is_postgres, redact
+from veille.store.sql import SQLStore
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SQLiteStore", "SearchHit", "Store", "open_store"]
+__all__ = ["SQLStore", "Store", "open_store"]
 
 DEFAULT_DB = "veille.db"
 
@@ -23,15 +26,16 @@ DEFAULT_DB = "veille.db"
 def open_store(path: str | None = None, *, settings: Settings | None = None) -> Store:
     """Open (creating and migrating if needed) the store at ``path``, else ``settings.db``, else ./veille.db.
 
-    Raises StoreError for a ``postgresql://`` address (backend not available yet), a missing folder,
-    an unreadable file or a schema newer than this code.
+    Raises StoreError for a missing folder, an unreadable file, a server that does not answer or a schema
+    newer than this code.
     """
     target = path or (settings.db if settings is not None else None) or DEFAULT_DB
-    if target.startswith(("postgresql://", "postgres://")):
-        raise StoreError(
-            f"{target.split('@')[-1]}: the PostgreSQL backend is not available yet; use an SQLite path (e.g. veille.db)"
-        )
-    if target != ":memory:" and not target.startswith("file:"):
+    if is_postgres(target):
+        logger.debug("opening PostgreSQL store %s", redact(target))
+        return SQLStore(target)
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///") :]
+    if target != ":memory:":
         folder = Path(target).expanduser().resolve().parent
         if not folder.is_dir():
             raise StoreError(
@@ -39,4 +43,4 @@ def open_store(path: str | None = None, *, settings: Settings | None = None) -> 
             )
         target = str(Path(target).expanduser())
     logger.debug("opening SQLite store %s", target)
-    return SQLiteStore(target)
+    return SQLStore(target)

@@ -1,193 +1,41 @@
 """The storage interface: a Protocol that speaks model objects, never SQL rows.
 
-SQLite (``sqlite.py``) is the default backend; a PostgreSQL backend implements the same Protocol and
-passes the same contract suite (``tests/store/test_contract.py``).
+One implementation (``sql.SQLStore``) serves SQLite (the default) and PostgreSQL; it passes the contract
+suite (``tests/store/test_contract.py``) on both. The store persists and reads; it decides
+nothing a stage decides: cross-article links are decided by ``veille.understand.crosslink`` (the "link"
+step), quote groups by ``veille.understand.quote_groups``, a story's merged events by ``veille.group.events``
+and its sources by ``veille.group.copies``, each through the small primitives below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from veille.model import (
     Analysis,
     Article,
+    ArticleName,
     Comparison,
     Document,
     DuplicateLink,
+    DuplicateRecord,
     EntityEdit,
+    EntityKey,
+    EventRecord,
     Failure,
+    Link,
+    NameNode,
+    Place,
+    QuoteRecord,
     RegistryEntity,
+    SearchHit,
     Story,
+    StoryEntity,
+    SurnameUse,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One full-text search result: the article, a snippet with the match, and its rank."""
-
-    article_id: str
-    title: str | None
-    outlet: str | None
-    snippet: str
-    rank: float
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteSource:
-    """One article that carries a quote: its id, outlet, publication date and where the quote is in it."""
-
-    article_id: str
-    outlet: str | None
-    published: date | None
-    quote_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteRecord:
-    """A stored quote with its article's outlet and date, its speaker as the registry has it, and its group.
-
-    ``quote_id`` is ``ARTICLE_ID:START``; ``speaker_entity_id`` is the registry id (after links and hand
-    edits), None when unresolved; ``group_id`` is the ``quote_id`` of the earliest carrier of the same quote
-    and ``sources`` every article that carries it (this one included), earliest first.
-    """
-
-    quote_id: str
-    article_id: str
-    outlet: str | None
-    title: str | None
-    published: date | None
-    text: str
-    start: int
-    end: int
-    kind: str
-    cue: str | None
-    speaker_name: str | None
-    speaker_entity_id: str | None
-    speaker_text: str | None
-    group_id: str
-    sources: tuple[QuoteSource, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StoryEntity:
-    """An entity of a story: its registry id, name and type, in how many of the story's articles, how often."""
-
-    entity_id: str
-    name: str
-    type: str
-    articles: int
-    mentions: int
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicateRecord:
-    """Two articles that share their text (``kind``: exact, near, syndicated) with each one's outlet, title, date."""
-
-    article_id: str
-    other_id: str
-    kind: str
-    similarity: float
-    outlet: str | None = None
-    title: str | None = None
-    published: date | None = None
-    other_outlet: str | None = None
-    other_title: str | None = None
-    other_published: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventArgumentRecord:
-    """One argument of a stored event: role, words and offsets, and the registry entity it names (or None)."""
-
-    role: str
-    text: str
-    start: int
-    end: int
-    entity_id: str | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """A stored event with its article's outlet, title and date, and its arguments as the registry has them.
-
-    ``event_id`` is ``ARTICLE_ID:START`` (the trigger's start); ``time`` the TIMEX3 value (a range is
-    ``START/END``); ``first_day``/``last_day`` the days the event is dated to and ``dated_by`` what dated it:
-    "time" (its own resolved time) or "article" (the article's date, when the event has no date of its own),
-    None when neither is known. ``--since``/``--until`` filter on these days.
-    """
-
-    event_id: str
-    article_id: str
-    outlet: str | None
-    title: str | None
-    published: date | None
-    type: str
-    trigger: str
-    start: int
-    end: int
-    time: str | None
-    modality: str
-    arguments: tuple[EventArgumentRecord, ...] = ()
-    first_day: date | None = None
-    last_day: date | None = None
-    dated_by: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventSource:
-    """One source of a merged event: its article (copies it is known to duplicate in ``copies``) and its events."""
-
-    article_id: str
-    outlet: str | None
-    published: date | None
-    event_ids: tuple[str, ...]
-    copies: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SlotValue:
-    """One value of a merged event's slot: ``value`` (registry id, TIMEX3 value or folded words), its name, who gives it."""
-
-    value: str
-    name: str
-    entity_id: str | None
-    articles: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EventSlot:
-    """A slot of a merged event (agent, patient, recipient, place, time, object, modality) with every value given.
-
-    ``is_conflict`` is True when sources give incompatible values (veille.understand.event_groups.values_conflict;
-    participants and places compared by registry id only); the values stay side by side.
-    """
-
-    role: str
-    values: tuple[SlotValue, ...]
-    is_conflict: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StoryEvent:
-    """One event of a story as every source tells it: its sources, its slots, and which slots conflict.
-
-    ``event_id`` is the id of its most detailed report (the earliest on a tie); ``events`` every stored event
-    merged in, earliest article first; ``conflicts`` the roles of the slots whose values conflict.
-    """
-
-    event_id: str
-    story_id: str
-    type: str
-    trigger: str
-    sources: tuple[EventSource, ...]
-    slots: tuple[EventSlot, ...]
-    events: tuple[str, ...]
-    conflicts: tuple[str, ...] = ()
 
 
 class Store(Protocol):
@@ -214,7 +62,8 @@ class Store(Protocol):
     def pending(self, stage: str, version: str, *, retry_failed: bool = False) -> list[str]:
         """Return the item ids the stage must (re)process at ``version``.
 
-        For ``extract`` the items are document ids; for ``understand`` and ``group`` article ids.
+        For ``extract`` the items are document ids; for ``understand``, ``link`` and ``group`` article ids
+        (``link``: articles with an analysis whose names were linked by another linker version, or never).
         An item is pending when the stage has no output for it made by ``version``, and (unless
         ``retry_failed``) no failure recorded for it at that same version.
         """
@@ -235,13 +84,12 @@ class Store(Protocol):
 
     # analyses ----------------------------------------------------------------------------------
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
-        """Insert or replace an article's analysis and update the entity registry from it.
+        """Insert or replace an article's analysis and its rows (mentions, offices, places, quotes, events).
 
-        Its names are linked across articles (spelling variants, one-word surnames, acronyms; each link
-        with a reason) and the stored names that share an index key with them are decided again, so the
-        registry does not depend on the order articles arrive in; hand edits apply after the links.
-        ``published`` (ISO date) dates the registry's first/last seen and offices' ``since``; None leaves
-        them unchanged.
+        Mentions take the stored cross-article link of their name (until the link step decides again) and
+        the hand edits. A changed analysis makes the article pending for ``link`` again and queues the seed
+        keys of the names it replaced (``link_queue``). ``published`` (ISO date) dates the registry's
+        first/last seen and offices' ``since``; None leaves them unchanged.
         """
         ...
 
@@ -280,6 +128,69 @@ class Store(Protocol):
         """
         ...
 
+    # cross-article links: persistence for veille.understand.crosslink (no decision here) --------------
+    def article_names(self, article_ids: Sequence[str]) -> list[ArticleName]:
+        """Return the names the stored analyses of these articles hold, one per (article, entity id, name, type).
+
+        SQL: the article's ``mentions`` rows (analyser ids), grouped; ``texts`` are its name mentions' texts.
+        """
+        ...
+
+    def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
+        """Replace an article's index keys (``entity_keys``, with their per-entity counts) and the seed keys
+        that reach its names (``link_seeds``, queued when its analysis is dropped)."""
+        ...
+
+    def find_entity_keys(
+        self, keys: Collection[str], *, article_ids: Collection[str] | None = None
+    ) -> list[EntityKey]:
+        """Return the ``entity_keys`` rows (one per article) holding one of ``keys``, in these articles when given."""
+        ...
+
+    def keyed_entities(self, keys: Collection[str]) -> list[EntityKey]:
+        """Return the distinct (key, entity id, type) holding one of ``keys`` in any article (``article_id`` '').
+
+        SQL: the per-entity counts of ``entity_counts`` (kind 'key'), so a key of many articles costs one row
+        per entity, not per article.
+        """
+        ...
+
+    def entity_keys_of(self, entity_ids: Collection[str]) -> list[EntityKey]:
+        """Return the distinct index keys of these analyser entity ids in any article (``article_id`` '')."""
+        ...
+
+    def name_nodes(self, entity_ids: Collection[str]) -> list[NameNode]:
+        """Return a NameNode per analyser entity id that has mentions, sorted by id.
+
+        Name and type (the most frequent over its mention rows; on a tie the most UTF-8 bytes, then
+        alphabetical), articles, name texts, offices (function, country) and place country (the most frequent)
+        come from the per-entity counts (``entity_counts``); a person's ``context`` is the entity ids of its
+        first 50 articles (by id), so the evidence never depends on arrival order.
+        """
+        ...
+
+    def surname_uses(self, uses: Sequence[tuple[str, str]]) -> list[SurnameUse]:
+        """Return the SurnameUse of each (article id, analyser entity id): its name in that article, that
+        article's offices of it and the other entity ids of that article (in the order asked)."""
+        ...
+
+    def put_links(self, links: Mapping[tuple[str, str], Link | None]) -> None:
+        """Store decided links per (article id, analyser entity id) (article '' for every article; None: no
+        link) in ``entity_links`` and move the mentions whose link changed (``lid``; ``eid`` with hand edits)."""
+        ...
+
+    def mark_linked(self, article_ids: Sequence[str], linker: str) -> None:
+        """Record that these articles' names were linked by ``linker`` (``analyses.linker``)."""
+        ...
+
+    def link_queue(self) -> list[str]:
+        """Return the queued seed keys of dropped or replaced analyses (``link_queue``), sorted."""
+        ...
+
+    def clear_link_queue(self, keys: Iterable[str]) -> None:
+        """Remove these keys from the link queue (the link step decided their names again)."""
+        ...
+
     # quotes ------------------------------------------------------------------------------------
     def list_quotes(
         self,
@@ -293,7 +204,8 @@ class Store(Protocol):
         text: str | None = None,
         limit: int = 100,
     ) -> list[QuoteRecord]:
-        """Return stored quotes matching every filter given, newest article first, each with its sources.
+        """Return stored quotes matching every filter given, newest article first, each its own group
+        without sources (``veille.understand.quote_groups.group_quotes`` fills them).
 
         ``speaker`` is an entity id, name or alias (as ``find_entities``) or an unresolved speaker's words;
         ``text`` a substring (accents, case and punctuation ignored); ``since``/``until`` bound the article's
@@ -301,11 +213,22 @@ class Store(Protocol):
         """
         ...
 
-    def quote_sources(self, quote_id: str) -> list[QuoteSource]:
-        """Return the articles that carry the same quote as ``quote_id`` (itself included), earliest first.
+    def get_quote(self, quote_id: str) -> QuoteRecord | None:
+        """Return the stored quote ``ARTICLE_ID:START`` (as ``list_quotes`` gives it), or None."""
+        ...
 
-        UsageError when no quote has that id.
-        """
+    def put_quote_keys(self, article_id: str, keys: Iterable[tuple[int, int]]) -> None:
+        """Replace the fingerprints (``quote_keys``) of an article's quotes: (quote start, fingerprint) pairs."""
+        ...
+
+    def quotes_sharing_keys(self, quote_id: str, *, limit: int) -> list[QuoteRecord]:
+        """Return the quotes that share a fingerprint with ``quote_id`` (itself included when it has one): the
+        first ``limit`` by (article id, start), in that order, as ``list_quotes`` gives them."""
+        ...
+
+    def unindexed_quotes(self) -> list[QuoteRecord]:
+        """Return every stored quote when quotes are stored but no fingerprint is (a database written before
+        migration 0005, or a backfill a killed process rolled back); [] otherwise, after one look-up."""
         ...
 
     # events ------------------------------------------------------------------------------------
@@ -327,26 +250,6 @@ class Store(Protocol):
         arguments (a country also matches the places in it); ``since``/``until`` bound the event's own
         resolved time, else its article's date (``dated_by`` says which). UsageError for a name, article or
         story that names nothing.
-        """
-        ...
-
-    def story_events(
-        self,
-        story_id: str,
-        *,
-        type: str | None = None,  # noqa: A002
-        entity: str | None = None,
-        place: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        article_id: str | None = None,
-        limit: int = 100,
-    ) -> list[StoryEvent]:
-        """Return a story's events, one per event however many articles tell it, the most-sourced first.
-
-        Each carries all its sources and every value its slots are given (conflicts side by side); the filters
-        (as ``list_events``) keep the merged events with at least one report matching them all.
-        UsageError for an unknown story or a name that names nothing.
         """
         ...
 
@@ -376,10 +279,9 @@ class Store(Protocol):
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
-        with_sources: bool = True,
     ) -> list[Story]:
         """Return stories, the largest first, within a date range, mentioning an entity, from an outlet
-        (``with_sources=False``: without counting their sources)."""
+        (``Story.sources`` None: ``pipeline.count_sources`` counts them)."""
         ...
 
     def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
@@ -403,6 +305,14 @@ class Store(Protocol):
 
     def duplicates_of(self, article_id: str) -> list[DuplicateLink]:
         """Return the duplicate links that involve this article."""
+        ...
+
+    def duplicate_links(self, article_ids: Collection[str]) -> list[DuplicateLink]:
+        """Return the duplicate links that involve any of these articles (each once), by article ids."""
+        ...
+
+    def entity_places(self, entity_ids: Collection[str]) -> dict[str, Place]:
+        """Return, per registry id among these, where it is (the location its articles give most often)."""
         ...
 
     def put_comparison(self, comparison: Comparison) -> None:

@@ -8,13 +8,14 @@ as JSON payloads; the CLI's ``--json`` output uses the same shapes. Every ``*_fr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING
 from datetime import date, datetime
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, NamedTuple, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from veille.errors import StoreError
 from veille.model import (
@@ -65,27 +66,64 @@ def parse_datetime(value: str | None) -> datetime | None:
     return _guard("datetime", lambda: datetime.fromisoformat(value))
 
 
-def _decode(tp: Any, value: Any) -> Any:
-    """Turn a JSON value into the Python value of type ``tp`` (a model hint), recursively."""
-    if value is None:
-        return None
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """Return the function turning a non-null JSON value into the Python value of type ``tp`` (a model
+    hint), worked out once per hint: the per-value ``get_origin`` dispatch was the rest of the time."""
     origin = get_origin(tp)
     if origin in (UnionType, Union):
         inner = [t for t in get_args(tp) if t is not type(None)]
-        return _decode(inner[0], value) if len(inner) == 1 else value
+        if len(inner) != 1:
+            return _identity
+        return functools.partial(_decode, inner[0])
     if origin is tuple:
-        return tuple(_decode(get_args(tp)[0], v) for v in value)
+        item = get_args(tp)[0]
+        return lambda value: tuple([_decode(item, v) for v in value])
     if origin is not None and issubclass(origin, Mapping):
-        return dict(value)
+        return dict
     if dataclasses.is_dataclass(tp):
-        return from_json(tp, value)  # type: ignore[arg-type]
+        return functools.partial(from_json, tp)  # type: ignore[arg-type]
     if tp is datetime:
-        return parse_datetime(value)
+        return parse_datetime
     if tp is date:
-        return parse_date(value)
+        return parse_date
     if tp in (int, float):
-        return tp(value)
-    return value
+        return tp
+    return _identity
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    """Turn a JSON value into the Python value of type ``tp`` (a model hint), recursively."""
+    return None if value is None else _decoder(tp)(value)
+
+
+class _Field(NamedTuple):
+    """What ``from_json`` needs of a dataclass field, worked out once per class."""
+
+    name: str
+    hint: Any  # the resolved type hint
+    has_default: bool  # a default or a default factory: a missing or null value takes it
+    nullable: bool  # None is among the hint's arguments (``X | None``)
+
+
+@functools.cache
+def _fields(cls: Any) -> tuple[_Field, ...]:
+    """Return the decoding plan of a dataclass: its fields with their resolved hints (cached per class:
+    ``get_type_hints`` evaluates every annotation string and was most of the decoding time)."""
+    hints = get_type_hints(cls)
+    return tuple(
+        _Field(
+            f.name,
+            hints[f.name],
+            f.default is not MISSING or f.default_factory is not MISSING,
+            type(None) in get_args(hints[f.name]),
+        )
+        for f in dataclasses.fields(cls)
+    )
 
 
 def from_json(cls: type[T], data: Mapping[str, Any], **given: Any) -> T:
@@ -94,19 +132,18 @@ def from_json(cls: type[T], data: Mapping[str, Any], **given: Any) -> T:
     Unknown keys are ignored; a missing or null field takes the dataclass default; ``given`` supplies
     fields JSON never carries (``Document.raw``). Raises StoreError naming the class when malformed.
     """
-    hints = get_type_hints(cls)
 
     def build() -> T:
         kwargs = dict(given)
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in _fields(cast(type, cls)):
             if f.name in kwargs:
                 continue
             value = data.get(f.name)
-            if value is None and (f.default is not MISSING or f.default_factory is not MISSING):
+            if value is None and f.has_default:
                 continue
-            if value is None and f.name not in data and type(None) not in get_args(hints[f.name]):
+            if value is None and not f.nullable and f.name not in data:
                 raise KeyError(f.name)
-            kwargs[f.name] = _decode(hints[f.name], value)
+            kwargs[f.name] = _decode(f.hint, value)
         return cls(**kwargs)
 
     return _guard(cls.__name__, build)

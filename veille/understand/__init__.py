@@ -1,9 +1,9 @@
 """The understand stage: language, entities, quotes, times and events of each article.
 
 ``analyze_article`` reads one article; ``analyze_articles`` streams many through ``nlp.pipe`` (both in
-``understand/analyze.py``). They are loaded on first use, so that the pure modules of this stage
-(``dates``, ``linking``, ``quote_groups``, ``event_groups``, ``places``), which the store and the renderer
-use, never load spaCy.
+``understand/analyze.py``). They are loaded on first use, so that the modules of this stage that need no
+model (``dates``, ``linking``, ``crosslink``, ``quote_groups``, ``event_groups``, ``places``), which the pipeline,
+``group.events`` and the renderer use, never load spaCy.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One event across a story's outlets: when two events are the same event, and which details conflict.
 
-Pure decisions over plain data (no spaCy): the store gives each event of a story as an ``EventSample``
-(registry ids, TIMEX3 value, places with the places that contain them) and asks ``group_events``.
+Pure decisions over plain data (no spaCy): ``veille.group.events`` gives each event of a story as an
+``EventSample`` (registry ids, TIMEX3 value, places with the places that contain them) and asks ``group_events``.
 
 Two events are the same event (``is_same_event``) when they have the same type and polarity (negated or
 denied only with negated or denied), and
@@ -23,24 +23,17 @@ date outlets most often disagree on); ``slot_conflicts`` then shows both dates s
 
 from __future__ import annotations
 
-import calendar
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
+
+from veille.model import time_interval
 
 logger = logging.getLogger(__name__)
 
 EVENT_GROUPER_VERSION = "veille-event-groups 1"
 PARTICIPANT_ROLES = ("agent", "patient", "recipient")
 NEGATIVE = frozenset({"negated", "denied"})
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T.*)?$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(\d{4})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})(?:-WE)?$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,45 +51,6 @@ class EventSample:
     places: Mapping[str, frozenset[str]] = field(default_factory=dict)
     time: str | None = None
     source: str | None = None
-
-
-@lru_cache(maxsize=4096)
-def time_interval(value: str | None) -> tuple[date, date] | None:
-    """Return the first and last day a TIMEX3 value covers (a day, week, month, quarter, year, START/END).
-
-    None for a value that is not a calendar date (P2D, PRESENT_REF, XXXX-02, None) or is malformed.
-    """
-    if not value:
-        return None
-    if "/" in value:
-        first, _, last = value.partition("/")
-        a, b = time_interval(first), time_interval(last)
-        if a is None or b is None or b[1] < a[0]:
-            return None
-        return a[0], b[1]
-    try:
-        if m := _DAY.match(value):
-            day = date(int(m[1]), int(m[2]), int(m[3]))
-            return day, day
-        if m := _MONTH.match(value):
-            year, month = int(m[1]), int(m[2])
-            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-        if m := _YEAR.match(value):
-            return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
-        if m := _WEEK.match(value):
-            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-            if value.endswith("-WE"):  # the week-end of that week
-                return monday + timedelta(days=5), monday + timedelta(days=6)
-            return monday, monday + timedelta(days=6)
-        if m := _QUARTER.match(value):
-            year, first_month = int(m[1]), 3 * int(m[2]) - 2
-            last_month = first_month + 2
-            return date(year, first_month, 1), date(
-                year, last_month, calendar.monthrange(year, last_month)[1]
-            )
-    except ValueError:  # 2023-02-30, week 54: not a date
-        return None
-    return None
 
 
 def times_overlap(a: str | None, b: str | None) -> bool | None:

@@ -1,7 +1,7 @@
 """Cross-article entity links: which registry entity a name joins, and why (pure functions over plain data).
 
-The store gathers, through an index of name keys (never a scan of the registry), the names that may
-refer to the same referent and asks this module to decide:
+The link step (``veille.understand.crosslink``) gathers through the store, by an index of name keys (never a
+scan of the registry), the names that may refer to the same referent and asks this module to decide:
 
 - ``cluster_names``: full names and organisation/place names whose keys differ only by transliteration
   (Sergueï/Sergey Lavrov, Abdourahamane/Abdourahmane Tiani), or that one article wrote both ways
@@ -20,10 +20,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz.fuzz import ratio
 from unidecode import unidecode
+
+# the facts decided on live in the data model (the store builds them); imported here for the callers of this module
+from veille.model import Link, NameNode, OfficeKey, SurnameUse
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ MIN_SURNAME_SIMILARITY = (
 )
 
 
+@lru_cache(maxsize=1 << 16)  # a link step reads the same names over and over (every candidate cluster)
 def name_key(name: str) -> str:
     """Return the accent-, case- and punctuation-insensitive key of a name ("Goïta" → "goita")."""
     return _NON_KEY.sub(" ", unidecode(name).casefold()).strip()
@@ -68,6 +72,7 @@ def name_tokens(name: str) -> list[str]:
     return name_key(name).split()
 
 
+@lru_cache(maxsize=1 << 16)
 def skeleton(text: str) -> str:
     """Return the consonant skeleton of a key: transliteration folded, vowels dropped, doubles collapsed.
 
@@ -187,55 +192,6 @@ def seed_keys(type_: str, name: str, aliases: Iterable[str] = ()) -> set[str]:
     """Return the keys that reach a name itself and every name it may link with (its query keys)."""
     own = {k for k in index_keys(type_, name, aliases) if not k.startswith("p:")}
     return query_keys(type_, name, aliases) | own
-
-
-@dataclass(frozen=True, slots=True)
-class OfficeKey:
-    """An office as evidence: normalised function and ISO country (None when unknown)."""
-
-    function: str
-    country: str | None = None
-
-    def label(self) -> str:
-        """Return "ministre des affaires étrangères (RU)"."""
-        return f"{self.function} ({self.country})" if self.country else self.function
-
-
-@dataclass(frozen=True, slots=True)
-class NameNode:
-    """One analyser entity id as the registry knows it: its name, how often seen, its evidence.
-
-    ``aliases`` are its name mentions' texts, ``context`` the entity ids seen in its articles, ``country``
-    the country of a place (two places of different countries never join).
-    """
-
-    entity_id: str
-    name: str
-    type: str
-    articles: int = 1
-    aliases: frozenset[str] = frozenset()
-    offices: frozenset[OfficeKey] = frozenset()
-    context: frozenset[str] = frozenset()
-    country: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SurnameUse:
-    """A one-word person name in one article, with that article's evidence (its offices, other entities)."""
-
-    article_id: str
-    entity_id: str
-    name: str
-    offices: frozenset[OfficeKey] = frozenset()
-    neighbours: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A decision: the name joins ``target_id`` because of ``reason``."""
-
-    target_id: str
-    reason: str
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""The default Store backend: one SQLite file (stdlib sqlite3, WAL mode, foreign keys on).
+"""The Store on SQLite or PostgreSQL: one class, the tables of ``schema.py``, portable SQL through ``engine``.
 
-One connection per store object, opened with ``check_same_thread=False``; every write goes through
-that one connection under a lock, inside a transaction (``with store.transaction():`` batches many
-writes into one). The entity registry and story outlets/dates are derived by queries, never counted
-incrementally, so replacing an analysis or moving an article never leaves stale figures.
+One connection per store object (``engine.Database``), shared by threads under a lock; every write runs
+inside a transaction (``with store.transaction():`` batches many writes into one). The entity registry and
+story outlets/dates are derived by queries, never counted incrementally, so replacing an analysis or moving
+an article never leaves stale figures. Only full-text search (FTS5 / tsvector) and a byte-length function
+differ by dialect; names and texts are compared through the ``*_cf``/``*_fold`` columns written here.
 """
 
 from __future__ import annotations
@@ -11,71 +12,89 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from veille.errors import StoreError, UsageError
-from veille.group.copies import copy_groups
+from sqlalchemy.engine import CursorResult, RowMapping
+
+from veille.errors import UsageError
 from veille.model import (
     Analysis,
     Article,
+    ArticleName,
     Comparison,
     Document,
     DuplicateLink,
-    EntityEdit,
-    Event,
-    Failure,
-    Office,
-    Place,
-    RegistryEntity,
-    Story,
-    apply_entity_edits,
-    resolve_entity_id,
-)
-from veille.store import codec
-from veille.store.base import (
     DuplicateRecord,
+    EntityEdit,
+    EntityKey,
+    Event,
     EventArgumentRecord,
     EventRecord,
-    EventSlot,
-    EventSource,
+    Failure,
+    Link,
+    NameNode,
+    Office,
+    OfficeKey,
+    Place,
     QuoteRecord,
-    QuoteSource,
+    RegistryEntity,
     SearchHit,
-    SlotValue,
+    Story,
     StoryEntity,
-    StoryEvent,
-)
-from veille.store.migrations import apply_migrations
-from veille.understand import linking
-from veille.understand.event_groups import (
-    PARTICIPANT_ROLES,
-    EventSample,
-    group_events,
+    SurnameUse,
+    apply_entity_edits,
+    resolve_entity_id,
     time_interval,
-    values_conflict,
 )
-from veille.understand.linking import Link, NameNode, SurnameUse
-from veille.understand.quote_groups import QuoteSample, is_same_quote, quote_fingerprints
-from veille.understand.quote_groups import normalize_quote as _fold
+from veille.store import codec, migrate
+from veille.store.engine import Database, Params, _bind, _statement
+from veille.text import fold as _fold
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("extract", "understand", "group")
+STAGES = ("extract", "understand", "link", "group")
 MIN_PREFIX = 6
 SNIPPET_MARK = ("**", "**")  # around matched words in search snippets; plain text, safe in a terminal
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 _WORD = re.compile(r"\w+", re.UNICODE)
-_LINK_ROUNDS = 4  # rounds of key look-ups when gathering the names a new article may relink
-_LINK_MAX_NAMES = 2000  # stop gathering past this many names (a log line says so)
 _CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
-_QUOTE_CANDIDATES = 500  # quotes read per fingerprint look-up when grouping one quote across outlets
-_QUOTE_GROUP_MAX = 200  # the walk over one quote's copies stops past this many
+_COMPOUND = 200  # SELECTs per UNION ALL, under SQLite's limit of 500
+_PERSON = "PER"
+_T = TypeVar("_T")
+#: Per-article contributions to entity_counts (added when an analysis is stored, taken off when it goes).
+COUNT_ENTITIES: dict[str, str] = {
+    "articles": "SELECT entity_id, 'article' AS kind, '' AS value, '' AS detail, 1 AS n FROM mentions"
+    " WHERE article_id = :article GROUP BY entity_id",
+    "names": "SELECT entity_id, 'name' AS kind, name AS value, type AS detail, count(*) AS n FROM mentions"
+    " WHERE article_id = :article GROUP BY entity_id, name, type",
+    "aliases": "SELECT entity_id, 'alias' AS kind, text AS value, '' AS detail, count(*) AS n FROM mentions"
+    " WHERE article_id = :article AND kind = 'name' AND text IS NOT NULL GROUP BY entity_id, text",
+    "offices": "SELECT entity_id, 'office' AS kind, function AS value, coalesce(country, '') AS detail,"
+    " count(*) AS n FROM entity_offices WHERE article_id = :article GROUP BY entity_id, function, coalesce(country, '')",
+    "countries": "SELECT entity_id, 'country' AS kind, country AS value, '' AS detail, count(*) AS n"
+    " FROM entity_places WHERE article_id = :article AND country IS NOT NULL GROUP BY entity_id, country",
+    "keys": "SELECT entity_id, 'key' AS kind, key AS value, type AS detail, count(*) AS n FROM entity_keys"
+    " WHERE article_id = :article GROUP BY entity_id, key, type",
+}
+
+#: The same counts over every stored article (the same as migration r0002 runs; a test checks the incremental counts against it).
+REBUILD_ENTITY_COUNTS = """
+INSERT INTO entity_counts (entity_id, kind, value, detail, n)
+SELECT entity_id, 'article', '', '', count(DISTINCT article_id) FROM mentions GROUP BY entity_id
+UNION ALL SELECT entity_id, 'name', name, type, count(*) FROM mentions GROUP BY entity_id, name, type
+UNION ALL SELECT entity_id, 'alias', text, '', count(*) FROM mentions WHERE kind = 'name' AND text IS NOT NULL
+    GROUP BY entity_id, text
+UNION ALL SELECT entity_id, 'office', function, coalesce(country, ''), count(*) FROM entity_offices
+    GROUP BY entity_id, function, coalesce(country, '')
+UNION ALL SELECT entity_id, 'country', country, '', count(*) FROM entity_places WHERE country IS NOT NULL
+    GROUP BY entity_id, country
+UNION ALL SELECT entity_id, 'key', key, type, count(*) FROM entity_keys GROUP BY entity_id, key, type;
+"""
+
 _QUOTE_SELECT = (
     'SELECT q.article_id, q.text, q.start, q."end", q.kind, q.cue, q.speaker_name, q.speaker_entity_id,'
     " q.speaker_text, a.outlet, a.title, coalesce(a.published, n.published) AS day,"
@@ -90,9 +109,6 @@ _EVENT_SELECT = (
     " FROM events e JOIN articles a ON a.id = e.article_id LEFT JOIN analyses n ON n.article_id = e.article_id"
 )
 _EVENT_DAY = "coalesce(e.first_day, a.published, n.published)"
-_ALL = 1 << 62  # "no limit" for the SQL LIMIT of internal look-ups
-_SLOT_ORDER = ("agent", "patient", "recipient", "place", "time", "object", "modality")
-_ENTITY_SLOTS = frozenset({"agent", "patient", "recipient", "place"})
 
 # every Article field but ``extractor``: when these are unchanged, downstream results stay valid
 _CONTENT_FIELDS = (
@@ -119,24 +135,26 @@ def _utc_key(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _cf(text: str | None) -> str | None:
+    """``text`` casefolded, for the ``*_cf`` columns (None stays None)."""
+    return text.casefold() if text is not None else None
+
+
+def _folded(text: str | None) -> str | None:
+    """``text`` folded (``veille.text.fold``), for the ``*_fold`` columns (None stays None)."""
+    return _fold(text) if text is not None else None
+
+
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
+def _chunks(ids: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
-def _casefold(value: object) -> str | None:
-    return value.casefold() if isinstance(value, str) else None
-
-
-def _fold_text(value: object) -> str | None:
-    return _fold(value) if isinstance(value, str) else None
-
-
-def _alias_reason(row: sqlite3.Row) -> str:
+def _alias_reason(row: RowMapping) -> str:
     """Return why a mention's text belongs to its registry entity (edit, then link, then its own reason)."""
     if row["eid"] != row["lid"]:
         return f"moved by hand from {row['lid']}"
@@ -156,95 +174,54 @@ def fts_query(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in _WORD.findall(text))
 
 
-class SQLiteStore:
-    """Store backend on one SQLite file; raises StoreError when the file cannot be opened or written."""
+class _Result:
+    """The rows of one statement run inside a transaction, read like a DB-API cursor (``fetchone``, ``rowcount``)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.RLock()
-        self._depth = 0
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, result: CursorResult[Any]) -> None:
+        self._rows: list[RowMapping] = list(result.mappings()) if result.returns_rows else []
+        self.rowcount = int(result.rowcount)
+
+    def fetchone(self) -> RowMapping | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[RowMapping]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[RowMapping]:
+        return iter(self._rows)
+
+
+class SQLStore:
+    """The store on one SQLite file or PostgreSQL database; StoreError when it cannot be opened or written."""
+
+    def __init__(self, url: str) -> None:
+        self._db = Database(url)
+        self.path = self._db.label
+        self.dialect = self._db.dialect
         try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open database {path}: {exc}; check the path and its permissions"
-            ) from exc
-        self._conn.row_factory = sqlite3.Row
-        # SQLite's lower() folds ASCII only; names are compared with Python's casefold (É, Ï, Œ...).
-        self._conn.create_function("casefold", 1, _casefold, deterministic=True)
-        self._conn.create_function("fold_text", 1, _fold_text, deterministic=True)
-        try:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-            applied = apply_migrations(self._conn, path)
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise StoreError(
-                f"cannot use database {path}: {exc}; is it an SQLite file veille wrote?"
-            ) from exc
-        except StoreError:
-            self._conn.close()
+            migrate.upgrade(self._db.conn, self._db.label)
+        except BaseException:
+            self._db.close()
             raise
-        if "0004_entity_links" in applied and self._one("SELECT 1 FROM analyses LIMIT 1") is not None:
-            self._backfill_entity_facts()
-        if self._one("SELECT 1 FROM quote_keys LIMIT 1") is None and self._one(
-            "SELECT 1 FROM quotes LIMIT 1"
-        ):  # quotes stored before 0005, or a backfill a killed process rolled back: index them now
-            self._backfill_quote_keys()
-        if self._one("SELECT 1 FROM store_meta WHERE key = 'events_backfilled'") is None:
-            # analyses stored before 0006 (or a backfill a killed process rolled back): store their events once
-            self._backfill_events()
+        # the byte length of a name: on a tie of counts, the spelling that keeps its diacritics wins
+        self._bytes = "octet_length({})" if self.dialect == "postgresql" else "length(CAST({} AS BLOB))"
 
     # plumbing ----------------------------------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """Run the enclosed writes as one transaction (nested uses join the outer one); roll back on error."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to {self.path}: {exc}") from exc
-            self._depth = 1
-            try:
-                yield
-            except sqlite3.IntegrityError as exc:
-                self._conn.execute("ROLLBACK")
-                raise StoreError(
-                    f"{self.path}: write refused ({exc}); write the referenced item first"
-                ) from exc
-            except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: write failed: {exc}") from exc
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
-            finally:
-                self._depth = 0
+        return self._db.transaction()
 
-    def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
-        try:
-            with self._lock:
-                return self._conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: query failed: {exc}") from exc
+    def _rows(self, sql: str, params: Params = ()) -> list[RowMapping]:
+        return self._db.rows(sql, params)
 
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        rows = self._rows(sql, params)
-        return rows[0] if rows else None
+    def _one(self, sql: str, params: Params = ()) -> RowMapping | None:
+        return self._db.one(sql, params)
 
-    def _x(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+    def _x(self, sql: str, params: Params = ()) -> _Result:
         # only called inside transaction(), so errors are turned into StoreError there
-        return self._conn.execute(sql, params)
+        return _Result(self._db.conn.execute(_statement(sql), _bind(params)))
 
     def _resolve(self, table: str, ident: str) -> str | None:
         """Return the full id for ``ident`` (exact, or a unique prefix ≥ 6 chars); UsageError when ambiguous."""
@@ -265,8 +242,9 @@ class SQLiteStore:
         """Store a raw document; return False (and change nothing) when its content id is known."""
         with self.transaction():
             cur = self._x(
-                "INSERT OR IGNORE INTO documents (id, raw, media_type, source, container, received,"
-                " received_key, record_id, url, hints) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents (id, raw, media_type, source, container, received,"
+                " received_key, record_id, url, hints, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " (SELECT coalesce(max(seq), 0) + 1 FROM documents)) ON CONFLICT DO NOTHING",
                 (
                     doc.id,
                     doc.raw,
@@ -293,7 +271,7 @@ class SQLiteStore:
 
     def iter_document_ids(self) -> Iterator[str]:
         """Yield every document id, oldest first."""
-        for row in self._rows("SELECT id FROM documents ORDER BY received_key, rowid"):
+        for row in self._rows("SELECT id FROM documents ORDER BY received_key, seq"):
             yield row["id"]
 
     # stage bookkeeping -------------------------------------------------------------------------
@@ -301,7 +279,8 @@ class SQLiteStore:
         """Return the item ids the stage must (re)process at ``version``, oldest document first.
 
         extract: documents without an article by ``version`` and without an ingest failure;
-        understand / group: articles without an analysis / story membership by ``version``.
+        understand / group: articles without an analysis / story membership by ``version``;
+        link: analysed articles whose names were linked by another linker version, or never.
         Items that failed this stage at ``version`` are left out unless ``retry_failed``.
         Raises UsageError for an unknown stage.
         """
@@ -318,14 +297,21 @@ class SQLiteStore:
                 " WHERE a.content_id = d.id AND a.extractor = :version)"
                 " AND NOT EXISTS (SELECT 1 FROM failures f WHERE f.item_id = d.id AND f.stage = 'ingest')"
                 + failed.format(item="d.id")
-                + " ORDER BY d.received_key, d.rowid"
+                + " ORDER BY d.received_key, d.seq"
             )
         elif stage == "understand":
             sql = (
                 "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
                 " WHERE NOT EXISTS (SELECT 1 FROM analyses n WHERE n.article_id = a.id AND n.analyzer = :version)"
                 + failed.format(item="a.id")
-                + " ORDER BY d.received_key, d.rowid, a.id"
+                + " ORDER BY d.received_key, d.seq, a.id"
+            )
+        elif stage == "link":
+            sql = (
+                "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
+                " JOIN analyses n ON n.article_id = a.id WHERE n.linker IS NOT :version"
+                + failed.format(item="a.id")
+                + " ORDER BY d.received_key, d.seq, a.id"
             )
         elif stage == "group":
             sql = (
@@ -334,11 +320,11 @@ class SQLiteStore:
                 " WHERE NOT EXISTS (SELECT 1 FROM story_articles s WHERE s.article_id = a.id"
                 " AND s.grouper = :version)"
                 + failed.format(item="a.id")
-                + " ORDER BY d.received_key, d.rowid, a.id"
+                + " ORDER BY d.received_key, d.seq, a.id"
             )
         else:
             raise UsageError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
-        return [row[0] for row in self._rows(sql, params)]
+        return [row["id"] for row in self._rows(sql, params)]
 
     # articles ----------------------------------------------------------------------------------
     def put_article(self, article: Article) -> None:
@@ -365,36 +351,45 @@ class SQLiteStore:
             "extractor": article.extractor,
         }
         with self.transaction():
+            folded = _folded(article.outlet)
             old = self._x("SELECT * FROM articles WHERE id = ?", (article.id,)).fetchone()
             if old is not None and all(old[k] == values[k] for k in _CONTENT_FIELDS):
                 self._x("UPDATE articles SET extractor = ? WHERE id = ?", (article.extractor, article.id))
                 return
             if old is not None:
                 logger.debug("article %s changed: dropping its analysis and story membership", article.id)
-                self._relink(self._drop_analysis(article.id))
+                self._drop_analysis(article.id)
                 self._drop_membership([article.id])
                 self._x(
                     "DELETE FROM duplicates WHERE article_id = ? OR other_id = ?", (article.id, article.id)
                 )
                 self._x("DELETE FROM articles_fts WHERE article_id = ?", (article.id,))
                 sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
-                self._x(f"UPDATE articles SET {sets} WHERE id = :id", values)
-            else:
-                cols = ", ".join(values)
                 self._x(
-                    f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + k for k in values)})", values
+                    f"UPDATE articles SET {sets}, outlet_fold = :outlet_fold WHERE id = :id",
+                    {**values, "outlet_fold": folded},
                 )
+            else:
+                row = {**values, "outlet_fold": folded}
+                cols = ", ".join(row)
+                self._x(f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + k for k in row)})", row)
             self._x(
                 "INSERT INTO articles_fts (article_id, title, text) VALUES (?, ?, ?)",
                 (article.id, article.title or "", article.text),
             )
 
-    def _drop_analysis(self, article_id: str) -> set[str]:
-        """Delete an article's analysis and what derives from it; return the keys of the names it held.
+    def _drop_analysis(self, article_id: str) -> None:
+        """Delete an article's analysis and what derives from it, keeping the per-entity counts right.
 
-        The caller relinks with those keys, so names that were linked because of this article are decided again.
+        The seed keys the link step stored for its names go to ``link_queue``, so the next link step decides
+        again the names that were linked because of this article.
         """
-        keys = self._article_query_keys(article_id)
+        self._count_entities(article_id, -1, COUNT_ENTITIES)
+        self._x(
+            "INSERT INTO link_queue (key) SELECT key FROM link_seeds WHERE article_id = ? ON CONFLICT DO NOTHING",
+            (article_id,),
+        )
+        self._x("DELETE FROM link_seeds WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM analyses WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM mentions WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM quotes WHERE article_id = ?", (article_id,))
@@ -405,29 +400,34 @@ class SQLiteStore:
         self._x("DELETE FROM entity_offices WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_places WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_links WHERE article_id = ?", (article_id,))
-        return keys
 
-    def _article_query_keys(self, article_id: str) -> set[str]:
-        """Return the index keys to look up for the names of one article's entities."""
+    def _count_entities(self, article_id: str, sign: int, parts: Mapping[str, str]) -> None:
+        """Add (``sign`` 1) or remove (-1) one article's rows to/from the per-entity counts (``entity_counts``).
 
-        names: dict[tuple[str, str, str], list[str]] = {}
-        for row in self._x(
-            "SELECT entity_id, name, type, text, kind FROM mentions WHERE article_id = ?", (article_id,)
-        ):
-            texts = names.setdefault((row["entity_id"], row["name"], row["type"]), [])
-            if row["text"] is not None and row["kind"] == "name":
-                texts.append(row["text"])
-        keys: set[str] = set()
-        for (_, name, type_), texts in names.items():
-            keys |= linking.seed_keys(type_, name, texts)
-        return keys
+        ``parts`` are SELECTs of (entity_id, kind, value, detail, n) over the article's rows (``COUNT_ENTITIES``); rows brought to zero are deleted.
+        """
+        union = " UNION ALL ".join(
+            f"SELECT * FROM ({sql}) AS part{i}" for i, sql in enumerate(parts.values())
+        )
+        self._x(
+            "INSERT INTO entity_counts (entity_id, kind, value, detail, n)"
+            f" SELECT entity_id, kind, value, detail, :sign * n FROM ({union}) AS counted WHERE true"
+            " ON CONFLICT (entity_id, kind, value, detail) DO UPDATE SET n = entity_counts.n + excluded.n",
+            {"article": article_id, "sign": sign},
+        )
+        if sign < 0:
+            self._x(
+                "DELETE FROM entity_counts WHERE n <= 0 AND entity_id IN"
+                " (SELECT DISTINCT entity_id FROM mentions WHERE article_id = :article)",
+                {"article": article_id},
+            )
 
     def _drop_membership(self, article_ids: Sequence[str]) -> None:
         """Remove these articles from their stories; a story left empty is deleted, a changed one loses its comparison."""
         for chunk in _chunks(list(article_ids)):
             marks = ",".join("?" * len(chunk))
             touched = [
-                r[0]
+                r["story_id"]
                 for r in self._x(
                     f"SELECT DISTINCT story_id FROM story_articles WHERE article_id IN ({marks})", chunk
                 )
@@ -444,7 +444,7 @@ class SQLiteStore:
                 )
 
     @staticmethod
-    def _article(row: sqlite3.Row) -> Article:
+    def _article(row: RowMapping) -> Article:
         return codec.article_from_json(dict(row))
 
     def get_article(self, article_id: str) -> Article | None:
@@ -460,7 +460,7 @@ class SQLiteStore:
         if ids is None:
             for row in self._rows(
                 "SELECT a.* FROM articles a JOIN documents d ON d.id = a.content_id"
-                " ORDER BY d.received_key, d.rowid, a.id"
+                " ORDER BY d.received_key, d.seq, a.id"
             ):
                 yield self._article(row)
             return
@@ -474,13 +474,13 @@ class SQLiteStore:
 
     # analyses ----------------------------------------------------------------------------------
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
-        """Insert or replace an article's analysis and its mentions and quotes (the registry follows).
+        """Insert or replace an article's analysis and its rows: mentions, offices, places, quotes, events.
 
-        The article's names are linked to the registry (spelling variants, one-word surnames) and the names
-        that share a key with them are decided again, so the registry does not depend on arrival order;
-        hand edits apply after the links. An unchanged payload only updates ``analyzer`` and keeps story
-        membership; a changed one drops it. ``published`` dates the registry when the article has no date.
-        StoreError when the article is unknown.
+        Mentions take the stored cross-article link of their name (``entity_links``, article '') and then the
+        hand edits; the link step decides the links again (the article is pending ``link`` until it has). An
+        unchanged payload only updates ``analyzer`` and keeps story membership and links; a changed one drops
+        the membership and queues the seed keys of the names it replaced. ``published`` dates the registry when
+        the article has no date. StoreError when the article is unknown.
         """
         payload = codec.dumps(codec.analysis_payload(analysis))
         article = analysis.article_id
@@ -494,44 +494,48 @@ class SQLiteStore:
                     (analysis.analyzer, published, article),
                 )
                 return
-            seeds: set[str] = set()
             if old is not None:
                 self._drop_membership([article])
             # also clears rows left by a hand deletion of the analysis (keys, offices, places, links)
-            seeds |= self._drop_analysis(article)
+            self._drop_analysis(article)
             self._x(
                 "INSERT INTO analyses (article_id, language, analyzer, published, payload) VALUES (?, ?, ?, ?, ?)",
                 (article, analysis.language, analysis.analyzer, published, payload),
             )
             edits = self.entity_edits()
+            linked = self._global_links(sorted({ent.entity_id for ent in analysis.entities}))
             mentions: list[tuple[Any, ...]] = []
             for ent in analysis.entities:
                 base = (article, ent.entity_id, ent.name, ent.type)
+                lid = linked.get(ent.entity_id, ent.entity_id)
                 if not ent.mentions:
-                    eid = resolve_entity_id(edits, ent.entity_id, None, article)
-                    mentions.append((*base, None, None, None, ent.entity_id, eid, "name", ""))
+                    eid = resolve_entity_id(edits, lid, None, article)
+                    mentions.append((*base, None, None, None, lid, eid, "name", "", _cf(ent.name), None))
                 mentions.extend(
                     (
                         *base,
                         m.text,
                         m.start,
                         m.end,
-                        ent.entity_id,
-                        resolve_entity_id(edits, ent.entity_id, m.text, article),
+                        lid,
+                        resolve_entity_id(edits, lid, m.text, article),
                         m.kind,
                         m.reason,
+                        _cf(ent.name),
+                        _cf(m.text),
                     )
                     for m in ent.mentions
                 )
-            self._conn.executemany(
-                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end", lid, eid, kind, reason)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self._db.execute_many(
+                'INSERT INTO mentions (article_id, entity_id, name, type, text, start, "end", lid, eid, kind, reason,'
+                " name_cf, text_cf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 mentions,
             )
-            seeds |= self._put_entity_facts(analysis)
-            self._conn.executemany(
+            self._put_entity_rows(analysis)
+            self._db.execute_many(
                 'INSERT INTO quotes (article_id, text, start, "end", kind, cue, speaker_name,'
-                " speaker_entity_id, speaker_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " speaker_entity_id, speaker_text, text_fold, speaker_name_fold, speaker_text_fold)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         article,
@@ -543,32 +547,29 @@ class SQLiteStore:
                         q.speaker.name if q.speaker else None,
                         q.speaker.entity_id if q.speaker else None,
                         q.speaker_text,
+                        _folded(q.text),
+                        _folded(q.speaker.name if q.speaker else None),
+                        _folded(q.speaker_text),
                     )
                     for q in analysis.quotes
                 ],
             )
-            self._put_quote_keys(article, [(q.start, q.text) for q in analysis.quotes])
             self._put_events(article, analysis.events)
-            self._relink(seeds)
+            self._count_entities(article, 1, {k: v for k, v in COUNT_ENTITIES.items() if k != "keys"})
 
-    def _put_quote_keys(self, article_id: str, quotes: Iterable[tuple[int, str]]) -> None:
-        """Index one article's quotes (start, text) by their fingerprints, for grouping across outlets."""
-
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO quote_keys (key, article_id, start) VALUES (?, ?, ?)",
-            [(key, article_id, start) for start, text in quotes for key in quote_fingerprints(text)],
-        )
-
-    def _backfill_quote_keys(self) -> None:
-        """Index the stored quotes that have no fingerprints (stored before migration 0005), in one transaction."""
-        with self.transaction():
-            rows = self._x("SELECT article_id, start, text FROM quotes ORDER BY article_id").fetchall()
-            by_article: dict[str, list[tuple[int, str]]] = {}
-            for row in rows:
-                by_article.setdefault(row["article_id"], []).append((row["start"], row["text"]))
-            for article_id, quotes in by_article.items():
-                self._put_quote_keys(article_id, quotes)
-        logger.info("indexed %d stored quotes for grouping across outlets", len(rows))
+    def _global_links(self, entity_ids: Sequence[str]) -> dict[str, str]:
+        """Return the stored link target of these analyser ids in every article (``entity_links``, article '')."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(entity_ids)):
+            found.update(
+                (row["entity_id"], row["target_id"])
+                for row in self._x(
+                    "SELECT entity_id, target_id FROM entity_links WHERE article_id = ''"
+                    f" AND entity_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
 
     def _put_events(self, article_id: str, events: Sequence[Event]) -> None:
         """Store one article's events and their arguments as rows (the caller dropped the old ones)."""
@@ -606,43 +607,20 @@ class SQLiteStore:
                 (article_id, event.start, i, a.role, a.text, a.start, a.end, a.entity_id)
                 for i, a in enumerate(event.arguments)
             )
-        self._conn.executemany(
+        self._db.execute_many(
             'INSERT INTO events (article_id, start, "end", type, trigger, time, first_day, last_day, modality)'
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        self._conn.executemany(
+        self._db.execute_many(
             'INSERT INTO event_arguments (article_id, event_start, position, role, text, start, "end", entity_id)'
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments,
         )
 
-    def _backfill_events(self) -> None:
-        """Store the events of the analyses whose events have no rows (stored before migration 0006), in one transaction."""
-        count = 0
-        with self.transaction():
-            for row in self._conn.execute(  # a cursor, not fetchall: one payload in memory at a time
-                "SELECT article_id, language, analyzer, payload FROM analyses n WHERE NOT EXISTS"
-                " (SELECT 1 FROM events e WHERE e.article_id = n.article_id) ORDER BY article_id"
-            ):
-                data = json.loads(row["payload"])
-                data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
-                events = codec.analysis_from_json(data).events
-                self._put_events(row["article_id"], events)
-                count += len(events)
-            self._x(
-                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('events_backfilled', ?)",
-                (str(count),),
-            )
-        if count:
-            logger.info("stored %d events of the stored analyses", count)
-
-    def _put_entity_facts(self, analysis: Analysis) -> set[str]:
-        """Store an analysis's index keys, offices and places; return the keys that reach its names."""
-
+    def _put_entity_rows(self, analysis: Analysis) -> None:
+        """Store the offices and places an analysis attests (the registry dates and locates entities by them)."""
         article = analysis.article_id
-        seeds: set[str] = set()
-        keys: set[tuple[str, str, str, str]] = set()
         offices: list[tuple[Any, ...]] = []
         places: list[tuple[Any, ...]] = []
         for ent in analysis.entities:
@@ -653,251 +631,294 @@ class SQLiteStore:
             if ent.place is not None:
                 p = ent.place
                 places.append((article, ent.entity_id, p.kind, p.country, p.latitude, p.longitude, p.source))
-            texts = [m.text for m in ent.mentions if m.kind == "name"]
-            if ent.mentions and not texts:
-                continue  # described, never named ("le chef de la diplomatie malienne"): nothing to link
-            keys.update(
-                (k, ent.entity_id, article, ent.type) for k in linking.index_keys(ent.type, ent.name, texts)
-            )
-            seeds |= linking.seed_keys(ent.type, ent.name, texts)
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO entity_keys (key, entity_id, article_id, type) VALUES (?, ?, ?, ?)",
-            sorted(keys),
-        )
-        self._conn.executemany(
+        self._db.execute_many(
             'INSERT INTO entity_offices (article_id, entity_id, function, country, org, text, start, "end")'
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             offices,
         )
-        self._conn.executemany(
+        self._db.execute_many(
             "INSERT INTO entity_places (article_id, entity_id, kind, country, latitude, longitude, source)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             places,
         )
-        return seeds
 
-    def _backfill_entity_facts(self) -> None:
-        """Index the analyses stored before migration 0004 and link their names (once, when it applies)."""
-        seeds: set[str] = set()
+    def article_names(self, article_ids: Sequence[str]) -> list[ArticleName]:
+        """Return the names the stored analyses of these articles hold, one per (article, entity id, name, type),
+        with the texts of their name mentions."""
+        found: dict[tuple[str, str, str, str], tuple[list[str], list[bool]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(article_ids))):
+            for row in self._rows(
+                "SELECT article_id, entity_id, name, type, text, kind FROM mentions"
+                f" WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, id",
+                chunk,
+            ):
+                texts, seen = found.setdefault(
+                    (row["article_id"], row["entity_id"], row["name"], row["type"]), ([], [False])
+                )
+                if row["text"] is not None:
+                    seen[0] = True
+                    if row["kind"] == "name":
+                        texts.append(row["text"])
+        return [
+            ArticleName(article, ident, name, type_, tuple(texts), seen[0])
+            for (article, ident, name, type_), (texts, seen) in found.items()
+        ]
+
+    def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
+        """Replace an article's index keys (and their per-entity counts) and the seed keys of its names."""
+        only_keys = {"keys": COUNT_ENTITIES["keys"]}
         with self.transaction():
-            for row in self._x("SELECT article_id, language, analyzer, payload FROM analyses").fetchall():
-                data = json.loads(row["payload"])
-                data.update(article_id=row["article_id"], language=row["language"], analyzer=row["analyzer"])
-                seeds |= self._put_entity_facts(codec.analysis_from_json(data))
-            self._relink(seeds)
-        logger.info("indexed the stored analyses for entity links (%d keys)", len(seeds))
-
-    # automatic cross-article links -------------------------------------------------------------------
-    def _relink(self, seeds: set[str]) -> None:
-        """Decide again the links of every name reachable from these index keys, and move their mentions.
-
-        Names sharing a key with a name found are gathered too (a few rounds, bounded), so a decision sees
-        every candidate; the outcome depends on the stored names only, never on their arrival order.
-        """
-
-        full, singles = self._gather_names(seeds)
-        if not full and not singles:
-            return
-        nodes = self._name_nodes(full)
-        links = linking.cluster_names(nodes)
-        clusters = linking.build_clusters(nodes, links)
-        desired: dict[tuple[str, str], Link | None] = {("", ident): links.get(ident) for ident in full}
-        for article_id, ident in sorted(singles):
-            desired[(article_id, ident)] = linking.link_surname(
-                self._surname_use(article_id, ident), clusters
+            self._count_entities(article_id, -1, only_keys)
+            self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
+            self._db.execute_many(
+                "INSERT INTO entity_keys (key, entity_id, article_id, type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                sorted({(k.key, k.entity_id, article_id, k.type) for k in keys}),
             )
-        self._write_links(desired)
+            self._count_entities(article_id, 1, only_keys)
+            self._x("DELETE FROM link_seeds WHERE article_id = ?", (article_id,))
+            self._db.execute_many(
+                "INSERT INTO link_seeds (article_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(article_id, key) for key in sorted(set(seeds))],
+            )
 
-    def _gather_names(self, seeds: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
-        """Return the full names (entity ids) and one-word person names (article, entity id) the keys reach."""
+    def find_entity_keys(
+        self, keys: Collection[str], *, article_ids: Collection[str] | None = None
+    ) -> list[EntityKey]:
+        """Return the ``entity_keys`` rows holding one of ``keys`` (in these articles when given)."""
+        wanted = sorted(set(keys))
+        scopes: list[Sequence[str] | None] = (
+            [None] if article_ids is None else list(_chunks(sorted(set(article_ids))))
+        )
+        found: list[EntityKey] = []
+        for chunk in _chunks(wanted):
+            for scope in scopes:
+                sql = f"SELECT key, entity_id, article_id, type FROM entity_keys WHERE key IN ({','.join('?' * len(chunk))})"
+                params = list(chunk)
+                if scope is not None:
+                    sql += f" AND article_id IN ({','.join('?' * len(scope))})"
+                    params += scope
+                found.extend(
+                    EntityKey(r["key"], r["entity_id"], r["article_id"], r["type"])
+                    for r in self._rows(sql, params)
+                )
+        return found
 
-        full: set[str] = set()
-        singles: set[tuple[str, str]] = set()
-        asked: set[str] = set()
-        todo = set(seeds)
-        for _ in range(_LINK_ROUNDS):
-            todo -= asked
-            if not todo or len(full) + len(singles) > _LINK_MAX_NAMES:
-                break
-            asked |= todo
-            found: list[sqlite3.Row] = []
-            for chunk in _chunks(sorted(todo)):
-                marks = ",".join("?" * len(chunk))
-                # one-word person names ("p1" keys) are decided per article; every other key is a full name's
-                found.extend(
-                    self._x(
-                        "SELECT DISTINCT entity_id, article_id, key FROM entity_keys"
-                        f" WHERE key IN ({marks}) AND key LIKE 'p1%'",
-                        chunk,
-                    ).fetchall()
-                )
-                found.extend(
-                    self._x(
-                        "SELECT DISTINCT entity_id, '' AS article_id, '' AS key FROM entity_keys"
-                        f" WHERE key IN ({marks}) AND key NOT LIKE 'p1%'",
-                        chunk,
-                    ).fetchall()
-                )
-            todo = set()
-            new_full: set[str] = set()
-            for row in found:
-                if not row["article_id"]:
-                    if row["entity_id"] not in full:
-                        new_full.add(row["entity_id"])
-                    continue
-                if (row["article_id"], row["entity_id"]) in singles:
-                    continue
-                singles.add((row["article_id"], row["entity_id"]))
-                named = self._x(
-                    "SELECT name FROM mentions WHERE article_id = ? AND entity_id = ? LIMIT 1",
-                    (row["article_id"], row["entity_id"]),
-                ).fetchone()
-                words = linking.name_tokens(named[0]) if named else []
-                if not words:
-                    continue
-                word = words[0]
-                todo |= linking.query_keys(linking.PERSON, word)
-                # the full names of its own article that hold the word (a first name alone: "Alberto")
-                new_full |= {
-                    r[0]
-                    for r in self._x(
-                        "SELECT entity_id FROM entity_keys WHERE article_id = ? AND key = ?",
-                        (row["article_id"], f"p:{word}"),
-                    )
-                }
-            new_full -= full
-            full |= new_full
-            for chunk in _chunks(sorted(new_full)):
-                rows = self._x(
-                    f"SELECT DISTINCT key FROM entity_keys WHERE entity_id IN ({','.join('?' * len(chunk))})",
+    def keyed_entities(self, keys: Collection[str]) -> list[EntityKey]:
+        """Return the distinct (key, entity id, type) holding one of ``keys`` in any article (per-entity counts)."""
+        found: list[EntityKey] = []
+        for chunk in _chunks(sorted(set(keys))):
+            found.extend(
+                EntityKey(r["value"], r["entity_id"], "", r["detail"])
+                for r in self._rows(
+                    "SELECT value, entity_id, detail FROM entity_counts WHERE kind = 'key'"
+                    f" AND value IN ({','.join('?' * len(chunk))})",
                     chunk,
-                ).fetchall()
-                # a full name's own keys reach its variants and its one-word uses ("p:" keys reach only
-                # full names sharing a first name, which never link on that alone)
-                todo |= {r["key"] for r in rows if not r["key"].startswith("p:")}
-                todo |= {"p1:" + r["key"][2:] for r in rows if r["key"].startswith("p:")}
-                todo |= {"p1s:" + r["key"][3:] for r in rows if r["key"].startswith("ps:")}
-        if todo - asked:
-            logger.warning("entity links: gathering stopped at %d names; some links may wait", len(full))
-        return full, singles
-
-    def _name_nodes(self, ids: set[str]) -> list[NameNode]:
-        """Return a linking.NameNode per analyser entity id: name, articles, aliases, offices, context, country."""
-
-        nodes = []
-        for ident in sorted(ids):
-            head = self._x(
-                "SELECT name, type, count(*) AS n FROM mentions WHERE entity_id = ? GROUP BY name, type"
-                " ORDER BY n DESC, length(CAST(name AS BLOB)) DESC, name LIMIT 1",
-                (ident,),
-            ).fetchone()
-            if head is None:
-                continue
-            count = self._x(
-                "SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = ?", (ident,)
-            ).fetchone()[0]
-            aliases = frozenset(
-                r[0]
-                for r in self._x(
-                    "SELECT DISTINCT text FROM mentions WHERE entity_id = ? AND kind = 'name' AND text IS NOT NULL",
-                    (ident,),
                 )
             )
-            offices = frozenset(
-                linking.OfficeKey(r["function"], r["country"])
-                for r in self._x(
-                    "SELECT DISTINCT function, country FROM entity_offices WHERE entity_id = ?", (ident,)
+        return found
+
+    def entity_keys_of(self, entity_ids: Collection[str]) -> list[EntityKey]:
+        """Return the distinct index keys of these analyser entity ids in any article (per-entity counts)."""
+        found: list[EntityKey] = []
+        for chunk in _chunks(sorted(set(entity_ids))):
+            found.extend(
+                EntityKey(r["value"], r["entity_id"], "", r["detail"])
+                for r in self._rows(
+                    "SELECT value, entity_id, detail FROM entity_counts WHERE kind = 'key'"
+                    f" AND entity_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
                 )
             )
-            context: frozenset[str] = frozenset()
-            if head["type"] == linking.PERSON:
-                # a fixed sample (the first article ids), so the evidence does not depend on arrival order
-                context = frozenset(
-                    r[0]
-                    for r in self._x(
-                        "SELECT DISTINCT entity_id FROM mentions WHERE article_id IN (SELECT DISTINCT"
-                        " article_id FROM mentions WHERE entity_id = ? ORDER BY article_id LIMIT ?)"
-                        " AND entity_id != ?",
-                        (ident, _CONTEXT_ARTICLES, ident),
-                    )
+        return found
+
+    def name_nodes(self, entity_ids: Collection[str]) -> list[NameNode]:
+        """Return a NameNode per analyser entity id that has mentions (sorted by id), from the per-entity counts;
+        a person's context is the entity ids of its first 50 articles (by id)."""
+        ids = sorted(set(entity_ids))
+        names: dict[str, list[tuple[int, str, str]]] = {}
+        articles: dict[str, int] = {}
+        aliases: dict[str, set[str]] = {}
+        offices: dict[str, set[OfficeKey]] = {}
+        countries: dict[str, list[tuple[int, str]]] = {}
+        for chunk in _chunks(ids):
+            for r in self._rows(
+                "SELECT entity_id, kind, value, detail, n FROM entity_counts"
+                f" WHERE entity_id IN ({','.join('?' * len(chunk))}) AND kind != 'key'",
+                chunk,
+            ):
+                ident, kind = r["entity_id"], r["kind"]
+                if kind == "name":
+                    names.setdefault(ident, []).append((r["n"], r["value"], r["detail"]))
+                elif kind == "article":
+                    articles[ident] = r["n"]
+                elif kind == "alias":
+                    aliases.setdefault(ident, set()).add(r["value"])
+                elif kind == "office":
+                    offices.setdefault(ident, set()).add(OfficeKey(r["value"], r["detail"] or None))
+                elif kind == "country":
+                    countries.setdefault(ident, []).append((r["n"], r["value"]))
+        # name and type: the most frequent over the mention rows; on a tie the most UTF-8 bytes, then alphabetical
+        heads = {
+            ident: min(found, key=lambda h: (-h[0], -len(h[1].encode()), h[1], h[2]))
+            for ident, found in names.items()
+        }
+        context = self._person_context(sorted(i for i, h in heads.items() if h[2] == _PERSON))
+        return [
+            NameNode(
+                entity_id=ident,
+                name=heads[ident][1],
+                type=heads[ident][2],
+                articles=articles.get(ident, 0),
+                aliases=frozenset(aliases.get(ident, ())),
+                offices=frozenset(offices.get(ident, ())),
+                context=frozenset(context.get(ident, ())),
+                country=min(countries[ident], key=lambda c: (-c[0], c[1]))[1] if ident in countries else None,
+            )
+            for ident in ids
+            if ident in heads
+        ]
+
+    def _person_context(self, ids: Sequence[str]) -> dict[str, set[str]]:
+        """Return, per analyser entity id, the other entity ids of its first ``_CONTEXT_ARTICLES`` articles (by id).
+
+        A fixed sample, so the evidence does not depend on arrival order. Two queries per batch: each entity's
+        sample is read through the (entity_id, article_id) index and stops at the sample's size (a name of many
+        articles costs no more than one of 50), then the entities of the sampled articles.
+        """
+        context: dict[str, set[str]] = {}
+        for chunk in _chunks(list(ids), _COMPOUND):
+            sample = " UNION ALL ".join(
+                f"SELECT CAST(? AS TEXT) AS entity_id, article_id FROM (SELECT DISTINCT article_id FROM mentions"
+                f" WHERE entity_id = ? ORDER BY article_id LIMIT ?) AS sample{i}"
+                for i in range(len(chunk))
+            )
+            firsts = self._rows(sample, [v for ident in chunk for v in (ident, ident, _CONTEXT_ARTICLES)])
+            present: dict[str, set[str]] = {}
+            for articles in _chunks(sorted({r["article_id"] for r in firsts})):
+                for r in self._rows(
+                    "SELECT DISTINCT article_id, entity_id FROM mentions"
+                    f" WHERE article_id IN ({','.join('?' * len(articles))})",
+                    articles,
+                ):
+                    present.setdefault(r["article_id"], set()).add(r["entity_id"])
+            for r in firsts:
+                context.setdefault(r["entity_id"], set()).update(present.get(r["article_id"], ()))
+        for ident, found in context.items():
+            found.discard(ident)
+        return context
+
+    def surname_uses(self, uses: Sequence[tuple[str, str]]) -> list[SurnameUse]:
+        """Return the SurnameUse of each (article id, analyser entity id), in the order asked: its name in that
+        article (the id when it has no mention there), that article's offices of it and its other entity ids."""
+        names: dict[tuple[str, str], str] = {}
+        present: dict[str, set[str]] = {}
+        offices: dict[tuple[str, str], set[OfficeKey]] = {}
+        for pairs in _chunks(sorted(set(uses))):
+            values = ", ".join("(?, ?)" for _ in pairs)
+            for r in self._rows(
+                f"WITH wanted(article_id, entity_id) AS (VALUES {values}) SELECT m.article_id, m.entity_id,"
+                " (SELECT x.name FROM mentions x WHERE x.article_id = m.article_id AND x.entity_id = m.entity_id"
+                " ORDER BY x.id LIMIT 1) AS name FROM wanted m",
+                [v for pair in pairs for v in pair],
+            ):
+                if r["name"] is not None:
+                    names[(r["article_id"], r["entity_id"])] = r["name"]
+        for chunk in _chunks(sorted({article for article, _ in uses})):
+            marks = ",".join("?" * len(chunk))
+            # the (article_id, entity_id) index alone answers: no mention row is read
+            for r in self._rows(
+                f"SELECT DISTINCT article_id, entity_id FROM mentions WHERE article_id IN ({marks})", chunk
+            ):
+                present.setdefault(r["article_id"], set()).add(r["entity_id"])
+            for r in self._rows(
+                "SELECT DISTINCT article_id, entity_id, function, country FROM entity_offices"
+                f" WHERE article_id IN ({marks})",
+                chunk,
+            ):
+                offices.setdefault((r["article_id"], r["entity_id"]), set()).add(
+                    OfficeKey(r["function"], r["country"])
                 )
-            country = self._x(
-                "SELECT country FROM entity_places WHERE entity_id = ? AND country IS NOT NULL"
-                " GROUP BY country ORDER BY count(*) DESC, country LIMIT 1",
-                (ident,),
-            ).fetchone()
-            nodes.append(
-                linking.NameNode(
-                    entity_id=ident,
-                    name=head["name"],
-                    type=head["type"],
-                    articles=int(count),
-                    aliases=aliases,
-                    offices=offices,
-                    context=context,
-                    country=country[0] if country else None,
-                )
+        return [
+            SurnameUse(
+                article,
+                ident,
+                names.get((article, ident), ident),
+                frozenset(offices.get((article, ident), ())),
+                frozenset(present.get(article, set()) - {ident}),
             )
-        return nodes
+            for article, ident in uses
+        ]
 
-    def _surname_use(self, article_id: str, ident: str) -> SurnameUse:
-        """Return the linking.SurnameUse of a one-word person name in one article."""
-
-        head = self._x(
-            "SELECT name FROM mentions WHERE article_id = ? AND entity_id = ? LIMIT 1", (article_id, ident)
-        ).fetchone()
-        offices = frozenset(
-            linking.OfficeKey(r["function"], r["country"])
-            for r in self._x(
-                "SELECT DISTINCT function, country FROM entity_offices WHERE article_id = ? AND entity_id = ?",
-                (article_id, ident),
-            )
-        )
-        neighbours = frozenset(
-            r[0]
-            for r in self._x(
-                "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ? AND entity_id != ?",
-                (article_id, ident),
-            )
-        )
-        return linking.SurnameUse(article_id, ident, head["name"] if head else ident, offices, neighbours)
-
-    def _write_links(self, desired: Mapping[tuple[str, str], Link | None]) -> None:
+    def put_links(self, links: Mapping[tuple[str, str], Link | None]) -> None:
         """Store the decided links and move the mentions whose link changed (hand edits replayed after)."""
-        edits = self.entity_edits()
         now = datetime.now(UTC).isoformat()
-        for (article_id, ident), link in sorted(desired.items()):
-            if link is None:
+        with self.transaction():
+            edits = self.entity_edits()
+            for (article_id, ident), link in sorted(links.items()):
+                if link is None:
+                    self._x(
+                        "DELETE FROM entity_links WHERE article_id = ? AND entity_id = ?", (article_id, ident)
+                    )
+                    target = ident
+                else:
+                    self._x(
+                        "INSERT INTO entity_links (article_id, entity_id, target_id, reason, created)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (article_id, entity_id) DO UPDATE SET"
+                        " target_id = excluded.target_id, reason = excluded.reason,"
+                        " created = CASE WHEN entity_links.target_id = excluded.target_id"
+                        " THEN entity_links.created ELSE excluded.created END"
+                        # an unchanged link is not written again (no page to write back at commit)
+                        " WHERE entity_links.target_id != excluded.target_id"
+                        " OR entity_links.reason != excluded.reason",
+                        (article_id, ident, link.target_id, link.reason, now),
+                    )
+                    target = link.target_id
+                where, params = "entity_id = ?", [ident]
+                if article_id:
+                    where += " AND article_id = ?"
+                    params.append(article_id)
+                # the mentions whose lid differs from the target, as index ranges on (entity_id, lid): a name of
+                # many articles costs its moved mentions, not all of them
+                moved = self._x(
+                    " UNION ALL ".join(
+                        f"SELECT id, article_id, text FROM mentions WHERE {where} AND {test}"
+                        for test in ("lid < ?", "lid > ?", "lid IS NULL")
+                    ),
+                    [*params, target, *params, target, *params],
+                ).fetchall()
+                if moved:
+                    logger.debug(
+                        "entity %s%s now links to %s",
+                        ident,
+                        f" in {article_id}" if article_id else "",
+                        target,
+                    )
+                    self._db.execute_many(
+                        "UPDATE mentions SET lid = ?, eid = ? WHERE id = ?",
+                        [
+                            (target, resolve_entity_id(edits, target, r["text"], r["article_id"]), r["id"])
+                            for r in moved
+                        ],
+                    )
+
+    def mark_linked(self, article_ids: Sequence[str], linker: str) -> None:
+        """Record that these articles' names were linked by ``linker`` (``analyses.linker``)."""
+        with self.transaction():
+            for chunk in _chunks(list(article_ids)):
                 self._x(
-                    "DELETE FROM entity_links WHERE article_id = ? AND entity_id = ?", (article_id, ident)
+                    f"UPDATE analyses SET linker = ? WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    [linker, *chunk],
                 )
-                target = ident
-            else:
-                self._x(
-                    "INSERT INTO entity_links (article_id, entity_id, target_id, reason, created)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (article_id, entity_id) DO UPDATE SET"
-                    " target_id = excluded.target_id, reason = excluded.reason,"
-                    " created = CASE WHEN entity_links.target_id = excluded.target_id"
-                    " THEN entity_links.created ELSE excluded.created END",
-                    (article_id, ident, link.target_id, link.reason, now),
-                )
-                target = link.target_id
-            where, params = "entity_id = ? AND lid IS NOT ?", [ident, target]
-            if article_id:
-                where += " AND article_id = ?"
-                params.append(article_id)
-            moved = self._x(f"SELECT rowid, article_id, text FROM mentions WHERE {where}", params).fetchall()
-            if moved:
-                logger.debug(
-                    "entity %s%s now links to %s", ident, f" in {article_id}" if article_id else "", target
-                )
-                self._conn.executemany(
-                    "UPDATE mentions SET lid = ?, eid = ? WHERE rowid = ?",
-                    [
-                        (target, resolve_entity_id(edits, target, r["text"], r["article_id"]), r["rowid"])
-                        for r in moved
-                    ],
-                )
+
+    def link_queue(self) -> list[str]:
+        """Return the queued seed keys of dropped or replaced analyses, sorted."""
+        return [row["key"] for row in self._rows("SELECT key FROM link_queue ORDER BY key")]
+
+    def clear_link_queue(self, keys: Iterable[str]) -> None:
+        """Remove these keys from the link queue."""
+        with self.transaction():
+            for chunk in _chunks(sorted(set(keys))):
+                self._x(f"DELETE FROM link_queue WHERE key IN ({','.join('?' * len(chunk))})", chunk)
 
     def get_analysis(self, article_id: str) -> Analysis | None:
         """Return an article's analysis with entity ids as the registry has them (links, then hand edits), or None."""
@@ -935,7 +956,7 @@ class SQLiteStore:
         for chunk in _chunks(list(ids)):
             for row in self._rows(
                 f"SELECT eid, name FROM mentions WHERE eid IN ({','.join('?' * len(chunk))}) GROUP BY eid, name"
-                " ORDER BY eid, count(*) DESC, length(CAST(name AS BLOB)) DESC, name",
+                " ORDER BY eid, count(*) DESC, " + self._bytes.format("name") + " DESC, name",
                 chunk,
             ):
                 best.setdefault(row["eid"], row["name"])
@@ -954,7 +975,7 @@ class SQLiteStore:
             (*params, limit),
         )
         ids = [head["entity_id"] for head in heads]
-        best: dict[str, sqlite3.Row] = {}
+        best: dict[str, RowMapping] = {}
         aliases: dict[str, dict[str, int]] = {ident: {} for ident in ids}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
@@ -962,7 +983,7 @@ class SQLiteStore:
             # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical
             for row in self._rows(
                 f"SELECT eid, name, type FROM mentions WHERE eid IN ({marks}) GROUP BY eid, name, type"
-                " ORDER BY eid, count(*) DESC, length(CAST(name AS BLOB)) DESC, name, type",
+                " ORDER BY eid, count(*) DESC, " + self._bytes.format("name") + " DESC, name, type",
                 chunk,
             ):
                 best.setdefault(row["eid"], row)
@@ -1004,8 +1025,8 @@ class SQLiteStore:
                 " count(*) AS n FROM mentions m LEFT JOIN entity_links l ON l.entity_id = m.entity_id"
                 " AND l.target_id = m.lid AND l.article_id IN ('', m.article_id)"
                 f" WHERE m.eid IN ({','.join('?' * len(chunk))}) AND m.text IS NOT NULL"
-                " GROUP BY m.eid, m.text, m.entity_id, m.name, m.lid, own, linked"
-                " ORDER BY m.eid, m.text, n DESC, linked IS NULL, m.entity_id",
+                " GROUP BY m.eid, m.text, m.entity_id, m.name, m.lid, m.reason, l.reason"
+                " ORDER BY m.eid, m.text, n DESC, l.reason IS NULL, m.entity_id",
                 chunk,
             )
             for row in rows:
@@ -1028,7 +1049,7 @@ class SQLiteStore:
                 " JOIN (SELECT DISTINCT article_id, entity_id, eid FROM mentions"
                 f" WHERE eid IN ({','.join('?' * len(chunk))})) m"
                 " ON m.article_id = o.article_id AND m.entity_id = o.entity_id"
-                " JOIN articles a ON a.id = o.article_id LEFT JOIN analyses n ON n.article_id = o.article_id)"
+                " JOIN articles a ON a.id = o.article_id LEFT JOIN analyses n ON n.article_id = o.article_id) AS ranked"
                 " WHERE rank = 1 ORDER BY eid, since IS NULL, since, function, country",
                 chunk,
             )
@@ -1091,8 +1112,8 @@ class SQLiteStore:
         names = self._entity_names(self.entity_edits())
         key = query.casefold()
         rows = self._rows(
-            "SELECT DISTINCT eid, casefold(text) = ? AS by_text, casefold(name) = ? AS by_name FROM mentions"
-            " WHERE eid = ? OR casefold(name) = ? OR casefold(text) = ?",
+            "SELECT DISTINCT eid, text_cf = ? AS by_text, name_cf = ? AS by_name FROM mentions"
+            " WHERE eid = ? OR name_cf = ? OR text_cf = ?",
             (key, key, query, key, key),
         )
         ids = {row["eid"] for row in rows if row["eid"] == query or row["by_text"]}
@@ -1198,7 +1219,8 @@ class SQLiteStore:
         text: str | None = None,
         limit: int = 100,
     ) -> list[QuoteRecord]:
-        """Return stored quotes matching every filter given, newest article first, each with its sources.
+        """Return stored quotes matching every filter given, newest article first, each its own group without
+        sources (``veille.understand.quote_groups.group_quotes`` fills them).
 
         ``speaker`` is an entity id, name or alias (as ``find_entities``: every entity it names) or the words
         of an unresolved speaker; speakers are compared by registry id (links, then hand edits). ``text`` is a
@@ -1223,10 +1245,10 @@ class SQLiteStore:
             where.append("coalesce(a.published, n.published) <= ?")
             params.append(until.isoformat())
         if text is not None:
-            where.append("instr(fold_text(q.text), ?) > 0")
-            params.append(_fold(text))
+            where.append("q.text_fold LIKE ?")
+            params.append(f"%{_fold(text)}%")
         sql = _QUOTE_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY day IS NULL, day DESC, q.article_id, q.start"
+        sql += " ORDER BY coalesce(a.published, n.published) IS NULL, coalesce(a.published, n.published) DESC, q.article_id, q.start"
         if wanted is None:  # no speaker check after the query: SQL can stop at the limit
             sql += " LIMIT ?"
             params.append(limit)
@@ -1234,18 +1256,23 @@ class SQLiteStore:
         rows = [(row, self._registry_speaker(row, edits)) for row in self._rows(sql, params)]
         if wanted is not None:
             rows = [(row, eid) for row, eid in rows if eid is None or eid in wanted][:limit]
+        return self._quote_records(rows, edits)
+
+    def _quote_records(
+        self, rows: Sequence[tuple[RowMapping, str | None]], edits: Sequence[EntityEdit]
+    ) -> list[QuoteRecord]:
+        """Return the QuoteRecords of quote rows (``_QUOTE_SELECT``) with their speakers' registry ids and names."""
         names = self._best_names(
             sorted({eid for row, eid in rows if eid and eid != row["speaker_entity_id"]})
         )
         names.update(self._entity_names(edits))
-        groups: dict[tuple[str, int], list[sqlite3.Row]] = {}
         records = []
         for row, eid in rows:
-            members = self._quote_group(row, edits, groups)
             name = names.get(eid, row["speaker_name"]) if eid is not None else row["speaker_name"]
+            quote_id = f"{row['article_id']}:{row['start']}"
             records.append(
                 QuoteRecord(
-                    quote_id=f"{row['article_id']}:{row['start']}",
+                    quote_id=quote_id,
                     article_id=row["article_id"],
                     outlet=row["outlet"],
                     title=row["title"],
@@ -1258,11 +1285,15 @@ class SQLiteStore:
                     speaker_name=name,
                     speaker_entity_id=eid,
                     speaker_text=row["speaker_text"],
-                    group_id=f"{members[0]['article_id']}:{members[0]['start']}",
-                    sources=_quote_sources(members),
+                    group_id=quote_id,
                 )
             )
         return records
+
+    def _quote_rows(self, where: str, params: Sequence[Any]) -> list[QuoteRecord]:
+        edits = self.entity_edits()
+        rows = self._rows(_QUOTE_SELECT + where, params)
+        return self._quote_records([(row, self._registry_speaker(row, edits)) for row in rows], edits)
 
     def _speaker_clause(self, speaker: str) -> tuple[set[str], str, list[Any]]:
         """Return the registry ids ``speaker`` names and the WHERE clause (with params) of its quotes' candidates.
@@ -1271,7 +1302,7 @@ class SQLiteStore:
         """
         wanted = {e.entity_id for e in self.find_entities(speaker, limit=1000)}
         folded = _fold(speaker)
-        unresolved = "(q.speaker_entity_id IS NULL AND (fold_text(q.speaker_name) = ? OR fold_text(q.speaker_text) = ?))"
+        unresolved = "(q.speaker_entity_id IS NULL AND (q.speaker_name_fold = ? OR q.speaker_text_fold = ?))"
         if not wanted and not self._one(
             f"SELECT 1 FROM quotes q WHERE {unresolved} LIMIT 1", (folded, folded)
         ):
@@ -1292,65 +1323,48 @@ class SQLiteStore:
         return wanted, f"({clause})", params
 
     @staticmethod
-    def _registry_speaker(row: sqlite3.Row, edits: Sequence[EntityEdit]) -> str | None:
+    def _registry_speaker(row: RowMapping, edits: Sequence[EntityEdit]) -> str | None:
         """Return the registry id of a quote row's speaker (its automatic link, then hand edits), or None."""
         ident = row["speaker_entity_id"]
         if ident is None:
             return None
         return resolve_entity_id(edits, row["speaker_lid"] or ident, row["speaker_text"], row["article_id"])
 
-    def _quote_row(self, article_id: str, start: int) -> sqlite3.Row | None:
-        return self._one(
-            _QUOTE_SELECT + " WHERE q.article_id = ? AND q.start = ? LIMIT 1", (article_id, start)
-        )
-
-    def _quote_group(
-        self, row: sqlite3.Row, edits: Sequence[EntityEdit], cache: dict[tuple[str, int], list[sqlite3.Row]]
-    ) -> list[sqlite3.Row]:
-        """Return the rows of every quote that is the same quote as ``row`` (itself included), earliest first.
-
-        A walk over the fingerprint index: each quote found is compared with the quotes sharing a key with it
-        (at most ``_QUOTE_CANDIDATES`` each), so nothing compares all pairs; the walk stops at ``_QUOTE_GROUP_MAX``.
-        """
-
-        node = (row["article_id"], row["start"])
-        if node in cache:
-            return cache[node]
-
-        def sample(r: sqlite3.Row) -> QuoteSample:
-            return QuoteSample(r["text"], self._registry_speaker(r, edits))
-
-        found = {node: row}
-        frontier = [row]
-        while frontier and len(found) < _QUOTE_GROUP_MAX:
-            current = frontier.pop(0)  # breadth first, candidates in id order: the same group every time
-            for other in self._rows(
-                _QUOTE_SELECT + " WHERE (q.article_id, q.start) IN (SELECT DISTINCT k2.article_id, k2.start"
-                " FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key WHERE k1.article_id = ?"
-                " AND k1.start = ? ORDER BY k2.article_id, k2.start LIMIT ?) ORDER BY q.article_id, q.start",
-                (current["article_id"], current["start"], _QUOTE_CANDIDATES),
-            ):  # the candidates' rows in one query
-                key = (other["article_id"], other["start"])
-                if key not in found and is_same_quote(sample(current), sample(other)):
-                    found[key] = other
-                    frontier.append(other)
-        members = sorted(
-            found.values(), key=lambda r: (r["day"] is None, r["day"] or "", r["article_id"], r["start"])
-        )
-        for key in found:
-            cache[key] = members
-        return members
-
-    def quote_sources(self, quote_id: str) -> list[QuoteSource]:
-        """Return the articles that carry the same quote as ``quote_id`` (``ARTICLE_ID:START``), earliest first.
-
-        UsageError when no quote has that id.
-        """
+    def get_quote(self, quote_id: str) -> QuoteRecord | None:
+        """Return the stored quote ``ARTICLE_ID:START`` (as ``list_quotes`` gives it), or None."""
         article, _, start = quote_id.rpartition(":")
-        row = self._quote_row(article, int(start)) if article and start.isdigit() else None
-        if row is None:
-            raise UsageError(f"no quote {quote_id!r}; quote ids are ARTICLE_ID:START (see `veille quotes`)")
-        return list(_quote_sources(self._quote_group(row, self.entity_edits(), {})))
+        if not article or not start.isdigit():
+            return None
+        found = self._quote_rows(" WHERE q.article_id = ? AND q.start = ? LIMIT 1", (article, int(start)))
+        return found[0] if found else None
+
+    def put_quote_keys(self, article_id: str, keys: Iterable[tuple[int, int]]) -> None:
+        """Replace the fingerprints of an article's quotes: (quote start, fingerprint) pairs."""
+        with self.transaction():
+            self._x("DELETE FROM quote_keys WHERE article_id = ?", (article_id,))
+            self._db.execute_many(
+                "INSERT INTO quote_keys (key, article_id, start) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(key, article_id, start) for start, key in keys],
+            )
+
+    def quotes_sharing_keys(self, quote_id: str, *, limit: int) -> list[QuoteRecord]:
+        """Return the first ``limit`` quotes (by article id, start) that share a fingerprint with ``quote_id``."""
+        article, _, start = quote_id.rpartition(":")
+        if not article or not start.isdigit():
+            return []
+        return self._quote_rows(
+            " WHERE (q.article_id, q.start) IN (SELECT DISTINCT k2.article_id, k2.start"
+            " FROM quote_keys k1 JOIN quote_keys k2 ON k2.key = k1.key WHERE k1.article_id = ?"
+            " AND k1.start = ? ORDER BY k2.article_id, k2.start LIMIT ?) ORDER BY q.article_id, q.start",
+            (article, int(start), limit),
+        )
+
+    def unindexed_quotes(self) -> list[QuoteRecord]:
+        """Return every stored quote when quotes are stored but no fingerprint is (a database written before
+        migration 0005, or a backfill a killed process rolled back); [] otherwise."""
+        if self._one("SELECT 1 FROM quote_keys LIMIT 1") is not None:
+            return []
+        return self._quote_rows(" ORDER BY q.article_id, q.start", ())
 
     # events ------------------------------------------------------------------------------------
     def list_events(
@@ -1474,11 +1488,11 @@ class SQLiteStore:
             }
         return found
 
-    def _event_records(self, rows: Sequence[sqlite3.Row]) -> list[EventRecord]:
+    def _event_records(self, rows: Sequence[RowMapping]) -> list[EventRecord]:
         """Return the EventRecords of event rows, arguments read with their registry ids and names."""
         wanted = {(r["article_id"], r["start"]) for r in rows}
         edits = self.entity_edits()
-        arguments: dict[tuple[str, int], list[tuple[sqlite3.Row, str | None]]] = {}
+        arguments: dict[tuple[str, int], list[tuple[RowMapping, str | None]]] = {}
         for chunk in _chunks(sorted({r["article_id"] for r in rows})):
             for g in self._rows(
                 "SELECT g.*, (SELECT m.lid FROM mentions m WHERE m.article_id = g.article_id"
@@ -1536,103 +1550,6 @@ class SQLiteStore:
             )
         return records
 
-    def story_events(
-        self,
-        story_id: str,
-        *,
-        type: str | None = None,  # noqa: A002
-        entity: str | None = None,
-        place: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        article_id: str | None = None,
-        limit: int = 100,
-    ) -> list[StoryEvent]:
-        """Return a story's events, one per event however many articles tell it, the most-sourced first.
-
-        Same-event decisions are veille.understand.event_groups's; articles the store knows as duplicates of
-        each other count as one source. The filters (as ``list_events``) keep the merged events with at least
-        one report matching them all. UsageError for an unknown story or a name that names nothing.
-        """
-
-        full = self._resolve("stories", story_id)
-        if full is None:
-            raise UsageError(f"no story {story_id!r} (see `veille stories`)")
-        records = self.list_events(story_id=full, type=type, limit=_ALL)
-        records.sort(key=lambda r: (r.published is None, r.published or date.min, r.article_id, r.start))
-        within = self._containing_places(
-            sorted({a.entity_id for r in records for a in r.arguments if a.role == "place" and a.entity_id})
-        )
-        samples = [
-            EventSample(
-                type=r.type,
-                modality=r.modality,
-                participants=frozenset(
-                    a.entity_id for a in r.arguments if a.role in PARTICIPANT_ROLES and a.entity_id
-                ),
-                places={
-                    a.entity_id: within[a.entity_id] for a in r.arguments if a.role == "place" and a.entity_id
-                },
-                time=r.time,
-                source=r.article_id,
-            )
-            for r in records
-        ]
-        source_of = self._source_keys(sorted({r.article_id for r in records}))
-        merged = [
-            _story_event(full, [records[i] for i in group], source_of, within)
-            for group in group_events(samples)
-        ]
-        if any(v is not None for v in (entity, place, since, until, article_id)):
-            matching = {
-                r.event_id
-                for r in self.list_events(
-                    story_id=full,
-                    type=type,
-                    entity=entity,
-                    place=place,
-                    since=since,
-                    until=until,
-                    article_id=article_id,
-                    limit=_ALL,
-                )
-            }
-            merged = [m for m in merged if matching & set(m.events)]
-        merged.sort(key=lambda m: (-len(m.sources), m.sources[0].published or date.max, m.event_id))
-        return merged[:limit]
-
-    def _containing_places(self, ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        """Return, per place id, the ids among ``ids`` that contain it (the country of a city)."""
-        facts = self._registry_places(ids)
-        countries = {p.country: ident for ident, p in facts.items() if p.kind == "country" and p.country}
-        within: dict[str, frozenset[str]] = {}
-        for ident in ids:
-            country = facts[ident].country if ident in facts else None
-            outer = countries.get(country) if country is not None else None
-            within[ident] = frozenset({outer}) if outer is not None and outer != ident else frozenset()
-        return within
-
-    def _source_keys(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """Return, per article, the article standing for its source: copies the store links count as one
-        (``group.copies.copy_groups``: also two copies linked only through a third article)."""
-        links: list[tuple[str, str]] = []
-        for chunk in _chunks(list(article_ids)):
-            marks = ",".join("?" * len(chunk))
-            links += [
-                (row["article_id"], row["other_id"])
-                for row in self._rows(
-                    f"SELECT article_id, other_id FROM duplicates WHERE article_id IN ({marks})"
-                    f" OR other_id IN ({marks})",
-                    [*chunk, *chunk],
-                )
-            ]
-        key = {
-            a: first
-            for first, members in copy_groups(links, within=set(article_ids)).items()
-            for a in members
-        }
-        return {a: key.get(a, a) for a in article_ids}
-
     # grouping ----------------------------------------------------------------------------------
     def put_story(self, story: Story) -> None:
         """Insert or replace a story and exactly its membership; articles moved here leave their old story.
@@ -1643,7 +1560,8 @@ class SQLiteStore:
         members = list(dict.fromkeys(story.articles))
         with self.transaction():
             before = {
-                r[0] for r in self._x("SELECT article_id FROM story_articles WHERE story_id = ?", (story.id,))
+                r["article_id"]
+                for r in self._x("SELECT article_id FROM story_articles WHERE story_id = ?", (story.id,))
             }
             self._x(
                 "INSERT INTO stories (id, label, grouper, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
@@ -1655,7 +1573,7 @@ class SQLiteStore:
                 self._x("DELETE FROM comparisons WHERE story_id = ?", (story.id,))
             self._x("DELETE FROM story_articles WHERE story_id = ?", (story.id,))
             self._drop_membership(members)  # moved from another story
-            self._conn.executemany(
+            self._db.execute_many(
                 "INSERT INTO story_articles (story_id, article_id, grouper) VALUES (?, ?, ?)",
                 [(story.id, a, story.grouper) for a in members],
             )
@@ -1667,7 +1585,7 @@ class SQLiteStore:
         with self.transaction():
             self._x("DELETE FROM stories WHERE id = ?", (story_id,))
 
-    def _story(self, row: sqlite3.Row, *, with_sources: bool = True) -> Story:
+    def _story(self, row: RowMapping) -> Story:
         members = self._rows(
             "SELECT a.id, a.outlet, a.published FROM story_articles s JOIN articles a ON a.id = s.article_id"
             " WHERE s.story_id = ? ORDER BY a.published IS NULL, a.published, a.id",
@@ -1682,9 +1600,6 @@ class SQLiteStore:
             first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
             last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
             grouper=row["grouper"],
-            sources=len(set(self._source_keys([m["id"] for m in members]).values()))
-            if with_sources
-            else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:
@@ -1712,12 +1627,10 @@ class SQLiteStore:
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
-        with_sources: bool = True,
     ) -> list[Story]:
         """Return stories with at least ``min_articles`` articles, the largest first (then the most recent).
 
-        ``with_sources=False`` leaves ``Story.sources`` None and saves a query per story (for the grouper, which
-        reads every story on each run).
+        ``Story.sources`` is None: ``pipeline.count_sources`` counts them from the duplicate links.
 
         ``since``/``until``: stories whose dates (their articles' publication dates) reach into the range;
         ``entity``: an entity id, name or alias (as ``find_entities``) one of its articles mentions, compared by
@@ -1738,10 +1651,10 @@ class SQLiteStore:
         if outlet is not None:
             where.append(
                 "s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles oa ON oa.id = sa.article_id"
-                " WHERE instr(fold_text(oa.outlet), ?) > 0)"
+                " WHERE oa.outlet_fold LIKE ?)"
             )
-            params.append(_fold(outlet))
-        having = ["size >= ?"]
+            params.append(f"%{_fold(outlet)}%")
+        having = ["count(m.article_id) >= ?"]
         having_params: list[Any] = [min_articles]
         if since is not None:
             having.append("coalesce(max(a.published), s.last_seen) >= ?")
@@ -1758,7 +1671,7 @@ class SQLiteStore:
             + " ORDER BY size DESC, latest DESC, s.id LIMIT ?",
             (*params, *having_params, limit),
         )
-        return [self._story(row, with_sources=with_sources) for row in rows]
+        return [self._story(row) for row in rows]
 
     def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
         """Return a story's main entities (registry ids): in the most of its articles first, then the most
@@ -1829,7 +1742,7 @@ class SQLiteStore:
     def add_duplicates(self, links: Iterable[DuplicateLink]) -> None:
         """Record duplicate links (idempotent: a known pair is updated); StoreError when an article is unknown."""
         with self.transaction():
-            self._conn.executemany(
+            self._db.execute_many(
                 "INSERT INTO duplicates (article_id, other_id, kind, similarity) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (article_id, other_id) DO UPDATE SET kind = excluded.kind,"
                 " similarity = excluded.similarity",
@@ -1844,6 +1757,22 @@ class SQLiteStore:
             (article_id, article_id),
         )
         return [codec.duplicate_from_json(dict(r)) for r in rows]
+
+    def duplicate_links(self, article_ids: Collection[str]) -> list[DuplicateLink]:
+        """Return the duplicate links that involve any of these articles, each once, by article ids."""
+        found: dict[tuple[str, str], DuplicateLink] = {}
+        for chunk in _chunks(sorted(set(article_ids))):
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT * FROM duplicates WHERE article_id IN ({marks}) OR other_id IN ({marks})",
+                [*chunk, *chunk],
+            ):
+                found.setdefault((row["article_id"], row["other_id"]), codec.duplicate_from_json(dict(row)))
+        return [found[key] for key in sorted(found)]
+
+    def entity_places(self, entity_ids: Collection[str]) -> dict[str, Place]:
+        """Return, per registry id among these, where it is (the location its articles give most often)."""
+        return self._registry_places(sorted(set(entity_ids)))
 
     def put_comparison(self, comparison: Comparison) -> None:
         """Insert or replace the comparison of a story; StoreError when the story is unknown."""
@@ -1864,8 +1793,9 @@ class SQLiteStore:
         """Record that this document of this outlet shows these lines (idempotent)."""
         rows = [(outlet, line_hash, content_id) for line_hash in set(line_hashes)]
         with self.transaction():
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO outlet_lines (outlet, line_hash, content_id) VALUES (?, ?, ?)", rows
+            self._db.execute_many(
+                "INSERT INTO outlet_lines (outlet, line_hash, content_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                rows,
             )
 
     def outlet_line_pages(
@@ -1922,16 +1852,25 @@ class SQLiteStore:
 
         Any user text is safe (words are quoted); a query without any word returns [].
         """
-        match = fts_query(query)
-        if not match:
+        if not _WORD.search(query):
             return []
-        rows = self._rows(
-            "SELECT f.article_id, a.title, a.outlet,"
-            " snippet(articles_fts, -1, ?, ?, '…', 16) AS snippet, bm25(articles_fts) AS rank"
-            " FROM articles_fts f JOIN articles a ON a.id = f.article_id"
-            " WHERE articles_fts MATCH ? ORDER BY rank, f.article_id LIMIT ?",
-            (*SNIPPET_MARK, match, limit),
-        )
+        if self.dialect == "postgresql":
+            # French stemming after unaccent; ts_rank is "higher is better", so its negation sorts like bm25
+            rows = self._rows(
+                "SELECT f.article_id, a.title, a.outlet, ts_headline('veille_fr', f.text, q,"
+                " 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, MaxFragments=1, FragmentDelimiter=…')"
+                " AS snippet, -ts_rank(f.tsv, q) AS rank FROM articles_fts f JOIN articles a ON a.id = f.article_id,"
+                " plainto_tsquery('veille_fr', ?) q WHERE f.tsv @@ q ORDER BY rank, f.article_id LIMIT ?",
+                (" ".join(_WORD.findall(query)), limit),
+            )
+        else:
+            rows = self._rows(
+                "SELECT f.article_id, a.title, a.outlet,"
+                " snippet(articles_fts, -1, ?, ?, '…', 16) AS snippet, bm25(articles_fts) AS rank"
+                " FROM articles_fts f JOIN articles a ON a.id = f.article_id"
+                " WHERE articles_fts MATCH ? ORDER BY rank, f.article_id LIMIT ?",
+                (*SNIPPET_MARK, fts_query(query), limit),
+            )
         return [
             SearchHit(
                 article_id=r["article_id"],
@@ -1954,103 +1893,77 @@ class SQLiteStore:
         assert row is not None  # a SELECT without FROM always returns one row
         return {key: int(value) for key, value in dict(row).items()}
 
+    # work shared by several processes ---------------------------------------------------------
+    def claim(self, stage: str, item_ids: Sequence[str], worker: str, until: datetime) -> list[str]:
+        """Claim items of a stage for ``worker`` until ``until`` (UTC); return those it holds now, in order.
+
+        An item held by another worker is left out (``ON CONFLICT DO NOTHING``: of two processes claiming at
+        once, one wins); a claim whose lease has ended is dropped first. Claims are rows, so they outlive
+        a killed process until their lease ends (``drop_claims`` ends them sooner).
+        """
+        ids = list(dict.fromkeys(item_ids))
+        if not ids:
+            return []
+        now, end = _utc_key(datetime.now(UTC)), _utc_key(until)
+        held: set[str] = set()
+        with self.transaction():
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                self._x(
+                    f"DELETE FROM claims WHERE stage = ? AND item_id IN ({marks}) AND until_key < ?",
+                    (stage, *chunk, now),
+                )
+                self._db.execute_many(
+                    "INSERT INTO claims (stage, item_id, worker, until_key) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    [(stage, ident, worker, end) for ident in chunk],
+                )
+                held |= {
+                    r["item_id"]
+                    for r in self._x(
+                        f"SELECT item_id FROM claims WHERE stage = ? AND worker = ? AND item_id IN ({marks})",
+                        (stage, worker, *chunk),
+                    )
+                }
+        return [ident for ident in ids if ident in held]
+
+    def claims(self, stage: str) -> dict[str, tuple[str, datetime]]:
+        """Return the claims on a stage's items: item id → (worker, end of its lease)."""
+        return {
+            r["item_id"]: (r["worker"], datetime.fromisoformat(r["until_key"]))
+            for r in self._rows("SELECT item_id, worker, until_key FROM claims WHERE stage = ?", (stage,))
+        }
+
+    def renew_claims(self, worker: str, until: datetime) -> None:
+        """Move the end of every lease ``worker`` holds to ``until``."""
+        with self.transaction():
+            self._x("UPDATE claims SET until_key = ? WHERE worker = ?", (_utc_key(until), worker))
+
+    def drop_claims(
+        self, worker: str, stage: str | None = None, item_ids: Sequence[str] | None = None
+    ) -> None:
+        """End the claims of ``worker`` (on one stage, on some items only)."""
+        where, params = "worker = ?", [worker]
+        if stage is not None:
+            where += " AND stage = ?"
+            params.append(stage)
+        with self.transaction():
+            if item_ids is None:
+                self._x(f"DELETE FROM claims WHERE {where}", params)
+                return
+            for chunk in _chunks(list(item_ids)):
+                marks = ",".join("?" * len(chunk))
+                self._x(f"DELETE FROM claims WHERE {where} AND item_id IN ({marks})", (*params, *chunk))
+
     def close(self) -> None:
         """Release the connection (idempotent)."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
-    def __enter__(self) -> SQLiteStore:
+    def __enter__(self) -> SQLStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _quote_sources(members: Sequence[sqlite3.Row]) -> tuple[QuoteSource, ...]:
-    """Return one source per article among a quote group's rows (already earliest first)."""
-    sources: dict[str, QuoteSource] = {}
-    for r in members:
-        sources.setdefault(
-            r["article_id"],
-            QuoteSource(
-                article_id=r["article_id"],
-                outlet=r["outlet"],
-                published=codec.parse_date(r["day"]),
-                quote_id=f"{r['article_id']}:{r['start']}",
-            ),
-        )
-    return tuple(sources.values())
-
-
-def _story_event(
-    story_id: str,
-    members: Sequence[EventRecord],
-    source_of: Mapping[str, str],
-    within: Mapping[str, frozenset[str]],
-) -> StoryEvent:
-    """Return one merged event from its reports (earliest article first): sources, slots, conflicts."""
-
-    # the most detailed report (most slots filled) stands for the event; the earliest on a tie
-    head = min(members, key=lambda r: -(len({a.role for a in r.arguments}) + (r.time is not None)))
-    by_source: dict[str, list[EventRecord]] = {}
-    for r in members:
-        by_source.setdefault(source_of.get(r.article_id, r.article_id), []).append(r)
-    sources = []
-    for reports in by_source.values():
-        articles = list(dict.fromkeys(r.article_id for r in reports))
-        sources.append(
-            EventSource(
-                article_id=articles[0],
-                outlet=reports[0].outlet,
-                published=reports[0].published,
-                event_ids=tuple(r.event_id for r in reports),
-                copies=tuple(articles[1:]),
-            )
-        )
-    # role -> value -> (name, entity id, articles); role -> source -> values
-    values: dict[str, dict[str, tuple[str, str | None, list[str]]]] = {}
-    given: dict[str, dict[str, set[str]]] = {}
-
-    def add(role: str, value: str, name: str, entity_id: str | None, article: str) -> None:
-        _, _, articles = values.setdefault(role, {}).setdefault(value, (name, entity_id, []))
-        if article not in articles:
-            articles.append(article)
-        per_source = given.setdefault(role, {}).setdefault(source_of.get(article, article), set())
-        # participants and places are compared by registry id: unlinked words ("la femme") may be anyone
-        if entity_id is not None or role not in _ENTITY_SLOTS:
-            per_source.add(value)
-
-    for r in members:
-        for a in r.arguments:
-            if a.entity_id is not None:
-                add(a.role, a.entity_id, a.name or a.text, a.entity_id, r.article_id)
-            else:
-                add(a.role, _fold(a.text), a.text, None, r.article_id)
-        if r.time is not None:
-            add("time", r.time, r.time, None, r.article_id)
-        add("modality", r.modality, r.modality, None, r.article_id)
-    roles = [role for role in _SLOT_ORDER if role in values] + sorted(set(values) - set(_SLOT_ORDER))
-    slots = tuple(
-        EventSlot(
-            role=role,
-            values=tuple(
-                SlotValue(value=value, name=name, entity_id=entity_id, articles=tuple(articles))
-                for value, (name, entity_id, articles) in values[role].items()
-            ),
-            is_conflict=values_conflict(role, {k: frozenset(v) for k, v in given[role].items()}, within),
-        )
-        for role in roles
-    )
-    return StoryEvent(
-        event_id=head.event_id,
-        story_id=story_id,
-        type=head.type,
-        trigger=head.trigger,
-        sources=tuple(sources),
-        slots=slots,
-        events=tuple(r.event_id for r in members),
-        conflicts=tuple(slot.role for slot in slots if slot.is_conflict),
-    )
 
 
 def _fold_offices(offices: list[Office]) -> list[Office]:

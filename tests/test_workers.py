@@ -1,0 +1,121 @@
+"""Several ``veille run`` processes on one database: they share the work and give the tables one process gives.
+
+Real processes (``python -m veille``) on real text: the two seeds and ten articles of the bundled sample.
+On PostgreSQL two processes started together split extraction and understanding (claims) and one of them
+links, groups and compares; on SQLite the second writer waits its turn and never fails with "database is
+locked". The tables are compared row by row, leaving out only what differs by nature between two runs
+(the time a failure or a link was recorded, the order of autoincrement ids).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from veille.store import open_store
+from veille.store.schema import claims, metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+_VOLATILE = {"id", "time", "time_key", "created", "until_key", "received", "received_key"}
+
+
+def _inputs(tmp_path: Path, sample_dir: Path) -> Path:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    for path in [
+        *sorted((sample_dir / "seeds").glob("*.txt")),
+        *sorted((sample_dir / "rpm2").glob("*.txt"))[:10],
+    ]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _veille(db: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "veille", "--db", db, *args, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> dict:
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out)
+
+
+def _tables(db: str) -> dict[str, Counter]:
+    store = open_store(db)
+    try:
+        found = {}
+        for table in metadata.sorted_tables:
+            if table is claims:
+                continue
+            columns = [c for c in table.columns if c.name not in _VOLATILE]
+            rows = store._db.conn.execute(select(*columns)).all()
+            found[table.name] = Counter(tuple(r) for r in rows)
+        return found
+    finally:
+        store.close()
+
+
+def _run_pair(one: str, two: str, inputs: Path) -> tuple[dict, list[dict]]:
+    for db in (one, two):
+        _finish(_veille(db, "ingest", str(inputs)))
+    single = _finish(_veille(one, "run"))
+    procs = [_veille(two, "run"), _veille(two, "run")]
+    return single, [_finish(p) for p in procs]
+
+
+def _check(single: dict, pair: list[dict], one: str, two: str) -> None:
+    for stage in ("extract", "understand"):
+        assert sum(run[stage]["processed"] for run in pair) == single[stage]["processed"], stage
+    a, b = _tables(one), _tables(two)
+    assert a["articles"] and a["analyses"] and a["story_articles"]
+    for name in a:
+        assert a[name] == b[name], f"table {name} differs between one process and two"
+
+
+def test_workers_two_processes_on_postgresql_equal_one(tmp_path, sample_dir, postgres_server):
+    one, two = postgres_server.create_database(), postgres_server.create_database()
+    single, pair = _run_pair(one, two, _inputs(tmp_path, sample_dir))
+    assert all(run["understand"]["processed"] > 0 for run in pair), "both processes took a share"
+    _check(single, pair, one, two)
+
+
+def test_workers_two_processes_on_sqlite_wait_their_turn(tmp_path, sample_dir):
+    one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    single, pair = _run_pair(one, two, _inputs(tmp_path, sample_dir))
+    _check(single, pair, one, two)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_workers_claims_one_winner(backend, tmp_path, request):
+    from datetime import UTC, datetime, timedelta
+
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else str(tmp_path / "c.db")
+    a, b = open_store(url), open_store(url)
+    try:
+        soon = datetime.now(UTC) + timedelta(minutes=1)
+        assert a.claim("extract", ["d1", "d2"], "w1", soon) == ["d1", "d2"]
+        assert b.claim("extract", ["d2", "d3"], "w2", soon) == ["d3"]
+        a.drop_claims("w1", "extract", ["d2"])
+        assert b.claim("extract", ["d2"], "w2", soon) == ["d2"]
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        a.renew_claims("w1", past)  # w1's lease on d1 ended: another worker takes it over
+        assert b.claim("extract", ["d1"], "w2", soon) == ["d1"]
+        assert {k: w for k, (w, _) in a.claims("extract").items()} == {"d1": "w2", "d2": "w2", "d3": "w2"}
+    finally:
+        a.close()
+        b.close()

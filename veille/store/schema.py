@@ -1,0 +1,389 @@
+"""The store's tables, declared once for every backend (SQLAlchemy Core): SQLite and PostgreSQL.
+
+Dates and datetimes are ISO texts (``*_key`` columns hold UTC instants, so texts sort by instant), nested
+model objects are canonical JSON texts (``veille.store.codec``). Columns ending in ``_cf`` hold
+``str.casefold`` of their text and those ending in ``_fold`` hold ``veille.text.fold`` of it, computed in
+Python when a row is written, so both backends compare names and search words the same way.
+
+Full-text search is the one table that differs by dialect (``FTS_SQLITE`` / ``FTS_POSTGRESQL``): an FTS5
+table with diacritics removed on SQLite; on PostgreSQL a table with a stored ``tsvector`` of the
+``veille_fr`` configuration (French stemming after ``unaccent``) under a GIN index. Both take the same
+``INSERT INTO articles_fts (article_id, title, text)`` and ``DELETE`` statements.
+
+The migrations (``veille/store/alembic/versions``) build exactly these tables; ``tests/store`` checks that a
+migrated database and these declarations agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+_NO_ROWID: dict[str, Any] = {"sqlite_with_rowid": False}
+
+
+def _article_fk() -> ForeignKey:
+    return ForeignKey("articles.id", ondelete="CASCADE")
+
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("raw", LargeBinary, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("container", Text, nullable=False),
+    Column("received", Text, nullable=False),
+    Column("received_key", Text, nullable=False),  # received in UTC
+    Column("record_id", Text),
+    Column("url", Text),
+    Column("hints", Text, nullable=False, server_default="{}"),
+    Column("seq", BigInteger),  # arrival order among documents received at the same instant
+    Index("documents_received", "received_key", "seq"),
+    Index("documents_seq", "seq"),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("content_id", Text, ForeignKey("documents.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("url", Text),
+    Column("title", Text),
+    Column("title_source", Text),
+    Column("outlet", Text),
+    Column("outlet_source", Text),
+    Column("author", Text),
+    Column("author_source", Text),
+    Column("published", Text),
+    Column("published_source", Text),
+    Column("extractor", Text, nullable=False, server_default=""),
+    Column("published_evidence", Text),
+    Column("language", Text),
+    Column("outlet_fold", Text),
+    Index("articles_content", "content_id"),
+)
+
+analyses = Table(
+    "analyses",
+    metadata,
+    Column("article_id", Text, _article_fk(), primary_key=True),
+    Column("language", Text),
+    Column("analyzer", Text, nullable=False, server_default=""),
+    Column("published", Text),  # the date given to put_analysis, used when the article has none
+    Column("payload", Text, nullable=False),
+    Column("linker", Text),  # the linker version that linked the article's names (NULL: not yet)
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("entity_id", Text, nullable=False),  # the analyser's id
+    Column("name", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("text", Text),  # NULL for an entity recorded without any mention
+    Column("start", Integer),
+    Column("end", Integer),
+    Column("eid", Text),  # the registry id: after automatic links, then hand edits
+    Column("lid", Text),  # after automatic links
+    Column("kind", Text, nullable=False, server_default="name"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("name_cf", Text),
+    Column("text_cf", Text),
+    Index("mentions_entity_article", "entity_id", "article_id"),
+    Index("mentions_entity_lid", "entity_id", "lid"),
+    Index("mentions_article", "article_id"),
+    Index("mentions_eid", "eid"),
+    Index("mentions_article_entity", "article_id", "entity_id"),
+    Index("mentions_name_cf", "name_cf"),
+    Index("mentions_text_cf", "text_cf"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("cue", Text),
+    Column("speaker_name", Text),
+    Column("speaker_entity_id", Text),
+    Column("speaker_text", Text),
+    Column("text_fold", Text),
+    Column("speaker_name_fold", Text),
+    Column("speaker_text_fold", Text),
+    Index("quotes_article", "article_id"),
+    Index("quotes_speaker", "speaker_entity_id"),
+    Index("quotes_article_start", "article_id", "start"),
+)
+
+quote_keys = Table(
+    "quote_keys",
+    metadata,
+    Column("key", BigInteger, nullable=False),
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("start", Integer, nullable=False),
+    PrimaryKeyConstraint("key", "article_id", "start"),
+    Index("quote_keys_quote", "article_id", "start"),
+    **_NO_ROWID,
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("trigger", Text, nullable=False),
+    Column("time", Text),
+    Column("first_day", Text),
+    Column("last_day", Text),
+    Column("modality", Text, nullable=False),
+    PrimaryKeyConstraint("article_id", "start"),
+    Index("events_type", "type"),
+    **_NO_ROWID,
+)
+
+event_arguments = Table(
+    "event_arguments",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("event_start", Integer, nullable=False),
+    Column("position", Integer, nullable=False),  # the argument's rank in Event.arguments
+    Column("role", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("entity_id", Text),
+    PrimaryKeyConstraint("article_id", "event_start", "position"),
+    Index("event_arguments_entity", "entity_id"),
+    **_NO_ROWID,
+)
+
+entity_links = Table(
+    "entity_links",
+    metadata,
+    Column("article_id", Text, nullable=False),  # '' for a name linked in every article
+    Column("entity_id", Text, nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created", Text, nullable=False),
+    PrimaryKeyConstraint("article_id", "entity_id"),
+    Index("entity_links_target", "target_id"),
+    **_NO_ROWID,
+)
+
+entity_keys = Table(
+    "entity_keys",
+    metadata,
+    Column("key", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("type", Text, nullable=False),
+    PrimaryKeyConstraint("key", "entity_id", "article_id"),
+    Index("entity_keys_article", "article_id"),
+    Index("entity_keys_entity", "entity_id"),
+    **_NO_ROWID,
+)
+
+entity_offices = Table(
+    "entity_offices",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("function", Text, nullable=False),
+    Column("country", Text),
+    Column("org", Text),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Index("entity_offices_entity", "entity_id"),
+    Index("entity_offices_article", "article_id"),
+)
+
+entity_places = Table(
+    "entity_places",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("country", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("source", Text, nullable=False, server_default=""),
+    Index("entity_places_entity", "entity_id"),
+    Index("entity_places_article", "article_id"),
+)
+
+# The keys that reach an article's names (written by the link step); when its analysis is replaced or dropped
+# they move to link_queue, so the next link step decides again the names that were linked because of it.
+link_seeds = Table(
+    "link_seeds",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("key", Text, nullable=False),
+    PrimaryKeyConstraint("article_id", "key"),
+    **_NO_ROWID,
+)
+
+link_queue = Table("link_queue", metadata, Column("key", Text, primary_key=True), **_NO_ROWID)
+
+# Counts per analyser entity id, kept up to date as analyses and keys are stored and dropped, so the link step
+# reads an entity's facts in a few rows whatever the number of its mentions: kind 'article' (value ''): articles
+# holding it; 'name' (value name, detail type): mention rows per name and type; 'alias' (value text): name
+# mentions per text; 'office' (value function, detail country or ''); 'country' (value country): place rows
+# per country; 'key' (value key, detail type): articles per index key.
+entity_counts = Table(
+    "entity_counts",
+    metadata,
+    Column("entity_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint("entity_id", "kind", "value", "detail"),
+    Index("entity_counts_value", "kind", "value"),
+    **_NO_ROWID,
+)
+
+entity_edits = Table(
+    "entity_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("alias", Text),
+    Column("article_id", Text),
+    Column("target_name", Text),
+    Column("note", Text),
+    Column("created", Text, nullable=False),
+    CheckConstraint("kind IN ('merge', 'split')", name="entity_edits_kind"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("grouper", Text, nullable=False, server_default=""),
+    Column("first_seen", Text),
+    Column("last_seen", Text),
+)
+
+story_articles = Table(
+    "story_articles",
+    metadata,
+    Column("story_id", Text, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Text, _article_fk(), nullable=False, unique=True),
+    Column("grouper", Text, nullable=False, server_default=""),
+    Index("story_articles_story", "story_id"),
+)
+
+duplicates = Table(
+    "duplicates",
+    metadata,
+    Column("article_id", Text, _article_fk(), nullable=False),
+    Column("other_id", Text, _article_fk(), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("similarity", Float, nullable=False),
+    PrimaryKeyConstraint("article_id", "other_id"),
+    Index("duplicates_other", "other_id"),
+)
+
+comparisons = Table(
+    "comparisons",
+    metadata,
+    Column("story_id", Text, ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("comparer", Text, nullable=False, server_default=""),
+    Column("payload", Text, nullable=False),
+)
+
+failures = Table(
+    "failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Text, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("version", Text, nullable=False, server_default=""),
+    Column("source", Text),
+    Column("time", Text, nullable=False),
+    Column("time_key", Text, nullable=False),  # time in UTC
+    Index("failures_item", "stage", "item_id"),
+)
+
+outlet_lines = Table(
+    "outlet_lines",
+    metadata,
+    Column("outlet", Text, nullable=False),
+    Column("line_hash", Text, nullable=False),
+    Column("content_id", Text, nullable=False),
+    PrimaryKeyConstraint("outlet", "line_hash", "content_id"),
+    **_NO_ROWID,
+)
+
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    **_NO_ROWID,
+)
+
+# Work claimed by a process (``veille run`` with several workers on one database): a row per item being
+# processed, with the lease's end; another process skips claimed items until the lease ends.
+claims = Table(
+    "claims",
+    metadata,
+    Column("stage", Text, nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("worker", Text, nullable=False),
+    Column("until_key", Text, nullable=False),  # the lease's end, UTC ISO text
+    PrimaryKeyConstraint("stage", "item_id"),
+    **_NO_ROWID,
+)
+
+FTS_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 ("
+    ' article_id UNINDEXED, title, text, tokenize = "unicode61 remove_diacritics 2")'
+)
+
+FTS_POSTGRESQL = (
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'veille_fr') THEN"
+    " CREATE TEXT SEARCH CONFIGURATION veille_fr (COPY = french);"
+    " ALTER TEXT SEARCH CONFIGURATION veille_fr ALTER MAPPING FOR hword, hword_part, word"
+    " WITH unaccent, french_stem; END IF; END $$",
+    "CREATE TABLE IF NOT EXISTS articles_fts (article_id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+    " text TEXT NOT NULL, tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('veille_fr', title), 'A')"
+    " || to_tsvector('veille_fr', text)) STORED)",
+    "CREATE INDEX IF NOT EXISTS articles_fts_tsv ON articles_fts USING gin (tsv)",
+    "CREATE INDEX IF NOT EXISTS articles_outlet_trgm ON articles USING gin (outlet_fold gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS quotes_text_trgm ON quotes USING gin (text_fold gin_trgm_ops)",
+)
