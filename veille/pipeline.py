@@ -9,11 +9,17 @@ the batch goes on; ``fail_fast`` re-raises instead, for debugging.
 from __future__ import annotations
 
 import logging
+import math
+import os
+import secrets
+import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from time import perf_counter
 from typing import IO, Any, TypeVar
@@ -166,28 +172,225 @@ def run(
     fail_fast: bool = False,
     progress: bool = False,
 ) -> RunSummary:
-    """Run extract, understand, link, group and compare on everything pending; return the counters per stage."""
+    """Run extract, understand, link, group and compare on everything pending; return the counters per stage.
+
+    Several processes may run at once on one database: each takes its share of extraction and understanding
+    through claims (``Worker``), then one at a time links, groups and compares what all of them made, so
+    the tables end as one process would leave them.
+    """
     summary = RunSummary()
-    stages = summary.stages
-    with stages["extract"].timed():
-        _run_extract(store, settings, stages["extract"], retry_failed, fail_fast, progress)
-    with stages["understand"].timed():
-        _run_understand(store, settings, stages["understand"], retry_failed, fail_fast, progress)
-    with stages["link"].timed():
-        _run_link(store, stages["link"], retry_failed, fail_fast)
-    with stages["group"].timed():
-        touched = _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
-    with stages["compare"].timed():
-        _run_compare(store, touched, stages["compare"], fail_fast, progress)
+    with Worker(store) as worker:
+        _run_articles(store, settings, worker, summary, retry_failed, fail_fast, progress)
+        with worker.exclusive("link, group and compare"):
+            stages = summary.stages
+            with stages["link"].timed():
+                _run_link(store, stages["link"], retry_failed, fail_fast)
+            with stages["group"].timed():
+                touched = _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
+            with stages["compare"].timed():
+                _run_compare(store, touched, stages["compare"], fail_fast, progress)
     return summary
 
 
-def _run_extract(
-    store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
+LEASE = timedelta(minutes=2)  # a claim outlives a killed process by at most this long (same host: at once)
+RENEW_SECONDS = 20.0
+WAIT_SECONDS = 0.5  # between two looks at the claims while another process holds the work
+EXTRACT_BATCH = 16  # documents extracted per turn of the extraction lock
+UNDERSTAND_BATCH = 16  # articles claimed at once for understanding (fewer when little is pending)
+_EXCLUSIVE = "exclusive"  # the claims stage of the one-at-a-time steps
+_HOST = socket.gethostname()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+class Worker:
+    """This process's claims on a store: an id (host:pid:token), leases renewed in the background while it
+    runs, every claim dropped when it ends. Claims of a dead process on this host are dropped on sight; those
+    of another host end with their lease."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.id = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="veille-lease", daemon=True)
+        self._waiting: str | None = None
+
+    def __enter__(self) -> Worker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            self.store.drop_claims(self.id)
+        except VeilleError as error:  # the lease ends them anyway
+            logger.warning("could not drop the claims of %s: %s", self.id, error)
+
+    def _until(self) -> datetime:
+        return datetime.now(UTC) + LEASE
+
+    def _renew(self) -> None:
+        while not self._stop.wait(RENEW_SECONDS):
+            try:
+                self.store.renew_claims(self.id, self._until())
+            except Exception as error:  # noqa: BLE001 - a missed renewal is retried; the lease is long
+                logger.warning("could not renew the claims of %s: %s", self.id, error)
+
+    def held_by_others(self, stage: str) -> dict[str, str]:
+        """Return the live claims of other processes on a stage (item → worker), dropping a dead one's."""
+        now = datetime.now(UTC)
+        found: dict[str, str] = {}
+        dead: set[str] = set()
+        for item, (worker, until) in self.store.claims(stage).items():
+            if worker == self.id or until <= now:
+                continue
+            host, _, rest = worker.partition(":")
+            pid = rest.partition(":")[0]
+            if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+                dead.add(worker)
+                continue
+            found[item] = worker
+        for worker in sorted(dead):
+            logger.info("dropping the claims of %s, a process that ended", worker)
+            self.store.drop_claims(worker)
+        return found
+
+    def claim(self, stage: str, item_ids: Sequence[str]) -> list[str]:
+        """Claim these items (those no other process holds); return the ones this process holds now."""
+        return self.store.claim(stage, item_ids, self.id, self._until())
+
+    def release(self, stage: str, item_ids: Sequence[str] | None = None) -> None:
+        self.store.drop_claims(self.id, stage, item_ids)
+
+    def try_exclusive(self, name: str) -> bool:
+        """Take the one-at-a-time lock ``name`` if no other process holds it."""
+        if name in self.held_by_others(_EXCLUSIVE):
+            return False
+        return self.claim(_EXCLUSIVE, [name]) == [name]
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the lock ``name`` for the enclosed block, waiting while another process holds it."""
+        said = False
+        while not self.try_exclusive(name):
+            if not said:
+                holder = self.held_by_others(_EXCLUSIVE).get(name, "another process")
+                logger.info("waiting for %s to finish: %s", holder, name)
+                said = True
+            time.sleep(WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            self.release(_EXCLUSIVE, [name])
+
+
+def _run_articles(
+    store: Store,
+    settings: Settings,
+    worker: Worker,
+    summary: RunSummary,
+    retry: bool,
+    fail_fast: bool,
+    progress: bool,
 ) -> None:
-    for doc_id in _progress(
-        store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry), "extract", progress
+    """Extract and understand everything pending, sharing the work with other processes.
+
+    Extraction goes one process at a time, in arrival order, a batch per turn of the lock (an outlet's line
+    statistics depend on the pages extracted before: one order gives one result); understanding is split by
+    claims of batches. A process whose turn at extraction is taken understands meanwhile; it returns when
+    nothing is left to extract or understand and no other process holds any of it.
+    """
+    from veille.understand import ANALYZER_VERSION
+
+    extract, understand = summary.stages["extract"], summary.stages["understand"]
+    tried: dict[str, set[str]] = {"extract": set(), "understand": set()}  # retried once per run
+    nlp: list[Any] = []
+    index_stored_quotes(store)  # before new fingerprints are written: it only fills an empty index
+    with (
+        tqdm(desc="extract", unit="doc", disable=not progress, leave=False) as ebar,
+        tqdm(desc="understand", unit="article", disable=not progress, leave=False) as ubar,
     ):
+        while True:
+            worked = False
+            docs = [
+                d
+                for d in store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry)
+                if d not in tried["extract"]
+            ]
+            ebar.total = ebar.n + len(docs)
+            if docs and worker.try_exclusive("extract"):
+                try:
+                    # again under the lock: another process may have extracted some meanwhile
+                    docs = [
+                        d
+                        for d in store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry)
+                        if d not in tried["extract"]
+                    ][:EXTRACT_BATCH]
+                    with extract.timed():
+                        _run_extract(store, settings, docs, extract, fail_fast)
+                finally:
+                    worker.release(_EXCLUSIVE, ["extract"])
+                tried["extract"].update(docs)
+                ebar.update(len(docs))
+                worked = worked or bool(docs)
+            held = _claim_batch(store, worker, ANALYZER_VERSION, retry, tried["understand"])
+            ubar.total = ubar.n + len(held)
+            if held:
+                try:
+                    with understand.timed():
+                        if not nlp:
+                            from veille.understand.nlp import load_pipeline
+
+                            nlp.append(load_pipeline(settings.spacy_model))
+                        _run_understand(store, settings, held, nlp[0], understand, fail_fast)
+                finally:
+                    worker.release("understand", held)
+                tried["understand"].update(held)
+                ubar.update(len(held))
+                worked = True
+            if worked:
+                continue
+            if worker.held_by_others("understand") or "extract" in worker.held_by_others(_EXCLUSIVE):
+                time.sleep(WAIT_SECONDS)  # another process is still at it: what it makes may be ours to do
+                continue
+            return
+
+
+def _claim_batch(store: Store, worker: Worker, version: str, retry: bool, tried: set[str]) -> list[str]:
+    """Claim a batch of articles pending understanding that no other process holds; return them (maybe none)."""
+    taken = worker.held_by_others("understand")
+    free = [
+        a
+        for a in store.pending("understand", version, retry_failed=retry)
+        if a not in tried and a not in taken
+    ]
+    if not free:
+        return []
+    size = max(1, min(UNDERSTAND_BATCH, math.ceil(len(free) / 4)))
+    held = worker.claim("understand", free[:size])
+    if not held:
+        return []
+    # still pending? another process may have understood some between the reading and the claim
+    still = set(store.pending("understand", version, retry_failed=retry))
+    done = [a for a in held if a not in still]
+    if done:
+        worker.release("understand", done)
+    return [a for a in held if a in still]
+
+
+def _run_extract(
+    store: Store, settings: Settings, doc_ids: Sequence[str], count: StageCount, fail_fast: bool
+) -> None:
+    for doc_id in doc_ids:
         count.processed += 1
         doc = store.get_document(doc_id)
         if doc is None:
@@ -209,21 +412,13 @@ def _run_extract(
 
 
 def _run_understand(
-    store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
+    store: Store, settings: Settings, article_ids: Sequence[str], nlp: Any, count: StageCount, fail_fast: bool
 ) -> None:
     from veille.understand import ANALYZER_VERSION, analyze_articles
-    from veille.understand.nlp import load_pipeline
 
-    index_stored_quotes(store)  # before new fingerprints are written: it only fills an empty index
-    pending = store.pending("understand", ANALYZER_VERSION, retry_failed=retry)
-    if not pending:
-        return
-    nlp = load_pipeline(settings.spacy_model)
-    articles = list(store.iter_articles(pending))
+    articles = list(store.iter_articles(list(article_ids)))
     results = analyze_articles(articles, nlp=nlp, models=_models(settings))
-    for article, result in zip(
-        articles, _progress_iter(results, len(articles), "understand", progress), strict=True
-    ):
+    for article, result in zip(articles, results, strict=True):
         count.processed += 1
         if isinstance(result, Exception):
             if fail_fast:
@@ -260,10 +455,6 @@ def _run_link(store: Store, count: StageCount, retry: bool, fail_fast: bool) -> 
     for article_id in report.articles:
         store.clear_failures("link", article_id)
     count.ok += len(report.articles)
-
-
-def _progress_iter(items: Iterator[T], total: int, desc: str, show: bool) -> Iterator[T]:
-    yield from tqdm(items, total=total, desc=desc, unit="article", disable=not show, leave=False)
 
 
 def _models(settings: Settings) -> dict[str, str]:
@@ -351,8 +542,16 @@ def regroup(
     Their articles are clustered by ``group.regroup.recluster`` (average linkage over TF-IDF pairs, date ranges
     within the window plus LONG_WINDOW, copies kept together); each cluster keeps the id of the old story it
     shares the most articles with, so articles that stay keep their story id. Changed stories are relabelled,
-    rewritten in one transaction and compared again; ``dry_run`` only reports.
+    rewritten in one transaction and compared again; ``dry_run`` only reports. It waits while another process
+    links, groups or compares (``veille run``) and holds them off while it works.
     """
+    with Worker(store) as worker, worker.exclusive("link, group and compare"):
+        return _regroup(store, settings, since, until, dry_run, progress)
+
+
+def _regroup(
+    store: Store, settings: Settings, since: date | None, until: date | None, dry_run: bool, progress: bool
+) -> RegroupReport:
     stories = store.list_stories(limit=10**9, since=since, until=until)
     old = {a: s.id for s in stories for a in s.articles}
     articles = list(store.iter_articles(list(old)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from veille.model import (
@@ -353,6 +353,25 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Return how many documents, articles, analyses, entities, stories and failures are stored."""
+        ...
+
+    # claims: work taken by one of several processes on one database -------------------------------------
+    def claim(self, stage: str, item_ids: Sequence[str], worker: str, until: datetime) -> list[str]:
+        """Claim items of a stage for ``worker`` until ``until``; return those it holds now (others' are left)."""
+        ...
+
+    def claims(self, stage: str) -> dict[str, tuple[str, datetime]]:
+        """Return the claims on a stage's items: item id → (worker, end of its lease)."""
+        ...
+
+    def renew_claims(self, worker: str, until: datetime) -> None:
+        """Move the end of every lease ``worker`` holds to ``until``."""
+        ...
+
+    def drop_claims(
+        self, worker: str, stage: str | None = None, item_ids: Sequence[str] | None = None
+    ) -> None:
+        """End the claims of ``worker`` (on one stage, on some items only)."""
         ...
 
     def close(self) -> None:

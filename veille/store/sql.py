@@ -309,7 +309,7 @@ class SQLStore:
         elif stage == "link":
             sql = (
                 "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
-                " JOIN analyses n ON n.article_id = a.id WHERE n.linker IS NOT :version"
+                " JOIN analyses n ON n.article_id = a.id WHERE (n.linker IS NULL OR n.linker <> :version)"
                 + failed.format(item="a.id")
                 + " ORDER BY d.received_key, d.seq, a.id"
             )
