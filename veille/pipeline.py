@@ -8,6 +8,8 @@ the batch goes on; ``fail_fast`` re-raises instead, for debugging.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import os
@@ -36,7 +38,8 @@ from veille.group import GROUPER_VERSION, StoryGrouper, features_of
 from veille.group.copies import count_sources as _count_sources
 from veille.group.events import story_events
 from veille.group.regroup import recluster, stable_ids
-from veille.group.stories import LONG_WINDOW
+from veille.group.state import membership_digest
+from veille.group.stories import ENTITY_TYPES, LONG_WINDOW
 from veille.ingest import iter_inputs
 from veille.model import (
     Analysis,
@@ -472,15 +475,7 @@ def _run_group(
     pending = store.pending("group", GROUPER_VERSION, retry_failed=retry)
     if not pending:
         return set()
-    grouper = StoryGrouper(settings)
-    stories = [s for s in store.list_stories(limit=10**9) if s.grouper == GROUPER_VERSION]
-    # the earliest stories first (each one's articles by date): the first of a group of copies is indexed
-    # first again, as when they arrived
-    for story in sorted(stories, key=lambda s: (s.first_seen is None, s.first_seen or date.min, s.id)):
-        members = [
-            (features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)
-        ]
-        grouper.load(story.id, members)
+    grouper = _grouper(store, settings)
     articles = list(store.iter_articles(pending))
     articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
     touched: set[str] = set()
@@ -496,9 +491,57 @@ def _run_group(
         store.add_duplicates(links)
         touched.add(story_id)
         count.ok += 1
-    for story_id in sorted(touched):
-        store.put_story(grouper.story(story_id))
+    with store.transaction():
+        for story_id in sorted(touched):
+            store.put_story(grouper.story(story_id))
+        store.put_state(GROUPER_STATE, _grouper_tag(store, grouper), grouper.dump())
     return touched
+
+
+GROUPER_STATE = "grouper"  # the key of the story grouper's saved index in the store
+
+
+def _grouper_tag(store: Store, grouper: StoryGrouper) -> str:
+    """What a saved grouper was made from: its signature and the stories' members (``membership_digest``)."""
+    members = membership_digest(store.story_members(GROUPER_VERSION))
+    return hashlib.sha256(json.dumps([grouper.signature, members], sort_keys=True).encode()).hexdigest()
+
+
+def _grouper(store: Store, settings: Settings) -> StoryGrouper:
+    """Return the story grouper over the stored stories: the saved one when the stories still have the members
+    it was saved with (its articles given the registry ids their names have now: the link step and hand
+    edits move names after grouping), else one rebuilt from every stored story's articles and analyses."""
+    fresh = StoryGrouper(settings)
+    saved = store.get_state(GROUPER_STATE)
+    if saved is not None:
+        tag, payload = saved
+        if tag == _grouper_tag(store, fresh):
+            try:
+                grouper = StoryGrouper.restore(payload, settings)
+            except VeilleError as error:
+                logger.warning("the saved story index cannot be read (%s): rebuilding it", error)
+            else:
+                now = store.member_entity_ids(GROUPER_VERSION, ENTITY_TYPES)
+                moved = [
+                    (article_id, now.get(article_id, frozenset()))
+                    for article_id, entities in grouper.member_entities().items()
+                    if entities != now.get(article_id, frozenset())
+                ]
+                for article_id, entities in moved:
+                    grouper.set_entities(article_id, entities)
+                logger.debug("story index restored; %d articles' names moved since it was saved", len(moved))
+                return grouper
+        else:
+            logger.info("the stored stories changed since the story index was saved: rebuilding it")
+    stories = [s for s in store.list_stories(limit=10**9) if s.grouper == GROUPER_VERSION]
+    # the earliest stories first (each one's articles by date): the first of a group of copies is indexed
+    # first again, as when they arrived
+    for story in sorted(stories, key=lambda s: (s.first_seen is None, s.first_seen or date.min, s.id)):
+        members = [
+            (features_of(a, store.get_analysis(a.id)), a.text) for a in store.iter_articles(story.articles)
+        ]
+        fresh.load(story.id, members)
+    return fresh
 
 
 @dataclass(frozen=True, slots=True)

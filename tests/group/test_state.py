@@ -246,3 +246,54 @@ def test_state_tampered_blob_refused(sample_dir, monkeypatch):
         with pytest.raises(VeilleError) as err:
             StoryGrouper.restore(data, Settings())
         assert err.value.code == "bad_state", i
+
+
+def _run_in(db: str, folder: Path) -> None:
+    from click.testing import CliRunner
+
+    from veille.cli import main
+
+    for args in (["ingest", str(folder)], ["run"]):
+        result = CliRunner().invoke(main, ["--db", db, *args, "--json"])
+        assert result.exit_code == 0, result.output
+
+
+def test_state_saved_by_run_is_restored_and_groups_as_a_rebuild(tmp_path, sample_dir, caplog):
+    # a second `veille run` restores the grouper the first saved (the link step moved some names meanwhile:
+    # the restored index follows them) and makes the stories a grouper rebuilt from the store makes
+    import logging
+    import shutil
+
+    from veille.store import open_store
+
+    texts = sorted((sample_dir / "rpm2").glob("*.txt"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, paths in (
+        (first, texts[:24]),
+        (second, [*texts[24:40], *sorted((sample_dir / "seeds").glob("*.txt"))]),
+    ):
+        folder.mkdir()
+        for path in paths:
+            shutil.copy(path, folder / path.name)
+    saved, rebuilt = str(tmp_path / "saved.db"), str(tmp_path / "rebuilt.db")
+    _run_in(saved, first)
+    shutil.copy(saved, rebuilt)
+    store = open_store(rebuilt)
+    assert store.get_state("grouper") is not None
+    with store.transaction():
+        store._x("DELETE FROM states")
+    store.close()
+    with caplog.at_level(logging.DEBUG, logger="veille.pipeline"):
+        _run_in(saved, second)
+    assert "story index restored" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="veille.pipeline"):
+        _run_in(rebuilt, second)
+    assert "story index restored" not in caplog.text
+    stores = [open_store(saved), open_store(rebuilt)]
+    try:
+        a, b = ([(s.id, s.articles, s.label) for s in st.list_stories(limit=1000)] for st in stores)
+        assert a == b and len(a) >= 3
+    finally:
+        for st in stores:
+            st.close()

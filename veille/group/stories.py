@@ -104,6 +104,25 @@ class _StoryState:
             self.first = min(self.first or feats.published, feats.published)
             self.last = max(self.last or feats.published, feats.published)
 
+    def set_entities(self, article_id: str, entities: frozenset[str]) -> bool:
+        """Give a member other registry ids (a link or a hand edit moved its names); True when they changed."""
+        for i, member in enumerate(self.members):
+            if member.article_id != article_id:
+                continue
+            if member.entities == entities:
+                return False
+            for e in member.entities - entities:
+                self.entity_square -= 2 * self.entities[e] - 1
+                self.entities[e] -= 1
+                if self.entities[e] <= 0:
+                    del self.entities[e]
+            for e in entities - member.entities:
+                self.entity_square += 2 * self.entities[e] + 1
+                self.entities[e] += 1
+            self.members[i] = replace(member, entities=entities)
+            return True
+        return False
+
     def entity_norm(self) -> float:
         return math.sqrt(self.entity_square) or 1.0
 
@@ -180,6 +199,23 @@ class StoryGrouper:
         for feats, text in members:
             if feats.article_id not in self._story_of:
                 self._index(state, feats, text)
+
+    def member_entities(self) -> dict[str, frozenset[str]]:
+        """Return each indexed article's registry ids, as its features gave them."""
+        return {m.article_id: m.entities for state in self._stories.values() for m in state.members}
+
+    def set_entities(self, article_id: str, entities: frozenset[str]) -> None:
+        """Give an indexed article the registry ids its names have now (after a link or a hand edit), as if it had
+        been indexed with them: its story's entity profile follows, and the story is found by the new ids."""
+        sid = self._story_of.get(article_id)
+        if sid is None or not self._stories[sid].set_entities(article_id, entities):
+            return
+        for key in entities:
+            posting = self._entity_index.setdefault(key, {})
+            if sid not in posting:
+                posting[sid] = None
+                if len(posting) > POSTING_SCAN:
+                    del posting[next(iter(posting))]
 
     # -- persistence (veille.group.state) --------------------------------------------------------
     @property

@@ -355,6 +355,24 @@ class Store(Protocol):
         """Return how many documents, articles, analyses, entities, stories and failures are stored."""
         ...
 
+    # saved states ----------------------------------------------------------------------------------
+    def get_state(self, key: str) -> tuple[str, bytes] | None:
+        """Return a saved state (its tag, its bytes), or None."""
+        ...
+
+    def put_state(self, key: str, tag: str, payload: bytes) -> None:
+        """Save (replace) a state under ``key``."""
+        ...
+
+    def story_members(self, grouper: str) -> list[tuple[str, str]]:
+        """Return (story id, article id) for every member of the stories made by ``grouper``."""
+        ...
+
+    def member_entity_ids(self, grouper: str, types: Collection[str]) -> dict[str, frozenset[str]]:
+        """Return, for every member of the stories made by ``grouper``, the registry ids of its entities of these
+        types (as ``get_analysis`` gives them)."""
+        ...
+
     # claims: work taken by one of several processes on one database -------------------------------------
     def claim(self, stage: str, item_ids: Sequence[str], worker: str, until: datetime) -> list[str]:
         """Claim items of a stage for ``worker`` until ``until``; return those it holds now (others' are left)."""

@@ -355,6 +355,16 @@ store_meta = Table(
     **_NO_ROWID,
 )
 
+# A stage's saved state, opaque bytes (the story grouper's index: ``veille.group.state``); ``tag`` says what
+# stored data it was made from, so the stage can tell whether it still holds.
+states = Table(
+    "states",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("tag", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
 # Work claimed by a process (``veille run`` with several workers on one database): a row per item being
 # processed, with the lease's end; another process skips claimed items until the lease ends.
 claims = Table(

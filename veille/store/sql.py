@@ -1955,6 +1955,40 @@ class SQLStore:
                 marks = ",".join("?" * len(chunk))
                 self._x(f"DELETE FROM claims WHERE {where} AND item_id IN ({marks})", (*params, *chunk))
 
+    # saved states -----------------------------------------------------------------------------------
+    def get_state(self, key: str) -> tuple[str, bytes] | None:
+        """Return a saved state (its tag, its bytes), or None."""
+        row = self._one("SELECT tag, payload FROM states WHERE key = ?", (key,))
+        return (str(row["tag"]), bytes(row["payload"])) if row is not None else None
+
+    def put_state(self, key: str, tag: str, payload: bytes) -> None:
+        """Save (replace) a state under ``key``."""
+        with self.transaction():
+            self._x(
+                "INSERT INTO states (key, tag, payload) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET tag = excluded.tag, payload = excluded.payload",
+                (key, tag, payload),
+            )
+
+    def story_members(self, grouper: str) -> list[tuple[str, str]]:
+        """Return (story id, article id) for every member of the stories made by ``grouper``."""
+        rows = self._rows("SELECT story_id, article_id FROM story_articles WHERE grouper = ?", (grouper,))
+        return [(r["story_id"], r["article_id"]) for r in rows]
+
+    def member_entity_ids(self, grouper: str, types: Collection[str]) -> dict[str, frozenset[str]]:
+        """Return, for every member of the stories made by ``grouper``, the registry ids of its entities of these
+        types (as ``get_analysis`` gives them: links, then hand edits)."""
+        kinds = sorted(types)
+        rows = self._rows(
+            "SELECT DISTINCT m.article_id, m.eid FROM story_articles s JOIN mentions m ON m.article_id = s.article_id"
+            f" WHERE s.grouper = ? AND m.type IN ({','.join('?' * len(kinds))})",
+            (grouper, *kinds),
+        )
+        found: dict[str, set[str]] = {}
+        for r in rows:
+            found.setdefault(r["article_id"], set()).add(r["eid"])
+        return {article: frozenset(ids) for article, ids in found.items()}
+
     def close(self) -> None:
         """Release the connection (idempotent)."""
         self._db.close()

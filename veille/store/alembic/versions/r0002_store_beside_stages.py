@@ -4,6 +4,7 @@
 - ``mentions.id``: a key of its own (the rowid before), ``name_cf``/``text_cf``: casefolded name and text;
 - ``quotes.*_fold`` and ``articles.outlet_fold``: folded texts (``veille.text.fold``) for the filters;
 - ``claims``: work a process holds, so several ``veille run`` share one database;
+- ``states``: a stage's saved state (the story grouper's index), so a run does not rebuild it;
 - full-text search on PostgreSQL (``schema.FTS_POSTGRESQL``); SQLite keeps its FTS5 table.
 
 Folded columns are filled in Python (``str.casefold``, ``veille.text.fold``), the values the store writes.
@@ -157,6 +158,12 @@ def upgrade() -> None:
         sa.Column("until_key", _T, nullable=False),
         sa.PrimaryKeyConstraint("stage", "item_id"),
         sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "states",
+        sa.Column("key", _T, primary_key=True),
+        sa.Column("tag", _T, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
     )
     if not sqlite:
         for statement in FTS_POSTGRESQL:
