@@ -62,9 +62,22 @@ def _sqlite_engine(path: str) -> Engine:
     return engine
 
 
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
 def _postgres_engine(url: str) -> Engine:
-    driver_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-    return create_engine(driver_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    """Return this process's engine for a PostgreSQL address (one per address, its connections pooled), so a
+    store opened again (an API request, a benchmark's calls) skips the connection and the dialect's set-up."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            driver_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+            engine = create_engine(
+                driver_url, pool_size=4, max_overflow=16, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+            )
+            _ENGINES[url] = engine
+        return engine
 
 
 @functools.lru_cache(maxsize=4096)
@@ -189,10 +202,11 @@ class Database:
             self.conn = self.engine.connect()
 
     def close(self) -> None:
-        """Release the connection (idempotent)."""
+        """Release the connection (idempotent): back to the pool on PostgreSQL, closed on SQLite."""
         with self._lock:
             self.conn.close()
-            self.engine.dispose()
+            if self.dialect == "sqlite":
+                self.engine.dispose()
 
 
 def _sqlite_path(url: str) -> str:

@@ -64,6 +64,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
 _COMPOUND = 200  # SELECTs per UNION ALL, under SQLite's limit of 500
 _PERSON = "PER"
+_SURNAME_STATE = "surname:"  # states key prefix of the link step's one-word names (put_surname_states)
 _T = TypeVar("_T")
 #: Per-article contributions to entity_counts (added when an analysis is stored, taken off when it goes).
 COUNT_ENTITIES: dict[str, str] = {
@@ -79,7 +80,13 @@ COUNT_ENTITIES: dict[str, str] = {
     " FROM entity_places WHERE article_id = :article AND country IS NOT NULL GROUP BY entity_id, country",
     "keys": "SELECT entity_id, 'key' AS kind, key AS value, type AS detail, count(*) AS n FROM entity_keys"
     " WHERE article_id = :article GROUP BY entity_id, key, type",
+    # a one-word person name (key 'p1:WORD') and the full names holding WORD ('p:WORD') in the same article
+    "near": "SELECT s.entity_id, 'near' AS kind, f.entity_id AS value, '' AS detail, count(*) AS n"
+    " FROM entity_keys s JOIN entity_keys f ON f.article_id = s.article_id AND f.key = 'p:' || substr(s.key, 4)"
+    " WHERE s.article_id = :article AND substr(s.key, 1, 3) = 'p1:' GROUP BY s.entity_id, f.entity_id",
 }
+#: The parts the link step writes (``put_entity_keys``); the others are written with the analysis.
+LINK_COUNTS = ("keys", "near")
 
 #: The same counts over every stored article (the same as migration r0002 runs; a test checks the incremental counts against it).
 REBUILD_ENTITY_COUNTS = """
@@ -92,7 +99,10 @@ UNION ALL SELECT entity_id, 'office', function, coalesce(country, ''), count(*) 
     GROUP BY entity_id, function, coalesce(country, '')
 UNION ALL SELECT entity_id, 'country', country, '', count(*) FROM entity_places WHERE country IS NOT NULL
     GROUP BY entity_id, country
-UNION ALL SELECT entity_id, 'key', key, type, count(*) FROM entity_keys GROUP BY entity_id, key, type;
+UNION ALL SELECT entity_id, 'key', key, type, count(*) FROM entity_keys GROUP BY entity_id, key, type
+UNION ALL SELECT s.entity_id, 'near', f.entity_id, '', count(*) FROM entity_keys s
+    JOIN entity_keys f ON f.article_id = s.article_id AND f.key = 'p:' || substr(s.key, 4)
+    WHERE substr(s.key, 1, 3) = 'p1:' GROUP BY s.entity_id, f.entity_id;
 """
 
 _QUOTE_SELECT = (
@@ -555,7 +565,7 @@ class SQLStore:
                 ],
             )
             self._put_events(article, analysis.events)
-            self._count_entities(article, 1, {k: v for k, v in COUNT_ENTITIES.items() if k != "keys"})
+            self._count_entities(article, 1, {k: v for k, v in COUNT_ENTITIES.items() if k not in LINK_COUNTS})
 
     def _global_links(self, entity_ids: Sequence[str]) -> dict[str, str]:
         """Return the stored link target of these analyser ids in every article (``entity_links``, article '')."""
@@ -666,7 +676,7 @@ class SQLStore:
 
     def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
         """Replace an article's index keys (and their per-entity counts) and the seed keys of its names."""
-        only_keys = {"keys": COUNT_ENTITIES["keys"]}
+        only_keys = {k: COUNT_ENTITIES[k] for k in LINK_COUNTS}
         with self.transaction():
             self._count_entities(article_id, -1, only_keys)
             self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
@@ -730,6 +740,40 @@ class SQLStore:
                 )
             )
         return found
+
+    def full_names_near(self, entity_ids: Collection[str]) -> list[tuple[str, str]]:
+        """Return (one-word name id, full name id) for each full name holding the word of one of these one-word
+        names in an article using it (per-entity counts, kind 'near')."""
+        found: list[tuple[str, str]] = []
+        for chunk in _chunks(sorted(set(entity_ids))):
+            found.extend(
+                (r["entity_id"], r["value"])
+                for r in self._rows(
+                    "SELECT entity_id, value FROM entity_counts WHERE kind = 'near'"
+                    f" AND entity_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
+
+    def surname_states(self, entity_ids: Collection[str]) -> dict[str, str]:
+        """Return the state each of these one-word names was last decided in (``states``, key 'surname:ID')."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted({_SURNAME_STATE + ident for ident in entity_ids})):
+            found.update(
+                (r["key"][len(_SURNAME_STATE) :], r["tag"])
+                for r in self._rows(f"SELECT key, tag FROM states WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            )
+        return found
+
+    def put_surname_states(self, states: Mapping[str, str]) -> None:
+        """Record the state these one-word names were decided in (every use of each)."""
+        with self.transaction():
+            self._db.execute_many(
+                "INSERT INTO states (key, tag, payload) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET tag = excluded.tag, payload = excluded.payload",
+                [(_SURNAME_STATE + ident, state, b"") for ident, state in sorted(states.items())],
+            )
 
     def name_nodes(self, entity_ids: Collection[str]) -> list[NameNode]:
         """Return a NameNode per analyser entity id that has mentions (sorted by id), from the per-entity counts;
@@ -1077,7 +1121,7 @@ class SQLStore:
                 f" WHERE eid IN ({','.join('?' * len(chunk))})) m"
                 " ON m.article_id = p.article_id AND m.entity_id = p.entity_id"
                 " GROUP BY m.eid, p.kind, p.country, p.latitude, p.longitude, p.source"
-                " ORDER BY m.eid, n DESC, p.latitude IS NULL, p.kind, p.country",
+                " ORDER BY m.eid, n DESC, p.latitude IS NULL, p.kind, p.country IS NOT NULL, p.country",
                 chunk,
             )
             for row in rows:
@@ -1131,7 +1175,8 @@ class SQLStore:
         rows = self._rows(
             "SELECT m.article_id, max(coalesce(a.published, n.published)) AS day FROM mentions m"
             " JOIN articles a ON a.id = m.article_id LEFT JOIN analyses n ON n.article_id = m.article_id"
-            " WHERE m.eid = ? GROUP BY m.article_id ORDER BY day DESC, m.article_id LIMIT ?",
+            " WHERE m.eid = ? GROUP BY m.article_id ORDER BY max(coalesce(a.published, n.published)) IS NULL,"
+            " max(coalesce(a.published, n.published)) DESC, m.article_id LIMIT ?",
             (entity_id, limit),
         )
         return [row["article_id"] for row in rows]
@@ -1668,7 +1713,7 @@ class SQLStore:
             + (" WHERE " + " AND ".join(where) if where else "")
             + " GROUP BY s.id HAVING "
             + " AND ".join(having)
-            + " ORDER BY size DESC, latest DESC, s.id LIMIT ?",
+            + " ORDER BY size DESC, max(a.published) IS NULL, max(a.published) DESC, s.id LIMIT ?",
             (*params, *having_params, limit),
         )
         return [self._story(row) for row in rows]
@@ -1855,12 +1900,16 @@ class SQLStore:
         if not _WORD.search(query):
             return []
         if self.dialect == "postgresql":
-            # French stemming after unaccent; ts_rank is "higher is better", so its negation sorts like bm25
+            # French stemming after unaccent; ts_rank is "higher is better", so its negation sorts like bm25.
+            # The best rows are chosen first, then only they get a headline (ts_headline reads the whole text).
             rows = self._rows(
-                "SELECT f.article_id, a.title, a.outlet, ts_headline('veille_fr', f.text, q,"
+                "SELECT t.article_id, a.title, a.outlet, ts_headline('veille_fr', f.text, t.q,"
                 " 'StartSel=**, StopSel=**, MaxWords=16, MinWords=6, MaxFragments=1, FragmentDelimiter=…')"
-                " AS snippet, -ts_rank(f.tsv, q) AS rank FROM articles_fts f JOIN articles a ON a.id = f.article_id,"
-                " plainto_tsquery('veille_fr', ?) q WHERE f.tsv @@ q ORDER BY rank, f.article_id LIMIT ?",
+                " AS snippet, t.rank FROM (SELECT f.article_id, q, -ts_rank(f.tsv, q) AS rank"
+                " FROM articles_fts f, plainto_tsquery('veille_fr', ?) q WHERE f.tsv @@ q"
+                " ORDER BY rank, f.article_id LIMIT ?) AS t"
+                " JOIN articles_fts f ON f.article_id = t.article_id JOIN articles a ON a.id = t.article_id"
+                " ORDER BY t.rank, t.article_id",
                 (" ".join(_WORD.findall(query)), limit),
             )
         else:

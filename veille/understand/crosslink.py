@@ -1,20 +1,26 @@
 """The link step: cross-article entity links, decided by ``linking`` over what the store holds (docs/architecture.md).
 
 For the articles pending ``link`` (analysed since, or linked by another ``LINKER_VERSION``), the step writes
-each name's index keys and the seed keys that reach it, then decides again every name the seeds reach (and
+each name's index keys and the seed keys that reach it, then decides again every full name the seeds reach (and
 those of the link queue: names that were linked because of an analysis since replaced or dropped), a few rounds
 of key look-ups deep, and stores the links. Every name reached is decided on the stored set of names, so the
 registry does not depend on the order articles arrive in; the store only persists (``Store`` primitives).
+
+A one-word person name ("Goïta") is decided per article, on the full names its word can reach. The step decides
+its uses in the new articles, and decides all its stored uses again only when those full names changed in a way
+its decision reads (``surname_state``): a name used in 10,000 articles costs its new uses, not 10,000 decisions,
+and the links stay those a decision of every use would make.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from veille.model import ArticleName, EntityKey, Link, SurnameUse
+from veille.model import ArticleName, EntityKey, Link
 from veille.understand import linking
 
 if TYPE_CHECKING:
@@ -55,6 +61,7 @@ def link_entities(
         if not pending and not queued:
             return LinkReport()
         seeds = set(queued)
+        new_uses: set[tuple[str, str]] = set()
         for start in range(0, len(pending), _BATCH):
             batch = pending[start : start + _BATCH]
             names: dict[str, list[ArticleName]] = {article: [] for article in batch}
@@ -64,7 +71,8 @@ def link_entities(
                 keys, reach, held = article_keys(names[article])
                 store.put_entity_keys(article, keys, held)
                 seeds |= reach
-        decided, links = relink(store, seeds)
+                new_uses |= {(article, k.entity_id) for k in keys if k.key.startswith("p1:")}
+        decided, links = relink(store, seeds, new_uses, version)
         store.mark_linked(pending, version)
         store.clear_link_queue(queued)
     logger.info("linked %d article(s): %d name(s) decided, %d linked", len(pending), decided, links)
@@ -93,8 +101,11 @@ def article_keys(names: Iterable[ArticleName]) -> tuple[list[EntityKey], set[str
     return keys, reach, held
 
 
-def relink(store: Store, seeds: Iterable[str]) -> tuple[int, int]:
-    """Decide again the links of every name reachable from these index keys, and store them.
+def relink(
+    store: Store, seeds: Iterable[str], new_uses: Iterable[tuple[str, str]] = (), version: str = LINKER_VERSION
+) -> tuple[int, int]:
+    """Decide again the links of every full name reachable from these index keys, and of the one-word names'
+    uses in ``new_uses`` (article id, entity id); all the uses of a one-word name whose state changed; store them.
 
     Returns how many names were decided and how many of them are linked.
     """
@@ -103,19 +114,96 @@ def relink(store: Store, seeds: Iterable[str]) -> tuple[int, int]:
         return 0, 0
     nodes = store.name_nodes(sorted(full))
     links = linking.cluster_names(nodes)
-    clusters = linking.build_clusters(nodes, links)
+    candidates = SurnameCandidates(linking.build_clusters(nodes, links))
+    states = {ident: surname_state(words, candidates, version) for ident, words in singles.items()}
+    stored = store.surname_states(sorted(states))
+    changed = sorted(ident for ident, state in states.items() if stored.get(ident) != state)
+    uses = {use for use in new_uses if use[1] in singles}
+    if changed:
+        keys = sorted({f"p1:{word}" for ident in changed for word in singles[ident]})
+        redo = set(changed)
+        uses |= {(row.article_id, row.entity_id) for row in store.find_entity_keys(keys) if row.entity_id in redo}
     desired: dict[tuple[str, str], Link | None] = {("", ident): links.get(ident) for ident in full}
-    for (article_id, ident), use in sorted(singles.items()):
-        desired[(article_id, ident)] = linking.link_surname(use, clusters)
+    for use in store.surname_uses(sorted(uses)):
+        tokens = linking.name_tokens(use.name)
+        found = candidates.of(tokens[0]) if len(tokens) == 1 else []
+        desired[(use.article_id, use.entity_id)] = linking.link_surname(use, found)
     store.put_links(desired)
+    store.put_surname_states({ident: states[ident] for ident in changed})
+    logger.debug("one-word names: %d reached, %d decided again in every article", len(states), len(changed))
     return len(desired), sum(link is not None for link in desired.values())
 
 
-def gather_names(store: Store, seeds: set[str]) -> tuple[set[str], dict[tuple[str, str], SurnameUse]]:
-    """Return the full names (analyser ids) and the one-word person names (per article, with their evidence)
-    the keys reach, ``LINK_ROUNDS`` rounds deep; each key is looked up once per step, in batches."""
+class SurnameCandidates:
+    """The person clusters a one-word name may join, by word: those with a member (of two words or more) holding
+    the word, or whose surname is a close spelling variant of it (a superset of ``linking.candidate_clusters``
+    for any use of the word, whatever its article's evidence)."""
+
+    def __init__(self, clusters: Sequence[linking.Cluster]) -> None:
+        self._by_token: dict[str, dict[int, linking.Cluster]] = {}
+        self._by_skeleton: dict[str, dict[int, linking.Cluster]] = {}
+        self._found: dict[str, list[linking.Cluster]] = {}
+        for n, cluster in enumerate(clusters):
+            if cluster.canonical.type != linking.PERSON:
+                continue
+            for member in cluster.members:
+                tokens = linking.name_tokens(member.name)
+                if len(tokens) < 2:
+                    continue
+                for token in tokens:
+                    self._by_token.setdefault(token, {})[n] = cluster
+                self._by_skeleton.setdefault(linking.skeleton(tokens[-1]), {})[n] = cluster
+
+    def of(self, word: str) -> list[linking.Cluster]:
+        """Return the clusters a use of ``word`` may join, in a fixed order."""
+        if word not in self._found:
+            found = dict(self._by_token.get(word, {}))
+            for n, cluster in self._by_skeleton.get(linking.skeleton(word), {}).items():
+                if n not in found and any(_surname_variant(word, m.name) for m in cluster.members):
+                    found[n] = cluster
+            self._found[word] = [found[n] for n in sorted(found)]
+        return self._found[word]
+
+
+def _surname_variant(word: str, name: str) -> bool:
+    tokens = linking.name_tokens(name)
+    return (
+        len(tokens) >= 2
+        and linking.is_spelling_variant(word, tokens[-1])
+        and linking.similarity(word, tokens[-1]) >= linking.MIN_SURNAME_SIMILARITY
+    )
+
+
+def surname_state(words: Iterable[str], candidates: SurnameCandidates, version: str) -> str:
+    """Return a digest of what ``linking.link_surname`` reads of the clusters for the uses of these words.
+
+    One candidate cluster: its canonical name and members (a use joins it or not; its evidence is not read).
+    Several: also their offices and co-occurring entities. Equal states give every use the same decision.
+    """
+    parts: list[object] = [version]
+    for word in sorted(words):
+        found = candidates.of(word)
+        parts.append(word)
+        for cluster in found:
+            parts.append(
+                (
+                    cluster.canonical.entity_id,
+                    cluster.canonical.name,
+                    sorted((m.entity_id, m.name) for m in cluster.members),
+                )
+            )
+            if len(found) > 1:
+                parts.append(sorted((o.function, o.country or "") for o in cluster.offices))
+                parts.append(sorted(cluster.context))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def gather_names(store: Store, seeds: set[str]) -> tuple[set[str], dict[str, set[str]]]:
+    """Return the full names (analyser ids) and the one-word person names (analyser id: their words) the keys
+    reach, ``LINK_ROUNDS`` rounds deep; each key is looked up once per step, in batches, through per-entity
+    counts (a name of many articles costs one row)."""
     full: set[str] = set()
-    singles: dict[tuple[str, str], SurnameUse] = {}
+    singles: dict[str, set[str]] = {}
     asked: set[str] = set()
     todo = set(seeds)
     for _ in range(LINK_ROUNDS):
@@ -128,26 +216,22 @@ def gather_names(store: Store, seeds: set[str]) -> tuple[set[str], dict[tuple[st
         other_keys = sorted(k for k in todo if not k.startswith("p1"))
         new_full = {row.entity_id for row in store.keyed_entities(other_keys)} if other_keys else set()
         found = (
-            sorted(
-                {(row.article_id, row.entity_id) for row in store.find_entity_keys(single_keys)}
-                - singles.keys()
-            )
+            sorted({row.entity_id for row in store.keyed_entities(single_keys)} - singles.keys())
             if single_keys
             else []
         )
         todo = set()
-        words: dict[str, set[str]] = {}
-        for use in store.surname_uses(found) if found else []:
-            singles[(use.article_id, use.entity_id)] = use
-            tokens = linking.name_tokens(use.name)
-            if not tokens:
-                continue
-            todo |= linking.query_keys(linking.PERSON, tokens[0])
-            words.setdefault(use.article_id, set()).add(f"p:{tokens[0]}")
-        if words:
-            # the full names of their own articles that hold the word (a first name alone: "Alberto")
-            rows = store.find_entity_keys(sorted(set().union(*words.values())), article_ids=sorted(words))
-            new_full |= {row.entity_id for row in rows if row.key in words.get(row.article_id, ())}
+        if found:
+            for ident in found:
+                singles.setdefault(ident, set())
+            for row in store.entity_keys_of(found):
+                if row.key.startswith("p1:"):
+                    singles.setdefault(row.entity_id, set()).add(row.key[3:])
+            for ident in found:
+                for word in singles.get(ident, ()):
+                    todo |= linking.query_keys(linking.PERSON, word)
+            # the full names that hold the word in an article using it (a first name alone: "Alberto")
+            new_full |= {ident for _, ident in store.full_names_near(found)}
         new_full -= full
         full |= new_full
         if new_full:
