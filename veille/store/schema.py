@@ -30,10 +30,14 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Table,
-    Text,
 )
+from sqlalchemy import Text as _Text
 
 metadata = MetaData()
+
+#: Text columns compare byte by byte on both backends (PostgreSQL: collation "C", whatever the database's
+#: locale), so every ORDER BY gives SQLite's order and both backends list alike.
+Text = _Text().with_variant(_Text(collation="C"), "postgresql")
 
 _NO_ROWID: dict[str, Any] = {"sqlite_with_rowid": False}
 
@@ -390,7 +394,7 @@ FTS_POSTGRESQL = (
     " CREATE TEXT SEARCH CONFIGURATION veille_fr (COPY = french);"
     " ALTER TEXT SEARCH CONFIGURATION veille_fr ALTER MAPPING FOR hword, hword_part, word"
     " WITH unaccent, french_stem; END IF; END $$",
-    "CREATE TABLE IF NOT EXISTS articles_fts (article_id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS articles_fts (article_id TEXT COLLATE \"C\" PRIMARY KEY, title TEXT NOT NULL,"
     " text TEXT NOT NULL, tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('veille_fr', title), 'A')"
     " || to_tsvector('veille_fr', text)) STORED)",
     "CREATE INDEX IF NOT EXISTS articles_fts_tsv ON articles_fts USING gin (tsv)",

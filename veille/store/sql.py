@@ -1070,7 +1070,8 @@ class SQLStore:
                 " AND l.target_id = m.lid AND l.article_id IN ('', m.article_id)"
                 f" WHERE m.eid IN ({','.join('?' * len(chunk))}) AND m.text IS NOT NULL"
                 " GROUP BY m.eid, m.text, m.entity_id, m.name, m.lid, m.reason, l.reason"
-                " ORDER BY m.eid, m.text, n DESC, l.reason IS NULL, m.entity_id",
+                # ties broken on every grouped column, so both backends pick the same reason
+                " ORDER BY m.eid, m.text, n DESC, l.reason IS NULL, m.entity_id, m.lid, m.name, m.reason, l.reason",
                 chunk,
             )
             for row in rows:

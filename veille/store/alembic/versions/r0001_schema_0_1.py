@@ -17,7 +17,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-_T = sa.Text
+_T = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")  # byte order on both backends
 
 
 def _article_fk() -> sa.ForeignKey:

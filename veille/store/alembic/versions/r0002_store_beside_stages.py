@@ -28,7 +28,7 @@ down_revision = "r0001"
 branch_labels = None
 depends_on = None
 
-_T = sa.Text
+_T = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")  # byte order on both backends
 _OLD_MENTION_INDEXES = ("mentions_entity", "mentions_article", "mentions_eid", "mentions_article_entity")
 _MENTION_INDEXES = {
     "mentions_entity_article": ["entity_id", "article_id"],
