@@ -104,15 +104,17 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -1050,6 +1052,38 @@ def corpus_lines(name: str, res: dict[str, Any], backends: Sequence[str]) -> lis
         lines.append(
             Line(label, "calls that failed", {b: len(e) for b, e in errs.items()}, 0, note=str(errs)[:200])
         )
+    w = res.get("workers")
+    if w and "error" in w:
+        lines.append(
+            Line(label, "several workers on PostgreSQL", {"postgresql": "failed"}, note=w["error"][-200:])
+        )
+    elif w:
+        one = per.get("postgresql", {}).get("run_seconds")
+        lines.append(
+            Line(
+                label,
+                f"run, s, {w['workers']} workers at once (vs 1)",
+                {"postgresql": w["run_seconds"]},
+                1,
+                note=f"one worker {one:.1f} s; understood {'+'.join(map(str, w['understood']))},"
+                f" extracted {'+'.join(map(str, w['extracted']))}"
+                if one
+                else "",
+            )
+        )
+        lines.append(
+            Line(
+                label,
+                f"{w['workers']} workers: every table as one worker's",
+                {
+                    "postgresql": f"{w['tables'] - len(w['tables_differing'])}/{w['tables']} tables, {w['rows']} rows"
+                },
+                0,
+                "same tables",
+                not w["tables_differing"],
+                "differ: " + ", ".join(w["tables_differing"]) if w["tables_differing"] else "",
+            )
+        )
     return lines
 
 
@@ -1179,6 +1213,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--scale-only", action="store_true", help="run only the scale part")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="after each corpus, run it again on PostgreSQL with this many `veille run` processes at once and"
+        " compare every table with one process's (0 or 1: skip)",
+    )
+    parser.add_argument(
         "--scale-budget", type=float, default=SCALE_BUDGET, help="seconds of loading per size before it stops"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log veille's warnings")
@@ -1250,6 +1291,94 @@ def run_corpus(
     return {"inputs": f"{len(sources)} inputs", "backends": per, "targets": [t.label for t in targets or []]}
 
 
+# ---------------------------------------------------------------- several workers
+
+_VOLATILE = {"id", "time", "time_key", "created", "until_key", "received", "received_key"}
+
+
+def table_contents(url: str) -> dict[str, Counter[tuple[Any, ...]]]:
+    """Every table's rows (claims left out; columns that differ by nature between two runs left out: ids,
+    clock readings), the saved grouper by its header (its bytes follow set order, which varies by process)."""
+    from sqlalchemy import select
+
+    from veille.group.state import read_state_header
+    from veille.store.schema import claims, metadata
+
+    store = open_store(url)
+    try:
+        found: dict[str, Counter[tuple[Any, ...]]] = {}
+        for table in metadata.sorted_tables:
+            if table is claims:
+                continue
+            columns = [c for c in table.columns if c.name not in _VOLATILE]
+            rows = [tuple(r) for r in store._db.conn.execute(select(*columns)).all()]  # type: ignore[attr-defined]
+            if table.name == "states":
+                rows = [
+                    (key, tag, repr(read_state_header(payload)) if key == "grouper" else payload)
+                    for key, tag, payload in rows
+                ]
+            found[table.name] = Counter(rows)
+        return found
+    finally:
+        store.close()
+
+
+def _run_processes(url: str, sources: Sequence[str], workers: int) -> tuple[float, list[dict[str, Any]]]:
+    """Ingest into ``url``, then start ``workers`` ``veille run`` processes at once; return their wall time and
+    summaries (each process loads its models: the time a user waits)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "veille", "--db", url, "ingest", "--json", *sources],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=3600,
+    )
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "veille", "--db", url, "run", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(workers)
+    ]
+    outs = [p.communicate(timeout=7200) for p in procs]
+    seconds = time.perf_counter() - start
+    for p, (_, err) in zip(procs, outs, strict=True):
+        if p.returncode:
+            raise VeilleError(
+                f"veille run failed: {err.strip().splitlines()[-1] if err.strip() else p.returncode}"
+            )
+    return seconds, [json.loads(out) for out, _ in outs]
+
+
+def run_workers(backends: Backends, name: str, sources: Sequence[str], workers: int) -> dict[str, Any]:
+    """On two fresh PostgreSQL databases, the corpus run by one ``veille run`` process and by ``workers`` at
+    once; their wall times, and whether every table is the same."""
+    try:
+        one_url = backends.url("postgresql", f"bench_{name}_one_process")
+        one_seconds, _ = _run_processes(one_url, sources, 1)
+        url = backends.url("postgresql", f"bench_{name}_{workers}_processes")
+        seconds, summaries = _run_processes(url, sources, workers)
+    except (VeilleError, subprocess.SubprocessError) as exc:
+        return {"error": str(exc)}
+    one, many = table_contents(one_url), table_contents(url)
+    differ = sorted(t for t in one if one[t] != many.get(t))
+    return {
+        "workers": workers,
+        "one_process_seconds": round(one_seconds, 2),
+        "run_seconds": round(seconds, 2),
+        "understood": [s["understand"]["processed"] for s in summaries],
+        "extracted": [s["extract"]["processed"] for s in summaries],
+        "tables": len(one),
+        "rows": sum(sum(c.values()) for c in one.values()),
+        "tables_differing": differ,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = Settings()
@@ -1295,6 +1424,14 @@ def main(argv: list[str] | None = None) -> int:
             if name == "news":
                 res["inputs"] = f"{results['news_recipe']['articles']} articles"
             results["corpora"][name] = res
+            if args.workers > 1 and "postgresql" in backends.active():
+                with phases.phase(f"{name} on postgresql: 1 process, then {args.workers} at once"):
+                    res["workers"] = run_workers(backends, name, sources, args.workers)
+                w = res["workers"]
+                say(
+                    f"{name} on postgresql, {args.workers} workers: {w.get('run_seconds')} s, tables differing: "
+                    f"{w.get('tables_differing', w.get('error'))}"
+                )
         if args.sizes:
             news = results["corpora"].get("news", {}).get("backends", {}).get("sqlite", {})
             base_url = news.get("base_url") if "error" not in news else None

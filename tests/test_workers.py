@@ -68,7 +68,10 @@ def _tables(db: str) -> dict[str, Counter]:
             if (
                 table.name == "states"
             ):  # the grouper's bytes follow set order, which varies by process: its header
-                rows = [(key, tag, repr(read_state_header(payload))) for key, tag, payload in rows]
+                rows = [
+                    (key, tag, repr(read_state_header(payload)) if key == "grouper" else payload)
+                    for key, tag, payload in rows
+                ]
             found[table.name] = Counter(rows)
         return found
     finally:
