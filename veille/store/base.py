@@ -137,8 +137,8 @@ class Store(Protocol):
         ...
 
     def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
-        """Replace an article's index keys (``entity_keys``, with their per-entity counts) and the seed keys
-        that reach its names (``link_seeds``, queued when its analysis is dropped)."""
+        """Replace an article's index keys (``entity_keys``, with their per-entity counts: kinds 'key' and
+        'near') and the seed keys that reach its names (``link_seeds``, queued when its analysis is dropped)."""
         ...
 
     def find_entity_keys(
@@ -157,6 +157,24 @@ class Store(Protocol):
 
     def entity_keys_of(self, entity_ids: Collection[str]) -> list[EntityKey]:
         """Return the distinct index keys of these analyser entity ids in any article (``article_id`` '')."""
+        ...
+
+    def full_names_near(self, entity_ids: Collection[str]) -> list[tuple[str, str]]:
+        """Return (one-word name id, full name id) for each full name holding the word ('p:WORD') of one of these
+        one-word person names ('p1:WORD') in an article using it.
+
+        SQL: the per-entity counts of ``entity_counts`` (kind 'near'), kept by ``put_entity_keys``: one row per
+        pair of names, whatever the number of articles.
+        """
+        ...
+
+    def surname_states(self, entity_ids: Collection[str]) -> dict[str, str]:
+        """Return the state (``put_surname_states``) each of these one-word names was last decided in; none
+        for a name never decided so (every use of it is decided again)."""
+        ...
+
+    def put_surname_states(self, states: Mapping[str, str]) -> None:
+        """Record, per one-word name, the state of the full names its every use was just decided on."""
         ...
 
     def name_nodes(self, entity_ids: Collection[str]) -> list[NameNode]:

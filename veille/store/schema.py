@@ -95,6 +95,7 @@ analyses = Table(
     Column("published", Text),  # the date given to put_analysis, used when the article has none
     Column("payload", Text, nullable=False),
     Column("linker", Text),  # the linker version that linked the article's names (NULL: not yet)
+    Index("analyses_linker", "linker"),  # pending link: the few rows not at the current version
 )
 
 mentions = Table(
@@ -259,7 +260,8 @@ link_queue = Table("link_queue", metadata, Column("key", Text, primary_key=True)
 # reads an entity's facts in a few rows whatever the number of its mentions: kind 'article' (value ''): articles
 # holding it; 'name' (value name, detail type): mention rows per name and type; 'alias' (value text): name
 # mentions per text; 'office' (value function, detail country or ''); 'country' (value country): place rows
-# per country; 'key' (value key, detail type): articles per index key.
+# per country; 'key' (value key, detail type): articles per index key; 'near' (value a full name's entity id):
+# articles where a one-word name stands next to a full name holding its word.
 entity_counts = Table(
     "entity_counts",
     metadata,
@@ -394,7 +396,7 @@ FTS_POSTGRESQL = (
     " CREATE TEXT SEARCH CONFIGURATION veille_fr (COPY = french);"
     " ALTER TEXT SEARCH CONFIGURATION veille_fr ALTER MAPPING FOR hword, hword_part, word"
     " WITH unaccent, french_stem; END IF; END $$",
-    "CREATE TABLE IF NOT EXISTS articles_fts (article_id TEXT COLLATE \"C\" PRIMARY KEY, title TEXT NOT NULL,"
+    'CREATE TABLE IF NOT EXISTS articles_fts (article_id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,'
     " text TEXT NOT NULL, tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('veille_fr', title), 'A')"
     " || to_tsvector('veille_fr', text)) STORED)",
     "CREATE INDEX IF NOT EXISTS articles_fts_tsv ON articles_fts USING gin (tsv)",

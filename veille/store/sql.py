@@ -319,7 +319,9 @@ class SQLStore:
         elif stage == "link":
             sql = (
                 "SELECT a.id FROM articles a JOIN documents d ON d.id = a.content_id"
-                " JOIN analyses n ON n.article_id = a.id WHERE (n.linker IS NULL OR n.linker <> :version)"
+                " JOIN analyses n ON n.article_id = a.id"
+                # two ranges and NULL, not "<>": the linker index finds the few pending rows in a big store
+                " WHERE (n.linker IS NULL OR n.linker < :version OR n.linker > :version)"
                 + failed.format(item="a.id")
                 + " ORDER BY d.received_key, d.seq, a.id"
             )
@@ -565,7 +567,9 @@ class SQLStore:
                 ],
             )
             self._put_events(article, analysis.events)
-            self._count_entities(article, 1, {k: v for k, v in COUNT_ENTITIES.items() if k not in LINK_COUNTS})
+            self._count_entities(
+                article, 1, {k: v for k, v in COUNT_ENTITIES.items() if k not in LINK_COUNTS}
+            )
 
     def _global_links(self, entity_ids: Sequence[str]) -> dict[str, str]:
         """Return the stored link target of these analyser ids in every article (``entity_links``, article '')."""
@@ -675,7 +679,8 @@ class SQLStore:
         ]
 
     def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
-        """Replace an article's index keys (and their per-entity counts) and the seed keys of its names."""
+        """Replace an article's index keys (and their per-entity counts, 'key' and 'near') and the seed keys of
+        its names."""
         only_keys = {k: COUNT_ENTITIES[k] for k in LINK_COUNTS}
         with self.transaction():
             self._count_entities(article_id, -1, only_keys)
@@ -762,7 +767,9 @@ class SQLStore:
         for chunk in _chunks(sorted({_SURNAME_STATE + ident for ident in entity_ids})):
             found.update(
                 (r["key"][len(_SURNAME_STATE) :], r["tag"])
-                for r in self._rows(f"SELECT key, tag FROM states WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                for r in self._rows(
+                    f"SELECT key, tag FROM states WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                )
             )
         return found
 

@@ -102,7 +102,10 @@ def article_keys(names: Iterable[ArticleName]) -> tuple[list[EntityKey], set[str
 
 
 def relink(
-    store: Store, seeds: Iterable[str], new_uses: Iterable[tuple[str, str]] = (), version: str = LINKER_VERSION
+    store: Store,
+    seeds: Iterable[str],
+    new_uses: Iterable[tuple[str, str]] = (),
+    version: str = LINKER_VERSION,
 ) -> tuple[int, int]:
     """Decide again the links of every full name reachable from these index keys, and of the one-word names'
     uses in ``new_uses`` (article id, entity id); all the uses of a one-word name whose state changed; store them.
@@ -122,7 +125,9 @@ def relink(
     if changed:
         keys = sorted({f"p1:{word}" for ident in changed for word in singles[ident]})
         redo = set(changed)
-        uses |= {(row.article_id, row.entity_id) for row in store.find_entity_keys(keys) if row.entity_id in redo}
+        uses |= {
+            (row.article_id, row.entity_id) for row in store.find_entity_keys(keys) if row.entity_id in redo
+        }
     desired: dict[tuple[str, str], Link | None] = {("", ident): links.get(ident) for ident in full}
     for use in store.surname_uses(sorted(uses)):
         tokens = linking.name_tokens(use.name)
@@ -177,24 +182,34 @@ def _surname_variant(word: str, name: str) -> bool:
 def surname_state(words: Iterable[str], candidates: SurnameCandidates, version: str) -> str:
     """Return a digest of what ``linking.link_surname`` reads of the clusters for the uses of these words.
 
-    One candidate cluster: its canonical name and members (a use joins it or not; its evidence is not read).
-    Several: also their offices and co-occurring entities. Equal states give every use the same decision.
+    One candidate cluster: its canonical id and name, and whether every use may join it (a member's surname is
+    the word or a close variant) or only those naming a member holding the word (their ids). Several: also every
+    member, their offices and co-occurring entities. Equal states give every use the same decision.
     """
     parts: list[object] = [version]
     for word in sorted(words):
         found = candidates.of(word)
         parts.append(word)
+        if len(found) == 1:
+            cluster = found[0]
+            always = any(_surname_variant(word, m.name) for m in cluster.members)
+            here = sorted(
+                m.entity_id
+                for m in cluster.members
+                if len(tokens := linking.name_tokens(m.name)) >= 2 and word in tokens
+            )
+            parts.append((cluster.canonical.entity_id, cluster.canonical.name, always or here))
+            continue
         for cluster in found:
             parts.append(
                 (
                     cluster.canonical.entity_id,
                     cluster.canonical.name,
                     sorted((m.entity_id, m.name) for m in cluster.members),
+                    sorted((o.function, o.country or "") for o in cluster.offices),
+                    sorted(cluster.context),
                 )
             )
-            if len(found) > 1:
-                parts.append(sorted((o.function, o.country or "") for o in cluster.offices))
-                parts.append(sorted(cluster.context))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

@@ -51,6 +51,9 @@ UNION ALL SELECT entity_id, 'office', function, coalesce(country, ''), count(*) 
 UNION ALL SELECT entity_id, 'country', country, '', count(*) FROM entity_places WHERE country IS NOT NULL
     GROUP BY entity_id, country
 UNION ALL SELECT entity_id, 'key', key, type, count(*) FROM entity_keys GROUP BY entity_id, key, type
+UNION ALL SELECT s.entity_id, 'near', f.entity_id, '', count(*) FROM entity_keys s
+    JOIN entity_keys f ON f.article_id = s.article_id AND f.key = 'p:' || substr(s.key, 4)
+    WHERE substr(s.key, 1, 3) = 'p1:' GROUP BY s.entity_id, f.entity_id
 """
 
 
@@ -148,6 +151,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("entity_counts_value", "entity_counts", ["kind", "value"])
+    op.create_index("analyses_linker", "analyses", ["linker"])
     op.execute(_REBUILD_ENTITY_COUNTS)
 
     op.create_table(
