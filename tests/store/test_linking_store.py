@@ -461,7 +461,7 @@ def test_linking_gathers_past_two_thousand_names(store):
     single = _store_only(store, "Poutine a parlé.", [("per:poutine", "Poutine", "PER")])
     for article in [*articles, single]:
         keys, _, held = article_keys(store.article_names([article]))
-        store.put_entity_keys(article, keys, held)
+        store.put_entity_keys({article: (keys, held)})
     full, singles = gather_names(store, {"ps:ptn"})
     assert len(full) == 2100
     # a one-word name is gathered once, with its word, however many articles use it

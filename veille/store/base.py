@@ -136,9 +136,10 @@ class Store(Protocol):
         """
         ...
 
-    def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
-        """Replace an article's index keys (``entity_keys``, with their per-entity counts: kinds 'key' and
-        'near') and the seed keys that reach its names (``link_seeds``, queued when its analysis is dropped)."""
+    def put_entity_keys(self, items: Mapping[str, tuple[Iterable[EntityKey], Iterable[str]]]) -> None:
+        """Replace these articles' index keys (``entity_keys``, with their per-entity counts: kinds 'key' and
+        'near') and the seed keys that reach their names (``link_seeds``, queued when an analysis is dropped):
+        article id → (keys, seeds)."""
         ...
 
     def find_entity_keys(

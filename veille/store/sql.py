@@ -413,25 +413,31 @@ class SQLStore:
         self._x("DELETE FROM entity_places WHERE article_id = ?", (article_id,))
         self._x("DELETE FROM entity_links WHERE article_id = ?", (article_id,))
 
-    def _count_entities(self, article_id: str, sign: int, parts: Mapping[str, str]) -> None:
-        """Add (``sign`` 1) or remove (-1) one article's rows to/from the per-entity counts (``entity_counts``).
+    def _count_entities(self, article_ids: str | Sequence[str], sign: int, parts: Mapping[str, str]) -> None:
+        """Add (``sign`` 1) or remove (-1) articles' rows to/from the per-entity counts (``entity_counts``).
 
-        ``parts`` are SELECTs of (entity_id, kind, value, detail, n) over the article's rows (``COUNT_ENTITIES``); rows brought to zero are deleted.
+        ``parts`` are SELECTs of (entity_id, kind, value, detail, n) over an article's rows (``COUNT_ENTITIES``),
+        summed over the articles (several only for parts whose counts add up: ``LINK_COUNTS``); rows brought
+        to zero are deleted.
         """
+        ids = [article_ids] if isinstance(article_ids, str) else list(article_ids)
+        marks = ", ".join(f":a{i}" for i in range(len(ids)))
+        params: dict[str, Any] = {f"a{i}": ident for i, ident in enumerate(ids)}
         union = " UNION ALL ".join(
-            f"SELECT * FROM ({sql}) AS part{i}" for i, sql in enumerate(parts.values())
+            f"SELECT * FROM ({sql.replace('= :article', f'IN ({marks})')}) AS part{i}"
+            for i, sql in enumerate(parts.values())
         )
         self._x(
             "INSERT INTO entity_counts (entity_id, kind, value, detail, n)"
             f" SELECT entity_id, kind, value, detail, :sign * n FROM ({union}) AS counted WHERE true"
             " ON CONFLICT (entity_id, kind, value, detail) DO UPDATE SET n = entity_counts.n + excluded.n",
-            {"article": article_id, "sign": sign},
+            {**params, "sign": sign},
         )
         if sign < 0:
             self._x(
                 "DELETE FROM entity_counts WHERE n <= 0 AND entity_id IN"
-                " (SELECT DISTINCT entity_id FROM mentions WHERE article_id = :article)",
-                {"article": article_id},
+                f" (SELECT DISTINCT entity_id FROM mentions WHERE article_id IN ({marks}))",
+                params,
             )
 
     def _drop_membership(self, article_ids: Sequence[str]) -> None:
@@ -678,23 +684,27 @@ class SQLStore:
             for (article, ident, name, type_), (texts, seen) in found.items()
         ]
 
-    def put_entity_keys(self, article_id: str, keys: Iterable[EntityKey], seeds: Iterable[str]) -> None:
-        """Replace an article's index keys (and their per-entity counts, 'key' and 'near') and the seed keys of
-        its names."""
+    def put_entity_keys(self, items: Mapping[str, tuple[Iterable[EntityKey], Iterable[str]]]) -> None:
+        """Replace these articles' index keys (and their per-entity counts, 'key' and 'near') and the seed keys
+        of their names: article id → (keys, seeds). A few statements per batch of articles, not per article."""
         only_keys = {k: COUNT_ENTITIES[k] for k in LINK_COUNTS}
+        given = {article: (list(keys), set(seeds)) for article, (keys, seeds) in items.items()}
         with self.transaction():
-            self._count_entities(article_id, -1, only_keys)
-            self._x("DELETE FROM entity_keys WHERE article_id = ?", (article_id,))
-            self._db.execute_many(
-                "INSERT INTO entity_keys (key, entity_id, article_id, type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                sorted({(k.key, k.entity_id, article_id, k.type) for k in keys}),
-            )
-            self._count_entities(article_id, 1, only_keys)
-            self._x("DELETE FROM link_seeds WHERE article_id = ?", (article_id,))
-            self._db.execute_many(
-                "INSERT INTO link_seeds (article_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(article_id, key) for key in sorted(set(seeds))],
-            )
+            for chunk in _chunks(sorted(given)):
+                marks = ",".join("?" * len(chunk))
+                self._count_entities(chunk, -1, only_keys)
+                self._x(f"DELETE FROM entity_keys WHERE article_id IN ({marks})", chunk)
+                self._db.execute_many(
+                    "INSERT INTO entity_keys (key, entity_id, article_id, type) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    sorted({(k.key, k.entity_id, a, k.type) for a in chunk for k in given[a][0]}),
+                )
+                self._count_entities(chunk, 1, only_keys)
+                self._x(f"DELETE FROM link_seeds WHERE article_id IN ({marks})", chunk)
+                self._db.execute_many(
+                    "INSERT INTO link_seeds (article_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    sorted((a, key) for a in chunk for key in given[a][1]),
+                )
 
     def find_entity_keys(
         self, keys: Collection[str], *, article_ids: Collection[str] | None = None

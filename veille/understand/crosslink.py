@@ -67,11 +67,13 @@ def link_entities(
             names: dict[str, list[ArticleName]] = {article: [] for article in batch}
             for name in store.article_names(batch):
                 names[name.article_id].append(name)
+            written: dict[str, tuple[list[EntityKey], set[str]]] = {}
             for article in batch:
                 keys, reach, held = article_keys(names[article])
-                store.put_entity_keys(article, keys, held)
+                written[article] = (keys, held)
                 seeds |= reach
                 new_uses |= {(article, k.entity_id) for k in keys if k.key.startswith("p1:")}
+            store.put_entity_keys(written)
         decided, links = relink(store, seeds, new_uses, version)
         store.mark_linked(pending, version)
         store.clear_link_queue(queued)
