@@ -194,7 +194,8 @@ class Database:
             except exc.SQLAlchemyError as error:
                 self._rollback()
                 raise StoreError(f"{self.label}: write failed: {_reason(error)}") from error
-            except BaseException:
+            except BaseException as error:
+                logger.debug("%s: transaction rolled back: %r", self.label, error)
                 self._rollback()
                 raise
             else:
@@ -215,6 +216,13 @@ class Database:
             self.conn.exec_driver_sql("ROLLBACK")
         except exc.SQLAlchemyError:  # the connection is gone: nothing was committed
             logger.warning("%s: rollback failed; the connection is closed", self.label)
+        if self.conn.invalidated:
+            # the driver dropped the connection mid-transaction: clear it, so the next statement reconnects
+            # (a failure recorded after this error must not fail in turn)
+            try:
+                self.conn.rollback()
+            except exc.SQLAlchemyError:
+                self.conn = self.engine.connect()
 
     def _recover(self) -> None:
         """After a failed read outside a transaction, leave the connection usable."""
