@@ -730,27 +730,21 @@ class SQLStore:
 
     def keyed_entities(self, keys: Collection[str]) -> list[EntityKey]:
         """Return the distinct (key, entity id, type) holding one of ``keys`` in any article (per-entity counts)."""
-        found: list[EntityKey] = []
-        for chunk in _chunks(sorted(set(keys))):
-            found.extend(
-                EntityKey(r["value"], r["entity_id"], "", r["detail"])
-                for r in self._rows(
-                    "SELECT value, entity_id, detail FROM entity_counts WHERE kind = 'key'"
-                    f" AND value IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            )
-        return found
+        return self._counted_keys("value", keys)
 
     def entity_keys_of(self, entity_ids: Collection[str]) -> list[EntityKey]:
         """Return the distinct index keys of these analyser entity ids in any article (per-entity counts)."""
+        return self._counted_keys("entity_id", entity_ids)
+
+    def _counted_keys(self, column: str, values: Collection[str]) -> list[EntityKey]:
+        """The 'key' rows of ``entity_counts`` whose ``column`` (value or entity_id) is one of ``values``."""
         found: list[EntityKey] = []
-        for chunk in _chunks(sorted(set(entity_ids))):
+        for chunk in _chunks(sorted(set(values))):
             found.extend(
                 EntityKey(r["value"], r["entity_id"], "", r["detail"])
                 for r in self._rows(
                     "SELECT value, entity_id, detail FROM entity_counts WHERE kind = 'key'"
-                    f" AND entity_id IN ({','.join('?' * len(chunk))})",
+                    f" AND {column} IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
             )
