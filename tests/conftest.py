@@ -49,6 +49,57 @@ def seeds_db(tmp_path_factory: pytest.TempPathFactory, seed_paths: dict[str, Pat
 
 
 @pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the bundled sample (seeds and RPM2 articles) run through every stage, as `veille
+    demo` leaves it (read-only: copy it to change it)."""
+    from click.testing import CliRunner
+
+    from veille.cli import main
+
+    db = tmp_path_factory.mktemp("sample") / "veille.db"
+    result = CliRunner().invoke(main, ["--db", str(db), "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[Callable[..., str]]:
+    """Start `veille serve`'s app on a free loopback port in this process: ``start(db, token="")`` returns its
+    base URL; every server started is stopped at the end of the session."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from veille.serve.app import create_app
+    from veille.settings import load_settings
+
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(db: Path | str, token: str = "") -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        app = create_app(load_settings({"db": str(db), "token": token}, environ={}))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
 def seed_texts(seed_paths: dict[str, Path]) -> dict[str, str]:
     return {name: path.read_text(encoding="utf-8") for name, path in seed_paths.items()}
 

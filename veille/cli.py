@@ -11,7 +11,6 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from veille import pipeline, render, views
 from veille.compare import export
 from veille.errors import VeilleError
 from veille.group.events import story_events
-from veille.model import to_jsonable
 from veille.settings import Settings, load_settings, setting_help
 from veille.store import open_store
 from veille.store.base import Store
@@ -179,9 +177,18 @@ def demo(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--outlet", metavar="WORDS", help="Only stories with an article from this outlet (words of its name)."
 )
+@click.option("--query", metavar="WORDS", help="Only stories with an article holding these words.")
+@click.option(
+    "--order",
+    type=click.Choice(["largest", "newest"]),
+    default="largest",
+    show_default=True,
+    help="largest: the most articles first; newest: the latest article first.",
+)
 @click.option(
     "--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many stories at most."
 )
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many (paging).")
 @json_option
 @click.pass_context
 def stories(
@@ -191,10 +198,13 @@ def stories(
     until: datetime | None,
     entity: str | None,
     outlet: str | None,
+    query: str | None,
+    order: str,
     limit: int,
+    offset: int,
     as_json: bool,
 ) -> None:
-    """List stories, the largest first, by date range, entity or outlet."""
+    """List stories, the largest (or newest) first, by date range, entity, outlet or words."""
     with _store(ctx) as store:
         try:
             found = pipeline.list_stories(
@@ -205,6 +215,9 @@ def stories(
                 until=until.date() if until else None,
                 entity=entity,
                 outlet=outlet,
+                query=query,
+                order=order,
+                offset=offset,
             )
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -259,7 +272,44 @@ def duplicates(
             found = store.list_duplicates(kind=kind, article_id=article_id, story_id=story_id, limit=limit)
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
-    _emit(as_json, [to_jsonable(d) for d in found], render.duplicates_table(found))
+    _emit(as_json, [views.duplicate_view(d) for d in found], render.duplicates_table(found))
+
+
+@main.command()
+@click.option(
+    "--outlet", metavar="WORDS", help="Only articles from this outlet (words of its name, accents ignored)."
+)
+@date_option("--since", "Only articles published on or after DATE.")
+@date_option("--until", "Only articles published on or before DATE.")
+@click.option(
+    "--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many articles at most."
+)
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many (paging).")
+@json_option
+@click.pass_context
+def articles(
+    ctx: click.Context,
+    outlet: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List articles, the latest published first: id, outlet, date, title."""
+    with _store(ctx) as store:
+        try:
+            found = store.list_articles(
+                outlet=outlet,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                limit=limit,
+                offset=offset,
+            )
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    rows = [views.article_summary_view(a) for a in found]
+    _emit(as_json, rows, render.articles_table(rows))
 
 
 @main.command()
@@ -272,23 +322,18 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
         try:
             article = store.get_article(item_id)
             story = None if article else store.get_story(item_id)
+            if article is not None:
+                view = views.article_report_view(pipeline.article_report(store, article.id))
+            elif story is not None:
+                view = views.story_report_view(pipeline.story_report(store, story.id))
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
-        if article is not None:
-            view = views.article_view(
-                article,
-                store.get_analysis(article.id),
-                story_id=(s.id if (s := store.story_of(article.id)) else None),
-                duplicates=store.duplicates_of(article.id),
-            )
-            _emit(as_json, view, render.article_panel(view))
-        elif story is not None:
-            view = views.story_report_view(pipeline.story_report(store, story.id))
-            _emit(as_json, view, render.story_panel(view))
-        else:
-            raise click.UsageError(
-                f"no article or story {item_id!r}; see `veille stories` or `veille search`"
-            )
+    if article is not None:
+        _emit(as_json, view, render.article_panel(view))
+    elif story is not None:
+        _emit(as_json, view, render.story_panel(view))
+    else:
+        raise click.UsageError(f"no article or story {item_id!r}; see `veille stories` or `veille search`")
 
 
 @main.command()
@@ -296,10 +341,10 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "markdown", "html"]),
+    type=click.Choice(["terminal", "markdown", "html", "csv"]),
     default="terminal",
     show_default=True,
-    help="markdown or html: an export to paste into a note (with --output, to a file).",
+    help="markdown, html or csv: an export to paste into a note or a spreadsheet (with --output, to a file).",
 )
 @click.option(
     "--output", type=click.Path(dir_okay=False, writable=True), help="Write the export to this file."
@@ -313,7 +358,7 @@ def compare(
     """Cross-check a story's sources: what all say, what only one says, where they disagree, the words each
     chooses, who they quote, the timeline; every item with its evidence (ARTICLE:START-END)."""
     if output is not None and fmt == "terminal":
-        raise click.UsageError("--output writes an export: add --format markdown or --format html")
+        raise click.UsageError("--output writes an export: add --format markdown, html or csv")
     if as_json and fmt != "terminal":
         raise click.UsageError("--json prints the comparison itself: leave out --format")
     with _store(ctx) as store:
@@ -324,7 +369,7 @@ def compare(
     if fmt == "terminal":
         _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
         return
-    text = export.to_html(comparison) if fmt == "html" else export.to_markdown(comparison)
+    text = {"html": export.to_html, "csv": export.to_csv}.get(fmt, export.to_markdown)(comparison)
     if output is None:
         click.echo(text)
     else:
@@ -526,10 +571,9 @@ def events(
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
     if story_id is not None:
-        data = [{**to_jsonable(m), "source_count": len(m.sources)} for m in merged]
-        _emit(as_json, data, render.story_events_table(merged))
+        _emit(as_json, [views.story_event_view(m) for m in merged], render.story_events_table(merged))
     else:
-        _emit(as_json, [to_jsonable(r) for r in found], render.events_table(found))
+        _emit(as_json, [views.event_view(r) for r in found], render.events_table(found))
 
 
 @main.command()
@@ -541,7 +585,7 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
     """Full-text search over titles and texts (accents and case ignored)."""
     with _store(ctx) as store:
         hits = store.search(query, limit=limit)
-    _emit(as_json, [asdict(h) for h in hits], render.search_table(hits))
+    _emit(as_json, [views.search_hit_view(h) for h in hits], render.search_table(hits))
 
 
 @main.command()
@@ -606,6 +650,8 @@ def config(ctx: click.Context, as_json: bool) -> None:
     """Print the effective settings (defaults < veille.toml < VEILLE_* variables < flags)."""
     settings = _settings(ctx)
     data = {name: getattr(settings, name) for name in setting_help()}
+    if data.get("token"):
+        data["token"] = "***"  # a secret: say it is set, never print it
     if as_json:
         render.print_json(out, data)
     else:
@@ -635,3 +681,33 @@ def copy_command(source: str, target: str, as_json: bool) -> None:
     _emit(
         as_json, {"source": redact(source), "target": redact(target), "tables": rows}, render.copy_table(rows)
     )
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (this machine only)."
+)
+@click.option(
+    "--port", default=8000, type=click.IntRange(0, 65535), show_default=True, help="Port to listen on."
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the reading pages and the HTTP API (/api/…, /openapi.json) over the store until Ctrl-C.
+
+    Reads are open to this machine; writes (ingest, run, entity edits) need VEILLE_TOKEN, sent as
+    `Authorization: Bearer TOKEN`. Listening beyond this machine (--host 0.0.0.0) needs VEILLE_TOKEN too, and
+    then every request from elsewhere must carry it.
+    """
+    from veille.serve.app import is_loopback
+    from veille.serve.app import serve as run_server
+
+    settings = _settings(ctx)
+    if not is_loopback(host) and not settings.token:
+        raise click.UsageError(
+            f"--host {host} opens the store to other machines: set VEILLE_TOKEN first (they must send it)"
+        )
+    with _store(ctx):  # a clear error now for a store that cannot be opened, before the server starts
+        pass
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"veille: serving {redact(settings.db)} at http://{shown}:{port}/ (Ctrl-C stops)")
+    run_server(settings, host=host, port=port, log_level="warning")

@@ -434,6 +434,8 @@ class Story:
     grouper: str = ""
     # articles with copies (duplicate links) counted once (pipeline.count_sources); None: not counted
     sources: int | None = None
+    # the outlets of its articles published on its earliest date (who reported it first), as read from the store
+    first_reported: tuple[str, ...] = ()
 
 
 # Cross-article links: what the link step (veille.understand.crosslink) reads and writes through the store ----

@@ -41,11 +41,13 @@ from veille.group.regroup import recluster, stable_ids
 from veille.group.state import membership_digest
 from veille.group.stories import ENTITY_TYPES, LONG_WINDOW
 from veille.ingest import iter_inputs
+from veille.ingest.base import Ingested
 from veille.model import (
     Analysis,
     Article,
     Comparison,
     Document,
+    DuplicateLink,
     DuplicateRecord,
     EntityEdit,
     Failure,
@@ -140,10 +142,34 @@ def ingest(
 
     Known bytes are not stored twice (``processed`` counts them, ``ok`` counts only new documents).
     """
+    items = iter_inputs(sources, settings=settings, stdin=stdin)
+    return _store_inputs(store, tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False))
+
+
+def ingest_uploads(store: Store, uploads: Sequence[tuple[str, bytes]], *, settings: Settings) -> StageCount:
+    """Store uploaded files (name, bytes) raw as ``ingest`` does; each document's source is ``upload:NAME``."""
+    from veille.ingest.files import iter_bytes
+
+    return _store_inputs(
+        store,
+        (
+            item
+            for name, raw in uploads
+            for item in iter_bytes(
+                raw,
+                source=f"upload:{name}",
+                origin="upload",
+                max_bytes=settings.max_document_bytes,
+                name=name,
+            )
+        ),
+    )
+
+
+def _store_inputs(store: Store, items: Iterable[Ingested]) -> StageCount:
     count = StageCount()
     with count.timed():
-        items = iter_inputs(sources, settings=settings, stdin=stdin)
-        for item in tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False):
+        for item in items:
             count.processed += 1
             is_new = store.add_document(item.document) if item.document is not None else False
             if item.failure is not None:
@@ -722,6 +748,28 @@ class EntityReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleReport:
+    """One article for a reader: its analysis, its story and the articles it copies or that copy it."""
+
+    article: Article
+    analysis: Analysis | None
+    story_id: str | None
+    duplicates: list[DuplicateLink]
+
+
+def article_report(store: Store, article_id: str) -> ArticleReport:
+    """Return an article (by id or unique prefix) with its analysis, story id and copies; UsageError when no
+    article has that id."""
+    article = store.get_article(article_id)
+    if article is None:
+        raise UsageError(f"no article {article_id!r}; see `veille articles` or `veille search`")
+    story = store.story_of(article.id)
+    return ArticleReport(
+        article, store.get_analysis(article.id), story.id if story else None, store.duplicates_of(article.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StoryReport:
     """One story for a reader: its articles, main entities, events told across its outlets, copies."""
 
@@ -776,10 +824,22 @@ def list_stories(
     until: date | None = None,
     entity: str | None = None,
     outlet: str | None = None,
+    query: str | None = None,
+    order: str = "largest",
+    offset: int = 0,
 ) -> list[Story]:
-    """Return stories (as ``Store.list_stories``: the largest first, filters alike) with their sources counted."""
+    """Return stories (as ``Store.list_stories``: the largest or newest first, filters alike) with their sources
+    counted."""
     found = store.list_stories(
-        min_articles=min_articles, limit=limit, since=since, until=until, entity=entity, outlet=outlet
+        min_articles=min_articles,
+        limit=limit,
+        since=since,
+        until=until,
+        entity=entity,
+        outlet=outlet,
+        query=query,
+        order=order,
+        offset=offset,
     )
     return count_sources(store, found)
 

@@ -78,6 +78,18 @@ def regroup_tables(report: RegroupReport, max_moves: int = 30) -> Group:
     return Group(summary, moves) if report.moves else Group(summary)
 
 
+def articles_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Return article lines (``views.article_summary_view``) as a table: id, date, outlet, title."""
+    table = Table(title=f"{len(rows)} articles", show_edge=False)
+    table.add_column("article")
+    table.add_column("published")
+    table.add_column("outlet")
+    table.add_column("title", overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["published"] or "—", row["outlet"] or "—", row["title"] or "(untitled)")
+    return table
+
+
 def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:
     """Return stories as a table: id, size, outlets, dates, label."""
     table = Table(title=title, show_edge=False)

@@ -51,6 +51,16 @@ class Settings:
     fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")
     fetch_delay: float = _setting(1.0, "Seconds to wait between two requests to the same host.")
     respect_robots: bool = _setting(True, "Obey robots.txt when fetching URLs.")
+    token: str = _setting(
+        "",
+        "`veille serve`: the token HTTP writes (ingest, run, entity edits) need, sent as `Authorization: Bearer"
+        " TOKEN`; empty: writes are refused. Set it with VEILLE_TOKEN rather than in a file.",
+    )
+    cors_origins: str = _setting(
+        "",
+        "`veille serve`: web origins (comma-separated, e.g. https://desk.example.org) whose pages may call the"
+        " API; empty: none (CORS closed).",
+    )
 
 
 def setting_help() -> dict[str, tuple[Any, str]]:

@@ -9,18 +9,22 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from veille.pipeline import EntityReport, RegroupReport, StoryReport
+    from veille.pipeline import ArticleReport, EntityReport, RegroupReport, StoryReport
 
 from veille.model import (
     Analysis,
     Article,
     Comparison,
     DuplicateLink,
+    DuplicateRecord,
     EntityEdit,
+    EventRecord,
     Failure,
     QuoteRecord,
     RegistryEntity,
+    SearchHit,
     Story,
+    StoryEvent,
     to_jsonable,
 )
 
@@ -44,6 +48,26 @@ def article_view(
     view["story_id"] = story_id
     view["duplicates"] = [_duplicate_view(article.id, link) for link in duplicates]
     return view
+
+
+def article_report_view(report: ArticleReport) -> dict[str, Any]:
+    """Return ``pipeline.article_report`` as ``article_view`` does (``veille show ARTICLE``)."""
+    return article_view(
+        report.article, report.analysis, story_id=report.story_id, duplicates=report.duplicates
+    )
+
+
+def article_summary_view(article: Article) -> dict[str, Any]:
+    """Return an article's line in a list: id, outlet, published, title, url, author, language (no text)."""
+    return {
+        "id": article.id,
+        "outlet": article.outlet,
+        "published": article.published.isoformat() if article.published else None,
+        "title": article.title,
+        "url": article.url,
+        "author": article.author,
+        "language": article.language,
+    }
 
 
 def _duplicate_view(article_id: str, link: DuplicateLink) -> dict[str, Any]:
@@ -76,7 +100,7 @@ def story_report_view(report: StoryReport) -> dict[str, Any]:
         for a in report.articles
     ]
     view["entities"] = report.entities
-    view["events"] = [{**to_jsonable(e), "source_count": len(e.sources)} for e in report.events]
+    view["events"] = [story_event_view(e) for e in report.events]
     view["duplicates"] = report.duplicates
     result: dict[str, Any] = to_jsonable(view)
     return result
@@ -118,4 +142,27 @@ def quote_view(record: QuoteRecord) -> dict[str, Any]:
     """Return a stored quote with its speaker, article and sources as a JSON-ready dict (docs/json.md)."""
     result: dict[str, Any] = to_jsonable(record)
     result["source_count"] = len(record.sources)
+    return result
+
+
+def duplicate_view(record: DuplicateRecord) -> dict[str, Any]:
+    """Return a stored duplicate link with both articles' outlet, title and date as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(record)
+    return result
+
+
+def event_view(record: EventRecord) -> dict[str, Any]:
+    """Return a stored event with its article and arguments as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(record)
+    return result
+
+
+def story_event_view(event: StoryEvent) -> dict[str, Any]:
+    """Return a story's event merged across its sources, with ``source_count``, as a JSON-ready dict."""
+    return {**to_jsonable(event), "source_count": len(event.sources)}
+
+
+def search_hit_view(hit: SearchHit) -> dict[str, Any]:
+    """Return a search hit (article_id, title, outlet, snippet, rank) as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(hit)
     return result

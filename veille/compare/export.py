@@ -6,7 +6,9 @@ article's text), so a reader can go back to the words.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from dataclasses import dataclass
 
 from veille.model import Claim, Comparison
@@ -204,3 +206,15 @@ def to_html(comparison: Comparison) -> str:
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def to_csv(comparison: Comparison) -> str:
+    """Return the comparison as CSV for a spreadsheet: per section, a row ``section, header…`` then its rows
+    ``section, cell…`` (sections differ in their columns; the first cell says which one a row belongs to)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["section", "story", comparison.story_id, comparison.label])
+    for section in sections(comparison):
+        writer.writerow([section.title, *section.headers])
+        writer.writerows([section.title, *row] for row in section.rows)
+    return buffer.getvalue()

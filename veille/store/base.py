@@ -83,6 +83,18 @@ class Store(Protocol):
         ...
 
     # analyses ----------------------------------------------------------------------------------
+    def list_articles(
+        self,
+        *,
+        outlet: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Article]:
+        """Return articles, the latest published first, from an outlet, within a date range (paged)."""
+        ...
+
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
         """Insert or replace an article's analysis and its rows (mentions, offices, places, quotes, events).
 
@@ -298,8 +310,12 @@ class Store(Protocol):
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
+        query: str | None = None,
+        order: str = "largest",
+        offset: int = 0,
     ) -> list[Story]:
-        """Return stories, the largest first, within a date range, mentioning an entity, from an outlet
+        """Return stories, the largest (or, ``order="newest"``, the latest) first, within a date range,
+        mentioning an entity, from an outlet, holding words (``query``), skipping ``offset``
         (``Story.sources`` None: ``pipeline.count_sources`` counts them)."""
         ...
 

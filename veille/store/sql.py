@@ -490,6 +490,37 @@ class SQLStore:
                 if ident in found:
                     yield self._article(found[ident])
 
+    def list_articles(
+        self,
+        *,
+        outlet: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Article]:
+        """Return articles, the latest published first (undated last), from an outlet (words of its name,
+        accents and case ignored), published within a date range; ``offset`` skips that many (paging)."""
+        if outlet is not None and not _fold(outlet):
+            raise UsageError("--outlet needs some words of an outlet's name")
+        where, params = [], []
+        if outlet is not None:
+            where.append("outlet_fold LIKE ?")
+            params.append(f"%{_fold(outlet)}%")
+        if since is not None:
+            where.append("published >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append("published <= ?")
+            params.append(until.isoformat())
+        rows = self._rows(
+            "SELECT * FROM articles"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY published IS NULL, published DESC, id LIMIT ? OFFSET ?",
+            (*params, limit, max(0, offset)),
+        )
+        return [self._article(row) for row in rows]
+
     # analyses ----------------------------------------------------------------------------------
     def put_analysis(self, analysis: Analysis, published: str | None = None) -> None:
         """Insert or replace an article's analysis and its rows: mentions, offices, places, quotes, events.
@@ -1649,6 +1680,7 @@ class SQLStore:
             (row["id"],),
         )
         dates = [m["published"] for m in members if m["published"]]
+        first = min(dates) if dates else None
         return Story(
             id=row["id"],
             label=row["label"],
@@ -1657,6 +1689,11 @@ class SQLStore:
             first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
             last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
             grouper=row["grouper"],
+            first_reported=tuple(
+                dict.fromkeys(
+                    m["outlet"] for m in members if first and m["published"] == first and m["outlet"]
+                )
+            ),
         )
 
     def get_story(self, story_id: str) -> Story | None:
@@ -1684,18 +1721,27 @@ class SQLStore:
         until: date | None = None,
         entity: str | None = None,
         outlet: str | None = None,
+        query: str | None = None,
+        order: str = "largest",
+        offset: int = 0,
     ) -> list[Story]:
-        """Return stories with at least ``min_articles`` articles, the largest first (then the most recent).
+        """Return stories with at least ``min_articles`` articles, the largest first (then the most recent);
+        ``order="newest"``: the latest article first (then the largest); ``offset`` skips that many (paging).
 
         ``Story.sources`` is None: ``pipeline.count_sources`` counts them from the duplicate links.
 
         ``since``/``until``: stories whose dates (their articles' publication dates) reach into the range;
         ``entity``: an entity id, name or alias (as ``find_entities``) one of its articles mentions, compared by
         registry id; ``outlet``: a substring of the outlet of one of its articles (accents and case ignored).
-        UsageError for an entity that names nothing or a blank outlet.
+        ``query``: words one of its articles holds (title or text, as ``search``; accents and case ignored).
+        UsageError for an entity that names nothing, a blank outlet or query, an unknown order.
         """
         if outlet is not None and not _fold(outlet):
             raise UsageError("--outlet needs some words of an outlet's name")
+        if query is not None and not _WORD.search(query):
+            raise UsageError("--query needs some words")
+        if order not in ("largest", "newest"):
+            raise UsageError(f"unknown order {order!r}: largest or newest")
         where: list[str] = []
         params: list[Any] = []
         if entity is not None:
@@ -1711,6 +1757,19 @@ class SQLStore:
                 " WHERE oa.outlet_fold LIKE ?)"
             )
             params.append(f"%{_fold(outlet)}%")
+        if query is not None:
+            if self.dialect == "postgresql":
+                where.append(
+                    "s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles_fts f ON f.article_id ="
+                    " sa.article_id WHERE f.tsv @@ plainto_tsquery('veille_fr', ?))"
+                )
+                params.append(" ".join(_WORD.findall(query)))
+            else:
+                where.append(
+                    "s.id IN (SELECT sa.story_id FROM story_articles sa JOIN articles_fts f ON f.article_id ="
+                    " sa.article_id WHERE articles_fts MATCH ?)"
+                )
+                params.append(fts_query(query))
         having = ["count(m.article_id) >= ?"]
         having_params: list[Any] = [min_articles]
         if since is not None:
@@ -1725,8 +1784,13 @@ class SQLStore:
             + (" WHERE " + " AND ".join(where) if where else "")
             + " GROUP BY s.id HAVING "
             + " AND ".join(having)
-            + " ORDER BY size DESC, max(a.published) IS NULL, max(a.published) DESC, s.id LIMIT ?",
-            (*params, *having_params, limit),
+            + (
+                " ORDER BY size DESC, max(a.published) IS NULL, max(a.published) DESC, s.id"
+                if order == "largest"
+                else " ORDER BY max(a.published) IS NULL, max(a.published) DESC, size DESC, s.id"
+            )
+            + " LIMIT ? OFFSET ?",
+            (*params, *having_params, limit, max(0, offset)),
         )
         return [self._story(row) for row in rows]
 

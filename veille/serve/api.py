@@ -1,0 +1,348 @@
+"""The HTTP API under ``/api/``: the same library calls as the CLI, the same JSON (docs/json.md).
+
+Each endpoint is the twin of a ``veille … --json`` command (named in its description); a test gives both
+the same store and compares. Reads are GET; writes (ingest, run, entity merge and split) are POST and need
+the server's token.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from veille import pipeline, views
+from veille.compare import export
+from veille.group.events import story_events
+from veille.serve.app import ApiError, check_token, not_found, settings_of, store_of
+from veille.store.base import Store
+from veille.understand import quote_groups
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Json = Any
+StoreDep = Annotated[Store, Depends(store_of)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="How many at most.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many (paging).")]
+Since = Annotated[date | None, Query(description="YYYY-MM-DD: on or after this date.")]
+Until = Annotated[date | None, Query(description="YYYY-MM-DD: on or before this date.")]
+Text = Annotated[str | None, Query(min_length=1, max_length=500)]
+Ident = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def require_token(request: Request) -> None:
+    """Dependency of every write: the request must carry the server's token."""
+    check_token(settings_of(request), request)
+
+
+Write = Depends(require_token)
+
+
+@router.get("/status", summary="What the store holds (`veille status`-like counters)")
+def status(store: StoreDep, request: Request) -> Json:
+    """Counts of documents, articles, analyses, entities, stories and failures; whether writes are open."""
+    return {
+        "store": getattr(store, "path", None),
+        "counts": store.counts(),
+        "writes": bool(settings_of(request).token),
+    }
+
+
+@router.get("/stories", summary="Stories (`veille stories --json`)")
+def list_stories(
+    store: StoreDep,
+    since: Since = None,
+    until: Until = None,
+    entity: Text = None,
+    outlet: Text = None,
+    q: Text = None,
+    order: Literal["largest", "newest"] = "largest",
+    min_articles: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Json:
+    """Stories, the largest (or newest) first, by dates, entity, outlet or words (``q``)."""
+    found = pipeline.list_stories(
+        store,
+        min_articles=min_articles,
+        limit=limit,
+        since=since,
+        until=until,
+        entity=entity,
+        outlet=outlet,
+        query=q,
+        order=order,
+        offset=offset,
+    )
+    return [views.story_view(s) for s in found]
+
+
+def _story_id(store: Store, story_id: str) -> str:
+    story = store.get_story(story_id)
+    if story is None:
+        raise not_found("story", story_id, "list them at /api/stories")
+    return story.id
+
+
+@router.get("/stories/{story_id}", summary="A story (`veille show STORY --json`)")
+def get_story(store: StoreDep, story_id: str) -> Json:
+    """A story with its articles, main entities, events across outlets and copies."""
+    return views.story_report_view(pipeline.story_report(store, _story_id(store, story_id)))
+
+
+@router.get(
+    "/stories/{story_id}/comparison",
+    summary="A story's sources compared (`veille compare STORY --json`, or `--format markdown|html|csv`)",
+    responses={200: {"content": {"text/markdown": {}, "text/html": {}, "text/csv": {}}}},
+)
+def get_comparison(
+    store: StoreDep,
+    story_id: str,
+    format: Literal["json", "markdown", "html", "csv"] = "json",  # noqa: A002 - the query parameter's name
+    download: bool = False,
+) -> Json:
+    """What all sources say, what only one says, conflicts, framing, voices, timeline (with evidence)."""
+    comparison = pipeline.story_comparison(store, _story_id(store, story_id))
+    if format == "json":
+        return views.comparison_view(comparison)
+    text, media, suffix = {
+        "markdown": (export.to_markdown, "text/markdown; charset=utf-8", "md"),
+        "html": (export.to_html, "text/html; charset=utf-8", "html"),
+        "csv": (export.to_csv, "text/csv; charset=utf-8", "csv"),
+    }[format]
+    headers = {}
+    if download or format != "html":
+        headers["Content-Disposition"] = f'attachment; filename="story-{comparison.story_id}.{suffix}"'
+    response: Response = PlainTextResponse(text(comparison), media_type=media, headers=headers)
+    if format == "html":  # a standalone page with its own inline style: let it be, and nothing else
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@router.get("/stories/{story_id}/events", summary="A story's events (`veille events --story STORY --json`)")
+def get_story_events(
+    store: StoreDep,
+    story_id: str,
+    type: Text = None,  # noqa: A002 - the query parameter's name
+    entity: Text = None,
+    place: Text = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 100,
+) -> Json:
+    """The story's events merged across its sources, with the details they disagree on."""
+    merged = story_events(
+        store,
+        _story_id(store, story_id),
+        type=type,
+        entity=entity,
+        place=place,
+        since=since,
+        until=until,
+        article_id=None,
+        limit=limit,
+    )
+    return [views.story_event_view(m) for m in merged]
+
+
+@router.get("/articles", summary="Articles (`veille articles --json`)")
+def list_articles(
+    store: StoreDep,
+    outlet: Text = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Json:
+    """Articles, the latest published first (no text: see /api/articles/{id})."""
+    found = store.list_articles(outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+    return [views.article_summary_view(a) for a in found]
+
+
+@router.get("/articles/{article_id}", summary="An article (`veille show ARTICLE --json`)")
+def get_article(store: StoreDep, article_id: str) -> Json:
+    """An article with its text, metadata (and where each field came from), analysis, story and copies."""
+    return views.article_report_view(pipeline.article_report(store, article_id))
+
+
+@router.get("/entities", summary="The entity registry (`veille entities --json`)")
+def list_entities(
+    store: StoreDep,
+    type: Literal["PER", "ORG", "LOC", "MISC"] | None = None,  # noqa: A002 - the query parameter's name
+    limit: Limit = 50,
+) -> Json:
+    """People, organisations, places, the most cited first."""
+    return [views.entity_view(e) for e in store.list_entities(type=type, limit=limit)]
+
+
+@router.get("/entities/{name}", summary="An entity (`veille entities show NAME --json`)")
+def get_entity(store: StoreDep, name: str, limit: Limit = 20) -> Json:
+    """An entity by id, name or alias: its names and why each joined, offices, latest articles, hand edits."""
+    return views.entity_report_view(pipeline.entity_report(store, name, limit=limit))
+
+
+class MergeRequest(BaseModel):
+    """Merge entity ``source`` into ``target`` (ids, names or aliases)."""
+
+    source: str = Field(min_length=1, max_length=300)
+    target: str = Field(min_length=1, max_length=300)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SplitRequest(BaseModel):
+    """Move the mentions of ``entity`` written ``alias`` (and/or in ``article_id``) to a new entity ``name``."""
+
+    entity: str = Field(min_length=1, max_length=300)
+    name: str = Field(min_length=1, max_length=300)
+    alias: str | None = Field(default=None, max_length=300)
+    article_id: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post(
+    "/entities/merge",
+    summary="Merge two entities (`veille entities merge --json`); needs the token",
+    dependencies=[Write],
+)
+def merge_entities(request: Request, body: MergeRequest) -> Json:
+    """Kept and replayed on every later run."""
+    with request.app.state.stores.writer() as store:
+        edit = pipeline.merge_entities(store, body.source, body.target, note=body.note)
+    return views.entity_edit_view(edit)
+
+
+@router.post(
+    "/entities/split",
+    summary="Split mentions off an entity (`veille entities split --json`); needs the token",
+    dependencies=[Write],
+)
+def split_entity(request: Request, body: SplitRequest) -> Json:
+    """Kept and replayed on every later run."""
+    with request.app.state.stores.writer() as store:
+        edit = pipeline.split_entity(
+            store, body.entity, body.name, alias=body.alias, article_id=body.article_id, note=body.note
+        )
+    return views.entity_edit_view(edit)
+
+
+@router.get("/quotes", summary="Who said what (`veille quotes --json`)")
+def list_quotes(
+    store: StoreDep,
+    speaker: Text = None,
+    article: Text = None,
+    story: Text = None,
+    kind: Literal["direct", "indirect", "mixed", "partial"] | None = None,
+    since: Since = None,
+    until: Until = None,
+    text: Text = None,
+    limit: Limit = 100,
+) -> Json:
+    """Quotes, newest first, each with its speaker and the outlets that carry it."""
+    found = quote_groups.list_quotes(
+        store,
+        speaker=speaker,
+        article_id=article,
+        story_id=story,
+        kind=kind,
+        since=since,
+        until=until,
+        text=text,
+        limit=limit,
+    )
+    return [views.quote_view(q) for q in found]
+
+
+@router.get("/events", summary="What happened (`veille events --json`)")
+def list_events(
+    store: StoreDep,
+    type: Text = None,  # noqa: A002 - the query parameter's name
+    entity: Text = None,
+    place: Text = None,
+    since: Since = None,
+    until: Until = None,
+    article: Text = None,
+    limit: Limit = 100,
+) -> Json:
+    """Typed events with who, whom, where and when, latest first (a story's: /api/stories/{id}/events)."""
+    found = store.list_events(
+        type=type, entity=entity, place=place, since=since, until=until, article_id=article, limit=limit
+    )
+    return [views.event_view(r) for r in found]
+
+
+@router.get("/search", summary="Full-text search (`veille search --json`)")
+def search(
+    store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)], limit: Limit = 20
+) -> Json:
+    """Articles matching every word (accents and case ignored), best first, with a snippet."""
+    return [views.search_hit_view(h) for h in store.search(q, limit=limit)]
+
+
+@router.get("/duplicates", summary="Copies (`veille duplicates --json`)")
+def list_duplicates(
+    store: StoreDep,
+    kind: Literal["exact", "near", "syndicated"] | None = None,
+    article: Text = None,
+    story: Text = None,
+    limit: Limit = 100,
+) -> Json:
+    """Articles that copy each other, the most similar first."""
+    found = store.list_duplicates(kind=kind, article_id=article, story_id=story, limit=limit)
+    return [views.duplicate_view(d) for d in found]
+
+
+@router.get("/failures", summary="Recorded failures (`veille failures --json`)")
+def list_failures(
+    store: StoreDep,
+    stage: Literal["ingest", "extract", "understand", "link", "group", "compare"] | None = None,
+) -> Json:
+    """The item, the stage, a stable code and the reason."""
+    return [views.failure_view(f) for f in store.list_failures(stage=stage)]
+
+
+@router.post("/run", summary="Run every stage (`veille run --json`); needs the token", dependencies=[Write])
+def run(request: Request, retry_failed: bool = False) -> Json:
+    """Run every stage on what is new; returns each stage's counters (processed, ok, failed, codes, seconds)."""
+    with request.app.state.stores.writer() as store:
+        summary = pipeline.run(store, settings=settings_of(request), retry_failed=retry_failed)
+    return summary.as_dict()
+
+
+MAX_UPLOAD_FILES = 200
+
+
+@router.post(
+    "/ingest",
+    summary="Ingest uploaded files (`veille ingest --json`), then run the stages; needs the token",
+    dependencies=[Write],
+)
+def ingest(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="HTML, text, WARC/WET, RSS/Atom or JSON files.")],
+    run: bool = True,
+) -> Json:
+    """Store each file raw with its stable id (same counters as `veille ingest`); with ``run`` (default), run
+    every stage after and return its counters too."""
+    if len(files) > MAX_UPLOAD_FILES:
+        raise ApiError(
+            413, "too_many_files", f"{len(files)} files in one request", f"send {MAX_UPLOAD_FILES} at most"
+        )
+    settings = settings_of(request)
+    limit = settings.max_document_bytes * 4  # containers (WARC, feeds) hold many documents
+    uploads = []
+    for number, upload in enumerate(files):
+        name = Path(upload.filename or "").name or f"upload-{number}"
+        data = upload.file.read(limit + 1)
+        if len(data) > limit:
+            raise ApiError(
+                413, "too_large", f"{name} is over {limit} bytes", "split it, or ingest it with the CLI"
+            )
+        uploads.append((name, data))
+    with request.app.state.stores.writer() as store:
+        count = pipeline.ingest_uploads(store, uploads, settings=settings)
+        summary = pipeline.run(store, settings=settings) if run else None
+    return {"ingest": count.as_dict(), "run": summary.as_dict() if summary else None}

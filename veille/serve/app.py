@@ -1,0 +1,261 @@
+"""The web application: one FastAPI app serving the HTTP API (``/api/…``) and the reading pages.
+
+``create_app(settings)`` builds it; ``veille serve`` runs it with uvicorn. Each worker thread reads through
+its own store connection (SQLite in WAL mode lets readers run side by side; PostgreSQL pools them); writes
+open a store of their own. Every response carries a Content-Security-Policy that forbids inline scripts and
+any origin but this one; errors have one shape everywhere: ``{"code", "message", "hint"}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from veille import __version__
+from veille.errors import StoreError, UsageError, VeilleError
+from veille.settings import Settings
+from veille.store import open_store
+from veille.store.base import Store
+
+logger = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+    " form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class ApiError(Exception):
+    """An error answered as ``{"code", "message", "hint"}`` with an HTTP status (4xx for the caller's errors)."""
+
+    def __init__(self, status: int, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+    def body(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+def not_found(kind: str, item_id: str, hint: str) -> ApiError:
+    return ApiError(404, "not_found", f"no {kind} {item_id!r}", hint)
+
+
+class Stores:
+    """One open store per worker thread (reads), and fresh ones for writes; all closed with the app."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._local = threading.local()
+        self._open: list[Store] = []
+        self._lock = threading.Lock()
+
+    def reader(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = self._opened()
+            self._local.store = store
+        return store
+
+    @contextmanager
+    def writer(self) -> Iterator[Store]:
+        store = open_store(self.db)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def _opened(self) -> Store:
+        store = open_store(self.db)
+        with self._lock:
+            self._open.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            for store in self._open:
+                store.close()
+            self._open.clear()
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for a client on this machine (127.0.0.0/8, ::1; the test client's "testclient" too)."""
+    if host in (None, "testclient", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host)).is_loopback
+    except ValueError:
+        return False
+
+
+def token_of(request: Request) -> str | None:
+    """The token a request carries: ``Authorization: Bearer TOKEN`` (or ``X-Veille-Token: TOKEN``)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-veille-token")
+
+
+def check_token(settings: Settings, request: Request) -> None:
+    """Raise ApiError unless the request carries the configured token (writes; reads from other machines)."""
+    if not settings.token:
+        raise ApiError(
+            403,
+            "writes_disabled",
+            "this server accepts no writes",
+            "start `veille serve` with VEILLE_TOKEN set, then send `Authorization: Bearer TOKEN`",
+        )
+    given = token_of(request)
+    if given is None or not hmac.compare_digest(given.encode(), settings.token.encode()):
+        raise ApiError(
+            401, "bad_token", "a valid token is needed", "send the header `Authorization: Bearer TOKEN`"
+        )
+
+
+def _error_response(request: Request, error: ApiError) -> Response:
+    if not request.url.path.startswith("/api") and request.method == "GET":
+        from veille.serve.pages import error_page
+
+        return error_page(request, error)
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for item in exc.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{where or 'request'}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Return the web application over the store ``settings.db`` (opened per thread on first use)."""
+    stores = Stores(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        stores.close()
+
+    app = FastAPI(
+        title="veille",
+        version=__version__,
+        summary="Cross-checked news: stories, their sources side by side, entities, quotes, events.",
+        description=(
+            "The JSON shapes are those of `veille … --json` (docs/json.md). Reads are open from this machine;"
+            " writes need `Authorization: Bearer TOKEN` (the server's VEILLE_TOKEN). Every error is"
+            " `{code, message, hint}`."
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.stores = stores
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        client = request.client.host if request.client else None
+        if not is_loopback(client) and request.method in ("GET", "HEAD"):
+            try:
+                check_token(settings, request)
+            except ApiError as error:
+                response = _error_response(request, error)
+                response.headers.update(SECURITY_HEADERS)
+                return response
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Veille-Token"],
+        )
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(
+            request,
+            ApiError(422, "bad_parameter", _validation_message(exc), "see /openapi.json for each parameter"),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        hint = "see /openapi.json for the API, / for the pages" if exc.status_code in (404, 405) else ""
+        return _error_response(request, ApiError(exc.status_code, code, str(exc.detail), hint))
+
+    @app.exception_handler(UsageError)
+    async def usage_error(request: Request, exc: UsageError) -> Response:
+        status = 404 if str(exc).startswith("no ") else 400
+        code = "not_found" if status == 404 else "bad_parameter"
+        return _error_response(request, ApiError(status, code, str(exc), "check the parameters' values"))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        logger.error("store error on %s: %s", request.url.path, exc)
+        return _error_response(
+            request, ApiError(503, "store_unavailable", str(exc), "check the database, then retry")
+        )
+
+    @app.exception_handler(VeilleError)
+    async def veille_error(request: Request, exc: VeilleError) -> Response:
+        return _error_response(request, ApiError(400, exc.code, str(exc), "check the input"))
+
+    from veille.serve.api import router as api_router
+    from veille.serve.pages import router as pages_router
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(packages=[("veille.serve", "static")]), name="static")
+    return app
+
+
+def store_of(request: Request) -> Store:
+    """The reading store of the thread answering ``request``."""
+    stores: Stores = request.app.state.stores
+    return stores.reader()
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def serve(settings: Settings, *, host: str, port: int, log_level: str = "info") -> None:
+    """Run the app with uvicorn until interrupted (Ctrl-C)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, server_header=False)
+
+
+JsonData = Any
