@@ -162,7 +162,8 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         if comparison:
             out.print(render.comparison_panel(comparison))
         out.print(
-            f"Database: {_settings(ctx).db}. Next: `veille stories`, `veille compare STORY_ID`, `veille entities`."
+            f"Database: {_settings(ctx).db}. Next: `veille serve` to read it in a browser, or `veille stories`,"
+            " `veille compare STORY_ID`, `veille entities`."
         )
     ctx.exit(1 if summary.failed else 0)
 

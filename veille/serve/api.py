@@ -18,14 +18,13 @@ from pydantic import BaseModel, Field
 from veille import pipeline, views
 from veille.compare import export
 from veille.group.events import story_events
-from veille.serve.app import ApiError, check_token, not_found, settings_of, store_of
+from veille.serve.app import ApiError, StoreDep, check_token, not_found, settings_of
 from veille.store.base import Store
 from veille.understand import quote_groups
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 Json = Any
-StoreDep = Annotated[Store, Depends(store_of)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="How many at most.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many (paging).")]
 Since = Annotated[date | None, Query(description="YYYY-MM-DD: on or after this date.")]

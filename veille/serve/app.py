@@ -11,12 +11,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import threading
+import queue
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -62,20 +62,28 @@ def not_found(kind: str, item_id: str, hint: str) -> ApiError:
 
 
 class Stores:
-    """One open store per worker thread (reads), and fresh ones for writes; all closed with the app."""
+    """The reading stores, lent to one request at a time and kept open for the next (at most ``KEEP`` idle);
+    writes open a store of their own. All closed with the app."""
+
+    KEEP = 16
 
     def __init__(self, db: str) -> None:
         self.db = db
-        self._local = threading.local()
-        self._open: list[Store] = []
-        self._lock = threading.Lock()
+        self._idle: queue.LifoQueue[Store] = queue.LifoQueue()
 
-    def reader(self) -> Store:
-        store: Store | None = getattr(self._local, "store", None)
-        if store is None:
-            store = self._opened()
-            self._local.store = store
-        return store
+    @contextmanager
+    def reader(self) -> Iterator[Store]:
+        try:
+            store = self._idle.get_nowait()
+        except queue.Empty:
+            store = open_store(self.db)
+        try:
+            yield store
+        finally:
+            if self._idle.qsize() < self.KEEP:
+                self._idle.put(store)
+            else:
+                store.close()
 
     @contextmanager
     def writer(self) -> Iterator[Store]:
@@ -85,17 +93,12 @@ class Stores:
         finally:
             store.close()
 
-    def _opened(self) -> Store:
-        store = open_store(self.db)
-        with self._lock:
-            self._open.append(store)
-        return store
-
     def close(self) -> None:
-        with self._lock:
-            for store in self._open:
-                store.close()
-            self._open.clear()
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
 
 def is_loopback(host: str | None) -> bool:
@@ -240,10 +243,11 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def store_of(request: Request) -> Store:
-    """The reading store of the thread answering ``request``."""
+def store_of(request: Request) -> Iterator[Store]:
+    """Dependency: a reading store lent for the request's duration."""
     stores: Stores = request.app.state.stores
-    return stores.reader()
+    with stores.reader() as store:
+        yield store
 
 
 def settings_of(request: Request) -> Settings:
@@ -258,4 +262,4 @@ def serve(settings: Settings, *, host: str, port: int, log_level: str = "info") 
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, server_header=False)
 
 
-JsonData = Any
+StoreDep = Annotated[Store, Depends(store_of)]

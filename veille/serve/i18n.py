@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.requests import Request
+from fastapi import Request
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from veille import __version__, pipeline
 from veille.model import Analysis, Article, Claim, Comparison, TimelineEntry
-from veille.serve.app import ApiError, not_found, store_of
+from veille.serve.app import ApiError, StoreDep, not_found
 from veille.serve.basemap import MapPoint, map_view
 from veille.serve.i18n import language_of, translator
 from veille.understand import quote_groups
@@ -247,6 +247,7 @@ def home() -> Response:
 @router.get("/stories", response_class=HTMLResponse)
 def stories_page(
     request: Request,
+    store: StoreDep,
     q: Annotated[str | None, Query(max_length=500)] = None,
     since: date | None = None,
     until: date | None = None,
@@ -257,7 +258,6 @@ def stories_page(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> Response:
-    store = store_of(request)
     q, entity, outlet = (v.strip() or None if v else None for v in (q, entity, outlet))
     found = pipeline.list_stories(
         store,
@@ -306,8 +306,7 @@ def _sides(comparison: Comparison) -> list[dict[str, Any]]:
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, story_id: str) -> Response:
-    store = store_of(request)
+def story_page(request: Request, store: StoreDep, story_id: str) -> Response:
     story = store.get_story(story_id)
     if story is None:
         raise not_found("story", story_id, "see /stories")
@@ -349,10 +348,10 @@ def story_page(request: Request, story_id: str) -> Response:
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
     request: Request,
+    store: StoreDep,
     article_id: str,
     span: Annotated[list[str] | None, Query(max_length=MAX_SPANS)] = None,
 ) -> Response:
-    store = store_of(request)
     article: Article | None = store.get_article(article_id)
     if article is None:
         raise not_found("article", article_id, "see /stories")
@@ -380,10 +379,10 @@ def article_page(
 @router.get("/entities", response_class=HTMLResponse)
 def entities_page(
     request: Request,
+    store: StoreDep,
     type: Annotated[str | None, Query(pattern="^(PER|ORG|LOC|MISC)$")] = None,  # noqa: A002
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    store = store_of(request)
     found = store.list_entities(type=type, limit=limit)
     return render(
         request,
@@ -395,8 +394,7 @@ def entities_page(
 
 
 @router.get("/entities/{name}", response_class=HTMLResponse)
-def entity_page(request: Request, name: str) -> Response:
-    store = store_of(request)
+def entity_page(request: Request, store: StoreDep, name: str) -> Response:
     report = pipeline.entity_report(store, name, limit=30)
     entity = report.entity
     articles = list(store.iter_articles(report.articles))
