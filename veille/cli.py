@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -709,6 +710,13 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         )
     with _store(ctx):  # a clear error now for a store that cannot be opened, before the server starts
         pass
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port"
+        ) from exc
     shown = f"[{host}]" if ":" in host else host
     err.print(f"veille: serving {redact(settings.db)} at http://{shown}:{port}/ (Ctrl-C stops)")
     run_server(settings, host=host, port=port, log_level="warning")

@@ -8,6 +8,7 @@ from veille.model import Claim, TimelineEntry
 from veille.serve.app import ApiError
 from veille.serve.pages import (
     Mark,
+    blocks,
     evidence_url,
     parse_spans,
     safe_url,
@@ -27,15 +28,24 @@ def test_segments_rebuild_the_text_and_carry_every_mark_over_its_words():
     marks = [
         Mark(lavrov, lavrov + len("Sergueï Lavrov"), "ent ent-PER", "PER: Sergueï Lavrov", "/entities/per:x"),
         Mark(monday, monday + len("lundi 06 février 2023"), "time", "DATE: 2023-02-06"),
-        Mark(0, len(TEXT), "hl", ""),  # the requested span covers the whole sentence
     ]
     pieces = segments(TEXT, marks)
     assert "".join(p.text for p in pieces) == TEXT
-    assert all("hl" in p.classes for p in pieces)
-    assert [p.anchor for p in pieces].count("hl") == 1 and pieces[0].anchor == "hl"
     person = next(p for p in pieces if p.text == "Sergueï Lavrov")
     assert person.href == "/entities/per:x" and "ent-PER" in person.classes
     assert next(p for p in pieces if p.text == "lundi 06 février 2023").notes == ["DATE: 2023-02-06"]
+
+
+def test_each_requested_span_is_one_block_the_first_anchored():
+    lavrov = TEXT.index("Sergueï Lavrov")
+    marks = [Mark(lavrov, lavrov + len("Sergueï Lavrov"), "ent ent-PER", "PER", "/entities/per:x")]
+    spans = [(lavrov - 10, lavrov + 30), (len(TEXT) - 10, len(TEXT))]
+    found = blocks(TEXT, marks, spans)
+    assert "".join(p.text for b in found for p in b.segments) == TEXT
+    marked = [(b.anchor, "".join(p.text for p in b.segments)) for b in found if b.anchor]
+    assert marked == [("hl", TEXT[lavrov - 10 : lavrov + 30]), ("hl-2", TEXT[-10:])]
+    # the entity inside the first span keeps its own mark
+    assert any(p.text == "Sergueï Lavrov" and p.href for p in found[1].segments)
 
 
 def test_segments_ignore_marks_outside_the_text():
@@ -43,8 +53,13 @@ def test_segments_ignore_marks_outside_the_text():
     assert "".join(p.text for p in pieces) == "court" and not any(p.classes for p in pieces)
 
 
-def test_spans_are_read_clipped_and_refused_when_malformed():
-    assert parse_spans(["31-162", "5-500", "400-450", "9-9"], 300) == [(31, 162), (5, 300)]
+def test_spans_are_read_clipped_merged_and_refused_when_malformed():
+    assert parse_spans(["31-162", "5-20", "400-450", "9-9", "250-500"], 300) == [
+        (5, 20),
+        (31, 162),
+        (250, 300),
+    ]
+    assert parse_spans(["10-40", "30-60", "60-70"], 300) == [(10, 70)]
     with pytest.raises(ApiError) as caught:
         parse_spans(["31-"], 300)
     assert caught.value.status == 422 and caught.value.code == "bad_parameter"
@@ -53,7 +68,14 @@ def test_spans_are_read_clipped_and_refused_when_malformed():
 
 def test_only_web_addresses_become_links():
     assert safe_url("https://actuniger.com/a.html") == "https://actuniger.com/a.html"
-    for hostile in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "", None):
+    for hostile in (
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "",
+        None,
+    ):
         assert safe_url(hostile) is None
 
 

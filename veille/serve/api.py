@@ -18,11 +18,60 @@ from pydantic import BaseModel, Field
 from veille import pipeline, views
 from veille.compare import export
 from veille.group.events import story_events
+from veille.model import (
+    Article,
+    Comparison,
+    DuplicateRecord,
+    EntityEdit,
+    EventRecord,
+    Failure,
+    QuoteRecord,
+    RegistryEntity,
+    SearchHit,
+    Story,
+    StoryEvent,
+)
 from veille.serve.app import ApiError, StoreDep, check_token, not_found, settings_of
 from veille.store.base import Store
 from veille.understand import quote_groups
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ArticleLine(BaseModel):
+    """An article's line in a list (``views.article_summary_view``)."""
+
+    id: str
+    outlet: str | None
+    published: date | None
+    title: str | None
+    url: str | None
+    author: str | None
+    language: str | None
+
+
+class ErrorBody(BaseModel):
+    """Every error: a stable code, what went wrong, what to do."""
+
+    code: str
+    message: str
+    hint: str
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("bad_parameter: a value that names nothing usable (no words, an ambiguous id prefix)"),
+    401: _error("bad_token: a write, or a read from another machine, without the right token"),
+    403: _error("writes_disabled / remote_reads_disabled: the server has no token"),
+    404: _error("not_found: no story, article, entity… with that id or name"),
+    405: _error("method_not_allowed"),
+    413: _error("too_large / too_many_files: an upload over the limits"),
+    422: _error("bad_parameter: a malformed parameter (a date, a number out of range, an unknown choice)"),
+    503: _error("store_unavailable: the database does not answer"),
+}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 
 Json = Any
 Limit = Annotated[int, Query(ge=1, le=1000, description="How many at most.")]
@@ -41,7 +90,7 @@ def require_token(request: Request) -> None:
 Write = Depends(require_token)
 
 
-@router.get("/status", summary="What the store holds (`veille status`-like counters)")
+@router.get("/status", summary="What the store holds: counters of each kind of item")
 def status(store: StoreDep, request: Request) -> Json:
     """Counts of documents, articles, analyses, entities, stories and failures; whether writes are open."""
     return {
@@ -51,7 +100,7 @@ def status(store: StoreDep, request: Request) -> Json:
     }
 
 
-@router.get("/stories", summary="Stories (`veille stories --json`)")
+@router.get("/stories", responses={200: {"model": list[Story]}}, summary="Stories (`veille stories --json`)")
 def list_stories(
     store: StoreDep,
     since: Since = None,
@@ -87,7 +136,9 @@ def _story_id(store: Store, story_id: str) -> str:
     return story.id
 
 
-@router.get("/stories/{story_id}", summary="A story (`veille show STORY --json`)")
+@router.get(
+    "/stories/{story_id}", responses={200: {"model": Story}}, summary="A story (`veille show STORY --json`)"
+)
 def get_story(store: StoreDep, story_id: str) -> Json:
     """A story with its articles, main entities, events across outlets and copies."""
     return views.story_report_view(pipeline.story_report(store, _story_id(store, story_id)))
@@ -96,7 +147,7 @@ def get_story(store: StoreDep, story_id: str) -> Json:
 @router.get(
     "/stories/{story_id}/comparison",
     summary="A story's sources compared (`veille compare STORY --json`, or `--format markdown|html|csv`)",
-    responses={200: {"content": {"text/markdown": {}, "text/html": {}, "text/csv": {}}}},
+    responses={200: {"model": Comparison, "content": {"text/markdown": {}, "text/html": {}, "text/csv": {}}}},
 )
 def get_comparison(
     store: StoreDep,
@@ -122,7 +173,11 @@ def get_comparison(
     return response
 
 
-@router.get("/stories/{story_id}/events", summary="A story's events (`veille events --story STORY --json`)")
+@router.get(
+    "/stories/{story_id}/events",
+    responses={200: {"model": list[StoryEvent]}},
+    summary="A story's events (`veille events --story STORY --json`)",
+)
 def get_story_events(
     store: StoreDep,
     story_id: str,
@@ -148,7 +203,9 @@ def get_story_events(
     return [views.story_event_view(m) for m in merged]
 
 
-@router.get("/articles", summary="Articles (`veille articles --json`)")
+@router.get(
+    "/articles", responses={200: {"model": list[ArticleLine]}}, summary="Articles (`veille articles --json`)"
+)
 def list_articles(
     store: StoreDep,
     outlet: Text = None,
@@ -162,13 +219,21 @@ def list_articles(
     return [views.article_summary_view(a) for a in found]
 
 
-@router.get("/articles/{article_id}", summary="An article (`veille show ARTICLE --json`)")
+@router.get(
+    "/articles/{article_id}",
+    responses={200: {"model": Article}},
+    summary="An article (`veille show ARTICLE --json`)",
+)
 def get_article(store: StoreDep, article_id: str) -> Json:
     """An article with its text, metadata (and where each field came from), analysis, story and copies."""
     return views.article_report_view(pipeline.article_report(store, article_id))
 
 
-@router.get("/entities", summary="The entity registry (`veille entities --json`)")
+@router.get(
+    "/entities",
+    responses={200: {"model": list[RegistryEntity]}},
+    summary="The entity registry (`veille entities --json`)",
+)
 def list_entities(
     store: StoreDep,
     type: Literal["PER", "ORG", "LOC", "MISC"] | None = None,  # noqa: A002 - the query parameter's name
@@ -178,7 +243,11 @@ def list_entities(
     return [views.entity_view(e) for e in store.list_entities(type=type, limit=limit)]
 
 
-@router.get("/entities/{name}", summary="An entity (`veille entities show NAME --json`)")
+@router.get(
+    "/entities/{name}",
+    responses={200: {"model": RegistryEntity}},
+    summary="An entity (`veille entities show NAME --json`)",
+)
 def get_entity(store: StoreDep, name: str, limit: Limit = 20) -> Json:
     """An entity by id, name or alias: its names and why each joined, offices, latest articles, hand edits."""
     return views.entity_report_view(pipeline.entity_report(store, name, limit=limit))
@@ -204,6 +273,7 @@ class SplitRequest(BaseModel):
 
 @router.post(
     "/entities/merge",
+    responses={200: {"model": EntityEdit}},
     summary="Merge two entities (`veille entities merge --json`); needs the token",
     dependencies=[Write],
 )
@@ -216,6 +286,7 @@ def merge_entities(request: Request, body: MergeRequest) -> Json:
 
 @router.post(
     "/entities/split",
+    responses={200: {"model": EntityEdit}},
     summary="Split mentions off an entity (`veille entities split --json`); needs the token",
     dependencies=[Write],
 )
@@ -228,7 +299,9 @@ def split_entity(request: Request, body: SplitRequest) -> Json:
     return views.entity_edit_view(edit)
 
 
-@router.get("/quotes", summary="Who said what (`veille quotes --json`)")
+@router.get(
+    "/quotes", responses={200: {"model": list[QuoteRecord]}}, summary="Who said what (`veille quotes --json`)"
+)
 def list_quotes(
     store: StoreDep,
     speaker: Text = None,
@@ -255,7 +328,9 @@ def list_quotes(
     return [views.quote_view(q) for q in found]
 
 
-@router.get("/events", summary="What happened (`veille events --json`)")
+@router.get(
+    "/events", responses={200: {"model": list[EventRecord]}}, summary="What happened (`veille events --json`)"
+)
 def list_events(
     store: StoreDep,
     type: Text = None,  # noqa: A002 - the query parameter's name
@@ -273,7 +348,11 @@ def list_events(
     return [views.event_view(r) for r in found]
 
 
-@router.get("/search", summary="Full-text search (`veille search --json`)")
+@router.get(
+    "/search",
+    responses={200: {"model": list[SearchHit]}},
+    summary="Full-text search (`veille search --json`)",
+)
 def search(
     store: StoreDep, q: Annotated[str, Query(min_length=1, max_length=500)], limit: Limit = 20
 ) -> Json:
@@ -281,7 +360,11 @@ def search(
     return [views.search_hit_view(h) for h in store.search(q, limit=limit)]
 
 
-@router.get("/duplicates", summary="Copies (`veille duplicates --json`)")
+@router.get(
+    "/duplicates",
+    responses={200: {"model": list[DuplicateRecord]}},
+    summary="Copies (`veille duplicates --json`)",
+)
 def list_duplicates(
     store: StoreDep,
     kind: Literal["exact", "near", "syndicated"] | None = None,
@@ -294,7 +377,11 @@ def list_duplicates(
     return [views.duplicate_view(d) for d in found]
 
 
-@router.get("/failures", summary="Recorded failures (`veille failures --json`)")
+@router.get(
+    "/failures",
+    responses={200: {"model": list[Failure]}},
+    summary="Recorded failures (`veille failures --json`)",
+)
 def list_failures(
     store: StoreDep,
     stage: Literal["ingest", "extract", "understand", "link", "group", "compare"] | None = None,

@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -119,13 +120,20 @@ def token_of(request: Request) -> str | None:
     return request.headers.get("x-veille-token")
 
 
-def check_token(settings: Settings, request: Request) -> None:
+def check_token(settings: Settings, request: Request, *, write: bool = True) -> None:
     """Raise ApiError unless the request carries the configured token (writes; reads from other machines)."""
     if not settings.token:
+        if write:
+            raise ApiError(
+                403,
+                "writes_disabled",
+                "this server accepts no writes",
+                "start `veille serve` with VEILLE_TOKEN set, then send `Authorization: Bearer TOKEN`",
+            )
         raise ApiError(
             403,
-            "writes_disabled",
-            "this server accepts no writes",
+            "remote_reads_disabled",
+            "this server answers this machine only",
             "start `veille serve` with VEILLE_TOKEN set, then send `Authorization: Bearer TOKEN`",
         )
     given = token_of(request)
@@ -176,12 +184,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.stores = stores
 
+    write_paths: set[str] = set()  # the POST routes (filled below): the token is checked before their body
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         client = request.client.host if request.client else None
-        if not is_loopback(client) and request.method in ("GET", "HEAD"):
-            try:
-                check_token(settings, request)
+        writes = request.method == "POST" and request.url.path in write_paths
+        if writes or not is_loopback(client):
+            try:  # before the body is read: an upload without the token is refused unread
+                check_token(settings, request, write=writes)
             except ApiError as error:
                 response = _error_response(request, error)
                 response.headers.update(SECURITY_HEADERS)
@@ -238,6 +249,9 @@ def create_app(settings: Settings) -> FastAPI:
     from veille.serve.pages import router as pages_router
 
     app.include_router(api_router)
+    write_paths.update(
+        r.path for r in api_router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or ())
+    )
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(packages=[("veille.serve", "static")]), name="static")
     return app

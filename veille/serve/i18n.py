@@ -33,6 +33,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stories.none": ("Aucune histoire ne correspond.", "No story matches."),
     "stories.articles": ("articles", "articles"),
     "stories.sources": ("sources distinctes", "distinct sources"),
+    "stories.col.articles": ("Articles", "Articles"),
+    "stories.col.sources": ("Sources distinctes", "Distinct sources"),
     "stories.first": ("Premier à publier", "First to report"),
     "stories.dates": ("Dates", "Dates"),
     "stories.outlets": ("Médias", "Outlets"),

@@ -101,7 +101,13 @@ def parse_spans(values: Sequence[str], length: int) -> list[tuple[int, int]]:
         start, end = int(found[1]), int(found[2])
         if start < end and start < length:
             spans.append((start, min(end, length)))
-    return spans
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):  # overlapping or touching spans read as one passage
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 # the annotated text ------------------------------------------------------------------------------
@@ -113,6 +119,13 @@ class Segment:
     classes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     href: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive segments, inside one requested passage (``anchor``: its element id) or outside any."""
+
+    segments: tuple[Segment, ...]
     anchor: str | None = None
 
 
@@ -125,9 +138,9 @@ class Mark:
     href: str | None = None
 
 
-def marks_of(analysis: Analysis | None, spans: Sequence[tuple[int, int]]) -> list[Mark]:
-    """The article's marks: entity mentions, quotes, dates, event words, and the requested spans."""
-    marks = [Mark(start, end, "hl", "") for start, end in spans]
+def marks_of(analysis: Analysis | None) -> list[Mark]:
+    """The article's marks: entity mentions, quotes, dates, event words."""
+    marks: list[Mark] = []
     if analysis is None:
         return marks
     for entity in analysis.entities:
@@ -151,15 +164,14 @@ def marks_of(analysis: Analysis | None, spans: Sequence[tuple[int, int]]) -> lis
     return marks
 
 
-def segments(text: str, marks: Sequence[Mark]) -> list[Segment]:
-    """Cut ``text`` at every mark's edge; each piece carries the marks that cover it."""
-    cuts = {0, len(text)}
+def segments(text: str, marks: Sequence[Mark], cuts: Sequence[int] = ()) -> list[Segment]:
+    """Cut ``text`` at every mark's edge (and at ``cuts``); each piece carries the marks that cover it."""
+    edges = {0, len(text), *(c for c in cuts if 0 <= c <= len(text))}
     for mark in marks:
         if 0 <= mark.start < mark.end <= len(text):
-            cuts.update((mark.start, mark.end))
-    bounds = sorted(cuts)
+            edges.update((mark.start, mark.end))
+    bounds = sorted(edges)
     out: list[Segment] = []
-    anchored = False
     ordered = sorted(marks, key=lambda m: (m.start, -m.end))
     for start, end in zip(bounds, bounds[1:], strict=False):
         piece = Segment(text[start:end])
@@ -169,11 +181,34 @@ def segments(text: str, marks: Sequence[Mark]) -> list[Segment]:
                 if mark.note:
                     piece.notes.append(mark.note)
                 piece.href = piece.href or mark.href
-        if "hl" in piece.classes and not anchored:
-            piece.anchor, anchored = "hl", True
         piece.classes = sorted(set(piece.classes))
         out.append(piece)
     return out
+
+
+def blocks(text: str, marks: Sequence[Mark], spans: Sequence[tuple[int, int]]) -> list[Block]:
+    """The annotated text in blocks: each requested span (sorted, not overlapping) one block of its own, the
+    first with anchor ``hl`` (the others ``hl-2``, ``hl-3``…), so a page scrolls to it and marks it whole."""
+    pieces = segments(text, marks, [edge for span in spans for edge in span])
+    out: list[Block] = []
+    run: list[Segment] = []
+    current: int | None = None  # the span the run is inside, if any
+    position = 0
+    for piece in pieces:  # cut at every span's edges: each piece is wholly inside one span or outside all
+        start, position = position, position + len(piece.text)
+        owner = next((i for i, (first, last) in enumerate(spans) if first <= start < last), None)
+        if owner != current and run:
+            out.append(Block(tuple(run), _anchor(current)))
+            run = []
+        current = owner
+        run.append(piece)
+    if run:
+        out.append(Block(tuple(run), _anchor(current)))
+    return out
+
+
+def _anchor(span: int | None) -> str | None:
+    return None if span is None else ("hl" if span == 0 else f"hl-{span + 1}")
 
 
 # the timeline chart ------------------------------------------------------------------------------
@@ -239,6 +274,27 @@ def timeline_chart(entries: Sequence[TimelineEntry], width: int = 720) -> Chart:
 
 
 # the pages ---------------------------------------------------------------------------------------
+def _form_date(name: str, value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError(
+            422, "bad_parameter", f"{name}: {value[:20]!r} is not a date", "write YYYY-MM-DD"
+        ) from None
+
+
+def _form_count(name: str, value: str | None) -> int:
+    if not value or not value.strip():
+        return 1
+    if not value.strip().isdigit() or not 1 <= int(value) <= 100_000:
+        raise ApiError(
+            422, "bad_parameter", f"{name}: {value[:20]!r} is not a count", "a whole number, 1 or more"
+        )
+    return int(value)
+
+
 @router.get("/", response_class=HTMLResponse)
 def home() -> Response:
     return RedirectResponse("/stories", status_code=307)
@@ -249,22 +305,25 @@ def stories_page(
     request: Request,
     store: StoreDep,
     q: Annotated[str | None, Query(max_length=500)] = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD; empty: no bound")] = None,
+    until: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD; empty: no bound")] = None,
     entity: Annotated[str | None, Query(max_length=300)] = None,
     outlet: Annotated[str | None, Query(max_length=300)] = None,
     order: Annotated[str, Query(pattern="^(largest|newest)$")] = "newest",
-    min_articles: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    min_articles: Annotated[str | None, Query(max_length=6)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> Response:
+    # the filter form sends every field, the empty ones too: an empty field is no filter
+    first, last = _form_date("since", since), _form_date("until", until)
+    least = _form_count("min_articles", min_articles)
     q, entity, outlet = (v.strip() or None if v else None for v in (q, entity, outlet))
     found = pipeline.list_stories(
         store,
-        min_articles=min_articles,
+        min_articles=least,
         limit=limit + 1,
-        since=since,
-        until=until,
+        since=first,
+        until=last,
         entity=entity,
         outlet=outlet,
         query=q,
@@ -273,12 +332,12 @@ def stories_page(
     )
     params = {
         "q": q,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
+        "since": first.isoformat() if first else None,
+        "until": last.isoformat() if last else None,
         "entity": entity,
         "outlet": outlet,
         "order": order,
-        "min_articles": min_articles if min_articles > 1 else None,
+        "min_articles": least if least > 1 else None,
         "limit": limit,
     }
     kept = {k: v for k, v in params.items() if v is not None}
@@ -315,12 +374,16 @@ def story_page(request: Request, store: StoreDep, story_id: str) -> Response:
     members = {a.id: a for a in report.articles}
     order = [s.article_id for s in comparison.sides]
     facts: dict[str, list[Any]] = {"all": [], "some": [], "one": []}
+    shown: set[str] = set()
     for group in comparison.facts:
         by_article: dict[str, Claim] = {}
         for claim in group.claims:
             by_article.setdefault(claim.article_id, claim)
+        # one sentence may match several of another source's: label each row with a claim not shown yet
+        lead = next((c for c in group.claims if c.text not in shown), group.claims[0])
+        shown.add(lead.text)
         facts.setdefault(group.coverage, []).append(
-            {"group": group, "lead": group.claims[0], "cells": [by_article.get(a) for a in order]}
+            {"group": group, "lead": lead, "cells": [by_article.get(a) for a in order]}
         )
     framing: dict[str, dict[str, list[Any]]] = {a: {"own": [], "attributed": []} for a in order}
     for term in comparison.framing:
@@ -369,7 +432,7 @@ def article_page(
         article=article,
         report=report,
         analysis=report.analysis,
-        pieces=segments(article.text, marks_of(report.analysis, spans)),
+        blocks=blocks(article.text, marks_of(report.analysis), spans),
         spans=spans,
         others=others,
         json_url=f"/api/articles/{article.id}",
@@ -419,6 +482,19 @@ def entity_page(request: Request, store: StoreDep, name: str) -> Response:
                         places[place_id], place.latitude, place.longitude, f"/entities/{place_id}", place.kind
                     )
                 )
+    at: dict[tuple[float, float], list[MapPoint]] = {}
+    for point in points:  # a country placed at its capital, a city twice: one dot, one label
+        at.setdefault((round(point.latitude, 1), round(point.longitude, 1)), []).append(point)
+    points = [
+        MapPoint(
+            ", ".join(dict.fromkeys(p.label for p in same)),
+            same[0].latitude,
+            same[0].longitude,
+            same[0].href,
+            same[0].kind,
+        )
+        for same in at.values()
+    ]
     return render(
         request,
         "entity.html",

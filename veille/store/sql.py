@@ -502,7 +502,7 @@ class SQLStore:
         """Return articles, the latest published first (undated last), from an outlet (words of its name,
         accents and case ignored), published within a date range; ``offset`` skips that many (paging)."""
         if outlet is not None and not _fold(outlet):
-            raise UsageError("--outlet needs some words of an outlet's name")
+            raise UsageError("the outlet filter needs some words of an outlet's name")
         where, params = [], []
         if outlet is not None:
             where.append("outlet_fold LIKE ?")
@@ -1737,9 +1737,9 @@ class SQLStore:
         UsageError for an entity that names nothing, a blank outlet or query, an unknown order.
         """
         if outlet is not None and not _fold(outlet):
-            raise UsageError("--outlet needs some words of an outlet's name")
+            raise UsageError("the outlet filter needs some words of an outlet's name")
         if query is not None and not _WORD.search(query):
-            raise UsageError("--query needs some words")
+            raise UsageError("the query needs some words")
         if order not in ("largest", "newest"):
             raise UsageError(f"unknown order {order!r}: largest or newest")
         where: list[str] = []
