@@ -29,7 +29,7 @@ def test_cli_stories_filters(seeds_db):
     assert _json(seeds_db, "stories", "--outlet", "ACTUNIGER") == [story]
     assert _json(seeds_db, "stories", "--outlet", "lemonde") == []
     code, out = _veille(seeds_db, "stories", "--outlet", "  ")
-    assert code == 2 and "--outlet" in out
+    assert code == 2 and "outlet filter needs some words" in out
     assert _json(seeds_db, "stories", "--since", "2023-02-01", "--until", "2023-02-28") == [story]
     assert _json(seeds_db, "stories", "--since", "2023-03-01") == []
     assert _json(seeds_db, "stories", "--until", "2023-01-31") == []
