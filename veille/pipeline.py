@@ -55,6 +55,7 @@ from veille.model import (
     Story,
     StoryEntity,
     StoryEvent,
+    to_jsonable,
 )
 from veille.settings import Settings
 from veille.store.base import Store
@@ -706,6 +707,23 @@ def story_comparison(store: Store, story_id: str, *, refresh: bool = False) -> C
     comparison = compare_story(store, story.id)
     store.put_comparison(comparison)
     return comparison
+
+
+def story_comparison_json(store: Store, story_id: str) -> str:
+    """Return a story's comparison as JSON text (``veille compare --json``'s content, keys sorted): the stored
+    text itself when the current comparer made it (nothing decoded), else as ``story_comparison``."""
+    story = store.get_story(story_id)
+    if story is None:
+        raise UsageError(f"no story {story_id!r}; see `veille stories`")
+    stored = store.get_comparison_json(story.id)
+    if stored is not None and stored[0] == COMPARER_VERSION:
+        return stored[1]
+    return json.dumps(
+        to_jsonable(story_comparison(store, story.id)),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def compare_story(store: Store, story_id: str, *, background: Counter[str] | None = None) -> Comparison:

@@ -399,3 +399,23 @@ def test_api_pages_bad_span_is_an_html_422(seeds_db):
         missing = client.get("/stories/s0000000000000")
         assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
         assert client.get("/entities/Personne Inconnue").status_code == 404
+
+
+def test_story_page_cuts_long_tables_and_links_the_whole(seeds_db, monkeypatch):
+    """A story's page shows the first rows of each table and a link to the whole; ``?full=true`` shows all."""
+    from veille.serve import pages
+
+    monkeypatch.setattr(pages, "SHOWN_ROWS", 1)
+    monkeypatch.setattr(pages, "SHOWN_PER_SOURCE", 1)
+    client = client_for(seeds_db)
+    [story] = client.get("/api/stories").json()
+    facts = client.get(f"/api/stories/{story['id']}/comparison").json()["facts"]
+    told = {c: sum(1 for f in facts if f["coverage"] == c) for c in ("all", "some", "one")}
+    assert told["all"] > 1 and told["one"] > 2  # the seeds share several facts and each adds its own
+    cut = client.get(f"/stories/{story['id']}").text
+    whole = client.get(f"/stories/{story['id']}?full=true").text
+    assert cut.count('data-coverage="all"') == 1 and whole.count('data-coverage="all"') == told["all"]
+    assert cut.count('data-coverage="one"') == 2  # one under each of the two outlets
+    assert whole.count('data-coverage="one"') == told["one"]
+    assert f"{told['all'] - 1} de plus" in cut and "full=true#facts" in cut
+    assert 'class="more"' not in whole

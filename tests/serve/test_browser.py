@@ -155,8 +155,19 @@ def test_browser_story_page_lists_facts_all_sources_share(watched, base_url, sto
     assert shared.count() == sum(1 for f in comparison["facts"] if f["coverage"] == "all") >= 1
     for row in shared.all():
         assert row.locator("td.cell.has a.evidence").count() == 2  # a tick under each outlet
-    lone = page.locator("#facts tr.fact[data-coverage=one]").first
-    assert lone.locator("td.cell.none").count() == 1  # and a fact only one says has a dash under the other
+    # a fact only one outlet gives is listed under that outlet, its link to the sentence in that article
+    lone = [f for f in comparison["facts"] if f["coverage"] == "one"]
+    assert lone
+    for side in page.locator("#facts .only-one .side").all():
+        article = side.get_attribute("data-article")
+        given = sum(1 for f in lone if f["claims"][0]["article_id"] == article)
+        shown = side.locator("li.fact[data-coverage=one] a.evidence")
+        assert shown.count() == min(given, 3) >= 1
+        assert all(
+            f"/articles/{article}?span=" in href for href in (a.get_attribute("href") for a in shown.all())
+        )
+        if given > 3:  # the rest behind a link to the whole page
+            assert side.locator("p.more a").get_attribute("href").endswith("full=true#facts")
 
 
 def test_browser_framing_attributes_mercenaires_to_western_chancelleries(

@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -165,6 +167,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # requests run in anyio's worker threads, each holding a store (a database connection) while it
+        # runs: as many threads as stores kept, so a burst of requests waits for a thread, not for a
+        # connection (PostgreSQL's pool holds more than this; past it a request would fail after a timeout)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = Stores.KEEP
         yield
         stores.close()
 
@@ -201,6 +207,8 @@ def create_app(settings: Settings) -> FastAPI:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and JSON compress 5–15×
 
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

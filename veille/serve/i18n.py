@@ -61,6 +61,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "story.facts.one": ("Ce qu'une seule source dit", "What only one source says"),
     "story.facts.none": ("Aucun fait ici.", "No fact here."),
     "story.fact": ("Fait", "Fact"),
+    "story.more": ("de plus", "more"),
+    "story.show_all": ("tout afficher", "show all"),
     "story.said_by": ("selon", "according to"),
     "story.conflicts": ("Où les sources divergent", "Where the sources disagree"),
     "story.conflicts.none": (

@@ -30,6 +30,9 @@ router = APIRouter(include_in_schema=False)
 
 SPAN = re.compile(r"^(\d{1,9})-(\d{1,9})$")
 MAX_SPANS = 50
+SHOWN_ROWS = 25  # a story page's rows per table (facts of each coverage, people, voices, timeline)
+SHOWN_PER_SOURCE = 3  # facts only one source gives, per source
+SHOWN_TERMS = 8  # an outlet's own and attributed words
 
 
 @cache
@@ -365,7 +368,11 @@ def _sides(comparison: Comparison) -> list[dict[str, Any]]:
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, store: StoreDep, story_id: str) -> Response:
+def story_page(request: Request, store: StoreDep, story_id: str, full: bool = False) -> Response:
+    """A story cross-checked. A large story's page shows the first ``SHOWN_ROWS`` rows of each table (the
+    facts told by several sources first), ``SHOWN_PER_SOURCE`` facts only one source gives per source and
+    ``SHOWN_TERMS`` words per outlet, each cut with a link to the whole (``?full=true``): every fact × every
+    source of a 40-article story is megabytes of HTML."""
     story = store.get_story(story_id)
     if story is None:
         raise not_found("story", story_id, "see /stories")
@@ -385,11 +392,15 @@ def story_page(request: Request, store: StoreDep, story_id: str) -> Response:
         facts.setdefault(group.coverage, []).append(
             {"group": group, "lead": lead, "cells": [by_article.get(a) for a in order]}
         )
+    only: dict[str, list[Any]] = {a: [] for a in order}  # the facts one source alone gives, per source
+    for fact in facts.get("one", []):
+        only.setdefault(fact["lead"].article_id, []).append(fact)
     framing: dict[str, dict[str, list[Any]]] = {a: {"own": [], "attributed": []} for a in order}
     for term in comparison.framing:
         framing.setdefault(term.article_id, {"own": [], "attributed": []})[
             "attributed" if term.attributed else "own"
         ].append(term)
+    rows, per_source, terms = (None, None, None) if full else (SHOWN_ROWS, SHOWN_PER_SOURCE, SHOWN_TERMS)
     return render(
         request,
         "story.html",
@@ -400,12 +411,31 @@ def story_page(request: Request, store: StoreDep, story_id: str) -> Response:
         order=order,
         sides=comparison.sides,
         facts=facts,
+        only=only,
         framing=framing,
+        cut=Cut(rows, per_source, terms),
+        full_url=str(request.url.include_query_params(full="true").replace(fragment="")),
         chart=timeline_chart(comparison.timeline),
         evidence_url=evidence_url,
         json_url=f"/api/stories/{story.id}/comparison",
         report_url=f"/api/stories/{story.id}",
     )
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How much of a story's tables its page shows (None: all)."""
+
+    rows: int | None
+    per_source: int | None
+    terms: int | None
+
+    def __call__(self, items: Sequence[Any], kind: str = "rows") -> Sequence[Any]:
+        limit = getattr(self, kind)
+        return items if limit is None else items[:limit]
+
+    def hidden(self, items: Sequence[Any], kind: str = "rows") -> int:
+        return len(items) - len(self(items, kind))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

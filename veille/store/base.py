@@ -358,6 +358,10 @@ class Store(Protocol):
         """Return the stored comparison of a story, or None."""
         ...
 
+    def get_comparison_json(self, story_id: str) -> tuple[str, str] | None:
+        """Return the stored comparison of a story as it is stored: (its comparer, its JSON text), or None."""
+        ...
+
     # per-outlet line statistics ------------------------------------------------------------------
     def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None:
         """Record that this document of this outlet shows these lines (idempotent)."""

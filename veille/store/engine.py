@@ -75,8 +75,9 @@ def _postgres_engine(url: str) -> Engine:
         engine = _ENGINES.get(url)
         if engine is None:
             driver_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+            # up to 32 connections: `veille serve` reads on 16 threads at most, writes open their own
             engine = create_engine(
-                driver_url, pool_size=4, max_overflow=16, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+                driver_url, pool_size=4, max_overflow=28, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
             )
             _ENGINES[url] = engine
         return engine

@@ -1909,6 +1909,11 @@ class SQLStore:
         row = self._one("SELECT payload FROM comparisons WHERE story_id = ?", (story_id,))
         return codec.comparison_from_json(json.loads(row["payload"])) if row is not None else None
 
+    def get_comparison_json(self, story_id: str) -> tuple[str, str] | None:
+        """Return the stored comparison of a story as it is stored: (its comparer, its JSON text), or None."""
+        row = self._one("SELECT comparer, payload FROM comparisons WHERE story_id = ?", (story_id,))
+        return (row["comparer"], row["payload"]) if row is not None else None
+
     # per-outlet line statistics ------------------------------------------------------------------
     def record_outlet_lines(self, outlet: str, content_id: str, line_hashes: Iterable[str]) -> None:
         """Record that this document of this outlet shows these lines (idempotent)."""
