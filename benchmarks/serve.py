@@ -3,7 +3,7 @@ of 10,000 real articles, on SQLite and PostgreSQL, next to the same server's cei
 
 Usage: .venv/bin/python benchmarks/serve.py [--json] [--backends sqlite,postgresql] [--cache DIR] [--db PATH]
        [--rebuild] [--articles 10000] [--duration 10] [--connections 16] [--ids 5] [--loads 5]
-       [--no-profile] [--save FILE] [--eval-dir PATH]
+       [--cache-seconds S] [--no-profile] [--save FILE] [--eval-dir PATH]
 Progress goes to stderr, one line per phase with the time it took; the table (or ``--json``: every figure,
 the store's recipe and build times, the profiles) to stdout; ``--save FILE`` writes that JSON too. Once the
 store is built (cached), a run takes about 11 minutes for both backends (2.5 of them copying to PostgreSQL);
@@ -295,6 +295,7 @@ class Server:
 
     db: str
     log: Path
+    cache_seconds: float | None = None  # the server's serve_cache_seconds (None: its default)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     ready_seconds: float = 0.0
@@ -307,9 +308,12 @@ class Server:
         self.port = free_port()
         cmd = ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "veille", "--db", self.db, "serve"]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
+        env = veille_env()
+        if self.cache_seconds is not None:
+            env["VEILLE_SERVE_CACHE_SECONDS"] = str(self.cache_seconds)
         start = time.perf_counter()
         with self.log.open("ab") as fh:
-            self.proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=veille_env(), cwd=ROOT)
+            self.proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         while time.perf_counter() - start < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"veille serve exited ({self.proc.returncode}): see {self.log}")
@@ -631,7 +635,9 @@ def profile(db: str, paths: Sequence[str], requests: int) -> dict[str, Any]:
     async def inline(func: Any, *args: Any, **_: Any) -> Any:
         return func(*args)
 
-    app = create_app(load_settings({"db": db}, environ={}))
+    app = create_app(
+        load_settings({"db": db, "serve_cache_seconds": 0.0}, environ={})
+    )  # the work, not a copy
     original = anyio.to_thread.run_sync
     anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     prof = cProfile.Profile()
@@ -708,7 +714,7 @@ def measure_backend(
     db: str, label: str, args: argparse.Namespace, folder: Path, phases: Phases
 ) -> dict[str, Any]:
     """Serve db, measure every endpoint, the page weight and first paint; profile the endpoints that miss."""
-    server = Server(db, folder / f"serve-{label}.log")
+    server = Server(db, folder / f"serve-{label}.log", args.cache_seconds)
     res: dict[str, Any] = {}
     with phases.phase(f"{label}: start veille serve (core {SERVER_CORE})"):
         server.start()
@@ -921,6 +927,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--loads", type=int, default=LOADS, help="page loads per story for first paint (0: skip)"
     )
+    parser.add_argument(
+        "--cache-seconds",
+        type=float,
+        default=None,
+        help="the server's serve_cache_seconds (default: its own, 10; 0: every answer computed)",
+    )
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="do not profile misses")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     args = parser.parse_args(argv)
@@ -954,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration": args.duration,
         "connections": args.connections,
         "loads": args.loads,
+        "cache_seconds": args.cache_seconds,
         "backends": {},
         "skipped": {},
     }

@@ -61,6 +61,11 @@ class Settings:
         "`veille serve`: web origins (comma-separated, e.g. https://desk.example.org) whose pages may call the"
         " API; empty: none (CORS closed).",
     )
+    serve_cache_seconds: float = _setting(
+        10.0,
+        "`veille serve`: seconds an answer to a read (page or JSON) is kept and served again, so a page may be"
+        " this much older than the store (a write through the server clears them); 0: none kept.",
+    )
 
 
 def setting_help() -> dict[str, tuple[Any, str]]:

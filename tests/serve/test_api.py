@@ -33,7 +33,7 @@ plusieurs ann\xc3\xa9es en amont de la capitale.</p></article>
 <footer>Signaler ce commentaire</footer></body></html>"""
 
 
-def client_for(db: Path, **settings: str) -> TestClient:
+def client_for(db: Path, **settings: object) -> TestClient:
     return TestClient(create_app(load_settings({"db": str(db), **settings}, environ={})))
 
 
@@ -419,3 +419,48 @@ def test_story_page_cuts_long_tables_and_links_the_whole(seeds_db, monkeypatch):
     assert whole.count('data-coverage="one"') == told["one"]
     assert f"{told['all'] - 1} de plus" in cut and "full=true#facts" in cut
     assert 'class="more"' not in whole
+
+
+def test_story_page_shows_the_first_sources_and_counts_the_others(seeds_db, monkeypatch):
+    """Past ``SHOWN_SOURCES`` sources, the page's columns stop and each fact counts its other sources."""
+    from veille.serve import pages
+
+    monkeypatch.setattr(pages, "SHOWN_SOURCES", 1)
+    client = client_for(seeds_db)
+    [story] = client.get("/api/stories").json()
+    comparison = client.get(f"/api/stories/{story['id']}/comparison").json()
+    first = comparison["sides"][0]["article_id"]
+    cut = client.get(f"/stories/{story['id']}").text
+    assert cut.count('class="side" data-article=') == 2  # one in the sources, one for its lone facts
+    second = comparison["sides"][1]["article_id"]
+    assert f'data-article="{first}"' in cut and f'data-article="{second}"' not in cut
+    shared = sum(1 for f in comparison["facts"] if f["coverage"] == "all")
+    assert cut.count('<td class="cell others">1</td>') == min(shared, pages.SHOWN_ROWS)
+    assert "1 de plus" in cut and "full=true#sources" in cut
+    whole = client.get(f"/stories/{story['id']}?full=true").text
+    assert f'data-article="{second}"' in whole and "cell others" not in whole
+
+
+def test_answers_kept_a_few_seconds_and_cleared_by_a_write(seeds_db, tmp_path):
+    """A read asked again is answered from what was kept (an ``age`` header), in the encoding asked; a
+    write through the server clears them, so the next read sees it; with ``serve_cache_seconds`` 0 none
+    is kept."""
+    db = writable_copy(seeds_db, tmp_path)
+    client = client_for(db, token=TOKEN)
+    first = client.get("/api/status")
+    again = client.get("/api/status")
+    assert "age" not in first.headers and again.headers["age"] == "0" and again.json() == first.json()
+    [story] = client.get("/api/stories").json()
+    path = f"/api/stories/{story['id']}/comparison"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and "age" not in plain.headers  # another answer
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.json() == plain.json()
+    sent = client.post("/api/ingest", files={"files": ("niamey.html", PAGE, "text/html")}, headers=AUTH)
+    assert sent.status_code == 200, sent.text
+    after = client.get("/api/status")
+    assert "age" not in after.headers
+    assert after.json()["counts"]["documents"] == first.json()["counts"]["documents"] + 1
+    off = client_for(db, serve_cache_seconds=0.0)
+    off.get("/api/status")
+    assert "age" not in off.get("/api/status").headers

@@ -12,11 +12,13 @@ import hmac
 import ipaddress
 import logging
 import queue
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 import anyio.to_thread
+from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -161,6 +163,66 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+class Answers:
+    """Answers to reads (pages and JSON, as sent: compressed or not) kept ``seconds`` and sent again to the
+    same request; at most ``MAX_BYTES`` in all, the oldest dropped first. A write through the server clears
+    them; a write by another process (``veille run``) shows once they expire."""
+
+    MAX_BYTES = 64 * 2**20
+    MAX_ANSWER = 8 * 2**20  # larger answers are not kept
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._kept: TTLCache[tuple[str, ...], tuple[float, int, list[tuple[bytes, bytes]], bytes]] = TTLCache(
+            maxsize=self.MAX_BYTES, ttl=max(seconds, 0.001), getsizeof=lambda answer: len(answer[3]) + 1024
+        )
+
+    @staticmethod
+    def key(request: Request) -> tuple[str, ...]:
+        """What an answer depends on: the address, and the headers that choose the language and encoding."""
+        h = request.headers
+        return (
+            request.url.path,
+            request.url.query,
+            h.get("accept-encoding", ""),
+            h.get("accept-language", ""),
+            request.cookies.get("lang", ""),
+            h.get("origin", ""),
+        )
+
+    def get(self, request: Request) -> Response | None:
+        if self.seconds <= 0 or request.method != "GET":
+            return None
+        found = self._kept.get(self.key(request))
+        if found is None:
+            return None
+        made, status, headers, body = found
+        response = Response(body, status_code=status)
+        response.raw_headers = [*headers, (b"age", str(int(time.monotonic() - made)).encode())]
+        return response
+
+    async def keep(self, request: Request, response: Response) -> Response:
+        """Keep a successful answer to a read that sets no cookie; return it (its body read once)."""
+        if (
+            self.seconds <= 0
+            or request.method != "GET"
+            or response.status_code != 200
+            or "set-cookie" in response.headers
+            or int(response.headers.get("content-length", 0)) > self.MAX_ANSWER
+        ):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        headers = list(response.raw_headers)
+        if len(body) <= self.MAX_ANSWER:
+            self._kept[self.key(request)] = (time.monotonic(), response.status_code, headers, body)
+        kept = Response(body, status_code=response.status_code)
+        kept.raw_headers = headers
+        return kept
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Return the web application over the store ``settings.db`` (opened per thread on first use)."""
     stores = Stores(settings.db)
@@ -189,6 +251,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.stores = stores
+    answers = Answers(settings.serve_cache_seconds)
+    app.state.answers = answers
+    # compresses inside the guard: the answers kept are the bytes sent
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
 
     write_paths: set[str] = set()  # the POST routes (filled below): the token is checked before their body
 
@@ -203,12 +269,16 @@ def create_app(settings: Settings) -> FastAPI:
                 response = _error_response(request, error)
                 response.headers.update(SECURITY_HEADERS)
                 return response
+        kept = answers.get(request)
+        if kept is not None:
+            return kept
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        return response
-
-    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and JSON compress 5–15×
+        if request.method == "POST":  # a write (or a refused one): what was kept may be out of date
+            answers.clear()
+            return response
+        return await answers.keep(request, response)
 
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -62,6 +62,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "story.facts.none": ("Aucun fait ici.", "No fact here."),
     "story.fact": ("Fait", "Fact"),
     "story.more": ("de plus", "more"),
+    "story.other_sources": ("autres sources", "other sources"),
     "story.show_all": ("tout afficher", "show all"),
     "story.said_by": ("selon", "according to"),
     "story.conflicts": ("Où les sources divergent", "Where the sources disagree"),

@@ -32,7 +32,8 @@ SPAN = re.compile(r"^(\d{1,9})-(\d{1,9})$")
 MAX_SPANS = 50
 SHOWN_ROWS = 25  # a story page's rows per table (facts of each coverage, people, voices, timeline)
 SHOWN_PER_SOURCE = 3  # facts only one source gives, per source
-SHOWN_TERMS = 8  # an outlet's own and attributed words
+SHOWN_TERMS = 6  # an outlet's own and attributed words
+SHOWN_SOURCES = 12  # sources side by side (and columns of the tables); the others counted
 
 
 @cache
@@ -371,15 +372,20 @@ def _sides(comparison: Comparison) -> list[dict[str, Any]]:
 def story_page(request: Request, store: StoreDep, story_id: str, full: bool = False) -> Response:
     """A story cross-checked. A large story's page shows the first ``SHOWN_ROWS`` rows of each table (the
     facts told by several sources first), ``SHOWN_PER_SOURCE`` facts only one source gives per source and
-    ``SHOWN_TERMS`` words per outlet, each cut with a link to the whole (``?full=true``): every fact × every
-    source of a 40-article story is megabytes of HTML."""
+    ``SHOWN_TERMS`` words per outlet and the first ``SHOWN_SOURCES`` sources side by side and as columns
+    (a fact's other sources counted), each cut with a link to the whole (``?full=true``): every fact × every
+    source of a 40-article story is megabytes of HTML; cut, a page stays the same size however large its story."""
     story = store.get_story(story_id)
     if story is None:
         raise not_found("story", story_id, "see /stories")
     report = pipeline.story_report(store, story.id)
     comparison = pipeline.story_comparison(store, story.id)
     members = {a.id: a for a in report.articles}
-    order = [s.article_id for s in comparison.sides]
+    cut = (
+        Cut(None, None, None, None) if full else Cut(SHOWN_ROWS, SHOWN_PER_SOURCE, SHOWN_TERMS, SHOWN_SOURCES)
+    )
+    sides = cut(comparison.sides, "sources")
+    order = [s.article_id for s in sides]
     facts: dict[str, list[Any]] = {"all": [], "some": [], "one": []}
     shown: set[str] = set()
     for group in comparison.facts:
@@ -390,7 +396,12 @@ def story_page(request: Request, store: StoreDep, story_id: str, full: bool = Fa
         lead = next((c for c in group.claims if c.text not in shown), group.claims[0])
         shown.add(lead.text)
         facts.setdefault(group.coverage, []).append(
-            {"group": group, "lead": lead, "cells": [by_article.get(a) for a in order]}
+            {
+                "group": group,
+                "lead": lead,
+                "cells": [by_article.get(a) for a in order],
+                "others": len(by_article.keys() - set(order)),
+            }
         )
     only: dict[str, list[Any]] = {a: [] for a in order}  # the facts one source alone gives, per source
     for fact in facts.get("one", []):
@@ -400,7 +411,6 @@ def story_page(request: Request, store: StoreDep, story_id: str, full: bool = Fa
         framing.setdefault(term.article_id, {"own": [], "attributed": []})[
             "attributed" if term.attributed else "own"
         ].append(term)
-    rows, per_source, terms = (None, None, None) if full else (SHOWN_ROWS, SHOWN_PER_SOURCE, SHOWN_TERMS)
     return render(
         request,
         "story.html",
@@ -409,11 +419,12 @@ def story_page(request: Request, store: StoreDep, story_id: str, full: bool = Fa
         comparison=comparison,
         members=members,
         order=order,
-        sides=comparison.sides,
+        sides=sides,
+        hidden_sides=len(comparison.sides) - len(sides),
         facts=facts,
         only=only,
         framing=framing,
-        cut=Cut(rows, per_source, terms),
+        cut=cut,
         full_url=str(request.url.include_query_params(full="true").replace(fragment="")),
         chart=timeline_chart(comparison.timeline),
         evidence_url=evidence_url,
@@ -429,6 +440,7 @@ class Cut:
     rows: int | None
     per_source: int | None
     terms: int | None
+    sources: int | None
 
     def __call__(self, items: Sequence[Any], kind: str = "rows") -> Sequence[Any]:
         limit = getattr(self, kind)

@@ -1674,27 +1674,41 @@ class SQLStore:
             self._x("DELETE FROM stories WHERE id = ?", (story_id,))
 
     def _story(self, row: RowMapping) -> Story:
-        members = self._rows(
-            "SELECT a.id, a.outlet, a.published FROM story_articles s JOIN articles a ON a.id = s.article_id"
-            " WHERE s.story_id = ? ORDER BY a.published IS NULL, a.published, a.id",
-            (row["id"],),
-        )
-        dates = [m["published"] for m in members if m["published"]]
-        first = min(dates) if dates else None
-        return Story(
-            id=row["id"],
-            label=row["label"],
-            articles=tuple(m["id"] for m in members),
-            outlets=tuple(sorted({m["outlet"] for m in members if m["outlet"]})),
-            first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
-            last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
-            grouper=row["grouper"],
-            first_reported=tuple(
-                dict.fromkeys(
-                    m["outlet"] for m in members if first and m["published"] == first and m["outlet"]
+        return self._stories([row])[0]
+
+    def _stories(self, rows: Sequence[RowMapping]) -> list[Story]:
+        """Return the stories of these rows, their members read in one query per chunk of stories."""
+        members: dict[str, list[RowMapping]] = {row["id"]: [] for row in rows}
+        for chunk in _chunks(list(members)):
+            for m in self._rows(
+                "SELECT s.story_id, a.id, a.outlet, a.published FROM story_articles s"
+                f" JOIN articles a ON a.id = s.article_id WHERE s.story_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY s.story_id, a.published IS NULL, a.published, a.id",
+                chunk,
+            ):
+                members[m["story_id"]].append(m)
+        stories = []
+        for row in rows:
+            told = members[row["id"]]
+            dates = [m["published"] for m in told if m["published"]]
+            first = min(dates) if dates else None
+            stories.append(
+                Story(
+                    id=row["id"],
+                    label=row["label"],
+                    articles=tuple(m["id"] for m in told),
+                    outlets=tuple(sorted({m["outlet"] for m in told if m["outlet"]})),
+                    first_seen=codec.parse_date(min(dates) if dates else row["first_seen"]),
+                    last_seen=codec.parse_date(max(dates) if dates else row["last_seen"]),
+                    grouper=row["grouper"],
+                    first_reported=tuple(
+                        dict.fromkeys(
+                            m["outlet"] for m in told if first and m["published"] == first and m["outlet"]
+                        )
+                    ),
                 )
-            ),
-        )
+            )
+        return stories
 
     def get_story(self, story_id: str) -> Story | None:
         """Return a story by id or unique prefix (≥ 6 chars), or None; UsageError when the prefix is ambiguous."""
@@ -1792,7 +1806,7 @@ class SQLStore:
             + " LIMIT ? OFFSET ?",
             (*params, *having_params, limit, max(0, offset)),
         )
-        return [self._story(row) for row in rows]
+        return self._stories(rows)
 
     def story_entities(self, story_id: str, *, limit: int = 10) -> list[StoryEntity]:
         """Return a story's main entities (registry ids): in the most of its articles first, then the most
