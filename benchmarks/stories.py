@@ -94,7 +94,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from veille.extract import extract_article
 from veille.group import GROUPER_VERSION, DuplicateIndex, StoryGrouper, features_of
-from veille.group.dedup import normalized_words, text_fingerprint
+from veille.group.dedup import text_fingerprint
 from veille.group.regroup import recluster, stable_ids
 from veille.group.stories import LONG_WINDOW
 from veille.ingest import iter_inputs
@@ -102,6 +102,7 @@ from veille.model import Analysis, Article, Document, DuplicateLink
 from veille.pipeline import store_analysis
 from veille.settings import Settings
 from veille.store import open_store
+from veille.text import normalized_words
 from veille.understand import analyze_article, analyze_articles
 from veille.understand.crosslink import link_entities
 from veille.understand.nlp import load_pipeline

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-from veille.compare.claims import align_claims, article_claims, class_tokens, content_words, sentences
+from veille.compare.claims import align_claims, article_claims, class_tokens, content_words
 from veille.group.copies import source_keys
 from veille.group.events import story_events
 from veille.model import Claim
 from veille.store import open_store
+from veille.text import sentences
 
 
 def test_claims_sentences_keep_abbreviations_and_offsets(seed_texts):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from veille.compare.claims import sentences
 from veille.compare.conflicts import figure_conflicts
 from veille.compare.numbers import find_quantities
 from veille.model import Claim, ClaimGroup
+from veille.text import sentences
 
 
 def _claim(article_id: str, text: str, entities: tuple[str, ...] = ("org:caisse-d-epargne",)) -> Claim:

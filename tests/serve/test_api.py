@@ -464,3 +464,24 @@ def test_answers_kept_a_few_seconds_and_cleared_by_a_write(seeds_db, tmp_path):
     off = client_for(db, serve_cache_seconds=0.0)
     off.get("/api/status")
     assert "age" not in off.get("/api/status").headers
+
+
+def test_equal_requests_at_once_computed_once(seeds_db):
+    """Requests for the same answer arriving together wait for the first one's: one is computed (no ``age``
+    header), the others are sent the kept answer."""
+    import asyncio
+
+    import httpx
+
+    app = create_app(load_settings({"db": str(seeds_db)}, environ={}))
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            [story] = (await client.get("/api/stories")).json()
+            return await asyncio.gather(*(client.get(f"/stories/{story['id']}") for _ in range(8)))
+
+    answers = asyncio.run(burst())
+    assert all(a.status_code == 200 for a in answers)
+    assert sum("age" not in a.headers for a in answers) == 1
+    assert len({a.text for a in answers}) == 1

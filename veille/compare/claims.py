@@ -24,14 +24,13 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from veille.compare.framing import STOP_WORDS, attribution_cue
 from veille.compare.numbers import find_quantities
-from veille.group.dedup import normalized_words
 from veille.model import Analysis, Article, Claim, ClaimGroup
+from veille.text import WORD, normalized_words, sentences
 from veille.understand.events import trigger_lexicon
 
 MIN_WORDS = 6
@@ -47,41 +46,7 @@ MIN_STEM = 5  # shorter trigger lemmas ("tuer", "met") stand for too many other 
 PARAPHRASES = Path(__file__).parent / "data" / "paraphrases.tsv"
 COMMON_SHARE = 20  # words in more than 1/20 of a story's claims do not propose pairs ...
 COMMON_MIN = 20  # ... when that is more than this many claims
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTILINE)
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
-_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence of an article: ``start``..``end`` of its text."""
-
-    start: int
-    end: int
-    text: str
-
-
-def sentences(text: str) -> list[Sentence]:
-    """Return the sentences of a text, line by line, cut after . ! ? … (and a closing quote mark), not after
-    an abbreviation ("M.", "J.-C.", an initial); blank and whitespace-only pieces are dropped."""
-    out: list[Sentence] = []
-    for line in re.finditer(r"[^\n]+", text):
-        pending = None
-        for m in _SENTENCE.finditer(line.group(0)):
-            start, end = line.start() + m.start(), line.start() + m.end()
-            if pending is not None:
-                start = pending
-            piece = text[start:end]
-            if _ABBREVIATION.search(piece.rstrip()) and end < line.end():
-                pending = start
-                continue
-            pending = None
-            lead = len(piece) - len(piece.lstrip())
-            trail = len(piece) - len(piece.rstrip())
-            if piece.strip():
-                out.append(Sentence(start + lead, end - trail, piece.strip()))
-    return out
 
 
 def content_words(text: str) -> list[str]:
@@ -146,9 +111,9 @@ def article_claims(
     body_from = len(article.title or "") if article.text.startswith(article.title or "\0") else 0
     out = []
     for sent in sentences(article.text):
-        if sent.start < body_from or len(_WORD.findall(sent.text)) < MIN_WORDS:
+        if sent.start < body_from or len(WORD.findall(sent.text)) < MIN_WORDS:
             continue
-        if not _ENDS_LIKE_SENTENCE.search(sent.text) and len(_WORD.findall(sent.text)) < UNENDED_MIN_WORDS:
+        if not _ENDS_LIKE_SENTENCE.search(sent.text) and len(WORD.findall(sent.text)) < UNENDED_MIN_WORDS:
             continue  # a heading, a menu line (a long line without a full stop is a caption: it states facts)
         inside = [(eid, name) for s, e, eid, name in entities if s >= sent.start and e <= sent.end]
         event = next((ev for ev in events if sent.start <= ev.start < sent.end), None)

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import combinations
 
-from veille.compare.claims import content_words, paraphrase_classes, sentences
+from veille.compare.claims import content_words, paraphrase_classes
 from veille.compare.numbers import (
     Quantity,
     canonical_counted,
@@ -53,6 +53,7 @@ from veille.model import (
     TimeExpression,
     time_interval,
 )
+from veille.text import sentences
 from veille.understand.event_groups import times_overlap
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -487,5 +488,5 @@ _NO_OFFICE = GENERIC_TITLES | RANKS
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
-    """Return the sentence (``claims.sentences``) holding start..end, or the span's words when none does."""
+    """Return the sentence (``text.sentences``) holding start..end, or the span's words when none does."""
     return next((s.text for s in sentences(text) if s.start <= start and end <= s.end), text[start:end])

@@ -14,15 +14,12 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
-
 from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm, SourceWords
+from veille.text import deaccent, stop_words
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +35,7 @@ _CUE_TARGET = re.compile(r"[^,;:.!?«»\"“”()\n]+")
 _ELISION = frozenset("'’")
 
 
-def _fold(text: str) -> str:
-    """Lowercase without accents: the key terms are counted under."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
-
-
-STOP_WORDS = frozenset(_fold(w).rstrip("'") for w in FR_STOP_WORDS | EN_STOP_WORDS)
+STOP_WORDS = frozenset(deaccent(w).rstrip("'") for w in stop_words())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +60,7 @@ def _grams(text: str, max_n: int) -> Iterator[_Gram]:
                 yield _Gram(" ".join(w[2] for w in words), words[0][0], words[-1][1])
 
     for match in _TOKEN.finditer(text):
-        word = _fold(match.group())
+        word = deaccent(match.group())
         gap = text[previous_end : match.start()] if previous_end is not None else ""
         if word.replace("-", "").isdigit() or "_" in word or (gap.strip() and gap.strip() not in _ELISION):
             yield from flush()
@@ -383,15 +374,15 @@ def aligned_mentions(
         if len(by_article) < 2:
             continue
         names = {
-            aid: {_fold(m.text) for m in e.mentions if m.kind == "name"} for aid, e in by_article.items()
+            aid: {deaccent(m.text) for m in e.mentions if m.kind == "name"} for aid, e in by_article.items()
         }
         rows = []
         for aid, entity in by_article.items():
             others = set().union(*(names[o] for o in by_article if o != aid))
             words = [_strip_determiner(m.text) for m in entity.mentions if m.kind == "description"]
-            words += [m.text for m in entity.mentions if m.kind == "name" and _fold(m.text) not in others]
+            words += [m.text for m in entity.mentions if m.kind == "name" and deaccent(m.text) not in others]
             rows.append((aid, tuple(dict.fromkeys(w for w in words if w))))
-        described = [frozenset(_fold(w) for w in forms) for _, forms in rows if forms]
+        described = [frozenset(deaccent(w) for w in forms) for _, forms in rows if forms]
         if len(described) >= 2 and len(set(described)) > 1:
             aligned.append(
                 AlignedMention(

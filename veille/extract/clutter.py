@@ -12,12 +12,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+from veille.text import stop_words
 
 logger = logging.getLogger(__name__)
 
-STOP_WORDS = frozenset(FR_STOP_WORDS) | frozenset(EN_STOP_WORDS)
+STOP_WORDS = stop_words()
 
 PROSE = "prose"
 HEADING = "heading"

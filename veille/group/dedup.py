@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from unidecode import unidecode
 
 from veille.model import DuplicateLink
+from veille.text import normalized_words
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ WIRE_CONTAINMENT = 0.5  # containment enough when both texts carry one wire cred
 MAX_CANDIDATES = 32  # LSH candidates decided per article, those sharing the most bands first
 MIN_CONTAINED = 25  # shingles the shorter text needs before containment counts (not a title, a footer)
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _PARAGRAPH = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _WIRE = re.compile(
     r"\((?:AFP|Reuters|AP|APS|ANP|MAP|ATOP|ACI|AIB|Xinhua|Anadolu|Sputnik)\)"
@@ -55,22 +54,6 @@ _WEIGHTS = np.array(
     dtype=np.uint64,
 )
 _MIX = np.uint64(0xC4CEB9FE1A85EC53)
-
-
-class _Ascii(dict[int, str]):
-    """unidecode one character at a time, cached: str.translate with it equals unidecode(text), faster."""
-
-    def __missing__(self, code: int) -> str:
-        out = self[code] = unidecode(chr(code))
-        return out
-
-
-_ASCII = _Ascii()
-
-
-def normalized_words(text: str) -> list[str]:
-    """Return the text's words, lower-cased and without accents (the unit of every text comparison)."""
-    return _WORD.findall(text.translate(_ASCII).lower())
 
 
 def _fingerprint(words: list[str]) -> str:

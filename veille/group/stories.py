@@ -19,19 +19,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
 from unidecode import unidecode
 
-from veille.group.dedup import DuplicateIndex, normalized_words
+from veille.group.dedup import DuplicateIndex
 from veille.model import Analysis, Article, DuplicateLink, Story
 from veille.settings import Settings
+from veille.text import normalized_words, stop_words
 
 logger = logging.getLogger(__name__)
 
 GROUPER_VERSION = "veille-group 0.3 (tfidf+entity cosine online, long window, minhash 5-shingles, copies linked to the first)"
 
-_STOP = {unidecode(w).lower() for w in FR_STOP | EN_STOP}
+_STOP = {unidecode(w).lower() for w in stop_words()}
 TEXT_WEIGHT = 0.75  # the rest of the score is entity overlap
 QUERY_TERMS = 12  # rarest terms of a new article used to retrieve candidate stories
 ENTITY_TYPES = {"PER", "ORG", "LOC"}

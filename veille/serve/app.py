@@ -8,6 +8,7 @@ any origin but this one; errors have one shape everywhere: ``{"code", "message",
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -176,6 +177,7 @@ class Answers:
         self._kept: TTLCache[tuple[str, ...], tuple[float, int, list[tuple[bytes, bytes]], bytes]] = TTLCache(
             maxsize=self.MAX_BYTES, ttl=max(seconds, 0.001), getsizeof=lambda answer: len(answer[3]) + 1024
         )
+        self._running: dict[tuple[str, ...], asyncio.Event] = {}
 
     @staticmethod
     def key(request: Request) -> tuple[str, ...]:
@@ -218,6 +220,26 @@ class Answers:
         kept = Response(body, status_code=response.status_code)
         kept.raw_headers = headers
         return kept
+
+    @asynccontextmanager
+    async def computing(self, request: Request) -> AsyncIterator[Response | None]:
+        """While one request computes an answer, the same requests wait for it (when one expires, 16 equal
+        requests would otherwise compute it 16 times); yields the answer kept meanwhile, else None."""
+        if self.seconds <= 0 or request.method != "GET":
+            yield None
+            return
+        key = self.key(request)
+        running = self._running.get(key)
+        if running is not None:
+            await running.wait()
+            yield self.get(request)  # None when that answer was not kept (an error): compute it here
+            return
+        done = self._running[key] = asyncio.Event()
+        try:
+            yield None
+        finally:
+            del self._running[key]
+            done.set()
 
     def clear(self) -> None:
         self._kept.clear()
@@ -272,13 +294,16 @@ def create_app(settings: Settings) -> FastAPI:
         kept = answers.get(request)
         if kept is not None:
             return kept
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.method == "POST":  # a write (or a refused one): what was kept may be out of date
-            answers.clear()
-            return response
-        return await answers.keep(request, response)
+        async with answers.computing(request) as kept:  # one request computes an answer, the same ones wait
+            if kept is not None:
+                return kept
+            response = await call_next(request)
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            if request.method == "POST":  # a write (or a refused one): what was kept may be out of date
+                answers.clear()
+                return response
+            return await answers.keep(request, response)
 
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from veille.text import stop_words
+
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data" / "places"
@@ -127,10 +129,8 @@ def country_by_demonym(word: str) -> Country | None:
 @lru_cache(maxsize=1)
 def _place_index() -> dict[str, list[Place]]:
     """Return folded name → places, best first (country, capital, larger city, region)."""
-    from spacy.lang.fr.stop_words import STOP_WORDS  # a plain word list; loads no model
-
     # GeoNames has towns called "Le", "Les" or "Selon": a French function word never names a place.
-    stop = {fold(w) for w in STOP_WORDS}
+    stop = {fold(w) for w in stop_words("fr")}
     index: dict[str, list[Place]] = {}
 
     def add(key: str, place: Place) -> None:
