@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+
+from veille.text import deaccent
 
 logger = logging.getLogger(__name__)
 
@@ -481,8 +482,7 @@ _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;«\"“(\n]|—|–)[\s\u00a0]*\Z")
 
 def fold(word: str) -> str:
     """Return a word lowercased, without accents, singular by dropping a final s or x (not 'pays')."""
-    low = word.lower().replace("’", "'")
-    folded = "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+    folded = deaccent(word)
     if folded in _NO_SINGULAR or len(folded) <= 3 or folded.endswith("ss"):
         return folded
     if folded.endswith(("s", "x")):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from veille.errors import ExtractionError
+from veille.text import deaccent
 
 logger = logging.getLogger(__name__)
 
@@ -336,17 +336,12 @@ def _site_words(sitename: str | None, url: str | None) -> list[str]:
 
 def _is_site_part(part: str, sites: list[str]) -> bool:
     """Return True when a title part names the site (its name or host) rather than the article."""
-    part = _fold(part)
+    part = deaccent(part.strip())
     squashed = re.sub(r"\W+", "", part)
     return bool(squashed) and any(
-        site in part or part in site or squashed in re.sub(r"\W+", "", site) for site in map(_fold, sites)
+        site in part or part in site or squashed in re.sub(r"\W+", "", site)
+        for site in (deaccent(s.strip()) for s in sites)
     )
-
-
-def _fold(text: str) -> str:
-    """Return text lowercased without accents, so "Actualité" matches the host "actualite"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().strip())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def clean_title(title: str | None, sitename: str | None, url: str | None = None) -> str | None:

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from rapidfuzz.fuzz import ratio
-from unidecode import unidecode
 
 # the facts decided on live in the data model (the store builds them); imported here for the callers of this module
 from veille.model import Link, NameNode, OfficeKey, SurnameUse
+from veille.text import fold
 
 logger = logging.getLogger(__name__)
 
-_NON_KEY = re.compile(r"[^a-z0-9]+")
 # transliteration folds applied in order before vowels are dropped (French, English, German spellings)
 _FOLDS = (
     ("tsch", "t"),
@@ -63,8 +62,8 @@ MIN_SURNAME_SIMILARITY = (
 
 @lru_cache(maxsize=1 << 16)  # a link step reads the same names over and over (every candidate cluster)
 def name_key(name: str) -> str:
-    """Return the accent-, case- and punctuation-insensitive key of a name ("Goïta" → "goita")."""
-    return _NON_KEY.sub(" ", unidecode(name).casefold()).strip()
+    """Return the accent-, case- and punctuation-insensitive key of a name ("Goïta" → "goita"): ``fold``."""
+    return fold(name)
 
 
 def name_tokens(name: str) -> list[str]:
