@@ -15,7 +15,7 @@ from veille.store import open_store
 
 ARTICLE_KEYS = {
     "id", "content_id", "url", "outlet", "title", "author", "published", "published_source", "language",
-    "text", "entities", "quotes", "times", "events",
+    "text", "entities", "quotes", "times", "events", "quantities",
 }  # fmt: skip
 
 
@@ -67,6 +67,18 @@ def test_cli_show_article_json_has_the_documented_keys(seeded_db, seed_paths):
         for m in entity["mentions"]:
             assert article["text"][m["start"] : m["end"]] == m["text"]
     assert article["story_id"]
+    # the figures are part of the analysis: spans of the text, with their interval, noun and hedge
+    for q in article["quantities"]:
+        assert article["text"][q["start"] : q["end"]] == q["text"]
+    dizaine = next(q for q in article["quantities"] if q["text"].startswith("une dizaine"))
+    assert (dizaine["approx"], dizaine["counted"], dizaine["low"] <= 10 <= dizaine["high"]) == (
+        "about",
+        "appareil",
+        True,
+    )
+    from veille.render import figure_words  # what `veille show` prints of it
+
+    assert figure_words(dizaine) == "une dizaine d'appareils = 10 (8–13) appareil"
 
 
 def test_cli_search_entities_failures(seeded_db):

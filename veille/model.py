@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -196,6 +197,28 @@ class Qualifier:
 
 
 @dataclass(frozen=True, slots=True)
+class Quantity:
+    """One figure as written (``understand.quantities``): ``text`` spans start..end of the text read (the
+    article's, in an Analysis), with the interval its words allow (``low``..``high``; ``high`` is infinite
+    for "at least", null in JSON), the figure itself (``value``), its unit ("year", "EUR", "km"), what it
+    counts (the noun, "morts", "killed") and its hedge (``approx``: "exact", "about" for "environ", "près
+    de", "une dizaine", "at_least", "at_most", "more_than", "less_than", "range" for "10 à 12",
+    "magnitude" for "des dizaines"). ``event``: the start of the trigger of the analysis's event
+    told in the same sentence, when there is one (its ``Event.start``)."""
+
+    text: str
+    start: int
+    end: int
+    low: float
+    value: float
+    unit: str | None
+    counted: str | None
+    approx: str
+    high: float = math.inf
+    event: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A quote: ``text`` spans start..end of ``Article.text``; kind is direct, indirect, mixed or partial.
 
@@ -301,6 +324,7 @@ class Analysis:
     events: tuple[Event, ...] = ()
     analyzer: str = ""
     qualifiers: tuple[Qualifier, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -756,12 +780,16 @@ class ConflictValue:
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """A slot (a date, a place, a figure, a role, who did it) that sources fill with incompatible values;
-    ``rule`` says how compatibility was decided."""
+    ``rule`` says how compatibility was decided. ``change`` is "update" when the values are one count taken
+    at different times (it rises with the articles' dates), "correction" when a source says an earlier
+    value was wrong ("et non", "contrairement à ce qui avait été annoncé", "not as earlier reported"),
+    None for a plain disagreement."""
 
     slot: str
     kind: str
     values: tuple[ConflictValue, ...]
     rule: str
+    change: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -878,4 +906,6 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, bytes):
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no infinity: an open bound is null, read back as the field's default
     return value

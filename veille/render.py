@@ -437,8 +437,27 @@ def article_panel(view: dict[str, Any]) -> Panel:
         lines.append(
             Text(f"Event {e['type']}{how}: {e['trigger']}{' — ' + args if args else ''}{when}", style="blue")
         )
+    figures = [figure_words(q) for q in view.get("quantities", [])]
+    if figures:
+        lines.append(Text("Figures: " + "; ".join(figures), style="yellow"))
     lines.append(Text(view["text"]))
     return Panel(Group(*lines), title=view.get("title") or "(untitled)")
+
+
+def figure_words(q: dict[str, Any]) -> str:
+    """Return a stored quantity for people: its words, then what they were read as ("au moins 12 morts" ->
+    "≥ 12 dead"), the interval when hedged."""
+    value, low, high = q["value"], q["low"], q["high"]
+    hedge = {"at_least": "≥ ", "more_than": "> ", "at_most": "≤ ", "less_than": "< "}.get(q["approx"], "")
+    shown = f"{hedge}{_number(value)}"
+    if q["approx"] in ("about", "range", "magnitude") or (not hedge and low != high):
+        shown += f" ({_number(low)}–{_number(high) if high is not None else '∞'})"
+    what = " ".join(w for w in (q.get("unit"), q.get("counted")) if w)
+    return f"{q['text']} = {shown}{' ' + what if what else ''}"
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ") if float(x).is_integer() else f"{x:,.2f}".replace(",", " ")
 
 
 def _said(who: str, body: str, kind: str) -> str:

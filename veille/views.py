@@ -44,6 +44,7 @@ def article_view(
     view["times"] = to_jsonable(analysis.times) if analysis else []
     view["events"] = to_jsonable(analysis.events) if analysis else []
     view["qualifiers"] = to_jsonable(analysis.qualifiers) if analysis else []
+    view["quantities"] = to_jsonable(analysis.quantities) if analysis else []
     view["analyzer"] = analysis.analyzer if analysis else None
     view["story_id"] = story_id
     view["duplicates"] = [_duplicate_view(article.id, link) for link in duplicates]

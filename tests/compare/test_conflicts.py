@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from veille.compare.conflicts import figure_conflicts
-from veille.compare.numbers import find_quantities
-from veille.model import Claim, ClaimGroup
+from veille.model import Claim, ClaimGroup, Quantity
 from veille.text import sentences
+from veille.understand.quantities import find_quantities
+
+
+def _read(claims: list[Claim], languages: dict[str, str]) -> dict[str, list[Quantity]]:
+    """Return each claim's article's quantities as the analysis stores them (offsets into the article)."""
+    return {
+        c.article_id: [
+            replace(q, start=q.start + c.start, end=q.end + c.start)
+            for q in find_quantities(c.text, languages.get(c.article_id, "fr"))
+        ]
+        for c in claims
+    }
 
 
 def _claim(article_id: str, text: str, entities: tuple[str, ...] = ("org:caisse-d-epargne",)) -> Claim:
@@ -23,7 +36,9 @@ def test_conflicts_figures_that_cannot_be_one_value(sample_dir):
     a = _claim("a", _sentence(sample_dir, "T02_C1_01", "perdu 600 millions"))
     b = _claim("b", _sentence(sample_dir, "T02_C1_02", "751 millions"))
     fact = ClaimGroup((a, b), ("a", "b"), "all", "text", 0.5)
-    [conflict] = figure_conflicts([fact], [a, b], {"a": "a", "b": "b"}, {"a": "one", "b": "two"}, {})
+    [conflict] = figure_conflicts(
+        [fact], [a, b], {"a": "a", "b": "b"}, {"a": "one", "b": "two"}, _read([a, b], {})
+    )
     assert conflict.kind == "figure" and {v.article_id for v in conflict.values} == {"a", "b"}
     assert any(v.value.startswith("600 millions") for v in conflict.values)
     for v in conflict.values:  # the evidence points at the words in their sentence
@@ -45,7 +60,7 @@ def test_conflicts_leave_compatible_and_partial_counts_alone():
             ("loc:tillaberi",),
         ),
     ]
-    assert figure_conflicts([], same, {"a": "a", "b": "b", "c": "c"}, {}, {}) == []
+    assert figure_conflicts([], same, {"a": "a", "b": "b", "c": "c"}, {}, _read(same, {})) == []
     partial = [
         _claim(
             "a",
@@ -58,12 +73,12 @@ def test_conflicts_leave_compatible_and_partial_counts_alone():
             ("per:betancourt",),
         ),
     ]
-    assert figure_conflicts([], partial, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], partial, {"a": "a", "b": "b"}, {}, _read(partial, {})) == []
     apart = [  # the same measure, but sentences about other things: not one slot
         _claim("a", "Au moins 12 personnes ont été tuées dans l'attaque de Tillabéri.", ("loc:tillaberi",)),
         _claim("b", "En 2019, un accident de bus avait fait 40 morts près de Kayes.", ("loc:kayes",)),
     ]
-    assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, _read(apart, {})) == []
 
 
 def _pair(*texts: str, entities: tuple[str, ...] = ("loc:tillaberi",)) -> list[Claim]:
@@ -79,16 +94,16 @@ def test_conflicts_rising_tolls_are_updates_and_vague_counts_no_value():
         "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
     )
     published = {"a": date(2023, 2, 6), "b": date(2023, 2, 7)}
-    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, {}, published)
-    assert conflict.kind == "update" and {v.article_id for v in conflict.values} == {"a", "b"}
+    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, _read(claims, {}), published)
+    assert conflict.change == "update" and {v.article_id for v in conflict.values} == {"a", "b"}
     falling = {"a": date(2023, 2, 7), "b": date(2023, 2, 6)}
-    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, {}, falling)
-    assert conflict.kind == "figure"  # a toll that goes down is a disagreement, not an update
+    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, _read(claims, {}), falling)
+    assert conflict.change is None  # a toll that goes down is a disagreement, not an update
     vague = _pair(
         "Des dizaines de personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
         "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
     )
-    assert figure_conflicts([], vague, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], vague, {"a": "a", "b": "b"}, {}, _read(vague, {})) == []
 
 
 def test_conflicts_a_source_giving_both_figures_measures_two_things():
@@ -99,7 +114,7 @@ def test_conflicts_a_source_giving_both_figures_measures_two_things():
         entities=("per:procureur",),
     )
     fact = ClaimGroup(tuple(claims), ("a", "b"), "all", "text", 0.6)
-    assert figure_conflicts([fact], claims, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([fact], claims, {"a": "a", "b": "b"}, {}, _read(claims, {})) == []
 
 
 def test_conflicts_ages_are_compared_for_one_person():
@@ -113,14 +128,14 @@ def test_conflicts_ages_are_compared_for_one_person():
             ("b", "A three-year-old boy fell into the gorilla enclosure at the zoo on Saturday."),
         )
     ]
-    [conflict] = figure_conflicts([], boy, {"a": "a", "b": "b"}, {}, {"a": "en", "b": "en"})
+    [conflict] = figure_conflicts([], boy, {"a": "a", "b": "b"}, {}, _read(boy, {"a": "en", "b": "en"}))
     assert conflict.slot == "figure: age of child"
     family = _pair(
         "La femme de 34 ans s'était présentée comme la mère de Mohamed à Marseille.",
         "La mère supposée du petit Mohamed, deux ans et demi, a été placée en garde à vue à Marseille.",
         entities=("per:mohamed",),
     )
-    assert figure_conflicts([], family, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], family, {"a": "a", "b": "b"}, {}, _read(family, {})) == []
     [q] = find_quantities("the 21-year-old said at an undisclosed location", "en")
     assert age_referent("the 21-year-old said at an undisclosed location", q) is None
 
@@ -165,14 +180,14 @@ def test_conflicts_weights_and_lengths_across_units():
         "Police said a 19-ton delivery truck was used in the attack.",
         "The driver of the 25-tonne truck was shot dead by the police.",
     )
-    [conflict] = figure_conflicts([], trucks, {k: k for k in "abc"}, {}, en)
+    [conflict] = figure_conflicts([], trucks, {k: k for k in "abc"}, {}, _read(trucks, en))
     assert conflict.slot == "figure: truck (mass)"
     assert {v.article_id for v in conflict.values} == {"a", "b", "c"}
     falls = claims("The boy fell 15ft into the moat.", "The child fell 10 to 12 feet into the moat.")
-    [conflict] = figure_conflicts([], falls, {"a": "a", "b": "b"}, {}, en)
+    [conflict] = figure_conflicts([], falls, {"a": "a", "b": "b"}, {}, _read(falls, en))
     assert conflict.slot == "figure: distance"
     apart = claims("The boy fell 15ft into the moat.", "The fence stands 4 feet high around the moat.")
-    assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, en) == []
+    assert figure_conflicts([], apart, {"a": "a", "b": "b"}, {}, _read(apart, en)) == []
 
 
 def test_conflicts_sums_lost_are_one_measure_other_sums_only_in_one_fact():
@@ -183,13 +198,13 @@ def test_conflicts_sums_lost_are_one_measure_other_sums_only_in_one_fact():
         "Le trader est soupçonné d'être à l'origine de la perte de 751 millions d'euros.",
         entities=(),
     )
-    [conflict] = figure_conflicts([], lost, {"a": "a", "b": "b"}, {}, {})
+    [conflict] = figure_conflicts([], lost, {"a": "a", "b": "b"}, {}, _read(lost, {}))
     assert conflict.slot == "figure: money (loss)"
     other = _pair(
         "La banque a dégagé un résultat net de 21 millions d'euros au premier semestre.",
         "La banque a versé 751 millions d'euros à ses actionnaires depuis 2005.",
     )
-    assert figure_conflicts([], other, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], other, {"a": "a", "b": "b"}, {}, _read(other, {})) == []
 
 
 def test_conflicts_without_dates_lower_bounds_are_updates_and_exact_tolls_figures():
@@ -199,14 +214,14 @@ def test_conflicts_without_dates_lower_bounds_are_updates_and_exact_tolls_figure
         "Plus de 10 personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
         "Au moins 12 personnes ont été tuées dans l'attaque de Tillabéri, selon un élu.",
     )
-    [conflict] = figure_conflicts([], bounds, {"a": "a", "b": "b"}, {}, {})
-    assert conflict.kind == "update"
+    [conflict] = figure_conflicts([], bounds, {"a": "a", "b": "b"}, {}, _read(bounds, {}))
+    assert conflict.change == "update"
     exact = _pair(
         "L'attaque de Tillabéri a fait 84 morts, selon l'armée.",
         "L'attaque de Tillabéri a fait 77 morts, selon un élu.",
     )
-    [conflict] = figure_conflicts([], exact, {"a": "a", "b": "b"}, {}, {})
-    assert conflict.kind == "figure"
+    [conflict] = figure_conflicts([], exact, {"a": "a", "b": "b"}, {}, _read(exact, {}))
+    assert conflict.change is None
 
 
 def test_conflicts_ranges_compared_and_unqualified_sums_kept_apart():
@@ -216,14 +231,14 @@ def test_conflicts_ranges_compared_and_unqualified_sums_kept_apart():
         "L'attaque de Tillabéri a fait 30 morts.",
     )
     fact = ClaimGroup(tuple(ranges), ("a", "b"), "all", "text", 0.6)
-    [conflict] = figure_conflicts([fact], ranges, {"a": "a", "b": "b"}, {}, {})
+    [conflict] = figure_conflicts([fact], ranges, {"a": "a", "b": "b"}, {}, _read(ranges, {}))
     assert {v.article_id for v in conflict.values} == {"a", "b"}
     announced = _pair(
         "Le gouvernement a annoncé 600 millions d'euros pour les agriculteurs.",
         "La région a annoncé 20 millions d'euros pour rénover les écoles.",
         entities=(),
     )
-    assert figure_conflicts([], announced, {"a": "a", "b": "b"}, {}, {}) == []
+    assert figure_conflicts([], announced, {"a": "a", "b": "b"}, {}, _read(announced, {})) == []
 
 
 def test_conflicts_a_toll_repeated_as_it_rises_is_still_an_update():
@@ -236,9 +251,9 @@ def test_conflicts_a_toll_repeated_as_it_rises_is_still_an_update():
         "Au moins 7 personnes ont été tuées dans l'attaque de Tillabéri, selon la préfecture.",
     )
     days = {"a": date(2023, 2, 6), "b": date(2023, 2, 7), "c": date(2023, 2, 8)}
-    [conflict] = figure_conflicts([], claims, {k: k for k in "abc"}, {}, {}, days)
-    assert conflict.kind == "update"
+    [conflict] = figure_conflicts([], claims, {k: k for k in "abc"}, {}, _read(claims, {}), days)
+    assert conflict.change == "update"
     [conflict] = figure_conflicts(
-        [], claims[:2], {"a": "a", "b": "b"}, {}, {}, {"a": days["b"], "b": days["a"]}
+        [], claims[:2], {"a": "a", "b": "b"}, {}, _read(claims, {}), {"a": days["b"], "b": days["a"]}
     )
-    assert conflict.kind == "figure"
+    assert conflict.change is None

@@ -11,7 +11,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from veille.compare.claims import align_claims, article_claims
-from veille.compare.conflicts import date_conflicts, event_conflicts, figure_conflicts, role_conflicts
+from veille.compare.conflicts import (
+    date_conflicts,
+    event_conflicts,
+    figure_conflicts,
+    mark_corrections,
+    role_conflicts,
+)
 from veille.compare.framing import aligned_mentions, framing_terms
 from veille.compare.sides import build_sides, copies_in
 from veille.model import (
@@ -26,6 +32,7 @@ from veille.model import (
     Voice,
     VoiceCount,
 )
+from veille.understand.quantities import stored_quantities
 
 COMPARER_VERSION = (
     "veille-compare 0.3 (claims aligned by story events, words, clauses and paraphrase classes; conflicts, framing"
@@ -61,15 +68,17 @@ def build_comparison(
         for c in article_claims(a, analyses.get(a.id), story_event_of)
     ]
     facts = align_claims(claims, source_of)
-    languages = {a.id: (getattr(analyses.get(a.id), "language", None) or "fr") for a in articles}
-    conflicts = [
-        *event_conflicts(events, claims, outlets, source_of),
-        *figure_conflicts(
-            facts, claims, source_of, outlets, languages, {a.id: a.published for a in articles}
-        ),
-        *date_conflicts(facts, outlets, analyses),
-        *role_conflicts(articles, analyses, source_of),
-    ]
+    quantities = {a.id: stored_quantities(a.text, analyses.get(a.id)) for a in articles}
+    conflicts = mark_corrections(
+        [
+            *event_conflicts(events, claims, outlets, source_of),
+            *figure_conflicts(
+                facts, claims, source_of, outlets, quantities, {a.id: a.published for a in articles}
+            ),
+            *date_conflicts(facts, outlets, analyses),
+            *role_conflicts(articles, analyses, source_of),
+        ]
+    )
     if background is None:
         from veille.compare.framing import background_counts
 

@@ -3,7 +3,7 @@ aligned across sources into facts shared by all, by some, or given by one.
 
 A claim is a sentence of the article body that ends like a sentence and has at least MIN_WORDS words, or a
 line of UNENDED_MIN_WORDS words without a full stop (a photo caption; a heading or a "Lire aussi" line is no
-claim), with its entities, event, figures (``numbers``),
+claim), with its entities, event, figures (the analysis's quantities),
 dates (the analysis's TIMEX3 values) and attribution (a quote covering it, or "selon X"). No new language
 pass: sentence cuts are punctuation rules, everything else comes from the stored analysis.
 
@@ -28,10 +28,10 @@ from functools import cache
 from pathlib import Path
 
 from veille.compare.framing import STOP_WORDS, attribution_cue
-from veille.compare.numbers import find_quantities
 from veille.model import Analysis, Article, Claim, ClaimGroup
 from veille.text import WORD, normalized_words, sentences
 from veille.understand.events import trigger_lexicon
+from veille.understand.quantities import in_span, stored_quantities
 
 MIN_WORDS = 6
 UNENDED_MIN_WORDS = 12
@@ -46,6 +46,8 @@ MIN_STEM = 5  # shorter trigger lemmas ("tuer", "met") stand for too many other 
 PARAPHRASES = Path(__file__).parent / "data" / "paraphrases.tsv"
 COMMON_SHARE = 20  # words in more than 1/20 of a story's claims do not propose pairs ...
 COMMON_MIN = 20  # ... when that is more than this many claims
+NEAR_COPY = 0.9  # claims of different sources this alike (cosine of word counts) are one item before pairing
+NEAR_KEYS = 3  # a claim looks for near-identical ones among the leaders sharing one of its rarest words
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’)]*\s*$|[»\"”]\s*$")
 
 
@@ -107,7 +109,7 @@ def article_claims(
     events = list(analysis.events) if analysis else []
     times = list(analysis.times) if analysis else []
     quotes = list(analysis.quotes) if analysis else []
-    lang = (analysis.language if analysis else None) or "fr"
+    figures = stored_quantities(article.text, analysis)
     body_from = len(article.title or "") if article.text.startswith(article.title or "\0") else 0
     out = []
     for sent in sentences(article.text):
@@ -137,7 +139,7 @@ def article_claims(
                 event_id=story_event_of.get((article.id, event.start)) if event else None,
                 entities=tuple(dict.fromkeys(eid for eid, _ in inside)),
                 names=tuple(dict.fromkeys(name for _, name in inside)),
-                figures=tuple(q.text for q in find_quantities(sent.text, lang)),
+                figures=tuple(q.text for q in in_span(figures, sent.start, sent.end)),
                 dates=tuple(
                     dict.fromkeys(t.value for t in times if t.value and sent.start <= t.start < sent.end)
                 ),
@@ -231,20 +233,25 @@ def _align_by_text(
 ) -> list[tuple[list[Claim], str, float]]:
     """Pair claims of different sources by words and entities, greedily (see the module doc). A claim of an
     event fact (``placed``: their ids) may join one fact more, with claims of no fact yet: a sentence
-    may state two things ("a visit, the first of its kind"); alone, it adds no fact."""
+    may state two things ("a visit, the first of its kind"); alone, it adds no fact.
+
+    Near-identical claims of different sources (``_near_copies``) are aligned first, as one item: pairs are
+    then proposed between items, so a sentence that 500 sources repeat costs 500 lookups, not 500² pairs."""
     bags = [Counter(content_words(c.text)) for c in claims]
-    df = Counter(w for bag in bags for w in bag)
-    n = len(claims)
-    vectors = []
-    for bag in bags:
-        vec = {w: (1 + math.log(k)) * (math.log((n + 1) / (df[w] + 1)) + 1) for w, k in bag.items()}
+    lead, sources = _near_copies(claims, bags, source_of, placed)
+    items = sorted(sources)  # the claims standing for their near-identical copies
+    df = Counter(w for k in items for w in bags[k])
+    n = len(items)
+    vectors: dict[int, dict[str, float]] = {}
+    for k in items:
+        vec = {w: (1 + math.log(c)) * (math.log((n + 1) / (df[w] + 1)) + 1) for w, c in bags[k].items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({w: v / norm for w, v in vec.items()})
-    # candidates: pairs sharing a word no more common than COMMON_SHARE of the claims (never all pairs)
+        vectors[k] = {w: v / norm for w, v in vec.items()}
+    # candidates: pairs sharing a word no more common than COMMON_SHARE of the items (never all pairs)
     common = max(COMMON_MIN, n // COMMON_SHARE)
     postings: dict[str, list[int]] = {}
-    for k, bag in enumerate(bags):
-        for w in bag:
+    for k in items:
+        for w in bags[k]:
             if df[w] <= common:
                 postings.setdefault(w, []).append(k)
     pairs = {(i, j) for ks in postings.values() for x, i in enumerate(ks) for j in ks[x + 1 :]}
@@ -259,7 +266,7 @@ def _align_by_text(
 
     scored = []
     for i, j in sorted(pairs):
-        if source_of[claims[i].article_id] == source_of[claims[j].article_id]:
+        if sources[i] & sources[j]:
             continue
         if id(claims[i]) in placed and id(claims[j]) in placed:
             continue
@@ -285,7 +292,7 @@ def _align_by_text(
             continue
         left = members[gi] if gi is not None else {i}
         right = members[gj] if gj is not None else {j}
-        if {source_of[claims[k].article_id] for k in left} & {source_of[claims[k].article_id] for k in right}:
+        if set().union(*(sources[k] for k in left)) & set().union(*(sources[k] for k in right)):
             continue  # a fact holds one claim per source
         if sum(id(claims[k]) in placed for k in left | right) > 1:
             continue  # claims of event facts join a fact of claims of no fact: never two of them
@@ -299,6 +306,56 @@ def _align_by_text(
                 members.pop(g, None)
         members[key] = joined
         best[key] = max([score, *previous])
-    out = [([claims[k] for k in sorted(ks)], "text", best.get(key, 0.0)) for key, ks in members.items()]
-    out += [([c], "alone", 0.0) for k, c in enumerate(claims) if k not in group_of and id(c) not in placed]
+    for k in items:  # near-identical copies with no other item: a fact of their own
+        if k not in group_of and len(lead[k]) > 1:
+            group_of[k] = k
+            members[k] = {k}
+            best[k] = NEAR_COPY
+    out = [
+        ([claims[m] for m in sorted(m for k in ks for m in lead[k])], "text", best.get(key, 0.0))
+        for key, ks in members.items()
+    ]
+    out += [([claims[k]], "alone", 0.0) for k in items if k not in group_of and id(claims[k]) not in placed]
     return out
+
+
+def _near_copies(
+    claims: Sequence[Claim], bags: Sequence[Counter[str]], source_of: Mapping[str, str], placed: set[int]
+) -> tuple[dict[int, list[int]], dict[int, set[str]]]:
+    """Group claims of different sources whose content words are near-identical (cosine of word counts at
+    least NEAR_COPY): each group is led by its first claim. Candidates come from an index of the leaders
+    by their NEAR_KEYS rarest words, so each claim is compared with the few leaders sharing one of them.
+    Returns the members of each leader (itself first) and the sources they stand for. Claims of event
+    facts (``placed``) lead their own group."""
+    df = Counter(w for bag in bags for w in bag)
+    lead: dict[int, list[int]] = {}
+    sources: dict[int, set[str]] = {}
+    index: dict[str, list[int]] = {}
+    norms = [math.sqrt(sum(v * v for v in bag.values())) or 1.0 for bag in bags]
+    for k, bag in enumerate(bags):
+        source = source_of[claims[k].article_id]
+        keys = sorted(bag, key=lambda w: (df[w], w))[:NEAR_KEYS]
+        match = None
+        if id(claims[k]) not in placed and keys:
+            seen: set[int] = set()
+            for w in keys:
+                for leader in index.get(w, ()):
+                    if leader in seen or source in sources[leader]:
+                        continue
+                    seen.add(leader)
+                    other = bags[leader]
+                    cosine = sum(v * other.get(w2, 0) for w2, v in bag.items()) / (norms[k] * norms[leader])
+                    if cosine >= NEAR_COPY:
+                        match = leader
+                        break
+                if match is not None:
+                    break
+        if match is None:
+            lead[k], sources[k] = [k], {source}
+            if id(claims[k]) not in placed:
+                for w in keys:
+                    index.setdefault(w, []).append(k)
+        else:
+            lead[match].append(k)
+            sources[match].add(source)
+    return lead, sources

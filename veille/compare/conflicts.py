@@ -4,9 +4,9 @@ How compatibility is decided, per kind (each Conflict carries its rule):
 - event slots (who did it, to whom, where, when): the store's merged story events, whose slots conflict
   when the sources' values share nothing (participants, by registry id), when neither place is or contains
   the other, or when two dates do not overlap as intervals ("6 février" and "les 6 et 7 février" overlap);
-- figures: two quantities measuring the same thing (``numbers.same_measure``: the same unit family and the
+- figures: two quantities measuring the same thing (``understand.quantities.same_measure``: the same unit family and the
   same counted noun, "morts" = "tués" = "killed"; an age is the age of one person noun or name) whose
-  intervals cannot hold one value (``numbers.compatible``: "au moins 12" and "15" can, "84" and "77"
+  intervals cannot hold one value (``quantities.compatible``: "au moins 12" and "15" can, "84" and "77"
   cannot), or two lower bounds of different figures ("at least 5", "at least 7": a toll counted twice; an
   update when it rises with the articles' dates, or, undated, when all are lower bounds). The two must be
   in claims aligned as one fact, or in sentences sharing an entity and close words, or measure a weight,
@@ -30,18 +30,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import combinations
 
 from veille.compare.claims import content_words, paraphrase_classes
-from veille.compare.numbers import (
-    Quantity,
-    canonical_counted,
-    compatible,
-    find_quantities,
-    same_measure,
-    unit_family,
-)
 from veille.model import (
     Analysis,
     Article,
@@ -49,12 +42,14 @@ from veille.model import (
     ClaimGroup,
     Conflict,
     ConflictValue,
+    Quantity,
     StoryEvent,
     TimeExpression,
     time_interval,
 )
 from veille.text import sentences
 from veille.understand.event_groups import times_overlap
+from veille.understand.quantities import canonical_counted, compatible, in_span, same_measure, unit_family
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 STORY_WIDE_SIMILARITY = 0.25  # sentences this close (or sharing an entity) may state one figure
@@ -134,6 +129,27 @@ def event_conflicts(
     return out
 
 
+_CORRECTION = re.compile(
+    r"\bet non(?:\s+pas)?\b|contrairement à ce qui (?:avait été|a été) (?:annoncé|dit|écrit|rapporté)|\brectifi"
+    r"|\bcorrig|\berratum\b|\bnot as (?:earlier|previously|initially) (?:reported|stated|said)\b"
+    r"|\b(?:earlier|previously|initially|originally) (?:reported|misstated|stated)\b|\bcorrect(?:ed|ion)\b"
+    r"|\bnot\s+\S+\s+as\s+(?:earlier|previously)\b",
+    re.IGNORECASE,
+)
+
+
+def mark_corrections(conflicts: Sequence[Conflict]) -> list[Conflict]:
+    """Return the conflicts with ``change`` "correction" where a value's sentence says it corrects another
+    ("et non", "contrairement à ce qui avait été annoncé", "rectifié", "corrected", "not as earlier
+    reported"); the rule then says so."""
+    out = []
+    for c in conflicts:
+        if c.change is None and any(_CORRECTION.search(v.sentence) for v in c.values):
+            c = replace(c, change="correction", rule=c.rule + "; a source says it corrects an earlier value")
+        out.append(c)
+    return out
+
+
 def _bag(text: str) -> Counter[str]:
     return Counter(w.lower()[:6] for w in _WORD.findall(text) if len(w) > 3 and not w.isdigit())
 
@@ -150,7 +166,7 @@ def figure_conflicts(
     claims: Sequence[Claim],
     source_of: Mapping[str, str],
     outlets: Mapping[str, str | None],
-    languages: Mapping[str, str],
+    quantities: Mapping[str, Sequence[Quantity]],
     published: Mapping[str, date | None] | None = None,
 ) -> list[Conflict]:
     """Return figures that sources give differently for one measure, one conflict per measure with every value
@@ -164,7 +180,7 @@ def figure_conflicts(
             facts_of.setdefault((c.article_id, c.start), set()).add(k)
     by_measure: dict[str, list[tuple[Claim, Quantity]]] = {}
     for c in claims:
-        for q in find_quantities(c.text, languages.get(c.article_id, "fr")) if c.figures else ():
+        for q in in_span(quantities.get(c.article_id, ()), c.start, c.end) if c.figures else ():
             key = _measure_key(c.text, q)
             if key is not None:
                 by_measure.setdefault(key, []).append((c, q))
@@ -224,7 +240,8 @@ def figure_conflicts(
         out.append(
             Conflict(
                 slot=f"figure: {measure}",
-                kind="update" if measure in _TOLLS and rising else "figure",
+                kind="figure",
+                change="update" if measure in _TOLLS and rising else None,
                 values=values,
                 rule="same measure (counted noun and unit), intervals that cannot hold one value, or two lower"
                 " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"

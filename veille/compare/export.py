@@ -11,7 +11,7 @@ import html
 import io
 from dataclasses import dataclass
 
-from veille.model import Claim, Comparison
+from veille.model import Claim, Comparison, Conflict
 
 SNIPPET = 220  # characters of a sentence shown in a cell
 
@@ -112,18 +112,27 @@ FACT_SECTIONS = (
 
 
 def _conflicts(comparison: Comparison, names: dict[str, str]) -> Section:
+    """Each conflict explains itself: its slot, kind and change (an update, a correction) and the rule that
+    decided, on its first row; then each value with its source, sentence and evidence."""
     rows: Rows = [
         (
-            f"{k.slot} ({k.kind})",
+            f"{k.slot} ({conflict_kind(k)})" if i == 0 else "",
+            k.rule if i == 0 else "",
             names.get(v.article_id, v.outlet or v.article_id),
             v.value,
             f"«{cut(v.sentence)}» [{evidence(v.article_id, v.start, v.end)}]",
         )
         for k in comparison.conflicts
-        for v in k.values
+        for i, v in enumerate(k.values)
     ]
-    rules = "; ".join(sorted({f"{k.kind}: {k.rule}" for k in comparison.conflicts}))
-    return Section("Where the sources disagree", ("slot", "source", "value", "evidence"), tuple(rows), rules)
+    return Section(
+        "Where the sources disagree", ("slot", "decided by", "source", "value", "evidence"), tuple(rows), ""
+    )
+
+
+def conflict_kind(conflict: Conflict) -> str:
+    """Return a conflict's kind with its change: "figure", "figure, update", "date, correction"."""
+    return f"{conflict.kind}, {conflict.change}" if conflict.change else conflict.kind
 
 
 def _framing(comparison: Comparison, names: dict[str, str]) -> Section:

@@ -71,6 +71,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No disagreement found on figures, dates, places and roles.",
     ),
     "story.conflict.rule": ("règle", "rule"),
+    "story.conflict.change.update": (
+        "mise à jour : un décompte qui monte avec les dates",
+        "update: a count that rises with the dates",
+    ),
+    "story.conflict.change.correction": (
+        "correction : une source dit corriger une valeur",
+        "correction: a source says it corrects a value",
+    ),
     "story.framing": ("Les mots de chaque média", "The words each outlet chooses"),
     "story.framing.own": ("En son nom", "In its own voice"),
     "story.framing.attributed": ("Rapportés (dits par d'autres)", "Attributed (said by others)"),

@@ -150,13 +150,15 @@ def from_json(cls: type[T], data: Mapping[str, Any], **given: Any) -> T:
 
 
 def analysis_payload(analysis: Analysis) -> dict[str, Any]:
-    """Return the JSON payload the store keeps for an analysis: entities, quotes, times, events, qualifiers."""
+    """Return the JSON payload the store keeps for an analysis: entities, quotes, times, events, qualifiers,
+    quantities."""
     return {
         "entities": to_jsonable(analysis.entities),
         "quotes": to_jsonable(analysis.quotes),
         "times": to_jsonable(analysis.times),
         "events": to_jsonable(analysis.events),
         "qualifiers": to_jsonable(analysis.qualifiers),
+        "quantities": to_jsonable(analysis.quantities),
     }
 
 

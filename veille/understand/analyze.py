@@ -23,6 +23,7 @@ from veille.understand.events import find_events
 from veille.understand.language import detect_language
 from veille.understand.nlp import DEFAULT_MODEL, ENGLISH_MODEL, MODELS, load_pipeline, prepare_text
 from veille.understand.qualifiers import find_qualifiers
+from veille.understand.quantities import article_quantities
 from veille.understand.quotes import find_quotes
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def _version(package: str) -> str:
 
 
 ANALYZER_VERSION = (
-    f"veille-understand 0.6 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
+    f"veille-understand 0.7 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
     f", {ENGLISH_MODEL} {_version(ENGLISH_MODEL.replace('_', '-'))})"
 )
 
@@ -124,6 +125,7 @@ def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
     times = resolve_times(text, article.published, doc=doc)
     quotes = find_quotes(text, entities, doc)
     events = find_events(doc, text, entities, times, quotes)
+    quantities = article_quantities(text, language or "fr", [e.start for e in events])
     return Analysis(
         article_id=article.id,
         language=language,
@@ -133,4 +135,5 @@ def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
         events=tuple(events),
         analyzer=ANALYZER_VERSION,
         qualifiers=tuple(find_qualifiers(doc, text)),
+        quantities=tuple(quantities),
     )

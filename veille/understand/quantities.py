@@ -9,6 +9,10 @@ A figure with a scale word is rounded to its last written digit, within ±ROUNDI
 745..755 millions, "11 million" 10.5..11.5 million, "100 millions" 95..105 millions. "Des dizaines",
 "dozens" are orders of magnitude (approx "magnitude").
 Years, dates, times, other ordinals, phone numbers and numbers inside names (Su-25, G7) are left out.
+
+The understand stage reads an article's quantities sentence by sentence (``article_quantities``: the one
+sentence splitter, ``veille.text.sentences``) and stores them in its Analysis, each tied to the event its
+sentence tells; compare reads them from there and only aligns and decides (``compatible``, ``same_measure``).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from veille.text import deaccent
+from veille.model import Analysis, Quantity
+from veille.text import deaccent, sentences
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +34,6 @@ ABOUT_TOLERANCE = 0.1  # "environ", "about": written figures are rounded, allow 
 NEAR_TOLERANCE = 0.05  # "près de", "nearly": close to the figure, ±5 %
 ROUNDING_SHARE = 0.05  # a rounded figure with a scale word is read within ±5 % at most ("100 millions")
 VAGUE_LOW, VAGUE_HIGH = 0.8, 1.3  # "une dizaine" -> 8..13
-
-
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    """One figure as written: its span, the interval its words allow, its unit and what it counts."""
-
-    text: str
-    start: int
-    end: int
-    low: float
-    high: float
-    value: float
-    unit: str | None
-    counted: str | None
-    approx: str
 
 
 # --- word lists -------------------------------------------------------------------------------------
@@ -722,6 +713,33 @@ def _approx_before(text: str, start: int, lang: str) -> tuple[str, float, int] |
     return None
 
 
+def article_quantities(text: str, lang: str | None, event_starts: Sequence[int] = ()) -> list[Quantity]:
+    """Return the quantities of a whole text, read sentence by sentence, with offsets into ``text``; each is
+    tied to the first event trigger (``event_starts``: ``Event.start`` values) of its sentence, if any."""
+    triggers = sorted(event_starts)
+    out = []
+    for sent in sentences(text):
+        event = next((t for t in triggers if sent.start <= t < sent.end), None)
+        for q in find_quantities(sent.text, lang or "fr"):
+            out.append(replace(q, start=q.start + sent.start, end=q.end + sent.start, event=event))
+    return out
+
+
+def stored_quantities(text: str, analysis: Analysis | None) -> Sequence[Quantity]:
+    """Return the quantities the analysis of ``text`` stored; with no analysis, read them (as French)."""
+    return analysis.quantities if analysis is not None else article_quantities(text, "fr")
+
+
+def in_span(quantities: Sequence[Quantity], start: int, end: int) -> list[Quantity]:
+    """Return the quantities inside ``start``..``end`` (a sentence of the text they were read in), with
+    offsets made relative to ``start``."""
+    return [
+        replace(q, start=q.start - start, end=q.end - start)
+        for q in quantities
+        if q.start >= start and q.end <= end
+    ]
+
+
 def find_quantities(text: str, lang: str = "fr") -> list[Quantity]:
     """Return the quantities written in ``text``, in order; an empty or non-French/English text gives [].
 
@@ -1025,7 +1043,17 @@ def _rank_or_lap(fig: _Figure, text: str, lang: str) -> Quantity | None:
         return None  # "Tour 1999": a year
     if lang == "fr" and counted == "lap" and (fig.value <= 2 or _NOT_LAP_AFTER_RE.match(text, end)):
         return None
-    return Quantity(text[start:end], start, end, fig.value, fig.value, fig.value, None, counted, "exact")
+    return Quantity(
+        text[start:end],
+        start,
+        end,
+        low=fig.value,
+        high=fig.value,
+        value=fig.value,
+        unit=None,
+        counted=counted,
+        approx="exact",
+    )
 
 
 def _head_after_adjective(text: str, pos: int) -> tuple[str, int] | None:

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from veille.compare.numbers import Quantity, compatible, find_quantities, same_measure, unit_family
+from veille.model import Quantity
+from veille.understand.quantities import compatible, find_quantities, same_measure, unit_family
 
 
 def _rpm2(sample_dir, name: str) -> str:
