@@ -22,7 +22,7 @@ from unidecode import unidecode
 
 WORD = re.compile(r"\w+", re.UNICODE)
 _DATA = Path(__file__).parent / "data"
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+[»\"”’)]*(?=\s|$)|$)", re.MULTILINE)
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?…。！？؟]+[»\"”’)\]]*(?=\s|$)|$)", re.MULTILINE)
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mlle|Dr|Pr|St|Me|Mgr|av|apr|J\.-C|etc|cf|p|n°)|\b[A-Z])\.$")
 
 

@@ -195,3 +195,16 @@ def test_bad_input_prepare_html_cuts_at_its_budget() -> None:
     out, notes = guard.prepare_html(html, max_chars=10_000)
     assert len(out) <= 10_000 and "<script>" not in out
     assert any(note.startswith("cut:") for note in notes)
+
+
+def test_a_long_line_is_split_at_sentence_ends_losing_no_character():
+    """A scraped line of many sentences is cut at sentence ends (veille.text.sentences): a closing quote mark
+    after the stop stays with its sentence, and every word is kept."""
+    from veille.extract.guard import prepare_text
+
+    said = "« Nous ne partirons pas », a déclaré le ministre. «La sécurité d'abord.» Puis il est reparti (à 18 h.) "
+    line = said * 40
+    text, notes = prepare_text(line.strip(), max_line_chars=500)
+    assert notes and all(len(piece) <= 500 for piece in text.split("\n"))
+    assert text.count("»") == line.count("»") and text.split() == line.split()
+    assert "«La sécurité d'abord.»" in text and "(à 18 h.)" in text

@@ -209,51 +209,76 @@ def figure_conflicts(
         per_source: dict[str, list[tuple[Claim, Quantity]]] = {}
         for c, q in found:
             per_source.setdefault(source_of[c.article_id], []).append((c, q))
-        consistent = [values for values in per_source.values() if _value_groups(values) <= MAX_OWN_VALUES]
-        pairs: set[tuple[Claim, Quantity]] = set()
-        for va, vb in combinations(consistent, 2):
-            for ca, qa in va:
-                for cb, qb in vb:
-                    if not same_measure(qa, qb) or not clash(qa, qb):
-                        continue
-                    if any(_definite(q) and compatible(q, qb) for _, q in va) or any(
-                        _definite(q) and compatible(qa, q) for _, q in vb
-                    ):
-                        continue  # a source also gives the other's figure: two things measured, not one
-                    if related(measure, ca, qa, cb, qb):
-                        pairs.update({(ca, qa), (cb, qb)})
-        if not pairs:
-            continue
-        values = tuple(
-            _value(
-                c,
-                outlets.get(c.article_id),
-                q.text,
-                c.start + q.start,
-                c.start + q.end,
-                f"{q.low:g}..{q.high:g}",
-            )
-            for c, q in sorted(pairs, key=lambda p: (p[0].article_id, p[0].start, p[1].start))
-        )
-        order = _rising([(published.get(c.article_id), q) for c, q in pairs])
-        rising = order is True or (order is None and all(q.high == math.inf for _, q in pairs))
-        out.append(
-            Conflict(
-                slot=f"figure: {measure}",
-                kind="figure",
-                change="update" if measure in _TOLLS and rising else None,
-                values=values,
-                rule="same measure (counted noun and unit), intervals that cannot hold one value, or two lower"
-                " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"
-                " entity"
-                + (
-                    "; a toll that rises with the articles' dates, or counts given as lower bounds: an update"
-                    if measure in _TOLLS and rising
-                    else ""
-                ),
-            )
-        )
+
+        # one slot per group of clashing figures (a story gives many laps, ages, sums: each its own slot)
+        slot_of: dict[int, int] = {}
+        for (i, (ca, qa)), (j, (cb, qb)) in combinations(enumerate(found), 2):
+            sa, sb = source_of[ca.article_id], source_of[cb.article_id]
+            if sa == sb or not same_measure(qa, qb) or not clash(qa, qb):
+                continue
+            if max(_value_groups(per_source[sa]), _value_groups(per_source[sb])) > MAX_OWN_VALUES:
+                continue  # a source giving more values than this for the measure lists several things
+            if not related(measure, ca, qa, cb, qb):
+                continue
+            if any(_definite(q) and compatible(q, qb) for _, q in per_source[sa]) or any(
+                _definite(q) and compatible(qa, q) for _, q in per_source[sb]
+            ):
+                continue  # a source also gives the other's figure: two things measured, not one
+            _join(slot_of, i, j)
+        slots: dict[int, set[tuple[Claim, Quantity]]] = {}
+        for k in slot_of:
+            slots.setdefault(_root(slot_of, k), set()).add(found[k])
+        for pairs in slots.values():
+            out.append(_figure_conflict(measure, pairs, outlets, published))
     return out
+
+
+def _root(parent: dict[int, int], k: int) -> int:
+    while parent.get(k, k) != k:
+        k = parent[k]
+    return k
+
+
+def _join(parent: dict[int, int], i: int, j: int) -> None:
+    parent.setdefault(i, i)
+    parent.setdefault(j, j)
+    parent[_root(parent, i)] = _root(parent, j)
+
+
+def _figure_conflict(
+    measure: str,
+    pairs: set[tuple[Claim, Quantity]],
+    outlets: Mapping[str, str | None],
+    published: Mapping[str, date | None],
+) -> Conflict:
+    """Return one figure slot's conflict: every clashing value, an update when a toll rises with the dates."""
+    values = tuple(
+        _value(
+            c,
+            outlets.get(c.article_id),
+            q.text,
+            c.start + q.start,
+            c.start + q.end,
+            f"{q.low:g}..{q.high:g}",
+        )
+        for c, q in sorted(pairs, key=lambda p: (p[0].article_id, p[0].start, p[1].start))
+    )
+    order = _rising([(published.get(c.article_id), q) for c, q in pairs])
+    rising = order is True or (order is None and all(q.high == math.inf for _, q in pairs))
+    return Conflict(
+        slot=f"figure: {measure}",
+        kind="figure",
+        change="update" if measure in _TOLLS and rising else None,
+        values=values,
+        rule="same measure (counted noun and unit), intervals that cannot hold one value, or two lower"
+        " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"
+        " entity"
+        + (
+            "; a toll that rises with the articles' dates, or counts given as lower bounds: an update"
+            if measure in _TOLLS and rising
+            else ""
+        ),
+    )
 
 
 def _measure_key(text: str, q: Quantity) -> str | None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm, SourceWords
-from veille.text import deaccent, stop_words
+from veille.text import deaccent, sentences, stop_words
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 A0 = 1000.0
 UNSEEN = 0.5  # pseudo-count of an n-gram the background never saw, so its prior is small but not zero
 _TOKEN = re.compile(r"\w+(?:[-‐]\w+)*")
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _CUE = re.compile(r"\b(?:selon|d['’]après|according to)\s+", re.IGNORECASE)
 _CUE_TARGET = re.compile(r"[^,;:.!?«»\"“”()\n]+")
 _ELISION = frozenset("'’")
@@ -157,14 +156,15 @@ def _attributions(text: str, analysis: Analysis | None) -> list[tuple[int, int, 
         who = quote.speaker.name if quote.speaker else quote.speaker_text
         if who:
             spans.append((quote.start, quote.end, who))
-    for cue in _CUE.finditer(text):
+    cues = list(_CUE.finditer(text))
+    cut = sentences(text) if cues else []
+    for cue in cues:
         target = _CUE_TARGET.match(text, cue.end())
         if target is None or not target.group().strip():
             continue
-        stop = _SENTENCE_END.search(text, target.end())
-        end = stop.start() if stop else len(text)
-        if not text[target.end() : end].strip():  # "…, selon X." closes its sentence: the sentence is X's
-            begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, cue.start())), default=0)
+        sentence = next((s for s in cut if s.start <= cue.start() < s.end), None)
+        begin, end = (sentence.start, sentence.end) if sentence else (0, len(text))
+        if not text[target.end() : end].strip(' .!?…»"”’)'):  # "…, selon X." closes it: the sentence is X's
             spans.append((begin, cue.start(), target.group().strip()))
         else:
             spans.append((target.end(), end, target.group().strip()))

@@ -14,6 +14,7 @@ import logging
 import re
 
 from veille.errors import ExtractionError
+from veille.text import sentences
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,6 @@ _LINK_RE = re.compile(r"<a\b", re.IGNORECASE)
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _LD_JSON_RE = re.compile(r"""type\s*=\s*["']?application/ld\+json""", re.IGNORECASE)
 _MAX_LD_JSON_CHARS = 200_000
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?…。！？؟])[\"»”’)\]]*\s+")
 _PROSE_END_RE = re.compile(r"[.!?…。！？؟:][\"»”’)\]]*\s*$")
 _BLANK_RUN_RE = re.compile(r"\n(?:[ \t]*\n)+")
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
@@ -218,7 +218,7 @@ def _split_long_line(line: str, max_line_chars: int) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     size = 0
-    for sentence in _SENTENCE_END_RE.split(line):
+    for sentence in [s.text for s in sentences(line)]:
         while len(sentence) > max_line_chars:
             cut = sentence.rfind(" ", 0, max_line_chars)
             cut = cut if cut > 0 else max_line_chars
