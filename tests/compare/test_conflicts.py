@@ -257,3 +257,25 @@ def test_conflicts_a_toll_repeated_as_it_rises_is_still_an_update():
         [], claims[:2], {"a": "a", "b": "b"}, {}, _read(claims, {}), {"a": days["b"], "b": days["a"]}
     )
     assert conflict.change is None
+
+
+def test_conflicts_explain_themselves_and_say_when_a_source_corrects():
+    """A conflict's rule names its values with their intervals and why they are one slot; a value whose
+    sentence says it corrects an earlier one makes the conflict a correction, a plain one stays None."""
+    from veille.compare.conflicts import mark_corrections
+
+    claims = _pair(
+        "Douze morts dans l'attaque de Tillabéri, selon l'armée.",
+        "Le bilan de l'attaque de Tillabéri est de quinze morts, et non de douze morts comme annoncé hier.",
+    )
+    [conflict] = figure_conflicts([], claims, {"a": "a", "b": "b"}, {}, _read(claims, {}))
+    assert "«Douze morts» (12)" in conflict.rule and "«quinze morts» (15)" in conflict.rule
+    assert "same slot: close sentences naming" in conflict.rule and conflict.change is None
+    [corrected] = mark_corrections([conflict])
+    assert corrected.change == "correction" and corrected.rule.endswith("corrects an earlier value")
+    plain = _pair(
+        "Douze personnes ont été tuées dans l'attaque de Tillabéri, selon l'armée.",
+        "Quinze personnes ont été tuées dans l'attaque de Tillabéri, selon un élu local.",
+    )
+    [conflict] = figure_conflicts([], plain, {"a": "a", "b": "b"}, {}, _read(plain, {}))
+    assert mark_corrections([conflict])[0].change is None

@@ -116,14 +116,17 @@ def event_conflicts(
                         slot=f"{event.type} {slot.role}",
                         kind=_ROLE_KIND[slot.role],
                         values=tuple(values),
-                        rule="event slot: "
+                        rule=f"the {slot.role} of one {event.type} event told by several sources: "
                         + (
                             "dates that do not overlap"
                             if slot.role == "time"
                             else "places neither of which contains the other"
                             if slot.role == "place"
                             else "no participant in common (registry ids)"
-                        ),
+                        )
+                        + " ("
+                        + " vs ".join(dict.fromkeys(v.normalized for v in values))
+                        + ")",
                     )
                 )
     return out
@@ -134,6 +137,12 @@ _CORRECTION = re.compile(
     r"|\bcorrig|\berratum\b|\bnot as (?:earlier|previously|initially) (?:reported|stated|said)\b"
     r"|\b(?:earlier|previously|initially|originally) (?:reported|misstated|stated)\b|\bcorrect(?:ed|ion)\b"
     r"|\bnot\s+\S+\s+as\s+(?:earlier|previously)\b",
+    re.IGNORECASE,
+)
+
+
+_SUPERSEDED = re.compile(
+    r"(?:\bet non(?: pas)?|\bnon pas|\bnot|\brather than|\binstead of|\bau lieu|\bplutôt que)(?:\s+de|\s+d['’])?\s*\Z",
     re.IGNORECASE,
 )
 
@@ -181,28 +190,37 @@ def figure_conflicts(
     by_measure: dict[str, list[tuple[Claim, Quantity]]] = {}
     for c in claims:
         for q in in_span(quantities.get(c.article_id, ()), c.start, c.end) if c.figures else ():
+            if _SUPERSEDED.search(c.text, max(0, q.start - 30), q.start):
+                continue  # "quinze, et non douze": the value a source corrects is not its value
             key = _measure_key(c.text, q)
             if key is not None:
                 by_measure.setdefault(key, []).append((c, q))
     bags: dict[tuple[str, int], Counter[str]] = {}  # each claim's words, made once for all its pairs
 
-    def close(ca: Claim, cb: Claim, bar: float) -> bool:
+    def close(ca: Claim, cb: Claim, bar: float) -> str | None:
         for c in (ca, cb):
             if (c.article_id, c.start) not in bags:
                 bags[(c.article_id, c.start)] = _bag(c.text)
-        return bool(set(ca.entities) & set(cb.entities)) and (
-            _cosine(bags[(ca.article_id, ca.start)], bags[(cb.article_id, cb.start)]) >= bar
-        )
+        named = dict(zip(ca.entities, ca.names, strict=True)) if len(ca.entities) == len(ca.names) else {}
+        shared = [named.get(e, e) for e in ca.entities if e in set(cb.entities)]
+        if shared and _cosine(bags[(ca.article_id, ca.start)], bags[(cb.article_id, cb.start)]) >= bar:
+            return f"close sentences naming {shared[0]}"
+        return None
 
-    def related(measure: str, ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
+    def related(measure: str, ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> str | None:
+        """Return why two figures of one measure fill one slot, or None when nothing says they do."""
         if physical_unnamed(qa) or physical_unnamed(qb):
-            return _same_context(ca, qa, cb, qb)  # "fell 15ft", "620 miles": only the words around say what
-        if measure.startswith("money (") or (unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted):
-            return True  # one sum lost ("la perte de"), the weight of one named thing: story-wide
+            # "fell 15ft", "620 miles": only the words around say what
+            words = sorted(_context(ca.text, qa) & _context(cb.text, qb))
+            return f"the words around both figures share «{words[0]}»" if words else None
+        if measure.startswith("money ("):
+            return f"a sum of one kind ({measure[7:-1]}): one in the story"
+        if unit_family(qa.unit) in _PHYSICAL and qa.counted and qb.counted:
+            return f"the {unit_family(qa.unit)} of one named thing ({qa.counted})"
         if facts_of.get((ca.article_id, ca.start), set()) & facts_of.get((cb.article_id, cb.start), set()):
-            return True  # one fact
+            return "in claims aligned as one fact"
         bar = SPAN_SIMILARITY if _is_span(qa) else STORY_WIDE_SIMILARITY
-        return measure != "money" and close(ca, cb, bar)  # a sum nothing qualifies: only within one fact
+        return close(ca, cb, bar) if measure != "money" else None  # a sum nothing qualifies: one fact only
 
     out = []
     for measure, found in by_measure.items():
@@ -212,24 +230,28 @@ def figure_conflicts(
 
         # one slot per group of clashing figures (a story gives many laps, ages, sums: each its own slot)
         slot_of: dict[int, int] = {}
+        reasons: dict[tuple[int, int], str] = {}  # the first clash of each slot explains it
         for (i, (ca, qa)), (j, (cb, qb)) in combinations(enumerate(found), 2):
             sa, sb = source_of[ca.article_id], source_of[cb.article_id]
             if sa == sb or not same_measure(qa, qb) or not clash(qa, qb):
                 continue
             if max(_value_groups(per_source[sa]), _value_groups(per_source[sb])) > MAX_OWN_VALUES:
                 continue  # a source giving more values than this for the measure lists several things
-            if not related(measure, ca, qa, cb, qb):
+            why = related(measure, ca, qa, cb, qb)
+            if why is None:
                 continue
             if any(_definite(q) and compatible(q, qb) for _, q in per_source[sa]) or any(
                 _definite(q) and compatible(qa, q) for _, q in per_source[sb]
             ):
                 continue  # a source also gives the other's figure: two things measured, not one
             _join(slot_of, i, j)
+            reasons.setdefault((i, j), f"{_why_clash(qa, qb)}; same slot: {why}")
         slots: dict[int, set[tuple[Claim, Quantity]]] = {}
         for k in slot_of:
             slots.setdefault(_root(slot_of, k), set()).add(found[k])
-        for pairs in slots.values():
-            out.append(_figure_conflict(measure, pairs, outlets, published))
+        for root, pairs in slots.items():
+            why = next(r for (i, _), r in reasons.items() if _root(slot_of, i) == root)
+            out.append(_figure_conflict(measure, pairs, outlets, published, why))
     return out
 
 
@@ -250,6 +272,7 @@ def _figure_conflict(
     pairs: set[tuple[Claim, Quantity]],
     outlets: Mapping[str, str | None],
     published: Mapping[str, date | None],
+    why: str,
 ) -> Conflict:
     """Return one figure slot's conflict: every clashing value, an update when a toll rises with the dates."""
     values = tuple(
@@ -265,17 +288,16 @@ def _figure_conflict(
     )
     order = _rising([(published.get(c.article_id), q) for c, q in pairs])
     rising = order is True or (order is None and all(q.high == math.inf for _, q in pairs))
+    update = measure in _TOLLS and rising
     return Conflict(
         slot=f"figure: {measure}",
         kind="figure",
-        change="update" if measure in _TOLLS and rising else None,
+        change="update" if update else None,
         values=values,
-        rule="same measure (counted noun and unit), intervals that cannot hold one value, or two lower"
-        " bounds that differ (a count taken at two times), in one fact or in close sentences naming one"
-        " entity"
+        rule=f"figures of one measure ({measure}): {why}"
         + (
-            "; a toll that rises with the articles' dates, or counts given as lower bounds: an update"
-            if measure in _TOLLS and rising
+            "; a toll that rises with the articles' dates (or counts given as lower bounds): an update"
+            if update
             else ""
         ),
     )
@@ -337,15 +359,34 @@ def clash(a: Quantity, b: Quantity) -> bool:
     return a.high == math.inf and b.high == math.inf and a.low != b.low
 
 
+def _why_clash(a: Quantity, b: Quantity) -> str:
+    """Return in words why two values of one measure disagree (see ``clash``)."""
+    if compatible(a, b):
+        return f"two lower bounds that differ ({a.text}, {b.text}): two counts"
+    return f"no value lies in both {_interval(a)} and {_interval(b)}"
+
+
+def _interval(q: Quantity) -> str:
+    """Return a figure with the interval its words allow, for people: «about 12 feet» (10.8–13.2 ft)."""
+    unit = f" {q.unit}" if q.unit else ""
+    if q.high == math.inf:
+        return f"«{q.text}» (≥ {_amount(q.low)}{unit})"
+    if q.low == q.high:
+        return f"«{q.text}» ({_amount(q.low)}{unit})"
+    return f"«{q.text}» ({_amount(q.low)}–{_amount(q.high)}{unit})"
+
+
+def _amount(x: float) -> str:
+    """Return a number for people: 45, 3.7, 12,500, 750.5 million, 5 billion."""
+    for size, word in ((1e9, " billion"), (1e6, " million")):
+        if abs(x) >= size:
+            return f"{x / size:.4g}{word}"
+    return f"{x:,.6g}"
+
+
 def physical_unnamed(q: Quantity) -> bool:
     """Return True for a distance, mass or speed with no counted noun ("fell 15ft", "at 40mph")."""
     return unit_family(q.unit) in _PHYSICAL and not q.counted
-
-
-def _same_context(ca: Claim, qa: Quantity, cb: Claim, qb: Quantity) -> bool:
-    """Return True when the words right around two figures share a content word ("fell 15ft" and "fell 10
-    to 12 feet"): CONTEXT_WORDS on each side, stop words and figures left out."""
-    return bool(_context(ca.text, qa) & _context(cb.text, qb))
 
 
 def _context_class(text: str, q: Quantity) -> str | None:
@@ -429,7 +470,9 @@ def date_conflicts(
                     _value(c, outlets.get(c.article_id), t.text, t.start, t.end, t.value or "")
                     for c, t in given
                 ),
-                rule="the one date each aligned claim writes in full, dates that do not overlap",
+                rule="claims aligned as one fact each write one date in full, and "
+                + " and ".join(dict.fromkeys(f"{t.value} («{t.text}»)" for _, t in given))
+                + " do not overlap",
             )
         )
     return out
@@ -502,7 +545,9 @@ def role_conflicts(
                 slot=f"title of {names[entity_id]}",
                 kind="role",
                 values=tuple(values),
-                rule="different normalised offices for one person, neither containing the other",
+                rule="one person given different offices by different sources, neither containing the other ("
+                + " vs ".join(dict.fromkeys(f"«{f}»" for f, *_ in given))
+                + ", normalised functions)",
             )
         )
     return out
