@@ -127,3 +127,66 @@ def test_workers_claims_one_winner(backend, tmp_path, request):
     finally:
         a.close()
         b.close()
+
+
+def _many(tmp_path: Path, sample_dir: Path, n: int) -> Path:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for path in [
+        *sorted((sample_dir / "seeds").glob("*.txt")),
+        *sorted((sample_dir / "rpm2").glob("*.txt"))[:n],
+    ]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_run_with_two_workers_equals_one(tmp_path, sample_dir):
+    """`veille run --workers 2` starts a second process that takes a share, and the tables equal one process's."""
+    inputs = _many(tmp_path, sample_dir, 46)
+    one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    for db in (one, two):
+        _finish(_veille(db, "ingest", str(inputs)))
+    single = _finish(_veille(one, "run", "--workers", "1"))
+    both = _finish(_veille(two, "run", "--workers", "2"))
+    assert both["understand"]["processed"] == single["understand"]["processed"] == 48
+    assert both["understand"]["ok"] == 48 and both["extract"]["ok"] == single["extract"]["ok"]
+    a, b = _tables(one), _tables(two)
+    for name in a:
+        assert a[name] == b[name], f"table {name} differs between one worker and two"
+
+
+def test_a_worker_that_dies_fails_its_articles_not_the_run(tmp_path, sample_dir):
+    """Kill the helper process while it holds articles: they are recorded as failures (worker_died), every
+    other article is read, and the run ends with its stories."""
+    import signal
+    import time
+
+    inputs = _many(tmp_path, sample_dir, 62)
+    db = str(tmp_path / "die.db")
+    _finish(_veille(db, "ingest", str(inputs)))
+    proc = _veille(db, "run", "--workers", "2")
+    store = open_store(db)
+    killed, deadline = None, time.monotonic() + 240
+    try:
+        while killed is None and time.monotonic() < deadline and proc.poll() is None:
+            for worker, _ in store.claims("understand").values():
+                pid = int(worker.split(":")[1])
+                if pid != proc.pid:  # the helper, not the run itself
+                    os.kill(pid, signal.SIGKILL)
+                    killed = pid
+                    break
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=600)
+    finally:
+        store.close()
+    assert killed is not None, "the helper never held articles"
+    summary = json.loads(out)
+    assert proc.returncode == 1 and summary["understand"]["codes"].get("worker_died", 0) > 0, err[-2000:]
+    store = open_store(db)
+    try:
+        died = [f for f in store.list_failures() if f.code == "worker_died"]
+        assert died and all(str(killed) in f.message or "worker process" in f.message for f in died)
+        analysed = {a.id for a in store.iter_articles() if store.get_analysis(a.id) is not None}
+        assert len(analysed) + len(died) == 64 and store.list_stories(limit=100)
+    finally:
+        store.close()

@@ -109,9 +109,15 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], as_json: bool) -> None:
 @click.option(
     "--fail-fast", is_flag=True, help="Stop at the first failure and show its traceback (debugging)."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that extract and understand (default: the machine's cores; 1 with --fail-fast).",
+)
 @json_option
 @click.pass_context
-def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, as_json: bool) -> None:
+def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, workers: int | None, as_json: bool) -> None:
     """Run every stage on what is new or was made by an older stage version."""
     with _store(ctx) as store:
         summary = pipeline.run(
@@ -120,6 +126,7 @@ def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, as_json: bool) 
             retry_failed=retry_failed,
             fail_fast=fail_fast,
             progress=_show_progress(),
+            workers=workers or (1 if fail_fast else pipeline.default_workers()),
         )
     _emit(as_json, summary.as_dict(), render.summary_table(summary.as_dict()))
     if summary.failed and not as_json:

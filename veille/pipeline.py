@@ -24,24 +24,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from time import perf_counter
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from tqdm import tqdm
 
-from veille.compare import COMPARER_VERSION, build_comparison
-from veille.compare.framing import background_counts
+from veille.compare import COMPARER_VERSION
 from veille.errors import UsageError, VeilleError
-from veille.extract import EXTRACTOR_VERSION, extract_article
-from veille.extract.article import outlet_key, outlet_lines
-from veille.extract.scraped import LineCounter, line_hash
-from veille.group import GROUPER_VERSION, StoryGrouper, features_of
+from veille.extract import EXTRACTOR_VERSION
+from veille.group import GROUPER_VERSION
 from veille.group.copies import count_sources as _count_sources
 from veille.group.events import story_events
-from veille.group.regroup import recluster, stable_ids
-from veille.group.state import membership_digest
-from veille.group.stories import ENTITY_TYPES, LONG_WINDOW
-from veille.ingest import iter_inputs
-from veille.ingest.base import Ingested
 from veille.model import (
     Analysis,
     Article,
@@ -61,6 +53,11 @@ from veille.settings import Settings
 from veille.store.base import Store
 from veille.understand.crosslink import LINKER_VERSION, link_entities
 from veille.understand.quote_groups import index_stored_quotes, quote_keys
+
+if TYPE_CHECKING:
+    from veille.extract.scraped import LineCounter
+    from veille.group.stories import StoryGrouper
+    from veille.ingest.base import Ingested
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +140,8 @@ def ingest(
 
     Known bytes are not stored twice (``processed`` counts them, ``ok`` counts only new documents).
     """
+    from veille.ingest import iter_inputs  # the stages' libraries load when a command needs them
+
     items = iter_inputs(sources, settings=settings, stdin=stdin)
     return _store_inputs(store, tqdm(items, desc="ingest", unit="doc", disable=not progress, leave=False))
 
@@ -187,6 +186,8 @@ def _line_counts(store: Store, outlet: str | None, doc_id: str) -> LineCounter |
         return None
 
     def counts(page_lines: Sequence[str]) -> list[int]:
+        from veille.extract.scraped import line_hash
+
         hashes = [line_hash(line) for line in page_lines]
         seen = store.outlet_line_pages(outlet, hashes, exclude=doc_id)
         return [seen.get(h, 0) for h in hashes]
@@ -201,16 +202,31 @@ def run(
     retry_failed: bool = False,
     fail_fast: bool = False,
     progress: bool = False,
+    workers: int = 1,
 ) -> RunSummary:
     """Run extract, understand, link, group and compare on everything pending; return the counters per stage.
 
     Several processes may run at once on one database: each takes its share of extraction and understanding
     through claims (``Worker``), then one at a time links, groups and compares what all of them made, so
-    the tables end as one process would leave them.
+    the tables end as one process would leave them. ``workers`` above 1 starts that many processes in all
+    for extraction and understanding (``_Helpers``: this one and workers - 1 spawned ones, each loading its
+    models once); their counters are added to this run's.
     """
     summary = RunSummary()
+    if (
+        workers > 1
+    ):  # a helper is worth its start (a second or two, and its models) only for a batch of its own
+        from veille.understand import ANALYZER_VERSION
+
+        work = len(store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry_failed)) + len(
+            store.pending("understand", ANALYZER_VERSION, retry_failed=retry_failed)
+        )
+        workers = min(workers, max(1, work // UNDERSTAND_BATCH))
     with Worker(store) as worker:
-        _run_articles(store, settings, worker, summary, retry_failed, fail_fast, progress)
+        with _Helpers(store, settings, workers - 1, retry_failed) as helpers:
+            worker.helpers = {p.pid for p in helpers.processes if p.pid is not None}
+            _run_articles(store, settings, worker, summary, retry_failed, fail_fast, progress)
+        helpers.add_to(summary, worker.failed)
         with worker.exclusive("link, group and compare"):
             stages = summary.stages
             with stages["link"].timed():
@@ -252,6 +268,8 @@ class Worker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name="veille-lease", daemon=True)
         self._waiting: str | None = None
+        self.helpers: set[int] = set()  # pids of this run's helper processes: their death fails their items
+        self.failed: list[str] = []  # the articles failed so (counted in this run's summary)
 
     def __enter__(self) -> Worker:
         self._thread.start()
@@ -280,6 +298,11 @@ class Worker:
         now = datetime.now(UTC)
         found: dict[str, str] = {}
         dead: set[str] = set()
+        doomed: list[str] = []
+        if self.helpers:
+            import multiprocessing
+
+            multiprocessing.active_children()  # reaps a helper that ended: a zombie's pid still answers kill 0
         for item, (worker, until) in self.store.claims(stage).items():
             if worker == self.id or until <= now:
                 continue
@@ -287,8 +310,13 @@ class Worker:
             pid = rest.partition(":")[0]
             if host == _HOST and pid.isdigit() and not _alive(int(pid)):
                 dead.add(worker)
+                if stage == "understand" and int(pid) in self.helpers:
+                    doomed.append(item)
                 continue
             found[item] = worker
+        if doomed:  # a helper died on them: failed, not handed to another process to die on again
+            _fail_understanding(self.store, doomed, "a worker process of this run ended while reading them")
+            self.failed.extend(doomed)
         for worker in sorted(dead):
             logger.info("dropping the claims of %s, a process that ended", worker)
             self.store.drop_claims(worker)
@@ -395,6 +423,127 @@ def _run_articles(
             return
 
 
+def default_workers() -> int:
+    """Return the processes ``veille run`` uses by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _Helpers:
+    """Processes that extract and understand beside this one (``run(workers=N)``): spawned, each opens the
+    store itself, loads its models once and takes its share through claims, then sends its counters back.
+    A helper that dies fails the articles it held for understanding (code ``worker_died``), never the run;
+    the documents of an extraction turn it held are extracted again by another process."""
+
+    def __init__(self, store: Store, settings: Settings, count: int, retry: bool) -> None:
+        self.store, self.settings, self.count, self.retry = store, settings, max(0, count), retry
+        self.processes: list[Any] = []
+        self.results: list[dict[str, dict[str, Any]]] = []
+        self._queue: Any = None
+
+    def __enter__(self) -> _Helpers:
+        if not self.count:
+            return self
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no fork: each helper imports veille afresh
+        self._queue = context.Queue()
+        for _ in range(self.count):
+            process = context.Process(
+                target=work_articles,
+                args=(self.store.url, self.settings, self.retry, self._queue),
+                name="veille-worker",
+                daemon=True,
+            )
+            process.start()
+            self.processes.append(process)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import queue as queues
+
+        for process in self.processes:
+            process.join()
+        while True:
+            try:
+                self.results.append(self._queue.get(timeout=0.1))
+            except (queues.Empty, AttributeError):
+                break
+        for process in self.processes:
+            if process.exitcode != 0:
+                self._fail_held(process.pid, process.exitcode)
+
+    def _fail_held(self, pid: int | None, exitcode: int | None) -> None:
+        owners = {o for o, _ in self.store.claims("understand").values() if o.split(":")[1:2] == [str(pid)]}
+        held = [item for item, (o, _) in self.store.claims("understand").items() if o in owners]
+        if held:
+            _fail_understanding(self.store, held, f"the worker process {pid} ended with code {exitcode}")
+        for owner in owners:
+            self.store.drop_claims(owner)
+        self.results.append(
+            {
+                "understand": {
+                    "processed": len(held),
+                    "failed": len(held),
+                    "codes": {"worker_died": len(held)} if held else {},
+                }
+            }
+        )
+
+    def add_to(self, summary: RunSummary, died: Sequence[str] = ()) -> None:
+        """Add the helpers' counters (processed, ok, failed) to this run's, and the articles a dead helper
+        held that this process failed (``Worker.failed``)."""
+        if died:
+            self.results.append(
+                {
+                    "understand": {
+                        "processed": len(died),
+                        "failed": len(died),
+                        "codes": {"worker_died": len(died)},
+                    }
+                }
+            )
+        for result in self.results:
+            for stage, counts in result.items():
+                mine = summary.stages[stage]
+                mine.processed += counts.get("processed", 0)
+                mine.ok += counts.get("ok", 0)
+                mine.failed += counts.get("failed", 0)
+                mine.codes.update(counts.get("codes", {}))
+
+
+def _fail_understanding(store: Store, article_ids: Sequence[str], why: str) -> None:
+    """Record the understanding of these articles as failed (``worker_died``): a process died reading them."""
+    from veille.understand import ANALYZER_VERSION
+
+    error = VeilleError(why, code="worker_died")
+    logger.warning("%s: %d article(s) recorded as failures", why, len(article_ids))
+    for item in article_ids:
+        store.add_failure(_failure(item, "understand", error, ANALYZER_VERSION))
+
+
+def work_articles(
+    url: str, settings: Settings, retry: bool, results: Any = None
+) -> dict[str, dict[str, Any]]:
+    """Extract and understand a store's pending items in this process, sharing with the others by claims;
+    return (and put on ``results``, a queue, when given) the extract and understand counters."""
+    from veille.store import open_store
+
+    store = open_store(url, settings=settings)
+    try:
+        summary = RunSummary()
+        with Worker(store) as worker:
+            _run_articles(store, settings, worker, summary, retry, False, False)
+        out = {stage: summary.stages[stage].as_dict() for stage in ("extract", "understand")}
+    finally:
+        store.close()
+    if results is not None:
+        results.put(out)
+    return out
+
+
 def _claim_batch(store: Store, worker: Worker, version: str, retry: bool, tried: set[str]) -> list[str]:
     """Claim a batch of articles pending understanding that no other process holds; return them (maybe none)."""
     taken = worker.held_by_others("understand")
@@ -420,6 +569,10 @@ def _claim_batch(store: Store, worker: Worker, version: str, retry: bool, tried:
 def _run_extract(
     store: Store, settings: Settings, doc_ids: Sequence[str], count: StageCount, fail_fast: bool
 ) -> None:
+    from veille.extract import extract_article
+    from veille.extract.article import outlet_key, outlet_lines
+    from veille.extract.scraped import line_hash
+
     for doc_id in doc_ids:
         count.processed += 1
         doc = store.get_document(doc_id)
@@ -502,6 +655,8 @@ def _run_group(
     pending = store.pending("group", GROUPER_VERSION, retry_failed=retry)
     if not pending:
         return set()
+    from veille.group.stories import features_of
+
     grouper = _grouper(store, settings)
     articles = list(store.iter_articles(pending))
     articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
@@ -530,6 +685,8 @@ GROUPER_STATE = "grouper"  # the key of the story grouper's saved index in the s
 
 def _grouper_tag(store: Store, grouper: StoryGrouper) -> str:
     """What a saved grouper was made from: its signature and the stories' members (``membership_digest``)."""
+    from veille.group.state import membership_digest
+
     members = membership_digest(store.story_members(GROUPER_VERSION))
     return hashlib.sha256(json.dumps([grouper.signature, members], sort_keys=True).encode()).hexdigest()
 
@@ -538,6 +695,8 @@ def _grouper(store: Store, settings: Settings) -> StoryGrouper:
     """Return the story grouper over the stored stories: the saved one when the stories still have the members
     it was saved with (its articles given the registry ids their names have now: the link step and hand
     edits move names after grouping), else one rebuilt from every stored story's articles and analyses."""
+    from veille.group.stories import ENTITY_TYPES, StoryGrouper, features_of
+
     fresh = StoryGrouper(settings)
     saved = store.get_state(GROUPER_STATE)
     if saved is not None:
@@ -622,6 +781,9 @@ def regroup(
 def _regroup(
     store: Store, settings: Settings, since: date | None, until: date | None, dry_run: bool, progress: bool
 ) -> RegroupReport:
+    from veille.group.regroup import recluster, stable_ids
+    from veille.group.stories import LONG_WINDOW, StoryGrouper, features_of
+
     stories = store.list_stories(limit=10**9, since=since, until=until)
     old = {a: s.id for s in stories for a in s.articles}
     articles = list(store.iter_articles(list(old)))
@@ -692,6 +854,8 @@ BACKGROUND_ARTICLES = 400  # stored articles whose words make the framing prior
 
 def corpus_background(store: Store, limit: int = BACKGROUND_ARTICLES) -> Counter[str]:
     """Return the n-gram counts of up to ``limit`` stored articles: the corpus prior of the framing statistic."""
+    from veille.compare.framing import background_counts
+
     return background_counts(a.text for a in islice(store.iter_articles(), limit))
 
 
@@ -729,6 +893,8 @@ def story_comparison_json(store: Store, story_id: str) -> str:
 def compare_story(store: Store, story_id: str, *, background: Counter[str] | None = None) -> Comparison:
     """Return a fresh Comparison of a stored story (``background``: the framing prior, else read from the
     store); raises VeilleError when the story is unknown."""
+    from veille.compare import build_comparison
+
     story = store.get_story(story_id)
     if story is None:
         raise VeilleError(f"no story {story_id!r}; list them with `veille stories`", code="not_found")
@@ -745,6 +911,8 @@ def analyze_document(
     doc: Document, *, settings: Settings, with_analysis: bool = True
 ) -> tuple[Article, Analysis | None]:
     """Extract (and, with ``with_analysis``, understand) one document without a store; raises VeilleError."""
+    from veille.extract import extract_article
+
     article = extract_article(doc, settings=settings)
     if not with_analysis:
         return article, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
+from veille.compare import COMPARER_VERSION
 from veille.compare.claims import align_claims, article_claims
 from veille.compare.conflicts import (
     date_conflicts,
@@ -33,11 +34,6 @@ from veille.model import (
     VoiceCount,
 )
 from veille.understand.quantities import stored_quantities
-
-COMPARER_VERSION = (
-    "veille-compare 0.3 (claims aligned by story events, words, clauses and paraphrase classes; conflicts, framing"
-    " with qualifiers, voices)"
-)
 
 
 def build_comparison(

@@ -13,21 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 
 import charset_normalizer
-import htmldate
 import py3langid
-import trafilatura
 
 from veille.errors import EmptyInputError, EncodingError, ExtractionError, NotTextError, TooLargeError
-from veille.extract import clutter, guard, html, metadata, pubdate, scraped
+from veille.extract import EXTRACTOR_VERSION, clutter, guard, html, metadata, pubdate, scraped
 from veille.extract.records import parse_record
 from veille.model import Article, Document, article_id
 from veille.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = (
-    f"veille-extract 0.2 (trafilatura {trafilatura.__version__}, htmldate {htmldate.__version__})"
-)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml+html"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown"})

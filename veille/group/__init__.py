@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from veille.group.dedup import DuplicateIndex
-    from veille.group.stories import GROUPER_VERSION, ArticleFeatures, StoryGrouper, features_of
+    from veille.group.stories import ArticleFeatures, StoryGrouper, features_of
+
+GROUPER_VERSION = "veille-group 0.3 (tfidf+entity cosine online, long window, minhash 5-shingles, copies linked to the first)"
 
 __all__ = ["GROUPER_VERSION", "ArticleFeatures", "DuplicateIndex", "StoryGrouper", "features_of"]
 

@@ -24,11 +24,15 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from veille.model import DuplicateLink
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 from veille.text import normalized_words
 
 logger = logging.getLogger(__name__)
@@ -139,13 +143,20 @@ def minhash_of(text: str) -> MinHash:
     return _minhash(shingle_hashes(text).all)
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM)  # its permutations are drawn once, not per article
+@cache
+def minhash_template() -> MinHash:
+    """The MinHash whose permutations every article's uses: drawn once, not per article. datasketch (and
+    scipy under it) is imported here, when duplicates are first looked for, not when veille starts."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM)
 
 
 def _minhash(hashes: np.ndarray) -> MinHash:
-    mh = MinHash(
-        num_perm=NUM_PERM, hashfunc=int, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
-    )
+    from datasketch import MinHash
+
+    template = minhash_template()
+    mh = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=template.permutations, scheme=template.scheme)
     mh.update_batch(hashes.tolist())
     return mh
 
@@ -177,6 +188,8 @@ class BandIndex:
     """
 
     def __init__(self, threshold: float, num_perm: int = NUM_PERM) -> None:
+        from datasketch import MinHashLSH
+
         params = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self.bands, self.rows = params.b, params.r
         self._tables: list[dict[int, str | list[str]]] = [{} for _ in range(self.bands)]

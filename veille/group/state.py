@@ -11,7 +11,7 @@ zlib part: one zlib stream of a uint32 length, a JSON document (terms, entity id
 titles, outlets, wire credits, scalars, the table of arrays) and the numeric arrays that compress (counts,
 offsets, floats, the high byte of the gaps between sorted shingle hashes); the raw part: the arrays zlib
 cannot shrink (the low bytes of those gaps, the LSH buckets' MinHash values). Nothing is unpickled: JSON is
-read by ``json``, arrays by ``np.frombuffer`` with the numeric dtype ``_SCHEMA`` names, and every offset,
+read by ``json``, arrays by ``np.frombuffer`` with the numeric dtype ``_schema()`` names, and every offset,
 index and hash run is checked before use. A blob that is not a grouper state, is damaged, or was made with
 another signature raises ``VeilleError`` with code ``bad_state``: rebuild the grouper from the store then.
 """
@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,16 @@ MAGIC = b"veille grouper state\n"
 ZLIB_LEVEL = 1  # most of the body is hashes and floats: a higher level barely shrinks it, and costs time
 _FINGERPRINT = 20  # bytes of a sha1 text fingerprint
 _NO_DATE = 0  # date ordinals start at 1
-_PERMUTATIONS = hashlib.sha1(np.ascontiguousarray(dedup._TEMPLATE.permutations).tobytes()).hexdigest()[:12]
-# a MinHash value's bytes (datasketch's scheme: uint32 values; BandIndex keys a band by the int of its bytes)
-_VALUE = np.dtype(dedup._TEMPLATE.hashvalues.dtype).newbyteorder("<")
+
+
+@cache
+def _minhash_layout() -> tuple[str, np.dtype[Any]]:
+    """Return the digest of the MinHash permutations and a MinHash value's byte layout (datasketch's scheme:
+    uint32 values; BandIndex keys a band by the int of its bytes); worked out on first use."""
+    template = dedup.minhash_template()
+    digest = hashlib.sha1(np.ascontiguousarray(template.permutations).tobytes()).hexdigest()[:12]
+    return digest, np.dtype(template.hashvalues.dtype).newbyteorder("<")
+
 
 Signature = dict[str, str | float | int]
 
@@ -62,7 +70,8 @@ def layout() -> str:
     return (
         f"members {stories.MEMBER_TERMS}, closed {stories.CLOSED_TERMS}, postings {stories.POSTING_SCAN},"
         f" close every {stories.CLOSE_EVERY}, stale {stories.STALE_GROWTH};"
-        f" minhash {dedup.NUM_PERM} {dedup._TEMPLATE.scheme} {_VALUE.str} ({_PERMUTATIONS}),"
+        f" minhash {dedup.NUM_PERM} {dedup.minhash_template().scheme} {_minhash_layout()[1].str}"
+        f" ({_minhash_layout()[0]}),"
         f" {dedup.SHINGLE}-shingles"
     )
 
@@ -138,26 +147,37 @@ def _split(data: bytes) -> tuple[dict[str, Any], memoryview]:
 
 
 # every array of the body and its little-endian dtype: numeric only, so np.frombuffer never builds objects
-_SCHEMA = {
-    name: dtype
-    for dtype, names in (
-        ("i4", "story_first story_last member_published story_of open"),
-        ("i4", "story_terms_key story_vector_key story_entities_key member_terms_key member_entities_key"),
-        ("i4", "term_postings_key term_postings_story entity_postings_key entity_postings_story"),
-        ("i4", "dup_entry_id dup_alias dup_first_of lsh_bucket_entry"),
-        ("i8", "df story_entity_square story_vector_n story_entities_count member_terms_count"),
-        ("i8", "story_terms_off story_vector_off story_vector_key_off story_entities_off story_members_off"),
-        ("i8", "member_terms_off member_entities_off term_postings_off entity_postings_off"),
-        ("i8", "dup_all_off dup_crossing_off lsh_band_off lsh_bucket_off"),
-        ("f8", "story_terms_val story_vector_val story_vector_square"),
-        (
-            "u1",
-            "story_vector_mode dup_fingerprint dup_all_low dup_all_high dup_crossing_low dup_crossing_high",
-        ),
-        (_VALUE.str[1:], "lsh_key"),
-    )
-    for name in names.split()
-}
+@cache
+def _schema() -> dict[str, str]:
+    """Return each array's numeric dtype (the MinHash keys' is datasketch's, read on first use)."""
+    return {
+        name: dtype
+        for dtype, names in (
+            ("i4", "story_first story_last member_published story_of open"),
+            (
+                "i4",
+                "story_terms_key story_vector_key story_entities_key member_terms_key member_entities_key",
+            ),
+            ("i4", "term_postings_key term_postings_story entity_postings_key entity_postings_story"),
+            ("i4", "dup_entry_id dup_alias dup_first_of lsh_bucket_entry"),
+            ("i8", "df story_entity_square story_vector_n story_entities_count member_terms_count"),
+            (
+                "i8",
+                "story_terms_off story_vector_off story_vector_key_off story_entities_off story_members_off",
+            ),
+            ("i8", "member_terms_off member_entities_off term_postings_off entity_postings_off"),
+            ("i8", "dup_all_off dup_crossing_off lsh_band_off lsh_bucket_off"),
+            ("f8", "story_terms_val story_vector_val story_vector_square"),
+            (
+                "u1",
+                "story_vector_mode dup_fingerprint dup_all_low dup_all_high dup_crossing_low dup_crossing_high",
+            ),
+            (_minhash_layout()[1].str[1:], "lsh_key"),
+        )
+        for name in names.split()
+    }
+
+
 # random bytes that zlib cannot shrink (it would only spend time on them): kept in the body's raw part
 _RAW = {"lsh_key", "dup_all_low", "dup_crossing_low"}
 
@@ -172,7 +192,7 @@ class _Arrays:
         self.size = [0, 0]
 
     def put(self, name: str, values: Any) -> None:
-        dtype, part = _SCHEMA[name], int(name in _RAW)
+        dtype, part = _schema()[name], int(name in _RAW)
         # a value out of the dtype's range raises (OverflowError), it never wraps
         arr = np.ascontiguousarray(np.asarray(values, dtype="<" + dtype).ravel())
         self.table[name] = [dtype, int(arr.size), self.size[part], part]
@@ -401,10 +421,11 @@ def _dump_duplicates(index: DuplicateIndex, member_ids: list[str], arrays: _Arra
         band_off.append(len(keys))
     bucket_off = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes, dtype=np.int64)])
     # a bucket's key is the int of its band's `rows` MinHash values' bytes (little-endian): kept as those values
-    width = _VALUE.itemsize * lsh.rows
+    value = _minhash_layout()[1]
+    width = value.itemsize * lsh.rows
     raw = b"".join([k.to_bytes(width, "little") for k in keys])  # OverflowError: never, a key is one band
     arrays.put("lsh_band_off", band_off)
-    arrays.put("lsh_key", np.frombuffer(raw, dtype=_VALUE))
+    arrays.put("lsh_key", np.frombuffer(raw, dtype=value))
     arrays.put("lsh_bucket_off", bucket_off)
     arrays.put("lsh_bucket_entry", bucket_entry)
     return {
@@ -431,7 +452,7 @@ class _Reader:
 
     def get(self, name: str, length: int | None = None) -> np.ndarray:
         dtype, count, offset, part = self.table[name]
-        if dtype != _SCHEMA[name] or part != int(name in _RAW):
+        if dtype != _schema()[name] or part != int(name in _RAW):
             raise ValueError(f"array {name}: bad entry")
         if not isinstance(count, int) or not isinstance(offset, int) or count < 0 or offset < 0:
             raise ValueError(f"array {name}: bad entry")
@@ -687,8 +708,9 @@ def _fill_duplicates(index: DuplicateIndex, doc: Any, member_ids: list[str], r: 
     band_off = r.offsets("lsh_band_off", lsh.bands)
     buckets = band_off[-1]
     # a key is the int of its band's MinHash values' little-endian bytes, as BandIndex makes it
-    width = _VALUE.itemsize * lsh.rows
-    raw = r.get("lsh_key", buckets * lsh.rows).astype(_VALUE).tobytes()
+    value = _minhash_layout()[1]
+    width = value.itemsize * lsh.rows
+    raw = r.get("lsh_key", buckets * lsh.rows).astype(value).tobytes()
     keys = [int.from_bytes(raw[i : i + width], "little") for i in range(0, len(raw), width)]
     bucket_off = r.offsets("lsh_bucket_off", buckets)
     held = [names[e] for e in r.index("lsh_bucket_entry", len(names), bucket_off[-1]).tolist()]

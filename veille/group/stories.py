@@ -21,6 +21,7 @@ from itertools import islice
 
 from unidecode import unidecode
 
+from veille.group import GROUPER_VERSION
 from veille.group.dedup import DuplicateIndex
 from veille.model import Analysis, Article, DuplicateLink, Story
 from veille.settings import Settings
@@ -28,7 +29,6 @@ from veille.text import normalized_words, stop_words
 
 logger = logging.getLogger(__name__)
 
-GROUPER_VERSION = "veille-group 0.3 (tfidf+entity cosine online, long window, minhash 5-shingles, copies linked to the first)"
 
 _STOP = {unidecode(w).lower() for w in stop_words()}
 TEXT_WEIGHT = 0.75  # the rest of the score is entity overlap

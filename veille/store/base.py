@@ -41,6 +41,8 @@ from veille.model import (
 class Store(Protocol):
     """What every storage backend provides. All writes are idempotent on the object's id."""
 
+    url: str  # what ``open_store`` opens it again from, in another process
+
     def transaction(self) -> AbstractContextManager[None]:
         """Run the enclosed writes as one transaction (nested uses join the outer one); roll back on error."""
         ...

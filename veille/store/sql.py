@@ -208,6 +208,7 @@ class SQLStore:
 
     def __init__(self, url: str) -> None:
         self._db = Database(url)
+        self.url = url
         self.path = self._db.label
         self.dialect = self._db.dialect
         try:

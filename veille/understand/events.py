@@ -38,14 +38,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-
-from spacy.tokens import Doc, Token
+from typing import TYPE_CHECKING
 
 from veille.errors import VeilleError
 from veille.model import Entity, Event, EventArgument, Mention, Quote, TimeExpression
 from veille.understand.dates import day_ranges
 from veille.understand.event_groups import PARTICIPANT_ROLES, EventSample, group_events
 from veille.understand.nlp import DATA_DIR
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ import logging
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any
 
 from veille.errors import ModelMissingError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 logger = logging.getLogger(__name__)
 
