@@ -668,6 +668,67 @@ def config(ctx: click.Context, as_json: bool) -> None:
             out.print(f"[bold]{name}[/bold] = {data[name]!r}  [dim]{help_text}[/dim]")
 
 
+@main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the Parquet results (created; a rerun skips the archives finished there).",
+)
+@click.option("--scheduler", default=None, help="Address of a running Dask scheduler (tcp://HOST:8786).")
+@click.option(
+    "--local",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Start a Dask cluster of N worker processes on 127.0.0.1 (default: the machine's cores).",
+)
+@json_option
+@click.pass_context
+def batch(
+    ctx: click.Context, manifest: str, output: str, scheduler: str | None, local: int | None, as_json: bool
+) -> None:
+    """Extract and understand the WARC/WET files a manifest lists (paths, s3://, https://) on a Dask
+    cluster, one task per file, writing Parquet; then `veille load DIR` brings the results into a store."""
+    from veille.batch import run_batch
+
+    if scheduler and local:
+        raise click.UsageError("give --scheduler or --local, not both")
+    shown = _show_progress()
+    summary = run_batch(
+        manifest,
+        output,
+        settings=_settings(ctx),
+        scheduler=scheduler,
+        local=local,
+        progress=(lambda r: err.print(f"{r.status}: {r.source}")) if shown else None,
+    )
+    data = summary.as_dict()
+    _emit(as_json, data, render.summary_table(data["stages"]))
+    if not as_json:
+        err.print(
+            f"{data['done']} archive(s) done, {data['skipped']} skipped (done before), {data['failed']} failed;"
+            f" {data['records']} records at {data['records_per_second']} records/s. Next: `veille load {output}`."
+        )
+        if summary.failed:
+            err.print("Failed archives have no results yet: run the same command again to retry them.")
+    ctx.exit(1 if summary.failed or any(c.failed for c in summary.stages.values()) else 0)
+
+
+@main.command()
+@click.argument("parquet_dir", type=click.Path(exists=True, file_okay=False))
+@json_option
+@click.pass_context
+def load(ctx: click.Context, parquet_dir: str, as_json: bool) -> None:
+    """Bring the Parquet results of `veille batch` into the store (twice stores nothing twice); then
+    `veille run` links, groups and compares them."""
+    from veille.batch import load_batch
+
+    with _store(ctx) as store:
+        counts = load_batch(store, parquet_dir).as_dict()
+    _emit(as_json, counts, render.counts_table("load", counts))
+
+
 @main.command(name="copy")
 @click.argument("source")
 @click.argument("target")

@@ -48,6 +48,16 @@ def summary_table(summary: dict[str, dict[str, Any]]) -> Table:
     return table
 
 
+def counts_table(title: str, counts: dict[str, int]) -> Table:
+    """Return named counts (what a command read or stored) as a two-column table."""
+    table = Table(title=title, show_edge=False)
+    table.add_column("item")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        table.add_row(name, str(value))
+    return table
+
+
 def regroup_tables(report: RegroupReport, max_moves: int = 30) -> Group:
     """Return a regrouping as a summary table and the table of the articles that changed story."""
     verb = "would move" if report.dry_run else "moved"

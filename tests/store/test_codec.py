@@ -73,3 +73,17 @@ def test_codec_malformed_payload_raises_store_error():
         codec.from_json(Entity, {"entity_id": "Q1", "name": "x", "type": "PER", "mentions": [{"text": "x"}]})
     with pytest.raises(StoreError, match="date"):
         codec.article_from_json({"id": "a", "content_id": "c", "text": "t", "published": "06/02/2023"})
+
+
+def test_an_analysis_read_back_is_stored_again_as_it_was():
+    """A whole number in a float field (a figure's bounds read from "quatre-vingt-dix-neuf") comes back an
+    int, so the payload written again equals the first: an unchanged analysis never looks changed."""
+    from veille.model import Analysis, Quantity
+    from veille.store.codec import analysis_from_json, analysis_payload
+
+    figure = Quantity("99 morts", 0, 8, low=99, value=99, unit=None, counted="mort", approx="at_least")
+    analysis = Analysis(article_id="a", language="fr", quantities=(figure,))
+    payload = json.loads(json.dumps(analysis_payload(analysis)))
+    again = analysis_from_json({**payload, "article_id": "a", "language": "fr"})
+    assert json.dumps(analysis_payload(again)) == json.dumps(payload)
+    assert again.quantities[0].high == float("inf")  # an open bound is null in JSON, infinite again

@@ -91,9 +91,15 @@ def _decoder(tp: Any) -> Callable[[Any], Any]:
         return parse_datetime
     if tp is date:
         return parse_date
-    if tp in (int, float):
-        return tp
+    if tp is int:
+        return int
+    if tp is float:
+        return _number  # a whole number JSON holds stays an int: stored again, it reads as it was written
     return _identity
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, int) and not isinstance(value, bool) else float(value)
 
 
 def _decode(tp: Any, value: Any) -> Any:
