@@ -692,6 +692,11 @@ def batch(
     cluster, one task per file, writing Parquet; then `veille load DIR` brings the results into a store."""
     from veille.batch import run_batch
 
+    if not logging.getLogger().isEnabledFor(logging.INFO):  # Dask logs each worker's start and end at INFO
+        import distributed  # noqa: F401 - configures its loggers on import: quieted after
+
+        for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     if scheduler and local:
         raise click.UsageError("give --scheduler or --local, not both")
     shown = _show_progress()
