@@ -476,8 +476,9 @@ class _Helpers:
                 self._fail_held(process.pid, process.exitcode)
 
     def _fail_held(self, pid: int | None, exitcode: int | None) -> None:
-        owners = {o for o, _ in self.store.claims("understand").values() if o.split(":")[1:2] == [str(pid)]}
-        held = [item for item, (o, _) in self.store.claims("understand").items() if o in owners]
+        claims = self.store.claims("understand")
+        owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
+        held = [item for item, (o, _) in claims.items() if o in owners]
         if held:
             _fail_understanding(self.store, held, f"the worker process {pid} ended with code {exitcode}")
         for owner in owners:

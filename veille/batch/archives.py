@@ -12,7 +12,6 @@ import hashlib
 import io
 import logging
 import zlib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -173,46 +172,32 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    # the per-record function of ``veille ingest``: same Document, same id, same hints
-    from veille.ingest.warc import _record_item
+    # the record loop of ``veille ingest``: same Document, same id, same hints
+    from veille.ingest.warc import RecordsRead, read_document_records
 
     checked = _Checked(stream)
     reader = io.BufferedReader(checked, READ_BLOCK)
-    skipped: Counter[str] = Counter()
+    state = RecordsRead()
     broken: str | None = None
     count = 0
-    end = 0
     try:
         if not reader.peek(64)[:64].lstrip().startswith(b"WARC/") and not checked.is_gzip:
             raise MalformedError("does not start with a WARC header (WARC/1.x)")
-        records = ArchiveIterator(reader)
-        for number, record in enumerate(records, start=1):
-            if record.rec_type is None:
-                raise MalformedError(f"record {number} has no WARC header")
-            payload = record.content_stream().read()
-            # A whole record has consumed exactly its Content-Length; a cut one has bytes left to read.
-            remaining = getattr(record.raw_stream, "limit", None)
-            declared_length = (record.rec_headers.get_header("Content-Length") or "").strip()
-            if remaining is None or not declared_length.isdigit():
-                broken = f"record {number} has no readable Content-Length"
-                break
-            if remaining:
-                broken = f"record {number} is cut short ({remaining} bytes missing)"
-                break
-            if not checked.is_gzip:
-                end = records.get_record_offset() + records.get_record_length()
-            if record.rec_type not in {"response", "resource", "conversion"}:
-                skipped[record.rec_type] += 1
-                continue
-            item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=skipped)
-            if item is not None:
-                count += 1
-                yield number, item
-        else:
+        for number, item in read_document_records(
+            ArchiveIterator(reader),
+            is_gzip=bool(checked.is_gzip),
+            source=source,
+            max_bytes=max_bytes,
+            state=state,
+        ):
+            count += 1
+            yield number, item
+        broken = state.broken
+        if broken is None:
             # warcio ends quietly on a cut gzip member or a header cut short: check what the stream held
             broken = checked.finish()
             if broken is None and not checked.is_gzip:
-                after = checked.size - end
+                after = checked.size - state.end
                 trailing = checked.tail[-after:] if 0 < after <= len(checked.tail) else b"x" * min(after, 1)
                 if after > 0 and trailing.strip(b"\r\n"):
                     broken = f"{after} bytes after the last whole record are not a complete record"
@@ -222,7 +207,7 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
         # warcio trips over some cut headers with these instead of its own errors.
         logger.debug("warcio failed on %s", source, exc_info=True)
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
-    logger.debug("archive %s: %d document records, skipped %s", source, count, dict(skipped))
+    logger.debug("archive %s: %d document records, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         checked.finish()  # the rest of the archive, for its content id
         message = f"WARC broke after {count} document record(s): {broken}"

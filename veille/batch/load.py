@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,7 @@ class LoadCounts:
     failures: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "archives": self.archives,
-            "documents": self.documents,
-            "articles": self.articles,
-            "analyses": self.analyses,
-            "failures": self.failures,
-        }
+        return asdict(self)
 
 
 def finished_archives(parquet_dir: str | Path) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ import io
 import logging
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -58,7 +60,7 @@ def iter_warc(raw: bytes, *, source: str, max_bytes: int) -> Iterator[Ingested]:
     Other records are skipped (counted at debug level). When the archive is truncated or corrupt, the
     records read before the break come out as usual, then the raw archive with a ``malformed`` Failure.
     """
-    skipped: Counter[str] = Counter()
+    state = RecordsRead()
     count = 0
     is_gzip = raw.startswith(b"\x1f\x8b")
     broken: str | None = _gzip_break(raw) if is_gzip else None
@@ -66,45 +68,65 @@ def iter_warc(raw: bytes, *, source: str, max_bytes: int) -> Iterator[Ingested]:
     try:
         if not head.lstrip().startswith(b"WARC/"):
             raise MalformedError("does not start with a WARC header (WARC/1.x)")
-        records = ArchiveIterator(io.BytesIO(raw))
-        end = 0
-        for number, record in enumerate(records, start=1):
-            if record.rec_type is None:
-                raise MalformedError(f"record {number} has no WARC header")
-            payload = record.content_stream().read()
-            # A whole record has consumed exactly its Content-Length; a cut one has bytes left to read.
-            remaining = getattr(record.raw_stream, "limit", None)
-            declared_length = (record.rec_headers.get_header("Content-Length") or "").strip()
-            if remaining is None or not declared_length.isdigit():
-                broken = f"record {number} has no readable Content-Length"
-                break
-            if remaining:
-                broken = f"record {number} is cut short ({remaining} bytes missing)"
-                break
-            if not is_gzip:
-                end = records.get_record_offset() + records.get_record_length()
-            if record.rec_type not in {"response", "resource", "conversion"}:
-                skipped[record.rec_type] += 1
-                continue
-            item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=skipped)
-            if item is not None:
-                count += 1
-                yield item
-        else:
-            # warcio ends quietly on a header cut short: bytes left after the last record mean a break.
-            if not is_gzip and broken is None and raw[end:].strip(b"\r\n"):
-                broken = f"{len(raw) - end} bytes after the last whole record are not a complete record"
+        for _, item in read_document_records(
+            ArchiveIterator(io.BytesIO(raw)), is_gzip=is_gzip, source=source, max_bytes=max_bytes, state=state
+        ):
+            count += 1
+            yield item
+        if state.broken is not None:
+            broken = state.broken
+        # warcio ends quietly on a header cut short: bytes left after the last record mean a break.
+        elif not is_gzip and broken is None and raw[state.end :].strip(b"\r\n"):
+            broken = f"{len(raw) - state.end} bytes after the last whole record are not a complete record"
     except (ArchiveLoadFailed, MalformedError, EOFError, OSError, ValueError, zlib.error) as exc:
         broken = f"{type(exc).__name__}: {exc}"
     except (AttributeError, TypeError, KeyError, IndexError) as exc:
         # warcio trips over some cut headers with these instead of its own errors.
         logger.debug("warcio failed on %s", source, exc_info=True)
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
-    logger.debug("WARC %s: %d documents, skipped %s", source, count, dict(skipped))
+    logger.debug("WARC %s: %d documents, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         doc = Document.from_bytes(raw, media_type=WARC_TYPE, source=source, container="warc")
         message = f"WARC broke after {count} document record(s): {broken}"
         yield failed(doc, MalformedError(message), source=source)
+
+
+@dataclass(slots=True)
+class RecordsRead:
+    """What ``read_document_records`` learnt besides the documents: why the archive broke (None when every
+    record was whole), where the last whole record ended (uncompressed archives only), what was skipped."""
+
+    broken: str | None = None
+    end: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def read_document_records(
+    records: Iterable[Any], *, is_gzip: bool, source: str, max_bytes: int, state: RecordsRead
+) -> Iterator[tuple[int, Ingested]]:
+    """Yield (record number, Ingested) per HTML response and WET conversion of a warcio ``ArchiveIterator``;
+    stop at the first record cut short, saying why in ``state.broken``. warcio's own errors propagate."""
+    for number, record in enumerate(records, start=1):
+        if record.rec_type is None:
+            raise MalformedError(f"record {number} has no WARC header")
+        payload = record.content_stream().read()
+        # A whole record has consumed exactly its Content-Length; a cut one has bytes left to read.
+        remaining = getattr(record.raw_stream, "limit", None)
+        declared_length = (record.rec_headers.get_header("Content-Length") or "").strip()
+        if remaining is None or not declared_length.isdigit():
+            state.broken = f"record {number} has no readable Content-Length"
+            return
+        if remaining:
+            state.broken = f"record {number} is cut short ({remaining} bytes missing)"
+            return
+        if not is_gzip:
+            state.end = records.get_record_offset() + records.get_record_length()  # type: ignore[attr-defined]
+        if record.rec_type not in {"response", "resource", "conversion"}:
+            state.skipped[record.rec_type] += 1
+            continue
+        item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=state.skipped)
+        if item is not None:
+            yield number, item
 
 
 def _record_item(
