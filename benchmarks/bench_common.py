@@ -10,11 +10,13 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = Path(os.environ.get("VEILLE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 SEEDS_DIR = ROOT / "veille" / "data" / "sample" / "seeds"
 SEEDS_GOLD = ROOT / "tests" / "data" / "seeds-gold.json"
+T = TypeVar("T")
 
 
 class Progressor:
@@ -119,8 +122,11 @@ def parse_args(
     *,
     unit: str,
     errors_help: str | None = None,
+    folds: bool = False,
 ) -> tuple[argparse.Namespace, list[str]] | None:
-    """Parse a benchmark's common options (--json, --sets, --limit, --eval-dir, [--errors], -v) and set logging.
+    """Parse a benchmark's common options (--json, --sets, --limit, --eval-dir, [--errors], [--fold], -v).
+
+    Sets logging too. ``folds``: the benchmark scores its sets by fold (``--fold``; see ``run_folds``).
 
     Returns (args, sets), or None after saying so on stderr when a set needs ../shared/eval and it is missing.
     Unknown sets are a usage error (exit 2).
@@ -134,6 +140,13 @@ def parse_args(
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     if errors_help:
         parser.add_argument("--errors", type=int, default=15, help=errors_help)
+    if folds:
+        parser.add_argument(
+            "--fold",
+            choices=("tune", "heldout", "all"),
+            default=None,
+            help="score one fold of each set (fold_of), or all of it; default: tune and heldout side by side",
+        )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each failing document")
     args = parser.parse_args(argv)
     # A script, not the library: it may set levels, so that per-page warnings do not bury the bar.
@@ -151,6 +164,22 @@ def parse_args(
     return args, sets
 
 
+def _targets(rows: list[Row]) -> list[dict[str, Any]]:
+    """Return the rows that carry a target, as JSON: set, figure, veille, reference, target, met."""
+    return [
+        {
+            "set": r.set,
+            "figure": r.figure,
+            "veille": r.veille,
+            "reference": r.reference,
+            "target": r.target,
+            "met": r.met,
+        }
+        for r in rows
+        if r.target
+    ]
+
+
 def report(
     results: dict[str, Any],
     rows: list[Row],
@@ -163,18 +192,7 @@ def report(
     width: int = 200,
 ) -> None:
     """Print the table (or, with ``as_json``, the results with their targets, runtime and versions)."""
-    results["targets"] = [
-        {
-            "set": r.set,
-            "figure": r.figure,
-            "veille": r.veille,
-            "reference": r.reference,
-            "target": r.target,
-            "met": r.met,
-        }
-        for r in rows
-        if r.target
-    ]
+    results["targets"] = _targets(rows)
     results["runtime_seconds"] = runtime
     results["versions"] = dict(versions)
     if as_json:
@@ -236,3 +254,127 @@ def fold_of(key: str) -> str:
     import hashlib
 
     return FOLDS[int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2]
+
+
+# The fold the sets are read in (None: every document), set by ``run_folds`` while a fold is scored.
+_active_fold: str | None = None
+
+
+def in_fold(key: str) -> bool:
+    """Return whether the document whose stable key is ``key`` belongs to the fold being scored."""
+    return _active_fold in (None, "all") or fold_of(key) == _active_fold
+
+
+def select(items: Sequence[T], key: Callable[[T], str], limit: int | None = None) -> list[T]:
+    """Return the items of the fold being scored (``key`` gives each one's stable key), the first ``limit``."""
+    chosen = [item for item in items if in_fold(key(item))]
+    return chosen[:limit] if limit else chosen
+
+
+@contextmanager
+def active_fold(fold: str | None) -> Iterator[None]:
+    """Within this block, ``select`` and ``in_fold`` keep the documents of ``fold`` only ("all"/None: every one)."""
+    global _active_fold
+    before, _active_fold = _active_fold, fold
+    try:
+        yield
+    finally:
+        _active_fold = before
+
+
+def folds_to_run(choice: str | None) -> list[str]:
+    """Return the folds a run scores: the one asked for, else tune and heldout."""
+    return [choice] if choice else list(FOLDS)
+
+
+def run_folds(
+    choice: str | None, compute: Callable[[bool], tuple[dict[str, Any], list[Row]]]
+) -> dict[str, Any]:
+    """Score each fold of ``choice``: ``compute(first)`` runs under ``active_fold``; returns {fold: (results, rows)}.
+
+    ``first`` is True on the first fold only, so that sets not split by fold (the seeds, speed) run once.
+    """
+    return {fold: _computed(fold, compute, i == 0) for i, fold in enumerate(folds_to_run(choice))}
+
+
+def _computed(fold: str, compute: Callable[[bool], tuple[dict[str, Any], list[Row]]], first: bool) -> Any:
+    with active_fold(fold):
+        return compute(first)
+
+
+_COUNT_RE = re.compile(r"\s*\(([^)]*\d[^)]*)\)")
+
+
+def render_folds(
+    per_fold: Mapping[str, tuple[dict[str, Any], list[Row]]], title: str, reference: str
+) -> Table:
+    """Return one table with a column per fold for veille and for the reference, rows matched by set and figure."""
+    folds = list(per_fold)
+    table = Table(title=title)
+    table.add_column("set")
+    table.add_column("figure")
+    for fold in folds:
+        table.add_column(f"veille {fold}", justify="right")
+    for fold in folds:
+        table.add_column(f"{reference} {fold}", justify="right")
+    table.add_column("target")
+    table.add_column(f"met ({folds[-1]})", justify="center")
+    table.add_column(f"note ({folds[-1]})")
+    order: dict[tuple[str, str], dict[str, Row]] = {}
+    sizes: dict[str, dict[str, str]] = {}
+    for fold in folds:
+        for r in per_fold[fold][1]:
+            # "fr-news-gold (10)" in one fold is "fr-news-gold (10)" or "(9)" in the other: one row.
+            set_name = _COUNT_RE.sub("", r.set)
+            order.setdefault((set_name, r.figure), {})[fold] = r
+            if set_name != r.set:
+                sizes.setdefault(set_name, {})[fold] = _COUNT_RE.search(r.set).group(1)  # type: ignore[union-attr]
+    for (set_name, figure), by_fold in order.items():
+        last = by_fold.get(folds[-1]) or next(iter(by_fold.values()))
+        met = "" if last.met is None else ("[green]yes[/]" if last.met else "[red]no[/]")
+        size = " | ".join(sizes.get(set_name, {}).get(f, "") for f in folds)
+        table.add_row(
+            f"{set_name} ({size})" if set_name in sizes else set_name,
+            figure,
+            *(_number(by_fold[f].veille, by_fold[f].digits) if f in by_fold else "" for f in folds),
+            *(_number(by_fold[f].reference, by_fold[f].digits) if f in by_fold else "" for f in folds),
+            last.target,
+            met,
+            last.note,
+        )
+    return table
+
+
+def report_folds(
+    per_fold: Mapping[str, tuple[dict[str, Any], list[Row]]],
+    *,
+    runtime: float,
+    versions: Mapping[str, Any],
+    as_json: bool,
+    title: str,
+    reference: str = "reference",
+    width: int = 220,
+) -> None:
+    """Print the figures of every fold scored, side by side (or, with ``as_json``, {"folds": {fold: results}})."""
+    if len(per_fold) == 1:
+        ((fold, (results, rows)),) = per_fold.items()
+        results["fold"] = fold
+        report(
+            results,
+            rows,
+            runtime=runtime,
+            versions=versions,
+            as_json=as_json,
+            title=f"{title}, fold {fold}",
+            reference=reference,
+            width=width,
+        )
+        return
+    if as_json:
+        out: dict[str, Any] = {"folds": {}, "runtime_seconds": runtime, "versions": dict(versions)}
+        for fold, (results, rows) in per_fold.items():
+            results["targets"] = _targets(rows)
+            out["folds"][fold] = results
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    else:
+        Console(width=width).print(render_folds(per_fold, f"{title} — {runtime:.0f} s", reference))

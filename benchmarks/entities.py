@@ -1,7 +1,9 @@
 """The entity benchmark of issue 5: veille's analyze_article against the plain spaCy model, same run.
 
 Usage: .venv/bin/python benchmarks/entities.py [--json] [--sets fenec,hipe,merge,seeds,speed] [--limit N]
-       [--eval-dir PATH] [--errors N]
+       [--eval-dir PATH] [--errors N] [--fold tune|heldout|all]
+Sets are scored by fold (bench_common.fold_of of the FENEC sample name, the HIPE document id, the fr-news-gold article id): tune and heldout side by side by default, or the
+one --fold names ("all": the whole set); seeds and speed run once, not split.
 Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its README.md for formats.
   fenec   FENEC (fenec-fr, WebAnno TSV 3.2): the wikinews sample alone and all 7 samples.
   hipe    HIPE-2022 French dev (hipe2020, letemps, newseye dev + dev2; NE-COARSE-LIT column only); hipe2020
@@ -54,7 +56,18 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, norm, parse_args, report, seed_article
+from bench_common import (
+    SEEDS_DIR,
+    SEEDS_GOLD,
+    Progressor,
+    Row,
+    norm,
+    parse_args,
+    report_folds,
+    run_folds,
+    seed_article,
+    select,
+)
 from spacy.language import Language
 
 from veille.model import Analysis, Article, Document, Entity
@@ -489,7 +502,7 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
         for x in (eval_dir / "fr-news-gold-dev.jsonl").read_text(encoding="utf-8").splitlines()
         if x
     ]
-    rows = rows[:limit] if limit else rows
+    rows = select(rows, lambda row: row["id"], limit)
     keys: dict[str, dict[str, list[Any]]] = {
         k: defaultdict(list)
         for k in ("gold_in", "gold_across", "veille_in", "veille_across", "spacy_in", "spacy_across")
@@ -816,6 +829,7 @@ def main(argv: list[str] | None = None) -> int:
         ALL_SETS,
         unit="documents",
         errors_help="most frequent misses / spurious spans kept per set",
+        folds=True,
     )
     if parsed is None:
         return 2
@@ -823,30 +837,31 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     plain = spacy.load(DEFAULT_MODEL)  # the reference: the model veille builds on, without veille's ruler
     load_pipeline()
-    results: dict[str, Any] = {}
-    with Progressor() as prog:
-        if "fenec" in sets:
-            docs = load_fenec(args.eval_dir)
-            results["fenec"] = run_ner(
-                docs[: args.limit] if args.limit else docs, plain, prog, "fenec", args.errors
-            )
-        if "hipe" in sets:
-            docs = load_hipe(args.eval_dir)
-            if args.limit:
-                by_group: dict[str, list[NerDoc]] = defaultdict(list)
-                for d in docs:
-                    by_group[d.group].append(d)
-                docs = [d for group in by_group.values() for d in group[: args.limit]]
-            results["hipe"] = run_ner(docs, plain, prog, "hipe", args.errors)
-        if "merge" in sets:
-            results["merge"] = run_merge(args.eval_dir, plain, prog, args.limit)
-        if "seeds" in sets:
-            results["seeds"] = run_seeds(plain)
-    if "speed" in sets:
-        results["speed"] = run_speed(args.eval_dir, plain)
-    report(
-        results,
-        build_rows(results),
+
+    def compute(first: bool) -> tuple[dict[str, Any], list[Row]]:
+        results: dict[str, Any] = {}
+        with Progressor() as prog:
+            if "fenec" in sets:
+                docs = select(load_fenec(args.eval_dir), lambda d: d.name, args.limit)
+                results["fenec"] = run_ner(docs, plain, prog, "fenec", args.errors)
+            if "hipe" in sets:
+                docs = select(load_hipe(args.eval_dir), lambda d: d.name)
+                if args.limit:
+                    by_group: dict[str, list[NerDoc]] = defaultdict(list)
+                    for d in docs:
+                        by_group[d.group].append(d)
+                    docs = [d for group in by_group.values() for d in group[: args.limit]]
+                results["hipe"] = run_ner(docs, plain, prog, "hipe", args.errors)
+            if "merge" in sets:
+                results["merge"] = run_merge(args.eval_dir, plain, prog, args.limit)
+            if "seeds" in sets and first:  # not split by fold
+                results["seeds"] = run_seeds(plain)
+        if "speed" in sets and first:
+            results["speed"] = run_speed(args.eval_dir, plain)
+        return results, build_rows(results)
+
+    report_folds(
+        run_folds(args.fold, compute),
         runtime=time.perf_counter() - start,
         versions={"spacy": spacy.__version__, "model": DEFAULT_MODEL},
         as_json=args.json,

@@ -1,7 +1,9 @@
 """The extraction benchmark of issue 4: veille's extract_article against the reference tools, same run.
 
 Usage: .venv/bin/python benchmarks/extraction.py [--json] [--sets trafilatura,aeb,htmldate,scraped,seeds]
-       [--limit N] [--eval-dir PATH]
+       [--limit N] [--eval-dir PATH] [--fold tune|heldout|all]
+Each set is scored by fold (bench_common.fold_of of the page's URL key): tune and heldout side by side by
+default, or the one --fold names ("all": the whole set). The seeds and the speed figures are not split.
 Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its README.md for formats.
   trafilatura  trafilatura-dev: segment P/R/F1/accuracy (whitespace collapsed; `with` found = TP, missing =
                FN; `without` found = FP, missing = TN), all pages and French alone (lang_index.tsv), against
@@ -14,7 +16,16 @@ Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its 
                htmldate.find_date(extensive_search=True, original_date=True); a missing gold date is right
                only when no date is given.
   scraped      scraped-text-dev: segment F1 on the flat text (text/plain) against trafilatura on the same
-               lines wrapped as <p>, and against keeping everything; title / author match.
+               lines wrapped as <p>, and against keeping everything; title / author match. The line model's
+               training pages are left out and counted (excluded_training): a page whose URL (normalised:
+               no scheme, "www.", fragment or trailing slash) is one of htmldate-dev's or scrapinghub-aeb's,
+               whose text flattened the training's way is one of theirs (sha256), or whose line features are
+               a page block of training/line-features.npz (sha256).
+  plaintext    470 real French news texts given as plain text, the whole text being the article: masakhanews-fr-dev
+               dev.tsv (headline line, then the body as one line), fr-timebank-dev (TEXT's text) and rpm2-dev
+               (title line, then paragraphs). Articles found (no ExtractionError), no_article count, and body
+               kept: share of the body's \\w+ tokens (text after its first line) in the output, averaged over
+               texts (0 for a text with no article).
   seeds        the two bundled seeds against tests/data/seeds-gold.json: must_keep kept, must_drop left,
                author, outlet, and no false publication date.
 Speed: pages per second on one core (this script is single-process), timing the extraction calls only, on
@@ -24,7 +35,9 @@ An exception is an empty output for that page, counted as an error; the run goes
 
 from __future__ import annotations
 
+import csv
 import gzip
+import hashlib
 import html
 import json
 import logging
@@ -32,24 +45,41 @@ import math
 import re
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate
+import numpy as np
 import trafilatura
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report, seed_article
+from bench_common import (
+    ROOT,
+    SEEDS_DIR,
+    SEEDS_GOLD,
+    Progressor,
+    Row,
+    in_fold,
+    parse_args,
+    report_folds,
+    run_folds,
+    seed_article,
+    select,
+)
 from unidecode import unidecode
 
-from veille.extract import extract_article
+from veille.extract import extract_article, lines
+from veille.extract.clutter import split_lines
+from veille.extract.train import flatten_html
 from veille.model import Article, Document
 
 logger = logging.getLogger(__name__)
 
-ALL_SETS = ("trafilatura", "aeb", "htmldate", "scraped", "seeds")
+ALL_SETS = ("trafilatura", "aeb", "htmldate", "scraped", "plaintext", "seeds")
 WS_RE = re.compile(r"\s+")
 TOKEN_RE = re.compile(r"\w+")
 
@@ -251,12 +281,17 @@ def _segment_block(counts: SegmentCounts, pages: int) -> dict[str, Any]:
     return {**counts.scores(), **asdict(counts), "pages": pages}
 
 
-def run_trafilatura_dev(eval_dir: Path, limit: int | None, prog: Progressor, speed: dict[str, Timer]) -> dict:
-    """Return segment scores (all, fr) and title/author/date match for veille and trafilatura."""
+def run_trafilatura_dev(
+    eval_dir: Path, limit: int | None, prog: Progressor, speed: dict[str, Timer], lang: str | None = None
+) -> dict:
+    """Return segment scores (all, fr) and title/author/date match for veille and trafilatura.
+
+    Pages of the fold being scored (``bench_common.select``), in language ``lang`` only when given.
+    """
     base = eval_dir / "trafilatura-dev"
     gold = json.loads((base / "evaldata.json").read_text(encoding="utf-8"))
     langs = read_lang_index(base / "lang_index.tsv")
-    keys = list(gold)[:limit] if limit else list(gold)
+    keys = select([k for k in gold if lang is None or langs.get(k) == lang], str, limit)
     tools = ("veille", "trafilatura")
     seg = {(t, sub): SegmentCounts() for t in tools for sub in ("all", "fr")}
     fields = {(t, f): Rate() for t in tools for f in ("title", "author", "date")}
@@ -324,7 +359,8 @@ def run_aeb(eval_dir: Path, limit: int | None, prog: Progressor, speed: dict[str
     """Return shingle P/R/F1 for veille and trafilatura on scrapinghub-aeb."""
     base = eval_dir / "scrapinghub-aeb"
     gold = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
-    keys = list(gold)[:limit] if limit else list(gold)
+    # The stable key is the page's URL, as in the other sets (its id when it has none).
+    keys = select(list(gold), lambda k: gold[k].get("url") or k, limit)
     docs: dict[str, list[tuple[float, float, float]]] = {"veille": [], "trafilatura": []}
     timers = {"veille": Timer(), "trafilatura": Timer()}
     for key in prog.track(keys, "scrapinghub-aeb"):
@@ -355,7 +391,7 @@ def run_htmldate(eval_dir: Path, limit: int | None, prog: Progressor, speed: dic
     base = eval_dir / "htmldate-dev"
     gold = json.loads((base / "gold.json").read_text(encoding="utf-8"))
     langs = read_lang_index(base / "lang_index.tsv")
-    keys = list(gold)[:limit] if limit else list(gold)
+    keys = select(list(gold), str, limit)
     rates = {(t, sub): Rate() for t in ("veille", "htmldate") for sub in ("all", "fr")}
     timers = {"veille": Timer(), "htmldate": Timer()}
     for key in prog.track(keys, "htmldate-dev"):
@@ -390,11 +426,109 @@ def wrap_lines(text: str) -> str:
     return f"<html><body><article>{paras}</article></body></html>"
 
 
-def run_scraped(eval_dir: Path, limit: int | None, prog: Progressor, speed: dict[str, Timer]) -> dict:
-    """Return segment scores (all, fr) on scraped text for veille, trafilatura on wrapped lines, keep-all."""
+def norm_url(url: str) -> str:
+    """Return a URL without scheme, "www.", host case, fragment and trailing slash (set keys kept as they are)."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    host = parts.netloc.lower().removeprefix("www.")
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _content_hash(page_lines: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(collapse(line) for line in page_lines).encode("utf-8")).hexdigest()
+
+
+def _features_hash(block: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(block, dtype=np.float32).tobytes()).hexdigest()
+
+
+@dataclass
+class TrainingPages:
+    """What the shipped line model learnt from: its pages' URLs, their flattened text and feature rows, hashed."""
+
+    urls: set[str]
+    contents: set[str]
+    features: set[str]
+
+    def reason(self, url: str, text: str) -> str | None:
+        """Return why a scraped page is one of the training pages ("url", "content", "features"), else None."""
+        if norm_url(url) in self.urls:
+            return "url"
+        page_lines = split_lines(text)
+        if _content_hash(page_lines) in self.contents:
+            return "content"
+        if self.features and page_lines and _features_hash(lines.line_features(page_lines)) in self.features:
+            return "features"
+        return None
+
+
+def line_model_training(
+    eval_dir: Path, features_file: Path = ROOT / "training" / "line-features.npz"
+) -> TrainingPages:
+    """Return the training pages of the line model, as ``veille.extract.train.training_pages`` reads them.
+
+    URLs of htmldate-dev and scrapinghub-aeb, the hash of each page flattened the way training flattens it,
+    and the hash of each page's block of the shipped training matrix (``training/``), when it is there.
+    """
+    urls: set[str] = set()
+    contents: set[str] = set()
+    hd = json.loads((eval_dir / "htmldate-dev" / "gold.json").read_text(encoding="utf-8"))
+    aeb = json.loads((eval_dir / "scrapinghub-aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = [(url, eval_dir / "htmldate-dev" / "html" / f"{item['file']}.gz") for url, item in hd.items()]
+    pages += [
+        (item.get("url") or "", eval_dir / "scrapinghub-aeb" / "html" / f"{key}.html.gz")
+        for key, item in aeb.items()
+    ]
+    for url, path in pages:
+        if url:
+            urls.add(norm_url(url))
+        raw = gzip.decompress(path.read_bytes())
+        try:  # decoded as the training decodes it (veille.extract.train)
+            page = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            page = raw.decode("cp1252", errors="replace")
+        page_lines = flatten_html(page)
+        contents.add(_content_hash(page_lines))
+    features: set[str] = set()
+    if features_file.is_file():
+        data = np.load(features_file, allow_pickle=False)
+        x, groups = data["x"], data["groups"]
+        bounds = np.flatnonzero(np.diff(groups)) + 1
+        for block in np.split(x, bounds):
+            features.add(_features_hash(block))
+    return TrainingPages(urls, contents, features)
+
+
+def read_scraped(eval_dir: Path) -> list[dict[str, Any]]:
+    """Return the scraped-text-dev items (every one, in file order)."""
     # split on newlines only: the texts hold U+2028 and other characters splitlines() breaks on
-    lines = (eval_dir / "scraped-text-dev" / "gold.jsonl").read_text(encoding="utf-8").split("\n")
-    items = [json.loads(line) for line in lines if line.strip()]
+    rows = (eval_dir / "scraped-text-dev" / "gold.jsonl").read_text(encoding="utf-8").split("\n")
+    return [json.loads(row) for row in rows if row.strip()]
+
+
+def run_scraped(
+    eval_dir: Path,
+    limit: int | None,
+    prog: Progressor,
+    speed: dict[str, Timer],
+    training: TrainingPages | None = None,
+) -> dict:
+    """Return segment scores (all, fr) on scraped text for veille, trafilatura on wrapped lines, keep-all.
+
+    Pages of the fold being scored, less the line model's training pages (``training``; read here when
+    None): they are counted by reason under "excluded_training", not scored.
+    """
+    training = training or line_model_training(eval_dir)
+    candidates = [item for item in read_scraped(eval_dir) if in_fold(item["url"])]
+    excluded: Counter[str] = Counter()
+    items = []
+    for item in candidates:
+        reason = training.reason(item["url"], item["text"])
+        if reason:
+            excluded[reason] += 1
+        else:
+            items.append(item)
     items = items[:limit] if limit else items
     tools = ("veille", "trafilatura", "keep_all")
     seg = {(t, sub): SegmentCounts() for t in tools for sub in ("all", "fr")}
@@ -424,7 +558,7 @@ def run_scraped(eval_dir: Path, limit: int | None, prog: Progressor, speed: dict
                 )
     speed["scraped-text-dev"] = timers["veille"]
     speed["scraped-text-dev/ref"] = timers["trafilatura"]
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"excluded_training": {**excluded, "total": sum(excluded.values())}}
     for tool in tools:
         result[tool] = {sub: _segment_block(seg[tool, sub], pages[sub]) for sub in ("all", "fr")}
         if tool in timers:
@@ -432,6 +566,41 @@ def run_scraped(eval_dir: Path, limit: int | None, prog: Progressor, speed: dict
             result[tool]["errors"] = timers[tool].errors
             result[tool]["error_codes"] = dict(timers[tool].error_codes)
     return result
+
+
+def plain_texts(eval_dir: Path) -> list[tuple[str, str]]:
+    """Return (key, text) of the real French news texts given as plain text (masakhanews, TimeBank, rpm2)."""
+    texts: list[tuple[str, str]] = []
+    with (eval_dir / "masakhanews-fr-dev" / "data" / "fra" / "dev.tsv").open(
+        encoding="utf-8", newline=""
+    ) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            texts.append((row["url"], f"{row['headline']}\n{row['text']}"))
+    for path in sorted((eval_dir / "fr-timebank-dev" / "Data").glob("*.tml")):
+        text_el = ET.parse(path).getroot().find("TEXT")
+        texts.append((path.name, "".join(text_el.itertext()) if text_el is not None else ""))
+    for path in sorted((eval_dir / "rpm2-dev" / "documents").glob("*.txt")):
+        texts.append((path.name, path.read_text(encoding="utf-8-sig")))
+    return texts
+
+
+def run_plaintext(eval_dir: Path, limit: int | None, prog: Progressor) -> dict:
+    """Return how many real plain-text articles come out as articles, the error codes and the body kept."""
+    texts = select(plain_texts(eval_dir), lambda kt: kt[0], limit)
+    timer = Timer()
+    kept: list[float] = []
+    for key, text in prog.track(texts, "plain texts"):
+        art = timer.run(veille_text, text, key, http_url(key))
+        body = Counter(TOKEN_RE.findall(text.strip().split("\n", 1)[-1]))
+        got = Counter(TOKEN_RE.findall(art.text)) if art else Counter()
+        kept.append(sum((body & got).values()) / sum(body.values()) if body else 0.0)
+    return {
+        "texts": len(texts),
+        "articles": len(texts) - timer.errors,
+        "errors": timer.errors,
+        "error_codes": dict(timer.error_codes),
+        "body_kept": sum(kept) / len(kept) if kept else None,
+    }
 
 
 def run_seeds(prog: Progressor) -> dict:
@@ -573,7 +742,8 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                     r[sub]["f1"],
                     f">= {TARGET_SCRAPED_F1}",
                     vf >= TARGET_SCRAPED_F1,
-                    f"{v[sub]['pages']} pages; keep-all F1 {k[sub]['f1']:.3f}; "
+                    f"{v[sub]['pages']} pages ({sc['excluded_training']['total']} training pages left out); "
+                    f"keep-all F1 {k[sub]['f1']:.3f}; "
                     f"P {v[sub]['precision']:.3f}/{r[sub]['precision']:.3f} R {v[sub]['recall']:.3f}/{r[sub]['recall']:.3f}",
                 )
             )
@@ -590,6 +760,22 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 )
             )
         rows.append(Row("scraped-text-dev all", "errors", v["errors"], r["errors"], note=_codes(v)))
+    pt = results.get("plaintext")
+    if pt:
+        rows.append(
+            Row(
+                "plaintext (fr news)",
+                "articles found",
+                pt["articles"],
+                None,
+                f"= {pt['texts']}",
+                pt["articles"] == pt["texts"],
+                f"of {pt['texts']} texts; {_codes(pt)}",
+            )
+        )
+        rows.append(
+            Row("plaintext (fr news)", "body kept", pt["body_kept"], None, note="share of body tokens")
+        )
     seeds = results.get("seeds")
     if seeds:
         kept = sum(s["must_keep_kept"] for s in seeds.values())
@@ -698,31 +884,37 @@ def warm_up() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sets and print the table (or --json); 2 when the eval folder is missing."""
-    parsed = parse_args(argv, __doc__, ALL_SETS, unit="pages")
+    parsed = parse_args(argv, __doc__, ALL_SETS, unit="pages", folds=True)
     if parsed is None:
         return 2
     args, sets = parsed
-    results: dict[str, Any] = {}
-    timers: dict[str, Timer] = {}
     start = time.perf_counter()
     warm_up()
-    with Progressor() as prog:
-        if "trafilatura" in sets:
-            results["trafilatura-dev"] = run_trafilatura_dev(args.eval_dir, args.limit, prog, timers)
-        if "aeb" in sets:
-            results["scrapinghub-aeb"] = run_aeb(args.eval_dir, args.limit, prog, timers)
-        if "htmldate" in sets:
-            results["htmldate-dev"] = run_htmldate(args.eval_dir, args.limit, prog, timers)
-        if "scraped" in sets:
-            results["scraped-text-dev"] = run_scraped(args.eval_dir, args.limit, prog, timers)
-        if "seeds" in sets:
-            results["seeds"] = run_seeds(prog)
-    speed = speed_figures(timers)
-    if speed:
-        results["speed"] = speed
-    report(
-        results,
-        build_rows(results),
+    training = line_model_training(args.eval_dir) if "scraped" in sets else None
+
+    def compute(first: bool) -> tuple[dict[str, Any], list[Row]]:
+        results: dict[str, Any] = {}
+        timers: dict[str, Timer] = {}
+        with Progressor() as prog:
+            if "trafilatura" in sets:
+                results["trafilatura-dev"] = run_trafilatura_dev(args.eval_dir, args.limit, prog, timers)
+            if "aeb" in sets:
+                results["scrapinghub-aeb"] = run_aeb(args.eval_dir, args.limit, prog, timers)
+            if "htmldate" in sets:
+                results["htmldate-dev"] = run_htmldate(args.eval_dir, args.limit, prog, timers)
+            if "scraped" in sets:
+                results["scraped-text-dev"] = run_scraped(args.eval_dir, args.limit, prog, timers, training)
+            if "plaintext" in sets:
+                results["plaintext"] = run_plaintext(args.eval_dir, args.limit, prog)
+            if "seeds" in sets and first:  # two documents, not split by fold
+                results["seeds"] = run_seeds(prog)
+        speed = speed_figures(timers)
+        if speed:
+            results["speed"] = speed
+        return results, build_rows(results)
+
+    report_folds(
+        run_folds(args.fold, compute),
         runtime=time.perf_counter() - start,
         versions={"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__},
         as_json=args.json,

@@ -1,7 +1,9 @@
 """The quote benchmark of issue 6: veille's quotes and speakers against a quote-mark baseline, same run.
 
 Usage: .venv/bin/python benchmarks/quotes.py [--json] [--sets frnews,polnear,seeds,speed] [--limit N]
-       [--eval-dir PATH] [--errors N]
+       [--eval-dir PATH] [--errors N] [--fold tune|heldout|all]
+Sets are scored by fold (bench_common.fold_of of the fr-news-gold article id, the PolNeAR article name): tune and heldout side by side by default, or the
+one --fold names ("all": the whole set); seeds and speed run once, not split.
 Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its README.md for formats.
 veille: analyze_article(Article(id, content_id, text)).quotes (language detected, so English goes to the
 English pipeline). Baseline: every span between quote marks (« », “ ”, "…" paired in order within a
@@ -71,8 +73,10 @@ from bench_common import (
     occurrences,
     parse_args,
     prf,
-    report,
+    report_folds,
+    run_folds,
     seed_article,
+    select,
 )
 from spacy.language import Language
 
@@ -372,7 +376,7 @@ def run_frnews(
         for x in (eval_dir / "fr-news-gold-dev.jsonl").read_text(encoding="utf-8").splitlines()
         if x
     ]
-    rows = rows[:limit] if limit else rows
+    rows = select(rows, lambda row: row["id"], limit)
     tallies = {"veille": Tally(), "baseline": Tally()}
     failures = 0
     for row in prog.track(rows, "fr-news-gold"):
@@ -463,8 +467,7 @@ def run_polnear(
     eval_dir: Path, english: Language, prog: Progressor, limit: int | None, n_errors: int
 ) -> dict[str, Any]:
     """Content span P/R/F1 and source accuracy of veille and the baseline on polnear-dev."""
-    docs = load_polnear(eval_dir)
-    docs = docs[:limit] if limit else docs
+    docs = select(load_polnear(eval_dir), lambda doc: doc[0], limit)
     counts: dict[str, Counter[str]] = {"veille": Counter(), "baseline": Counter()}
     errors: dict[str, list[str]] = defaultdict(list)
     languages: Counter[str] = Counter()
@@ -729,26 +732,30 @@ def main(argv: list[str] | None = None) -> int:
         ALL_SETS,
         unit="articles",
         errors_help="misses / spurious / wrong speakers kept per set",
+        folds=True,
     )
     if parsed is None:
         return 2
     args, sets = parsed
     start = time.perf_counter()
     plain = spacy.load(DEFAULT_MODEL)  # the baseline's models: plain spaCy, without veille's ruler
-    results: dict[str, Any] = {}
-    with Progressor() as prog:
-        if "frnews" in sets:
-            results["frnews"] = run_frnews(args.eval_dir, plain, prog, args.limit, args.errors)
-        if "polnear" in sets:
-            english = spacy.load(ENGLISH_MODEL)
-            results["polnear"] = run_polnear(args.eval_dir, english, prog, args.limit, args.errors)
-        if "seeds" in sets:
-            results["seeds"] = run_seeds(plain)
-    if "speed" in sets:
-        results["speed"] = run_speed(args.eval_dir, args.limit)
-    report(
-        results,
-        build_rows(results),
+    english = spacy.load(ENGLISH_MODEL) if "polnear" in sets else None
+
+    def compute(first: bool) -> tuple[dict[str, Any], list[Row]]:
+        results: dict[str, Any] = {}
+        with Progressor() as prog:
+            if "frnews" in sets:
+                results["frnews"] = run_frnews(args.eval_dir, plain, prog, args.limit, args.errors)
+            if english is not None:
+                results["polnear"] = run_polnear(args.eval_dir, english, prog, args.limit, args.errors)
+            if "seeds" in sets and first:  # not split by fold
+                results["seeds"] = run_seeds(plain)
+        if "speed" in sets and first:
+            results["speed"] = run_speed(args.eval_dir, args.limit)
+        return results, build_rows(results)
+
+    report_folds(
+        run_folds(args.fold, compute),
         runtime=time.perf_counter() - start,
         versions={"spacy": spacy.__version__, "models": [DEFAULT_MODEL, ENGLISH_MODEL]},
         as_json=args.json,

@@ -1,7 +1,9 @@
 """The story benchmark of issue 8: veille's story grouping and duplicates against a TF-IDF baseline, same run.
 
 Usage: .venv/bin/python benchmarks/stories.py [--json] [--sets rpm2,newscluster,nearcopies,seeds,scale]
-       [--limit N] [--eval-dir PATH] [--errors N]
+       [--limit N] [--eval-dir PATH] [--errors N] [--fold tune|heldout|all]
+Sets are scored by fold (bench_common.fold_of of the file name): tune and heldout side by side by default, or the
+one --fold names ("all": the whole set); nearcopies, seeds and scale run once, not split.
 Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its README.md for formats.
 Default sets: rpm2, newscluster, nearcopies, seeds (``scale`` runs only when asked).
 
@@ -86,7 +88,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from bench_common import SEEDS_DIR, Progressor, Row, parse_args, report
+from bench_common import SEEDS_DIR, Progressor, Row, parse_args, report_folds, run_folds, select
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -420,14 +422,14 @@ def run_stories(
 
 
 def rpm2_items(eval_dir: Path, settings: Settings, limit: int | None) -> list[Item]:
-    """Return the rpm2-dev articles in file order, gold = TNN_CK."""
-    paths = sorted((eval_dir / "rpm2-dev" / "documents").glob("*.txt"))[:limit]
+    """Return the rpm2-dev articles of the fold being scored in file order, gold = TNN_CK."""
+    paths = select(sorted((eval_dir / "rpm2-dev" / "documents").glob("*.txt")), lambda p: p.name, limit)
     return read_items(paths, lambda p: p.stem.rsplit("_", 1)[0], settings)
 
 
 def newscluster_items(eval_dir: Path, settings: Settings, limit: int | None) -> list[Item]:
-    """Return the news-cluster-dev records in file order, gold = newsCluster.EventId."""
-    paths = sorted((eval_dir / "news-cluster-dev" / "data").glob("*.json"))[:limit]
+    """Return the news-cluster-dev records of the fold being scored in file order, gold = newsCluster.EventId."""
+    paths = select(sorted((eval_dir / "news-cluster-dev" / "data").glob("*.json")), lambda p: p.name, limit)
 
     def gold_of(p: Path) -> str:
         return str(json.loads(p.read_text(encoding="utf-8"))["newsCluster"]["EventId"])
@@ -831,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
         ALL_SETS,
         unit="articles",
         errors_help="how many split/mixed stories, missed copies to keep (in --json)",
+        folds=True,
     )
     if parsed is None:
         return 1
@@ -839,27 +842,31 @@ def main(argv: list[str] | None = None) -> int:
         sets = list(DEFAULT_SETS)
     settings = Settings()
     start = time.perf_counter()
-    results: dict[str, Any] = {}
-    with Progressor() as prog:
-        if "rpm2" in sets:
-            items = rpm2_items(args.eval_dir, settings, args.limit)
-            seconds = analyse(items, settings)
-            results["rpm2"] = run_stories("rpm2", items, settings, args.errors, seconds)
-        if "newscluster" in sets:
-            items = newscluster_items(args.eval_dir, settings, args.limit)
-            seconds = analyse(items, settings)
-            res = run_stories("newscluster", items, settings, args.errors, seconds)
-            res["duplicates"] = duplicates_vs_wire(items, res["links"], settings, args.errors)
-            results["newscluster"] = res
-        if "nearcopies" in sets:
-            results["nearcopies"] = run_nearcopies(args.eval_dir, settings, args.limit, args.errors)
-        if "seeds" in sets:
-            results["seeds"] = run_seeds(settings)
-        if "scale" in sets:
-            results["scale"] = run_scale(args.eval_dir, settings, args.limit, prog)
-    report(
-        results,
-        build_rows(results),
+
+    def compute(first: bool) -> tuple[dict[str, Any], list[Row]]:
+        results: dict[str, Any] = {}
+        with Progressor() as prog:
+            if "rpm2" in sets:
+                items = rpm2_items(args.eval_dir, settings, args.limit)
+                seconds = analyse(items, settings)
+                results["rpm2"] = run_stories("rpm2", items, settings, args.errors, seconds)
+            if "newscluster" in sets:
+                items = newscluster_items(args.eval_dir, settings, args.limit)
+                seconds = analyse(items, settings)
+                res = run_stories("newscluster", items, settings, args.errors, seconds)
+                res["duplicates"] = duplicates_vs_wire(items, res["links"], settings, args.errors)
+                results["newscluster"] = res
+            # Made copies, the seeds and the timing: not split by fold, run once.
+            if "nearcopies" in sets and first:
+                results["nearcopies"] = run_nearcopies(args.eval_dir, settings, args.limit, args.errors)
+            if "seeds" in sets and first:
+                results["seeds"] = run_seeds(settings)
+            if "scale" in sets and first:
+                results["scale"] = run_scale(args.eval_dir, settings, args.limit, prog)
+        return results, build_rows(results)
+
+    report_folds(
+        run_folds(args.fold, compute),
         runtime=time.perf_counter() - start,
         versions={
             "grouper": GROUPER_VERSION,

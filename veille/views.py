@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from veille.pipeline import ArticleReport, EntityReport, RegroupReport, StoryReport
+    from veille.sources.registry import ImportReport
 
+from veille.compare.coverage import coverage_json
 from veille.model import (
     Analysis,
     Article,
     Comparison,
+    Coverage,
     DuplicateLink,
     DuplicateRecord,
     EntityEdit,
@@ -23,8 +26,10 @@ from veille.model import (
     QuoteRecord,
     RegistryEntity,
     SearchHit,
+    Source,
     Story,
     StoryEvent,
+    UnknownOutlet,
     to_jsonable,
 )
 
@@ -91,11 +96,13 @@ def regroup_view(report: RegroupReport) -> dict[str, Any]:
     return view
 
 
-def story_report_view(report: StoryReport) -> dict[str, Any]:
+def story_report_view(report: StoryReport, coverage: Coverage | None = None) -> dict[str, Any]:
     """Return a story report as one JSON-ready dict: the story (``articles``: ids, as ``story_view``), its
     ``members`` (each article's id, outlet, date, title, url), entities, events (with ``source_count``) and
-    duplicate links."""
+    duplicate links; with ``coverage``, its coverage by source (``coverage_view``)."""
     view = story_view(report.story)
+    if coverage is not None:
+        view["coverage"] = coverage_view(coverage)
     view["members"] = [
         {"id": a.id, "outlet": a.outlet, "published": a.published, "title": a.title, "url": a.url}
         for a in report.articles
@@ -167,3 +174,35 @@ def search_hit_view(hit: SearchHit) -> dict[str, Any]:
     """Return a search hit (article_id, title, outlet, snippet, rank) as a JSON-ready dict."""
     result: dict[str, Any] = to_jsonable(hit)
     return result
+
+
+def source_view(source: Source) -> dict[str, Any]:
+    """Return a registered source (outlet) as a JSON-ready dict: id, name, kind, country, domains, feeds
+    (url, kind, id), languages, active, added, note."""
+    result: dict[str, Any] = to_jsonable(source)
+    return result
+
+
+def unknown_outlet_view(outlet: UnknownOutlet) -> dict[str, Any]:
+    """Return a domain or outlet name of articles tied to no source, with their count, as a JSON-ready dict."""
+    result: dict[str, Any] = to_jsonable(outlet)
+    return result
+
+
+def import_report_view(report: ImportReport) -> dict[str, Any]:
+    """Return a sources import as a JSON-ready dict: ids added, updated, unchanged; refused rows (line, name,
+    message)."""
+    result: dict[str, Any] = to_jsonable(report)
+    return result
+
+
+def coverage_view(coverage: Coverage) -> dict[str, Any]:
+    """Return a story's coverage (countries, kinds, languages, timing, unknown share, blind spots) as a
+    JSON-ready dict, with ``blindspot``: true when it has any blind spot."""
+    return coverage_json(coverage)
+
+
+def blindspot_views(found: Sequence[tuple[Story, Coverage]]) -> list[dict[str, Any]]:
+    """Return blind-spot stories (``coverage.list_blindspot_stories``) as ``veille stories --blindspot --json``
+    and ``GET /api/stories?blindspot=true`` give them: each story's view with its ``coverage``."""
+    return [{**story_view(story), "coverage": coverage_view(covered)} for story, covered in found]

@@ -212,7 +212,10 @@ def test_files_mixed_batch_seeds_whole_and_each_failure_coded(tmp_path, seed_pat
     huge = by_source["huge.html"][0].document
     assert huge.media_type == "text/html" and len(huge.raw) == big.stat().st_size
     assert codes["invalid-utf8.html"] == [None]
-    assert by_source["invalid-utf8.html"][0].document.hints["encoding_source"] == "detected"
+    # UTF-8 with a cp1252 run: decoded run by run (never the whole page as cp1252), and the repair is said.
+    mixed = by_source["invalid-utf8.html"][0].document.hints
+    assert (mixed["encoding"], mixed["encoding_source"]) == ("utf-8", "mixed")
+    assert mixed["encoding_repairs"].startswith("2 byte(s)")
     assert codes["nobody.html"] == [None] and by_source["nobody.html"][0].document.media_type == "text/html"
     assert codes["cut.warc.gz"][-1] == "malformed" and set(codes["cut.warc.gz"][:-1]) == {None}
     assert len(codes["cut.warc.gz"]) >= 2

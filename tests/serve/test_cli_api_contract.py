@@ -79,8 +79,19 @@ CASES = [
     (["duplicates"], "/api/duplicates", True),
     (["duplicates", "--story", "{largest}"], "/api/duplicates?story={largest}", False),
     (["failures"], "/api/failures", False),  # the sample fails nowhere
+    (["sources", "list"], "/api/sources", True),  # `veille demo` loads the starter list
+    (
+        ["sources", "list", "--country", "NE", "--kind", "private"],
+        "/api/sources?country=NE&kind=private",
+        True,
+    ),
+    (["sources", "show", "{source}"], "/api/sources/{source}", True),
+    (["sources", "unknown"], "/api/sources/unknown", True),
+    (["sources", "status"], "/api/sources/status", True),
+    (["stories", "--blindspot"], "/api/stories?blindspot=true", False),
 ]
 ROUTE_PARAMETERS = {
+    "{source}": "{source_id}",
     "{largest}": "{story_id}",
     "{story}": "{story_id}",
     "{article}": "{article_id}",
@@ -112,6 +123,7 @@ def picks(db: Path) -> dict[str, str]:
         "outlet": best["outlets"][0],
         "person": person["name"],
         "person_id": person["entity_id"],
+        "source": cli_json(db, "sources", "list", "--country", "NE")[0]["id"],
     }
 
 

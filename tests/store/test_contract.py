@@ -178,6 +178,20 @@ def test_contract_iter_document_ids_oldest_first_across_offsets(st):
     assert list(st.iter_document_ids()) == [early.id, late.id]
 
 
+def test_contract_iter_articles_pages_oldest_first(st, monkeypatch):
+    """``iter_articles()`` reads the table a page at a time (memory flat with the corpus, issue 22): across
+    pages it yields every article once, oldest document first, as one query would."""
+    import veille.store.sql as sql
+
+    monkeypatch.setattr(sql, "_PAGE", 2)
+    docs = [_doc(f"texte {n}".encode(), minutes) for n, minutes in enumerate((4, 0, 3, 1, 2))]
+    for doc in docs:
+        st.add_document(doc)
+        st.put_article(_article(doc, f"Article {doc.raw.decode()}."))
+    by_time = sorted(docs, key=lambda d: d.received)
+    assert [a.content_id for a in st.iter_articles()] == [d.id for d in by_time]
+
+
 def test_contract_article_round_trip_with_date(st):
     doc = _doc(TEXT_A.encode())
     st.add_document(doc)
@@ -293,6 +307,22 @@ def test_contract_pending_understand_and_group(st):
     assert st.pending("group", "g 2") == [a.id, b.id]
     with pytest.raises(UsageError):
         st.pending("publish", "v")
+
+
+def test_contract_pending_compare(st):
+    """A story is pending ``compare`` until a comparison by that comparer is stored; a changed membership
+    deletes it, so a run killed between grouping and comparing leaves the story pending (issue 22)."""
+    a, b = _two_articles(st)
+    st.put_story(Story("story-a", "A", (a.id,), grouper="g 1"))
+    st.put_story(Story("story-b", "B", (b.id,), grouper="g 1"))
+    assert st.pending("compare", "c 1") == ["story-a", "story-b"]
+    st.put_comparison(Comparison("story-a", "A", (), (), "c 1"))
+    st.add_failure(Failure("story-b", "compare", "internal", "boom", "c 1"))
+    assert st.pending("compare", "c 1") == []
+    assert st.pending("compare", "c 1", retry_failed=True) == ["story-b"]
+    assert st.pending("compare", "c 2") == ["story-a", "story-b"]  # a new comparer compares again
+    st.put_story(Story("story-a", "A", (a.id, b.id), grouper="g 1"))  # b moves to a: a's comparison is stale
+    assert st.pending("compare", "c 1") == ["story-a"]
 
 
 # invalidation ----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from veille.batch.archives import archive_key, iter_archive, open_archive
 from veille.model import Analysis, Article, Document, Failure, to_jsonable
-from veille.pipeline import StageCount, _failure, _models
+from veille.pipeline import StageCount, _budget, _failure, _models
 from veille.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -315,14 +315,17 @@ class ArchiveWork:
         count = self.stages["understand"]
         nlp = load_pipeline(self.settings.spacy_model)  # once per worker process: cached in its module
         models = _models(self.settings)
+        budget = _budget(self.settings)
         try:
-            results: list[Analysis | Exception] = list(analyze_articles(articles, nlp=nlp, models=models))
+            results: list[Analysis | Exception] = list(
+                analyze_articles(articles, nlp=nlp, models=models, budget_seconds=budget)
+            )
         except Exception:  # noqa: BLE001 - one article broke the batch: read them one by one to find it
             logger.warning("understanding a batch failed; reading its %d articles one by one", len(articles))
             results = []
             for article in articles:
                 try:
-                    results.extend(analyze_articles([article], nlp=nlp, models=models))
+                    results.extend(analyze_articles([article], nlp=nlp, models=models, budget_seconds=budget))
                 except Exception as exc:  # noqa: BLE001 - recorded as this article's failure
                     results.append(exc)
         for article, result in zip(articles, results, strict=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from dataclasses import dataclass
 
 from veille.model import Claim, Comparison, Conflict
@@ -24,6 +25,37 @@ class Section:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+
+
+# What an article may carry that a terminal or a spreadsheet would act on: ANSI escape sequences (CSI such as
+# "\x1b[31m", OSC such as the "\x1b]8;;URL" hyperlink, other ESC sequences), then any C0 control but tab and
+# line feed, DEL and the C1 controls (the 8-bit CSI "\x9b" included).
+_ESCAPES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\)?|[ -/]*[0-~]?)"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# an unescaped "[" starts every link and image, "*", "_", "~" and "`" emphasis and code, "|" a table cell
+_MD_SPECIAL = re.compile(r"([\\`*_\[|~])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(text: str) -> str:
+    """Return ``text`` without terminal escape sequences and control characters (tab and line feed kept):
+    what every rendering of article text (terminal, Markdown, HTML, CSV) is made from."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def markdown_text(text: str) -> str:
+    """Return article text as inert Markdown: raw HTML and autolinks escaped (``<script>`` shows as text), the
+    characters that open a link, an image, emphasis, code or a table cell backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(plain(text), quote=False))
+
+
+def csv_cell(text: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text: one starting with = + - @ tab or CR is prefixed with an
+    apostrophe (OWASP's defence against formula injection), controls removed."""
+    cleaned = plain(text)
+    return "'" + cleaned if text.startswith(_FORMULA_START) or cleaned.startswith(_FORMULA_START) else cleaned
 
 
 def cut(text: str, limit: int = SNIPPET) -> str:
@@ -170,15 +202,15 @@ def _voices(comparison: Comparison, names: dict[str, str]) -> Section:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text).replace("\n", " ")
 
 
 def to_markdown(comparison: Comparison) -> str:
     """Return the comparison as Markdown a journalist can paste into a note."""
     lines = [
-        f"# {comparison.label}",
+        f"# {markdown_text(comparison.label)}",
         "",
-        f"Story `{comparison.story_id}` — compared by {comparison.comparer}.",
+        f"Story `{plain(comparison.story_id).replace('`', '')}` — compared by {markdown_text(comparison.comparer)}.",
         "",
     ]
     for section in sections(comparison):
@@ -194,7 +226,10 @@ def to_markdown(comparison: Comparison) -> str:
 
 def to_html(comparison: Comparison) -> str:
     """Return the comparison as a standalone HTML page."""
-    e = html.escape
+
+    def e(text: str) -> str:
+        return html.escape(plain(text))
+
     parts = [
         "<!doctype html>",
         '<html><head><meta charset="utf-8">',
@@ -222,8 +257,8 @@ def to_csv(comparison: Comparison) -> str:
     ``section, cell…`` (sections differ in their columns; the first cell says which one a row belongs to)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["section", "story", comparison.story_id, comparison.label])
+    writer.writerow(["section", "story", csv_cell(comparison.story_id), csv_cell(comparison.label)])
     for section in sections(comparison):
         writer.writerow([section.title, *section.headers])
-        writer.writerows([section.title, *row] for row in section.rows)
+        writer.writerows([section.title, *(csv_cell(c) for c in row)] for row in section.rows)
     return buffer.getvalue()

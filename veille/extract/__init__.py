@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from veille.extract.scraped import clean_scraped_text
 
 EXTRACTOR_VERSION = (
-    f"veille-extract 0.2 (trafilatura {version('trafilatura')}, htmldate {version('htmldate')})"
+    f"veille-extract 0.3 (trafilatura {version('trafilatura')}, htmldate {version('htmldate')})"
 )
 
 __all__ = ["EXTRACTOR_VERSION", "clean_scraped_text", "extract_article"]

@@ -18,6 +18,7 @@ import py3langid
 from veille.errors import EmptyInputError, EncodingError, ExtractionError, NotTextError, TooLargeError
 from veille.extract import EXTRACTOR_VERSION, clutter, guard, html, metadata, pubdate, scraped
 from veille.extract.records import parse_record
+from veille.ingest.encoding import decode_mixed_utf8
 from veille.model import Article, Document, article_id
 from veille.settings import Settings
 
@@ -74,7 +75,10 @@ def decode_document(doc: Document) -> str:
             text = doc.raw.decode("utf-8")
         except UnicodeDecodeError:
             # UTF-8 pages with stray cp1252 bytes (pasted text): keep both halves readable.
-            mixed = guard.decode_mixed_utf8(doc.raw)
+            # Read run by run as ingest did (issue 22): declared when a hint names UTF-8 or ingest repaired it.
+            declared = bool(encoding) or doc.hints.get("encoding_source") == "mixed"
+            repaired = decode_mixed_utf8(doc.raw, declared=declared)
+            mixed = (repaired.text, repaired.repaired) if repaired is not None else None
             best = None if mixed is not None or encoding else charset_normalizer.from_bytes(doc.raw).best()
             if mixed is not None:
                 text, fixed = mixed

@@ -68,7 +68,6 @@ _LD_JSON_RE = re.compile(r"""type\s*=\s*["']?application/ld\+json""", re.IGNOREC
 _MAX_LD_JSON_CHARS = 200_000
 _PROSE_END_RE = re.compile(r"[.!?…。！？؟:][\"»”’)\]]*\s*$")
 _BLANK_RUN_RE = re.compile(r"\n(?:[ \t]*\n)+")
-_SURROGATE_RE = re.compile("[\udc80-\udcff]")
 
 
 def _drop_element(
@@ -213,7 +212,7 @@ def prepare_html(
     return text, notes
 
 
-def _split_long_line(line: str, max_line_chars: int) -> list[str]:
+def split_long_line(line: str, max_line_chars: int) -> list[str]:
     """Split a line into pieces of at most ``max_line_chars`` at sentence ends, else at spaces, else hard."""
     pieces: list[str] = []
     current: list[str] = []
@@ -251,7 +250,7 @@ def prepare_text(
         split = 0
         for line in text.split("\n"):
             if len(line) > max_line_chars:
-                lines.extend(_split_long_line(line, max_line_chars))
+                lines.extend(split_long_line(line, max_line_chars))
                 split += 1
             else:
                 lines.append(line)
@@ -260,28 +259,6 @@ def prepare_text(
     for note in notes:
         logger.info("text guard: %s", note)
     return text, notes
-
-
-def _cp1252_char(match: re.Match[str]) -> str:
-    byte = bytes([ord(match.group(0)) - 0xDC00])
-    return byte.decode("cp1252", errors="replace")
-
-
-def decode_mixed_utf8(raw: bytes) -> tuple[str, int] | None:
-    """Return (text, count of bytes read as cp1252) for UTF-8 bytes with stray cp1252 bytes, or None.
-
-    None when the bytes are valid UTF-8 or do not look mostly UTF-8 (fewer valid multibyte characters
-    than a quarter of the invalid bytes): detect the encoding another way then.
-    """
-    text = raw.decode("utf-8", errors="surrogateescape")
-    invalid = len(_SURROGATE_RE.findall(text))
-    if not invalid:
-        return None
-    ascii_chars = len(text.encode("ascii", errors="ignore"))
-    valid_multibyte = len(text) - ascii_chars - invalid
-    if valid_multibyte == 0 or valid_multibyte * 4 < invalid:
-        return None
-    return _SURROGATE_RE.sub(_cp1252_char, text), invalid
 
 
 def is_utf8_label(label: str | None) -> bool:

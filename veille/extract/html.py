@@ -181,16 +181,26 @@ def _lines(text: str | None) -> list[str]:
 
 
 def _run(html: str, url: str | None, *, precision: bool, metadata: bool) -> Any:
-    """Return trafilatura's bare extraction (None when it finds nothing); comments are never kept."""
-    return trafilatura.bare_extraction(
-        html,
-        url=url,
-        favor_precision=precision,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=metadata,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    """Return trafilatura's bare extraction (None when it finds nothing); comments are never kept.
+
+    Some broken markup (``<svg onload=x><html>``) trips an assertion in lxml while the metadata are read
+    (htmldate): the text is then extracted without them (logged).
+    """
+    try:
+        return trafilatura.bare_extraction(
+            html,
+            url=url,
+            favor_precision=precision,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=metadata,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except AssertionError:
+        if not metadata:
+            raise
+        logger.info("trafilatura failed reading the page's metadata; extracting its text without them")
+        return _run(html, url, precision=precision, metadata=False)
 
 
 def is_prose_line(line: str) -> bool:

@@ -7,6 +7,7 @@ and correct it. Dates in clutter (related-article lists, videos, comments, copyr
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime
 import json
@@ -323,8 +324,10 @@ def prune_clutter(tree: HtmlElement) -> HtmlElement:
 def _htmldate(tree: HtmlElement | str, url: str | None, **options: Any) -> datetime.date | None:
     try:
         found = htmldate.find_date(tree, url=url, **options)
-    except (ValueError, TypeError) as exc:
-        logger.debug("htmldate failed: %s", exc)
+    except (ValueError, TypeError, AssertionError) as exc:
+        # AssertionError: lxml's drop_tree on a root element, which htmldate's cleaning reaches on markup
+        # such as "<svg onload=x><html>" (found by fuzzing).
+        logger.debug("htmldate failed: %r", exc)
         return None
     return datetime.date.fromisoformat(found) if found else None
 
@@ -386,6 +389,70 @@ def _decide(tree: HtmlElement, url: str | None) -> DateFinding | None:
     return DateFinding(found, "text", f"htmldate {found.isoformat()}")
 
 
+# Days written with their month and year: ISO (2023-02-31), numeric day first (31/02/2023, 31.02.2023) and
+# French or English words (31 février 2023). Used to spot impossible days, which htmldate reads as the 1st.
+_WRITTEN_DAYS = (
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>[0-3]?\d)[-/.](?P<m>[01]?\d)[-/.](?P<y>(?:19|20)\d\d)(?!\d)"),
+    re.compile(
+        r"(?<!\d)(?P<d>[0-3]?\d)(?:er)?\s+(?P<month>janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|"
+        r"septembre|octobre|novembre|d[ée]cembre|january|february|march|april|may|june|july|august|"
+        r"september|october|november|december)\s+(?P<y>(?:19|20)\d\d)(?!\d)",
+        re.I,
+    ),
+)
+_MONTH_NUMBER = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("janvier", "january"),
+            ("février", "fevrier", "february"),
+            ("mars", "march"),
+            ("avril", "april"),
+            ("mai", "may"),
+            ("juin", "june"),
+            ("juillet", "july"),
+            ("août", "aout", "aoüt", "august"),
+            ("septembre", "september"),
+            ("octobre", "october"),
+            ("novembre", "november"),
+            ("décembre", "decembre", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MAX_SCAN_CHARS = 200_000
+
+
+def impossible_days(html: str) -> list[tuple[str, int, int]]:
+    """Return (as written, year, month) for each date written in ``html`` whose day does not exist in its
+    month (2023-02-31, 31/04/2023, "30 février 2023"); a valid month is required (13/13/2023 is no date)."""
+    found: list[tuple[str, int, int]] = []
+    head = html[:_MAX_SCAN_CHARS]
+    for pattern in _WRITTEN_DAYS:
+        for match in pattern.finditer(head):
+            month = match.groupdict().get("month")
+            number = _MONTH_NUMBER.get(month.lower(), 0) if month else int(match["m"])
+            year, day = int(match["y"]), int(match["d"])
+            if 1 <= number <= 12 and day > calendar.monthrange(year, number)[1]:
+                found.append((match.group(0), year, number))
+    return found
+
+
+def _filled_in(found: datetime.date, html: str) -> str | None:
+    """Return the impossible date that ``found`` (htmldate's answer) was made from, or None.
+
+    htmldate reads a day that does not exist ("2023-02-31") as its month, and dates it the 1st.
+    """
+    if found.day != 1:
+        return None
+    for written, year, month in impossible_days(html):
+        if (year, month) == (found.year, found.month):
+            return written
+    return None
+
+
 def find_publication_date(html: str, url: str | None = None) -> DateFinding | None:
     """Return the page's original publication date with its source and evidence, or None when none is found.
 
@@ -397,8 +464,14 @@ def find_publication_date(html: str, url: str | None = None) -> DateFinding | No
     if tree is None:
         return None
     try:
-        return _decide(tree, url)
+        finding = _decide(tree, url)
     except (ValueError, TypeError, LookupError, RecursionError, XMLSyntaxError) as exc:
         # One broken page must not stop a batch: no date rather than an error.
         logger.debug("date search failed on %s: %s", url, exc)
         return None
+    written = _filled_in(finding.value, html) if finding is not None and finding.source != "url" else None
+    if written is not None:
+        # An impossible date is no date: never another day of its month.
+        logger.info("%s: the page dates itself %r, a day that does not exist; no date kept", url, written)
+        return None
+    return finding

@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 
-from veille.extract import clutter, html, lines
+from veille.extract import clutter, guard, html, lines
 from veille.extract.clutter import Segmented, split_lines
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,12 @@ LineCounter = Callable[[Sequence[str]], Sequence[int]]
 BOILERPLATE_PAGES = 3
 # ... unless the page would lose more than this share of its article lines (then it is a copy of a page).
 MAX_BOILERPLATE_SHARE = 0.5
+# The line model learnt pages flattened one block per line, where 99% of the lines of 100 characters or more
+# are under 1,000 characters (scraped-text-dev). A longer line (an article pasted or given as one line, as
+# MasakhaNEWS and French TimeBank give them) is scored by its pieces, cut at sentence ends to at most
+# SCORED_PIECE_CHARS (about the 90th percentile of those lines), and kept when most of its text is kept.
+MAX_SCORED_LINE_CHARS = 1000
+SCORED_PIECE_CHARS = 500
 
 
 def line_hash(line: str) -> str:
@@ -69,6 +75,58 @@ def _decide(page_lines: list[str], proba: Sequence[float], threshold: float) -> 
     return decided
 
 
+def _scored_pieces(page_lines: list[str]) -> tuple[list[str], list[int]]:
+    """Return the units the model scores (lines, long ones cut in pieces) and the line each unit comes from."""
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, line in enumerate(page_lines):
+        parts = guard.split_long_line(line, SCORED_PIECE_CHARS) if len(line) > MAX_SCORED_LINE_CHARS else []
+        for part in parts or [line]:
+            pieces.append(part)
+            owner.append(i)
+    return pieces, owner
+
+
+def _line_keep(
+    page_lines: list[str], pieces: list[str], owner: list[int], piece_keep: list[bool]
+) -> list[bool]:
+    """Return which lines are article: a line cut in pieces is when at least half its pieces' text is."""
+    kept_chars = [0] * len(page_lines)
+    all_chars = [0] * len(page_lines)
+    for piece, line, keep in zip(pieces, owner, piece_keep, strict=True):
+        all_chars[line] += len(piece)
+        kept_chars[line] += len(piece) if keep else 0
+    return [2 * kept >= total and kept > 0 for kept, total in zip(kept_chars, all_chars, strict=True)]
+
+
+def _segment_by_rules(text: str, counter: LineCounter | None) -> Segmented:
+    """Return the rules' segmentation (``clutter.segment_by_rules``), less the outlet's boilerplate lines."""
+    seg = clutter.segment_by_rules(text)
+    if counter is not None and seg.body:
+        flags = dict(
+            zip(seg.lines, boilerplate_flags(seg.lines, [True] * len(seg.lines), counter), strict=True)
+        )
+        seg.body = [line for line in seg.body if not flags.get(line)]
+    return seg
+
+
+def _clean_article_or_nothing(text: str, counter: LineCounter | None) -> Segmented:
+    """Return the rules' segmentation of a text that is all article (its first line may be its title), else
+    an empty body.
+
+    The model learnt pages of many lines; on a text of a few lines (a title and one paragraph, a brief) it
+    keeps nothing, for want of a page around them. Such a text is an article when the rules find prose
+    and nothing outside it but the first line: a page with a menu, a footer or links around its prose
+    line (an error page and its menu) stays without article.
+    """
+    seg = _segment_by_rules(text, counter)
+    if seg.body and seg.start <= 1 and seg.end == len(seg.lines) - 1:
+        return seg
+    empty = Segmented(lines=seg.lines, classes=seg.classes)
+    empty.tail = seg.lines
+    return empty
+
+
 def segment_scraped_text(text: str, *, counter: LineCounter | None = None) -> Segmented:
     """Return the page's head (title candidates above the body), article lines and tail.
 
@@ -78,23 +136,27 @@ def segment_scraped_text(text: str, *, counter: LineCounter | None = None) -> Se
     page_lines = split_lines(text)
     model = lines.bundled_model()
     if model is None:
-        seg = clutter.segment_by_rules(text)
-        if counter is not None and seg.body:
-            flags = dict(
-                zip(seg.lines, boilerplate_flags(seg.lines, [True] * len(seg.lines), counter), strict=True)
-            )
-            seg.body = [line for line in seg.body if not flags.get(line)]
-        return seg
+        return _segment_by_rules(text, counter)
     classes = clutter.classify_lines(page_lines)
     proba = model.predict_proba(lines.line_features(page_lines, classes=classes))
     keep = _decide(page_lines, [float(p) for p in proba], model.threshold)
+    pieces, owner = _scored_pieces(page_lines)
+    if len(pieces) > len(page_lines):
+        # Lines longer than any the model learnt are judged by their pieces (in the page cut so); the other
+        # lines keep the verdict they get in the page as it is (cutting shifts the page-wide features).
+        piece_proba = model.predict_proba(lines.line_features(pieces, classes=clutter.classify_lines(pieces)))
+        piece_keep = _decide(pieces, [float(p) for p in piece_proba], model.threshold)
+        by_pieces = _line_keep(page_lines, pieces, owner, piece_keep)
+        keep = [
+            by_pieces[i] if len(line) > MAX_SCORED_LINE_CHARS else k
+            for i, (line, k) in enumerate(zip(page_lines, keep, strict=True))
+        ]
     boiler = boilerplate_flags(page_lines, keep, counter)
     keep = [k and not b for k, b in zip(keep, boiler, strict=True)]
     seg = Segmented(lines=page_lines, classes=classes)
     kept_at = [i for i, k in enumerate(keep) if k]
     if not kept_at:
-        seg.tail = page_lines
-        return seg
+        return _clean_article_or_nothing(text, counter)
     start, end = kept_at[0], kept_at[-1]
     seg.start, seg.end = start, end
     seg.body = [page_lines[i] for i in kept_at]

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from veille.errors import EncodingError, TooLargeError, VeilleError
-from veille.ingest.encoding import decode_text
+from veille.ingest.encoding import decode
 from veille.model import Document, Failure
 
 logger = logging.getLogger(__name__)
@@ -30,9 +30,12 @@ def ok(document: Document) -> Ingested:
     return Ingested(document, None)
 
 
-def failed(document: Document | None, error: VeilleError, *, source: str) -> Ingested:
-    """Return an Ingested carrying ``error`` as a Failure of stage ``ingest`` for ``document`` (or ``source``)."""
-    item_id = document.id if document is not None else source
+def failed(
+    document: Document | None, error: VeilleError, *, source: str, item: str | None = None
+) -> Ingested:
+    """Return an Ingested carrying ``error`` as a Failure of stage ``ingest`` for ``document``, else for
+    ``item`` (a part of the source, e.g. "archive.warc#record-3"), else for ``source``."""
+    item_id = document.id if document is not None else item or source
     failure = Failure(
         item_id=item_id,
         stage="ingest",
@@ -73,7 +76,8 @@ def text_item(
     record_id: str | None = None,
     hints: dict[str, str] | None = None,
 ) -> Ingested:
-    """Return an Ingested for one HTML or plain-text item, with ``encoding``/``encoding_source`` hints.
+    """Return an Ingested for one HTML or plain-text item, with ``encoding``/``encoding_source`` hints (and
+    ``encoding_repairs`` when runs of bytes outside a UTF-8 text were read as windows-1252).
 
     Over ``max_bytes``: Document + ``too_large`` Failure; undecodable: Document + ``bad_encoding`` Failure.
     """
@@ -82,8 +86,11 @@ def text_item(
     probe = _prefix_for_hint(raw, _LARGE_PREFIX) if too_large else raw
     error: VeilleError | None = None
     try:
-        _, encoding, encoding_source = decode_text(probe, declared)
-        all_hints.update(encoding=encoding, encoding_source=encoding_source)
+        decoded = decode(probe, declared)
+        all_hints.update(encoding=decoded.encoding, encoding_source=decoded.source)
+        if decoded.repaired:
+            # Said on the document: some of its bytes were not in its encoding and were read as cp1252.
+            all_hints["encoding_repairs"] = f"{decoded.repaired} byte(s) outside UTF-8 read as windows-1252"
     except EncodingError as exc:
         error = exc
     doc = Document.from_bytes(

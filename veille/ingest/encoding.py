@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
@@ -34,6 +35,9 @@ _WESTERN = frozenset(
     "«»‘’“”„…–—•€°£§©®™·¡¿ªº²³¹µ\xa0×÷¢¥¤¦¨¯±´¶¸¼½¾"
 )
 _MAX_ACCENTED_RATIO = 0.3
+# UTF-16 without a BOM: share of two-byte units whose high byte is NUL (Latin text: most), and whose low is.
+_UTF16_MIN_HIGH_NULS = 0.4
+_UTF16_MAX_LOW_NULS = 0.02
 _MAX_CONTROL_RATIO = 0.02
 
 
@@ -68,6 +72,32 @@ def bom_encoding(raw: bytes) -> str | None:
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return name
+    return None
+
+
+def utf16_without_bom(raw: bytes) -> str | None:
+    """Return "utf-16-le" or "utf-16-be" when ``raw`` reads as UTF-16 text without a byte-order mark, else None.
+
+    Text in a Latin script written as UTF-16 has a NUL byte in most of its two-byte units, always on the
+    same side (the high byte); binary data has NUL bytes on both sides.
+    """
+    head = raw[:_PRESCAN_BYTES]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high >= _UTF16_MIN_HIGH_NULS * pairs and low <= _UTF16_MAX_LOW_NULS * pairs:
+            try:
+                text = head[: pairs * 2].decode(codec)
+            except UnicodeDecodeError:
+                # A surrogate pair cut by the prescan limit is fine; anything else is not UTF-16.
+                try:
+                    text = head[: pairs * 2 - 2].decode(codec)
+                except UnicodeDecodeError:
+                    return None
+            if _is_plausible(text.replace("\x00", "")):
+                return codec
     return None
 
 
@@ -111,31 +141,95 @@ def _western_text(raw: bytes) -> str | None:
     return None
 
 
-def decode_text(raw: bytes, declared: str | None = None) -> tuple[str, str, str]:
-    """Return (text, encoding, encoding_source); encoding_source is bom, declared, utf-8 or detected.
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded text, the codec that read it, the rule that chose it (bom, declared, utf-8, utf-16, mixed,
+    detected) and how many bytes outside that codec were repaired (read as windows-1252), 0 if none."""
 
-    ``declared`` (e.g. from HTTP Content-Type) wins over a meta charset or XML declaration in the bytes;
-    a declaration that fails to decode falls back to detection. Raises EncodingError when nothing fits.
+    text: str
+    encoding: str
+    source: str
+    repaired: int = 0
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]+")
+
+
+def _cp1252_run(match: re.Match[str]) -> str:
+    run = bytes(ord(ch) - 0xDC00 for ch in match.group(0))
+    return run.decode("cp1252", errors="replace")
+
+
+def decode_mixed_utf8(raw: bytes, *, declared: bool) -> Decoded | None:
+    """Return UTF-8 bytes holding stray windows-1252 runs decoded run by run (UTF-8 first), or None.
+
+    Each byte sequence that is not UTF-8 is read as windows-1252, never the whole text. Undeclared bytes
+    count as UTF-8 only when they hold valid multibyte characters, at least a quarter as many as bad bytes
+    (any number under a declared UTF-8). None when the bytes are valid UTF-8 or hold no UTF-8 character.
+    """
+    text = raw.decode("utf-8", errors="surrogateescape")
+    runs = _SURROGATES.findall(text)
+    invalid = sum(len(run) for run in runs)
+    if not invalid:
+        return None
+    valid_multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    if valid_multibyte == 0 or (not declared and valid_multibyte * 4 < invalid):
+        # No UTF-8 character at all: the whole text is in another encoding (detect it).
+        return None
+    repaired = _SURROGATES.sub(_cp1252_run, text)
+    if not _is_plausible(repaired):
+        return None
+    return Decoded(repaired, "utf-8", "mixed", invalid)
+
+
+def decode_text(raw: bytes, declared: str | None = None) -> tuple[str, str, str]:
+    """Return (text, encoding, encoding_source); encoding_source is bom, declared, utf-8, utf-16, mixed or
+    detected (see ``decode``). Raises EncodingError when nothing fits."""
+    decoded = decode(raw, declared)
+    return decoded.text, decoded.encoding, decoded.source
+
+
+def decode(raw: bytes, declared: str | None = None) -> Decoded:
+    """Decode ``raw``: BOM, declared charset, UTF-16 without BOM, strict UTF-8, UTF-8 with repaired runs,
+    then detection. Raises EncodingError when nothing fits.
+
+    ``declared`` (e.g. from HTTP Content-Type) wins over a meta charset or XML declaration in the bytes.
+    A declared UTF-8 that fails is decoded run by run: the runs that are not UTF-8 are read as
+    windows-1252 and counted in ``repaired`` (source "mixed"). Another declaration that fails to decode
+    falls back to detection.
     """
     bom = bom_encoding(raw)
     if bom is not None:
         try:
-            return raw.decode(bom), bom, "bom"
+            return Decoded(raw.decode(bom), bom, "bom")
         except UnicodeDecodeError as exc:
             logger.debug("BOM says %s but decoding failed (%s); trying other rules", bom, exc)
     codec = normalize_encoding(declared) or normalize_encoding(declared_in_content(raw))
     if codec is not None:
         decoded = _decode_declared(raw, codec)
         if decoded is not None:
-            return decoded[0], decoded[1], "declared"
+            return Decoded(decoded[0], decoded[1], "declared")
+        if codec == "utf-8":
+            mixed = decode_mixed_utf8(raw, declared=True)
+            if mixed is not None:
+                return mixed
         logger.debug("declared encoding %s does not decode these bytes; detecting", codec)
+    utf16 = utf16_without_bom(raw)
+    if utf16 is not None:
+        try:
+            return Decoded(raw.decode(utf16), utf16, "utf-16")
+        except UnicodeDecodeError as exc:
+            logger.debug("looks like %s without BOM but does not decode (%s)", utf16, exc)
     try:
-        return raw.decode("utf-8"), "utf-8", "utf-8"
+        return Decoded(raw.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = decode_mixed_utf8(raw, declared=False)
+    if mixed is not None:
+        return mixed
     western = _western_text(raw)
     if western is not None:
-        return western, "cp1252", "detected"
+        return Decoded(western, "cp1252", "detected")
     best = from_bytes(raw).best()
     if best is None or best.encoding is None:
         raise EncodingError("no plausible text encoding found for these bytes; is this a binary file?")
@@ -143,4 +237,4 @@ def decode_text(raw: bytes, declared: str | None = None) -> tuple[str, str, str]
     text = str(best)
     if not _is_plausible(text):
         raise EncodingError(f"bytes decode as {name} only into control characters; not text")
-    return text, name, "detected"
+    return Decoded(text, name, "detected")

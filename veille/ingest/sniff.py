@@ -7,7 +7,7 @@ import logging
 import re
 import zlib
 
-from veille.ingest.encoding import bom_encoding
+from veille.ingest.encoding import bom_encoding, utf16_without_bom
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +21,12 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "GIF image"),
     (b"%PDF-", "PDF document"),
     (b"PK\x03\x04", "ZIP archive (or DOCX/ODT/EPUB)"),
-    (b"BZh", "bzip2 archive"),
     (b"\xfd7zXZ\x00", "xz archive"),
     (b"7z\xbc\xaf\x27\x1c", "7z archive"),
     (b"Rar!\x1a\x07", "RAR archive"),
     (b"\x28\xb5\x2f\xfd", "zstd archive"),
     (b"\x7fELF", "ELF executable"),
-    (b"MZ", "Windows executable"),
     (b"OggS", "Ogg media"),
-    (b"ID3", "MP3 audio"),
     (b"fLaC", "FLAC audio"),
     (b"\x00\x00\x01\x00", "icon image"),
     (b"wOFF", "web font"),
@@ -37,9 +34,31 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "MS Office document"),
     (b"SQLite format 3\x00", "SQLite database"),
 )
+# Short magic numbers that plain text can start with ("MZ est...", "ID3 ..."): each is a format only when
+# the bytes after it have that format's structure.
+_WEAK_MAGIC: tuple[tuple[re.Pattern[bytes], str], ...] = (
+    # DOS header: 58 more header bytes, then e_lfanew; real executables are full of NUL bytes.
+    (re.compile(rb"MZ[\x00-\xff]{58}", re.S), "Windows executable"),
+    # ID3v2: version 2-4, revision, flags, then a 4-byte "syncsafe" size (each byte below 0x80).
+    (re.compile(rb"ID3[\x02-\x04][\x00-\x09][\x00-\xff][\x00-\x7f]{4}", re.S), "MP3 audio"),
+    # bzip2: block size 1-9, then a block or end-of-stream magic.
+    (re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)", re.S), "bzip2 archive"),
+)
 _HEAD = 8192
-_ROOT = re.compile(r"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)", re.S | re.I)
-_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html\b|head\b|body\b)", re.S | re.I)
+# A few NUL bytes in a long text are noise (a stray byte from a bad copy); binaries are full of them. The
+# same bound as extract's (veille/extract/article.py): 2, or one per 1,000 bytes.
+_MAX_STRAY_NULS = 2
+_MAX_NUL_RATIO = 0.001
+# Control bytes text holds (tab, line ends, form feed, escape); more than a few others make it binary.
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x00")
+_MAX_CONTROL_SHARE = 0.1
+_MAX_CONTROL_WITH_NULS = 0.01
+# A DOCTYPE may hold an internal subset in brackets, whose declarations hold ">" themselves. Each part of
+# the prolog is matched once, never re-tried (atomic group, possessive repeat): no backtracking blow-up.
+_ROOT = re.compile(
+    r"^(?>\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[[^\]]*\]\s*)?>)*+<([A-Za-z_][\w:.-]*)", re.S | re.I
+)
+_HTML_START = re.compile(r"^\s*(?><!--.*?-->\s*)*+<(?:!doctype\s+html|html\b|head\b|body\b)", re.S | re.I)
 _HTML_ANYWHERE = re.compile(r"<(?:html|head|body)\b[^>]*>|<!doctype\s+html", re.I)
 _HTML_TAG = re.compile(
     r"<(?:meta|title|div|p|article|section|span|script|style|table|h[1-6]|br|a|ul|li|img|link)\b[^>]*>",
@@ -67,11 +86,27 @@ def binary_kind(raw: bytes) -> str | None:
     for magic, name in _MAGIC:
         if raw.startswith(magic):
             return name
-    if bom_encoding(raw) in {"utf-16", "utf-32"}:
+    head = raw[:_HEAD]
+    for pattern, name in _WEAK_MAGIC:
+        if pattern.match(head) and b"\x00" in head:
+            return name
+    if bom_encoding(raw) in {"utf-16", "utf-32"} or utf16_without_bom(head) is not None:
         return None
-    if b"\x00" in raw[:_HEAD]:
+    if b"\x00" in head and not _text_with_nuls(head):
         return "binary data (NUL bytes)"
+    controls = sum(1 for byte in head if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    if controls > _MAX_CONTROL_SHARE * len(head):
+        return "binary data (control bytes)"
     return None
+
+
+def _text_with_nuls(head: bytes) -> bool:
+    # A text with stray NUL bytes (a bad copy, a padded export): few NULs, and almost no other control byte.
+    rest = head.replace(b"\x00", b"")
+    nuls = len(head) - len(rest)
+    controls = sum(1 for byte in rest if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    few_nuls = nuls <= _MAX_STRAY_NULS or nuls <= _MAX_NUL_RATIO * len(head)
+    return bool(rest.strip()) and few_nuls and controls <= _MAX_CONTROL_WITH_NULS * len(rest)
 
 
 def gunzip_head(raw: bytes, size: int = _HEAD) -> bytes:
@@ -84,8 +119,8 @@ def gunzip_head(raw: bytes, size: int = _HEAD) -> bytes:
 
 def _head_text(raw: bytes) -> str:
     head = raw[:_HEAD]
-    bom = bom_encoding(head)
-    if bom in {"utf-16", "utf-32"}:
+    bom = bom_encoding(head) or utf16_without_bom(head)
+    if bom in {"utf-16", "utf-32", "utf-16-le", "utf-16-be"}:
         return head.decode(bom, "replace")
     return head.decode("utf-8-sig" if bom else "latin-1", "replace")
 
@@ -113,14 +148,14 @@ def _json_kind(raw: bytes, head: str, hint: str | None) -> str | None:
     try:
         json.loads(raw)
         return "json"
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         pass
     lines = [line for line in raw.splitlines() if line.strip()]
     if stripped.startswith("{") and len(lines) > 1:
         try:
             json.loads(lines[0])
             return "jsonl"
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             pass
     return "json" if hint == "json" else None
 

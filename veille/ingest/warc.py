@@ -6,14 +6,15 @@ import io
 import logging
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from veille.errors import MalformedError
+from veille.errors import MalformedError, TooLargeError
 from veille.ingest.base import Ingested, failed, text_item
 from veille.ingest.encoding import charset_from_content_type
 from veille.ingest.sniff import gunzip_head, sniff
@@ -22,29 +23,50 @@ from veille.model import Document
 logger = logging.getLogger(__name__)
 
 WARC_TYPE = "application/warc"
+# One record (or a broken archive kept whole) is read up to this many times max_document_bytes.
+RECORD_LIMIT_FACTOR = 10
+_CHUNK = 1 << 20
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _gzip_break(raw: bytes) -> str | None:
-    """Return why a (multi-member) gzip stream is incomplete or corrupt, or None when it is whole."""
-    data = raw
-    while data:
-        decompressor = zlib.decompressobj(wbits=31)
+def _gzip_break(stream: IO[bytes]) -> str | None:
+    """Return why a (multi-member) gzip stream is incomplete or corrupt, or None when it is whole.
+
+    Reads ``stream`` from where it is to its end in bounded chunks (never held whole, never decompressed
+    whole); NUL padding between or after members is allowed."""
+    decompressor = zlib.decompressobj(wbits=31)
+    at_boundary = True
+    data = b""
+    while True:
+        if not data:
+            data = stream.read(_CHUNK)
+            if not data:
+                break
+        if at_boundary:
+            data = data.lstrip(b"\x00")
+            if not data:
+                continue
+            decompressor = zlib.decompressobj(wbits=31)
+            at_boundary = False
         try:
-            while True:
-                # Bounded output per step so a huge archive is never held decompressed.
-                decompressor.decompress(data, 1 << 20)
+            # Bounded output per step so a gzip bomb is never held decompressed.
+            decompressor.decompress(data, _CHUNK)
+            if decompressor.eof:
+                data, at_boundary = decompressor.unused_data, True
+            else:
                 data = decompressor.unconsumed_tail
-                if not data or decompressor.eof:
-                    break
         except zlib.error as exc:
             return f"corrupt gzip data ({exc})"
-        if not decompressor.eof:
-            return "gzip stream ends before its end-of-stream marker (truncated)"
-        data = decompressor.unused_data
-        if data.strip(b"\x00") == b"":
-            return None
-    return None
+    if at_boundary:
+        return None
+    try:
+        while not decompressor.eof and decompressor.decompress(b"", _CHUNK):
+            pass
+    except zlib.error as exc:
+        return f"corrupt gzip data ({exc})"
+    if decompressor.eof:
+        return None
+    return "gzip stream ends before its end-of-stream marker (truncated)"
 
 
 def _is_html(content_type: str, payload: bytes) -> bool:
@@ -55,29 +77,67 @@ def _is_html(content_type: str, payload: bytes) -> bool:
 
 
 def iter_warc(raw: bytes, *, source: str, max_bytes: int) -> Iterator[Ingested]:
+    """Yield the Ingested items of WARC bytes (see ``iter_warc_stream``)."""
+    yield from iter_warc_stream(io.BytesIO(raw), source=source, max_bytes=max_bytes)
+
+
+class _QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc]
+    # warcio prints a warning on stderr when a record's Content-Length is short; read_document_records
+    # turns it into a Failure instead (it counts them in err_count).
+    INC_RECORD = ""
+
+
+def iter_warc_stream(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[Ingested]:
     """Yield a Document per HTML ``response`` (text/html) and per ``conversion`` record (text/plain, WET).
 
-    Other records are skipped (counted at debug level). When the archive is truncated or corrupt, the
-    records read before the break come out as usual, then the raw archive with a ``malformed`` Failure.
+    ``stream`` is read record by record (it must be seekable: a gzip archive is checked whole first, in
+    bounded chunks). Other records are skipped (counted at debug level); a record whose target URI is not
+    http(s), whose Content-Length lies or whose payload is over the input limit is a Failure. When the
+    archive is truncated or corrupt, the records read before the break come out as usual, then the raw
+    archive (when not over the input limit) with a ``malformed`` Failure.
     """
     state = RecordsRead()
     count = 0
-    is_gzip = raw.startswith(b"\x1f\x8b")
-    broken: str | None = _gzip_break(raw) if is_gzip else None
-    head = gunzip_head(raw, 64) if is_gzip else raw[:64]
+    start = stream.tell()
+    head = stream.read(64 * 1024)
+    is_gzip = head.startswith(b"\x1f\x8b")
+    broken: str | None = None
+    if is_gzip:
+        stream.seek(start)
+        broken = _gzip_break(stream)
+        head = gunzip_head(head, 64)
+    stream.seek(start)
     try:
         if not head.lstrip().startswith(b"WARC/"):
             raise MalformedError("does not start with a WARC header (WARC/1.x)")
+
+        def last_whole() -> bool:
+            # WARC/1.x: each record ends with CRLF CRLF (gzip members are checked whole by _gzip_break).
+            if is_gzip or not head.lstrip().startswith(b"WARC/"):
+                return True
+            stream.seek(start + state.end)
+            return stream.read(4) == b"\r\n\r\n"
+
         for _, item in read_document_records(
-            ArchiveIterator(io.BytesIO(raw)), is_gzip=is_gzip, source=source, max_bytes=max_bytes, state=state
+            _QuietArchiveIterator(stream),
+            is_gzip=is_gzip,
+            source=source,
+            max_bytes=max_bytes,
+            state=state,
+            last_whole=last_whole,
         ):
-            count += 1
+            count += item.document is not None
             yield item
         if state.broken is not None:
             broken = state.broken
         # warcio ends quietly on a header cut short: bytes left after the last record mean a break.
-        elif not is_gzip and broken is None and raw[state.end :].strip(b"\r\n"):
-            broken = f"{len(raw) - state.end} bytes after the last whole record are not a complete record"
+        elif not is_gzip and broken is None:
+            if not last_whole():
+                broken = "the last record is not followed by CRLF CRLF (the archive is cut)"
+            stream.seek(start + state.end)
+            left = _non_blank_left(stream)
+            if left:
+                broken = f"{left} bytes after the last whole record are not a complete record"
     except (ArchiveLoadFailed, MalformedError, EOFError, OSError, ValueError, zlib.error) as exc:
         broken = f"{type(exc).__name__}: {exc}"
     except (AttributeError, TypeError, KeyError, IndexError) as exc:
@@ -86,9 +146,28 @@ def iter_warc(raw: bytes, *, source: str, max_bytes: int) -> Iterator[Ingested]:
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
     logger.debug("WARC %s: %d documents, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
-        doc = Document.from_bytes(raw, media_type=WARC_TYPE, source=source, container="warc")
         message = f"WARC broke after {count} document record(s): {broken}"
+        stream.seek(start)
+        raw = stream.read(_whole_limit(max_bytes) + 1)
+        if len(raw) > _whole_limit(max_bytes):
+            # Too big to keep as one document: the records before the break are stored, the rest is said.
+            yield failed(
+                None, MalformedError(message + "; the archive is too large to store whole"), source=source
+            )
+            return
+        doc = Document.from_bytes(raw, media_type=WARC_TYPE, source=source, container="warc")
         yield failed(doc, MalformedError(message), source=source)
+
+
+def _non_blank_left(stream: IO[bytes]) -> int:
+    left = 0
+    while chunk := stream.read(_CHUNK):
+        left += len(chunk) if left else len(chunk.lstrip(b"\r\n"))
+    return left
+
+
+def _whole_limit(max_bytes: int) -> int:
+    return max(max_bytes * RECORD_LIMIT_FACTOR, 1 << 20)
 
 
 @dataclass(slots=True)
@@ -102,14 +181,48 @@ class RecordsRead:
 
 
 def read_document_records(
-    records: Iterable[Any], *, is_gzip: bool, source: str, max_bytes: int, state: RecordsRead
+    records: Iterable[Any],
+    *,
+    is_gzip: bool,
+    source: str,
+    max_bytes: int,
+    state: RecordsRead,
+    last_whole: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[int, Ingested]]:
     """Yield (record number, Ingested) per HTML response and WET conversion of a warcio ``ArchiveIterator``;
-    stop at the first record cut short, saying why in ``state.broken``. warcio's own errors propagate."""
-    for number, record in enumerate(records, start=1):
+    stop at the first record cut short, saying why in ``state.broken``. warcio's own errors propagate.
+
+    ``last_whole`` (called once the records are read) says whether the last record ends as a record must;
+    when it does not, that record is a Failure rather than a document that may be cut."""
+    # An item is held back until the next record starts: warcio only then finds that a Content-Length
+    # was short (the record's text runs on past it), and such a record must not be stored cut.
+    held: tuple[int, Ingested] | None = None
+    seen_errors = getattr(records, "err_count", 0)
+    iterator = iter(records)
+    number = 0
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            break
+        except Exception:
+            # warcio's error on the next record is the caller's to handle; the record held back is whole.
+            if held is not None:
+                yield held
+            raise
+        number += 1
+        errors = getattr(records, "err_count", 0)
+        if errors != seen_errors:
+            seen_errors = errors
+            if held is not None:
+                yield held[0], _lying_length(held, source=source)
+                held = None
+        if held is not None:
+            yield held
+            held = None
         if record.rec_type is None:
             raise MalformedError(f"record {number} has no WARC header")
-        payload = record.content_stream().read()
+        payload, extra = _bounded_payload(record, _whole_limit(max_bytes))
         # A whole record has consumed exactly its Content-Length; a cut one has bytes left to read.
         remaining = getattr(record.raw_stream, "limit", None)
         declared_length = (record.rec_headers.get_header("Content-Length") or "").strip()
@@ -124,9 +237,60 @@ def read_document_records(
         if record.rec_type not in {"response", "resource", "conversion"}:
             state.skipped[record.rec_type] += 1
             continue
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        where = f"{source}#record-{number}"
+        if urlsplit(url.strip()).scheme.lower() not in {"http", "https"}:
+            message = (
+                f"record {number} ({record.rec_type}) has target URI {url[:200]!r}, not http(s); not stored"
+            )
+            held = number, failed(None, MalformedError(message, code="bad_url"), source=source, item=where)
+            continue
+        if extra:
+            size = len(payload) + extra
+            message = (
+                f"record {number} ({url[:200]}) holds {size:,} bytes, over the input limit "
+                f"({_whole_limit(max_bytes):,} bytes); not stored"
+            )
+            held = number, failed(None, TooLargeError(message), source=source, item=where)
+            continue
         item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=state.skipped)
         if item is not None:
-            yield number, item
+            held = number, item
+    if getattr(records, "err_count", 0) != seen_errors and held is not None:
+        held = held[0], _lying_length(held, source=source)
+    elif held is not None and last_whole is not None and not last_whole():
+        message = (
+            f"record {held[0]}: the archive ends right after its Content-Length bytes, without the record's "
+            "closing CRLF CRLF: the archive is cut, and so may the record be; not stored"
+        )
+        held = (
+            held[0],
+            failed(None, MalformedError(message), source=source, item=f"{source}#record-{held[0]}"),
+        )
+    if held is not None:
+        yield held
+
+
+def _lying_length(held: tuple[int, Ingested], *, source: str) -> Ingested:
+    number, item = held
+    url = item.document.url if item.document is not None else None
+    message = (
+        f"record {number} ({url or 'no URI'}): its Content-Length is shorter than the record, whose text "
+        "runs on past it; the record is not stored, since it would be cut"
+    )
+    return failed(None, MalformedError(message), source=source, item=f"{source}#record-{number}")
+
+
+def _bounded_payload(record: Any, limit: int) -> tuple[bytes, int]:
+    """Return (payload up to ``limit`` bytes, count of the bytes past it, read and dropped)."""
+    stream = record.content_stream()
+    payload = stream.read(limit + 1)
+    if len(payload) <= limit:
+        return payload, 0
+    extra = len(payload) - limit
+    while chunk := stream.read(_CHUNK):
+        extra += len(chunk)
+    return payload[:limit], extra
 
 
 def _record_item(

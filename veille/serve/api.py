@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from veille import pipeline, views
-from veille.compare import export
+from veille.compare import coverage, export
+from veille.errors import VeilleError
 from veille.group.events import story_events
 from veille.model import (
     Article,
@@ -29,12 +30,17 @@ from veille.model import (
     QuoteRecord,
     RegistryEntity,
     SearchHit,
+    Source,
     Story,
     StoryEvent,
+    UnknownOutlet,
 )
 from veille.serve.app import ApiError, StoreDep, check_token, not_found, settings_of
+from veille.sources import registry
 from veille.store.base import Store
 from veille.understand import quote_groups
+from veille.watch import status as watch_status
+from veille.watch.status import SourceStatus
 
 
 class ArticleLine(BaseModel):
@@ -117,6 +123,7 @@ def status(store: StoreDep, request: Request) -> Json:
 @router.get("/stories", responses={200: {"model": list[Story]}}, summary="Stories (`veille stories --json`)")
 def list_stories(
     store: StoreDep,
+    request: Request,
     since: Since = None,
     until: Until = None,
     entity: Text = None,
@@ -126,21 +133,86 @@ def list_stories(
     min_articles: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Limit = 50,
     offset: Offset = 0,
+    blindspot: Annotated[
+        bool,
+        Query(description="Only blind spots, each with its coverage (`veille stories --blindspot --json`)."),
+    ] = False,
 ) -> Json:
-    """Stories, the largest (or newest) first, by dates, entity, outlet or words (``q``)."""
-    found = pipeline.list_stories(
-        store,
-        min_articles=min_articles,
-        limit=limit,
-        since=since,
-        until=until,
-        entity=entity,
-        outlet=outlet,
-        query=q,
-        order=order,
-        offset=offset,
+    """Stories, the largest (or newest) first, by dates, entity, outlet or words (``q``); ``blindspot``: only
+    the stories told by sources of one country or one kind, each with its ``coverage``."""
+    filters: dict[str, Any] = {
+        "min_articles": min_articles,
+        "since": since,
+        "until": until,
+        "entity": entity,
+        "outlet": outlet,
+        "query": q,
+        "order": order,
+    }
+    if blindspot:
+        found = coverage.list_blindspot_stories(
+            store,
+            min_sources=settings_of(request).blindspot_min_sources,
+            limit=limit,
+            offset=offset,
+            **filters,
+        )
+        return JSON(views.blindspot_views(found))
+    return JSON(
+        [views.story_view(s) for s in pipeline.list_stories(store, limit=limit, offset=offset, **filters)]
     )
-    return JSON([views.story_view(s) for s in found])
+
+
+@router.get(
+    "/sources", responses={200: {"model": list[Source]}}, summary="Sources (`veille sources list --json`)"
+)
+def list_sources(
+    store: StoreDep,
+    country: Annotated[
+        str | None, Query(min_length=2, max_length=3, description="ISO 3166 code, e.g. ML or MLI.")
+    ] = None,
+    kind: Literal["public", "private", "international", "agency", "blog", "other"] | None = None,
+    active: bool | None = None,
+) -> Json:
+    """The registered sources (outlets) by name: country, kind, languages, domains, feeds."""
+    try:
+        code = registry.country_code(country) if country else None
+    except VeilleError as exc:
+        raise ApiError(400, exc.code, str(exc), "give an ISO 3166 code such as ML, NE or SN") from exc
+    return JSON([views.source_view(s) for s in store.list_sources(country=code, kind=kind, active=active)])
+
+
+@router.get(
+    "/sources/unknown",
+    responses={200: {"model": list[UnknownOutlet]}},
+    summary="Outlets of articles tied to no source (`veille sources unknown --json`)",
+)
+def unknown_sources(store: StoreDep, limit: Limit = 50) -> Json:
+    """The domains (or outlet names) of articles tied to no source, the most frequent first."""
+    return JSON([views.unknown_outlet_view(u) for u in store.unknown_outlets(limit=limit)])
+
+
+@router.get(
+    "/sources/status",
+    responses={200: {"model": list[SourceStatus]}},
+    summary="Each source's health (`veille sources status --json`)",
+)
+def sources_status(store: StoreDep, request: Request) -> Json:
+    """Per source: last success, last error and when, new articles per day (7 days), failing, paused, silent."""
+    return JSON(watch_status.status_json(watch_status.source_status(store, settings_of(request))))
+
+
+@router.get(
+    "/sources/{source_id}",
+    responses={200: {"model": Source}},
+    summary="A source (`veille sources show SOURCE --json`)",
+)
+def get_source(store: StoreDep, source_id: str) -> Json:
+    """One source by id, name or domain."""
+    found = store.get_source(source_id)
+    if found is None:
+        raise not_found("source", source_id, "list them at /api/sources")
+    return JSON(views.source_view(found))
 
 
 def _story_id(store: Store, story_id: str) -> str:
@@ -153,9 +225,11 @@ def _story_id(store: Store, story_id: str) -> str:
 @router.get(
     "/stories/{story_id}", responses={200: {"model": Story}}, summary="A story (`veille show STORY --json`)"
 )
-def get_story(store: StoreDep, story_id: str) -> Json:
-    """A story with its articles, main entities, events across outlets and copies."""
-    return JSON(views.story_report_view(pipeline.story_report(store, _story_id(store, story_id))))
+def get_story(store: StoreDep, story_id: str, request: Request) -> Json:
+    """A story with its articles, main entities, events across outlets, copies and coverage by source."""
+    full = _story_id(store, story_id)
+    covered = coverage.story_coverage(store, full, min_sources=settings_of(request).blindspot_min_sources)
+    return JSON(views.story_report_view(pipeline.story_report(store, full), covered))
 
 
 @router.get(
@@ -166,13 +240,18 @@ def get_story(store: StoreDep, story_id: str) -> Json:
 def get_comparison(
     store: StoreDep,
     story_id: str,
+    request: Request,
     format: Literal["json", "markdown", "html", "csv"] = "json",  # noqa: A002 - the query parameter's name
     download: bool = False,
 ) -> Json:
-    """What all sources say, what only one says, conflicts, framing, voices, timeline (with evidence)."""
+    """What all sources say, what only one says, conflicts, framing, voices, timeline (with evidence), and the
+    story's coverage by source (computed when read)."""
     if format == "json":  # the stored JSON as it is when current (decoding and encoding it took 250 ms)
+        full = _story_id(store, story_id)
+        covered = coverage.story_coverage(store, full, min_sources=settings_of(request).blindspot_min_sources)
         return Response(
-            pipeline.story_comparison_json(store, _story_id(store, story_id)), media_type="application/json"
+            coverage.comparison_json_with_coverage(pipeline.story_comparison_json(store, full), covered),
+            media_type="application/json",
         )
     comparison = pipeline.story_comparison(store, _story_id(store, story_id))
     text, media, suffix = {

@@ -20,8 +20,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from veille import __version__, pipeline
+from veille.compare import coverage
 from veille.model import Analysis, Article, Claim, Comparison, TimelineEntry
-from veille.serve.app import ApiError, StoreDep, not_found
+from veille.serve.app import ApiError, StoreDep, not_found, settings_of
 from veille.serve.basemap import MapPoint, map_view
 from veille.serve.i18n import language_of, translator
 from veille.understand import quote_groups
@@ -430,6 +431,9 @@ def story_page(request: Request, store: StoreDep, story_id: str, full: bool = Fa
         evidence_url=evidence_url,
         json_url=f"/api/stories/{story.id}/comparison",
         report_url=f"/api/stories/{story.id}",
+        coverage=coverage.story_coverage(
+            store, story.id, min_sources=settings_of(request).blindspot_min_sources
+        ),
     )
 
 

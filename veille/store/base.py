@@ -15,9 +15,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from veille.model import (
+    Alert,
     Analysis,
     Article,
     ArticleName,
+    ArticleTie,
     Comparison,
     Document,
     DuplicateLink,
@@ -26,15 +28,21 @@ from veille.model import (
     EntityKey,
     EventRecord,
     Failure,
+    FeedState,
     Link,
     NameNode,
     Place,
     QuoteRecord,
     RegistryEntity,
     SearchHit,
+    Source,
+    SourceActivity,
     Story,
     StoryEntity,
     SurnameUse,
+    UnknownOutlet,
+    Watch,
+    WatchEntry,
 )
 
 
@@ -65,7 +73,8 @@ class Store(Protocol):
         """Return the item ids the stage must (re)process at ``version``.
 
         For ``extract`` the items are document ids; for ``understand``, ``link`` and ``group`` article ids
-        (``link``: articles with an analysis whose names were linked by another linker version, or never).
+        (``link``: articles with an analysis whose names were linked by another linker version, or never);
+        for ``compare`` story ids (stories without a comparison by ``version``).
         An item is pending when the stage has no output for it made by ``version``, and (unless
         ``retry_failed``) no failure recorded for it at that same version.
         """
@@ -431,6 +440,103 @@ class Store(Protocol):
         self, worker: str, stage: str | None = None, item_ids: Sequence[str] | None = None
     ) -> None:
         """End the claims of ``worker`` (on one stage, on some items only)."""
+        ...
+
+    # sources: the registry of outlets (issue 21) ----------------------------------------------------------
+    def put_source(self, source: Source) -> Source:
+        """Insert or replace a source by id, with its domains and feeds; return it as stored (feed ids set).
+
+        A feed kept by URL keeps its row (and id); feeds no longer listed are dropped. StoreError when one of
+        its domains or its folded name belongs to another source.
+        """
+        ...
+
+    def get_source(self, ident: str) -> Source | None:
+        """Return a source by id, name (accents and case ignored) or one of its domains (any URL or host on
+        it), or None."""
+        ...
+
+    def list_sources(
+        self,
+        *,
+        country: str | None = None,
+        kind: str | None = None,
+        active: bool | None = None,
+        ids: Collection[str] | None = None,
+    ) -> list[Source]:
+        """Return the sources, by name (folded); ``country``, ``kind``, ``active``, ``ids``: only those."""
+        ...
+
+    def unknown_outlets(self, *, limit: int = 100) -> list[UnknownOutlet]:
+        """Return the domains (and, for articles without a URL, the outlet names) of articles tied to no
+        source, with their article counts, the most frequent first."""
+        ...
+
+    def article_ties(self, story_ids: Sequence[str] | None = None) -> list[ArticleTie]:
+        """Return the articles of these stories (None: of every story) with the source each is tied to: the
+        source of its URL's registered domain, else the source named as its outlet (accents and case ignored)."""
+        ...
+
+    # the feed watcher, watches and alerts (issue 21: veille.watch) ---------------------------------------
+    def feed_states(self, *, active_only: bool = True) -> list[FeedState]:
+        """Return every feed of the registry with its polling state (defaults when never polled), by source
+        name then URL; ``active_only``: only the feeds of active sources."""
+        ...
+
+    def put_feed_state(self, state: FeedState) -> None:
+        """Save (replace) the polling state of one feed."""
+        ...
+
+    def watch_entries(
+        self, feed_ids: Collection[int], *, entries: Collection[str] | None = None
+    ) -> list[WatchEntry]:
+        """Return the entries seen in these feeds (``entries``: only those with these keys)."""
+        ...
+
+    def entry_documents(self, urls: Collection[str]) -> dict[str, str]:
+        """Return, for those of these URLs that an entry of any feed already became, the document id."""
+        ...
+
+    def put_watch_entry(self, entry: WatchEntry, document: Document | None = None) -> bool:
+        """Store ``document`` (if given) and record ``entry`` in one transaction; return True when the document
+        was new (a killed process leaves both or neither)."""
+        ...
+
+    def source_activity(self, since: datetime) -> list[SourceActivity]:
+        """Return, per source, the documents received per day since ``since`` (UTC days) from its feeds'
+        entries and the articles of its domains, and when the latest of them ever arrived."""
+        ...
+
+    def add_watch(self, watch: Watch) -> Watch:
+        """Store a new watch; return it with its id."""
+        ...
+
+    def list_watches(self) -> list[Watch]:
+        """Return the watches, oldest first."""
+        ...
+
+    def remove_watch(self, watch_id: int) -> bool:
+        """Delete a watch and its alerts; return False when there is none with this id."""
+        ...
+
+    def set_watch_look(self, watch_id: int, when: datetime) -> None:
+        """Record when ``veille alerts`` last looked for a watch."""
+        ...
+
+    def stories_received_since(self, when: datetime | None) -> list[str]:
+        """Return the ids of the stories with an article whose document arrived after ``when`` (None: all)."""
+        ...
+
+    def add_alert(self, alert: Alert) -> bool:
+        """Store an alert; return False (and change nothing) when the watch already has one of this kind and key."""
+        ...
+
+    def list_alerts(self, *, pending: bool = False, since: datetime | None = None) -> list[Alert]:
+        """Return alerts, oldest first: ``pending`` only those not delivered; ``since`` only newer ones."""
+        ...
+
+    def mark_alert(self, alert_id: int, *, delivered: datetime | None, error: str | None) -> None:
+        """Record a delivery of an alert: when it succeeded, or why it failed (it stays pending)."""
         ...
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Table,
+    UniqueConstraint,
 )
 from sqlalchemy import Text as _Text
 
@@ -83,7 +84,9 @@ articles = Table(
     Column("published_evidence", Text),
     Column("language", Text),
     Column("outlet_fold", Text),
+    Column("domain", Text),  # the key to its source: veille.sources.domains.article_domain(url, outlet)
     Index("articles_content", "content_id"),
+    Index("articles_domain", "domain"),
 )
 
 analyses = Table(
@@ -382,6 +385,105 @@ claims = Table(
     Column("until_key", Text, nullable=False),  # the lease's end, UTC ISO text
     PrimaryKeyConstraint("stage", "item_id"),
     **_NO_ROWID,
+)
+
+# The source registry (issue 21): an outlet, the registered domains that tie articles to it (an article's
+# ``domain`` column, joined at read time, so adding a source ties the articles already stored) and its feeds
+# (a stable row per feed; the feed watcher keeps its polling state in tables of its own).
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Text, primary_key=True),  # a slug of the name, stable when the name is edited
+    Column("name", Text, nullable=False),
+    Column("name_fold", Text, nullable=False, unique=True),
+    Column("country", Text),  # ISO 3166-1 alpha-2
+    Column("kind", Text, nullable=False),
+    Column("languages", Text, nullable=False, server_default="[]"),  # JSON list of ISO 639-1 codes
+    Column("active", Integer, nullable=False, server_default="1"),
+    Column("added", Text, nullable=False),
+    Column("note", Text),
+    CheckConstraint(
+        "kind IN ('public', 'private', 'international', 'agency', 'blog', 'other')", name="sources_kind"
+    ),
+)
+
+source_domains = Table(
+    "source_domains",
+    metadata,
+    Column("domain", Text, primary_key=True),
+    Column("source_id", Text, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Index("source_domains_source", "source_id"),
+)
+
+source_feeds = Table(
+    "source_feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Text, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    UniqueConstraint("source_id", "url", name="source_feeds_source_url"),
+    CheckConstraint("kind IN ('rss', 'atom', 'sitemap')", name="source_feeds_kind"),
+)
+
+# The feed watcher (issue 21, ``veille watch``): per-feed polling state, the entries seen (entry → document, so
+# a restart resumes and nothing is stored twice), and what users watch with the alerts it raised.
+watch_feeds = Table(
+    "watch_feeds",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("source_feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_fetch", Text),  # UTC ISO instants, like every *_key column
+    Column("last_success", Text),
+    Column("last_error", Text),
+    Column("last_error_time", Text),
+    Column("failures", Integer, nullable=False, server_default="0"),  # in a row
+    Column("next_due", Text),
+    Column("paused", Integer, nullable=False, server_default="0"),
+    Column("interval", Float),  # seconds; None: the watch_interval setting
+)
+
+watch_entries = Table(
+    "watch_entries",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("source_feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("entry", Text, nullable=False),  # the entry's id in its feed, else its URL
+    Column("url", Text),
+    Column("document_id", Text),  # None while its page could not be fetched
+    Column("seen", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    PrimaryKeyConstraint("feed_id", "entry"),
+    Index("watch_entries_url", "url"),
+    Index("watch_entries_document", "document_id"),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", Text),
+    Column("words", Text),
+    Column("sources", Text, nullable=False, server_default="[]"),  # JSON list of source ids
+    Column("created", Text, nullable=False),
+    Column("last_look", Text),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("watch_id", Integer, ForeignKey("watches.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("story_id", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # the alert as JSON, as printed and posted
+    Column("created", Text, nullable=False),
+    Column("delivered", Text),
+    Column("delivery_error", Text),
+    UniqueConstraint("watch_id", "kind", "key", name="alerts_watch_kind_key"),
+    CheckConstraint("kind IN ('story', 'conflict')", name="alerts_kind"),
 )
 
 FTS_SQLITE = (

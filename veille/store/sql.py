@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import CursorResult, RowMapping
 
-from veille.errors import UsageError
+from veille.errors import StoreError, UsageError
 from veille.model import (
+    Alert,
     Analysis,
     Article,
     ArticleName,
+    ArticleTie,
     Comparison,
     Document,
     DuplicateLink,
@@ -35,6 +37,7 @@ from veille.model import (
     EventArgumentRecord,
     EventRecord,
     Failure,
+    FeedState,
     Link,
     NameNode,
     Office,
@@ -43,13 +46,20 @@ from veille.model import (
     QuoteRecord,
     RegistryEntity,
     SearchHit,
+    Source,
+    SourceActivity,
+    SourceFeed,
     Story,
     StoryEntity,
     SurnameUse,
+    UnknownOutlet,
+    Watch,
+    WatchEntry,
     apply_entity_edits,
     resolve_entity_id,
     time_interval,
 )
+from veille.sources.domains import article_domain, registered_domain
 from veille.store import codec, migrate
 from veille.store.engine import Database, Params, _bind, _statement
 from veille.text import fold as _fold
@@ -60,6 +70,7 @@ STAGES = ("extract", "understand", "link", "group")
 MIN_PREFIX = 6
 SNIPPET_MARK = ("**", "**")  # around matched words in search snippets; plain text, safe in a terminal
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+_PAGE = 500  # rows per page of a scan of a whole table (``iter_articles()``)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
 _COMPOUND = 200  # SELECTs per UNION ALL, under SQLite's limit of 500
@@ -291,7 +302,8 @@ class SQLStore:
 
         extract: documents without an article by ``version`` and without an ingest failure;
         understand / group: articles without an analysis / story membership by ``version``;
-        link: analysed articles whose names were linked by another linker version, or never.
+        link: analysed articles whose names were linked by another linker version, or never;
+        compare: stories without a comparison by ``version`` (a changed membership deletes a comparison).
         Items that failed this stage at ``version`` are left out unless ``retry_failed``.
         Raises UsageError for an unknown stage.
         """
@@ -334,6 +346,13 @@ class SQLStore:
                 " AND s.grouper = :version)"
                 + failed.format(item="a.id")
                 + " ORDER BY d.received_key, d.seq, a.id"
+            )
+        elif stage == "compare":
+            sql = (
+                "SELECT s.id FROM stories s WHERE NOT EXISTS (SELECT 1 FROM comparisons c"
+                " WHERE c.story_id = s.id AND c.comparer = :version)"
+                + failed.format(item="s.id")
+                + " ORDER BY s.id"
             )
         else:
             raise UsageError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
@@ -379,11 +398,11 @@ class SQLStore:
                 self._x("DELETE FROM articles_fts WHERE article_id = ?", (article.id,))
                 sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
                 self._x(
-                    f"UPDATE articles SET {sets}, outlet_fold = :outlet_fold WHERE id = :id",
-                    {**values, "outlet_fold": folded},
+                    f"UPDATE articles SET {sets}, outlet_fold = :outlet_fold, domain = :domain WHERE id = :id",
+                    {**values, "outlet_fold": folded, "domain": article_domain(article.url, article.outlet)},
                 )
             else:
-                row = {**values, "outlet_fold": folded}
+                row = {**values, "outlet_fold": folded, "domain": article_domain(article.url, article.outlet)}
                 cols = ", ".join(row)
                 self._x(f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + k for k in row)})", row)
             self._x(
@@ -476,13 +495,22 @@ class SQLStore:
 
     def iter_articles(self, ids: Sequence[str] | None = None) -> Iterator[Article]:
         """Yield the articles with these ids in the order given, skipping unknown ids (all articles, oldest first, when None)."""
-        if ids is None:
-            for row in self._rows(
-                "SELECT a.* FROM articles a JOIN documents d ON d.id = a.content_id"
-                " ORDER BY d.received_key, d.seq, a.id"
-            ):
-                yield self._article(row)
-            return
+        if ids is None:  # a page at a time (keyset), so memory does not grow with the corpus
+            after: tuple[str, int, str] | None = None
+            while True:
+                rows = self._rows(
+                    "SELECT a.*, d.received_key AS page_key, d.seq AS page_seq FROM articles a"
+                    " JOIN documents d ON d.id = a.content_id"
+                    + ("" if after is None else " WHERE (d.received_key, d.seq, a.id) > (?, ?, ?)")
+                    + f" ORDER BY d.received_key, d.seq, a.id LIMIT {_PAGE}",
+                    () if after is None else after,
+                )
+                for row in rows:
+                    yield codec.article_from_json({k: v for k, v in row.items() if not k.startswith("page_")})
+                if len(rows) < _PAGE:
+                    return
+                last = rows[-1]
+                after = (last["page_key"], last["page_seq"], last["id"])
         ids = list(ids)
         for chunk in _chunks(ids):
             rows = self._rows(f"SELECT * FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
@@ -2133,6 +2161,449 @@ class SQLStore:
         for r in rows:
             found.setdefault(r["article_id"], set()).add(r["eid"])
         return {article: frozenset(ids) for article, ids in found.items()}
+
+    # sources: the registry of outlets (issue 21) ----------------------------------------------------------
+    def put_source(self, source: Source) -> Source:
+        """Insert or replace a source by id, with its domains and feeds; return it as stored (feed ids set).
+
+        A feed kept by URL keeps its row (and id); feeds no longer listed are dropped. StoreError when one of
+        its domains or its folded name belongs to another source.
+        """
+        name_fold = _fold(source.name)
+        with self.transaction():
+            other = self._one(
+                "SELECT id FROM sources WHERE name_fold = ? AND id <> ?", (name_fold, source.id)
+            )
+            if other is not None:
+                raise StoreError(f"source {other['id']!r} already has the name {source.name!r}")
+            for domain in source.domains:
+                owner = self._one(
+                    "SELECT source_id FROM source_domains WHERE domain = ? AND source_id <> ?",
+                    (domain, source.id),
+                )
+                if owner is not None:
+                    raise StoreError(f"domain {domain!r} already belongs to source {owner['source_id']!r}")
+            row = {
+                "id": source.id,
+                "name": source.name,
+                "name_fold": name_fold,
+                "country": source.country,
+                "kind": source.kind,
+                "languages": json.dumps(list(source.languages)),
+                "active": 1 if source.active else 0,
+                "added": source.added.isoformat(),
+                "note": source.note,
+            }
+            if self._one("SELECT 1 FROM sources WHERE id = ?", (source.id,)) is None:
+                cols = ", ".join(row)
+                self._x(f"INSERT INTO sources ({cols}) VALUES ({', '.join(':' + k for k in row)})", row)
+            else:
+                sets = ", ".join(f"{k} = :{k}" for k in row if k not in ("id", "added"))
+                self._x(f"UPDATE sources SET {sets} WHERE id = :id", row)
+            self._x("DELETE FROM source_domains WHERE source_id = ?", (source.id,))
+            for domain in dict.fromkeys(source.domains):
+                self._x("INSERT INTO source_domains (domain, source_id) VALUES (?, ?)", (domain, source.id))
+            kept = {
+                r["url"]: r
+                for r in self._rows("SELECT * FROM source_feeds WHERE source_id = ?", (source.id,))
+            }
+            wanted = {feed.url: feed for feed in source.feeds}
+            for url in kept.keys() - wanted.keys():
+                self._x("DELETE FROM source_feeds WHERE id = ?", (kept[url]["id"],))
+            for url, feed in wanted.items():
+                if url not in kept:
+                    self._x(
+                        "INSERT INTO source_feeds (source_id, url, kind) VALUES (?, ?, ?)",
+                        (source.id, url, feed.kind),
+                    )
+                elif kept[url]["kind"] != feed.kind:
+                    self._x("UPDATE source_feeds SET kind = ? WHERE id = ?", (feed.kind, kept[url]["id"]))
+        stored = self.get_source(source.id)
+        assert stored is not None
+        return stored
+
+    def _sources(self, rows: Sequence[RowMapping]) -> list[Source]:
+        ids = [r["id"] for r in rows]
+        domains: dict[str, list[str]] = {i: [] for i in ids}
+        feeds: dict[str, list[SourceFeed]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._rows(
+                f"SELECT source_id, domain FROM source_domains WHERE source_id IN ({marks}) ORDER BY domain",
+                chunk,
+            ):
+                domains[r["source_id"]].append(r["domain"])
+            for r in self._rows(
+                f"SELECT id, source_id, url, kind FROM source_feeds WHERE source_id IN ({marks}) ORDER BY id",
+                chunk,
+            ):
+                feeds[r["source_id"]].append(SourceFeed(url=r["url"], kind=r["kind"], id=int(r["id"])))
+        return [
+            Source(
+                id=r["id"],
+                name=r["name"],
+                kind=r["kind"],
+                country=r["country"],
+                domains=tuple(domains[r["id"]]),
+                feeds=tuple(feeds[r["id"]]),
+                languages=tuple(json.loads(r["languages"])),
+                active=bool(r["active"]),
+                added=datetime.fromisoformat(r["added"]),
+                note=r["note"],
+            )
+            for r in rows
+        ]
+
+    def get_source(self, ident: str) -> Source | None:
+        """Return a source by id, name (accents and case ignored) or one of its domains (any URL or host on
+        it), or None."""
+        row = self._one("SELECT * FROM sources WHERE id = ?", (ident,))
+        if row is None and _fold(ident):
+            row = self._one("SELECT * FROM sources WHERE name_fold = ?", (_fold(ident),))
+        if row is None and (domain := registered_domain(ident)) is not None:
+            row = self._one(
+                "SELECT s.* FROM sources s JOIN source_domains d ON d.source_id = s.id WHERE d.domain = ?",
+                (domain,),
+            )
+        return self._sources([row])[0] if row is not None else None
+
+    def list_sources(
+        self,
+        *,
+        country: str | None = None,
+        kind: str | None = None,
+        active: bool | None = None,
+        ids: Collection[str] | None = None,
+    ) -> list[Source]:
+        """Return the sources, by name (folded); ``country``, ``kind``, ``active``, ``ids``: only those."""
+        where: list[str] = []
+        params: list[Any] = []
+        if country is not None:
+            where.append("country = ?")
+            params.append(country.upper())
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if active is not None:
+            where.append("active = ?")
+            params.append(1 if active else 0)
+        if ids is not None:
+            found: list[Source] = []
+            for chunk in _chunks(sorted(set(ids))):
+                rows = self._rows(
+                    "SELECT * FROM sources WHERE "
+                    + " AND ".join([*where, f"id IN ({','.join('?' * len(chunk))})"]),
+                    [*params, *chunk],
+                )
+                found += self._sources(rows)
+            return sorted(found, key=lambda s: (_fold(s.name), s.id))
+        rows = self._rows(
+            "SELECT * FROM sources"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY name_fold, id",
+            params,
+        )
+        return self._sources(rows)
+
+    def unknown_outlets(self, *, limit: int = 100) -> list[UnknownOutlet]:
+        """Return the domains (and, for articles without a URL, the outlet names) of articles tied to no
+        source, with their article counts, the most frequent first."""
+        rows = self._rows(
+            "SELECT a.domain, CASE WHEN a.domain IS NULL THEN a.outlet_fold END AS fold, max(a.outlet) AS outlet,"
+            " count(*) AS n FROM articles a LEFT JOIN source_domains d ON d.domain = a.domain"
+            " LEFT JOIN sources s ON d.source_id IS NULL AND s.name_fold = a.outlet_fold"
+            " WHERE d.source_id IS NULL AND s.id IS NULL"
+            " GROUP BY a.domain, CASE WHEN a.domain IS NULL THEN a.outlet_fold END"
+            " ORDER BY n DESC, a.domain IS NULL, a.domain, max(a.outlet) LIMIT ?",
+            (limit,),
+        )
+        return [UnknownOutlet(domain=r["domain"], outlet=r["outlet"], articles=int(r["n"])) for r in rows]
+
+    def article_ties(self, story_ids: Sequence[str] | None = None) -> list[ArticleTie]:
+        """Return the articles of these stories (None: of every story) with the source each is tied to: the
+        source of its URL's registered domain, else the source named as its outlet (accents and case ignored)."""
+        select = (
+            "SELECT m.story_id, a.id, a.outlet, a.domain, coalesce(a.published, n.published) AS day,"
+            " coalesce(n.language, a.language) AS language, coalesce(d.source_id, s.id) AS source_id"
+            " FROM story_articles m JOIN articles a ON a.id = m.article_id"
+            " LEFT JOIN analyses n ON n.article_id = a.id LEFT JOIN source_domains d ON d.domain = a.domain"
+            " LEFT JOIN sources s ON d.source_id IS NULL AND s.name_fold = a.outlet_fold"
+        )
+        day = "coalesce(a.published, n.published)"
+        order = f" ORDER BY m.story_id, {day} IS NULL, {day}, a.id"
+        if story_ids is None:
+            rows = self._rows(select + order)
+        else:
+            rows = []
+            for chunk in _chunks(list(dict.fromkeys(story_ids))):
+                rows += self._rows(
+                    select + f" WHERE m.story_id IN ({','.join('?' * len(chunk))})" + order, chunk
+                )
+        return [
+            ArticleTie(
+                story_id=r["story_id"],
+                article_id=r["id"],
+                outlet=r["outlet"],
+                domain=r["domain"],
+                published=codec.parse_date(r["day"]),
+                language=r["language"],
+                source_id=r["source_id"],
+            )
+            for r in rows
+        ]
+
+    # the feed watcher, watches and alerts (issue 21: veille.watch) ---------------------------------------
+    @staticmethod
+    def _feed_state(r: RowMapping) -> FeedState:
+        return FeedState(
+            feed_id=int(r["id"]),
+            source_id=r["source_id"],
+            source_name=r["name"],
+            url=r["url"],
+            kind=r["kind"],
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            last_fetch=codec.parse_datetime(r["last_fetch"]),
+            last_success=codec.parse_datetime(r["last_success"]),
+            last_error=r["last_error"],
+            last_error_time=codec.parse_datetime(r["last_error_time"]),
+            failures=int(r["failures"] or 0),
+            next_due=codec.parse_datetime(r["next_due"]),
+            paused=bool(r["paused"]),
+            interval=r["interval"],
+        )
+
+    def feed_states(self, *, active_only: bool = True) -> list[FeedState]:
+        """Return every feed of the registry with its polling state (defaults when never polled), by source
+        name then URL; ``active_only``: only the feeds of active sources."""
+        where = " WHERE s.active = 1" if active_only else ""
+        rows = self._rows(
+            "SELECT f.id, f.source_id, s.name, f.url, f.kind, w.etag, w.last_modified, w.last_fetch,"
+            " w.last_success, w.last_error, w.last_error_time, w.failures, w.next_due, w.paused, w.interval"
+            " FROM source_feeds f JOIN sources s ON s.id = f.source_id"
+            f" LEFT JOIN watch_feeds w ON w.feed_id = f.id{where} ORDER BY s.name_fold, f.url, f.id"
+        )
+        return [self._feed_state(r) for r in rows]
+
+    def put_feed_state(self, state: FeedState) -> None:
+        """Save (replace) the polling state of one feed."""
+        row = {
+            "feed_id": state.feed_id,
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "last_fetch": _utc_key(state.last_fetch) if state.last_fetch else None,
+            "last_success": _utc_key(state.last_success) if state.last_success else None,
+            "last_error": state.last_error,
+            "last_error_time": _utc_key(state.last_error_time) if state.last_error_time else None,
+            "failures": state.failures,
+            "next_due": _utc_key(state.next_due) if state.next_due else None,
+            "paused": 1 if state.paused else 0,
+            "interval": state.interval,
+        }
+        cols = ", ".join(f'"{k}"' for k in row)
+        sets = ", ".join(f'"{k}" = excluded."{k}"' for k in row if k != "feed_id")
+        with self.transaction():
+            self._x(
+                f"INSERT INTO watch_feeds ({cols}) VALUES ({', '.join(':' + k for k in row)})"
+                f" ON CONFLICT (feed_id) DO UPDATE SET {sets}",
+                row,
+            )
+
+    def watch_entries(
+        self, feed_ids: Collection[int], *, entries: Collection[str] | None = None
+    ) -> list[WatchEntry]:
+        """Return the entries seen in these feeds (``entries``: only those with these keys)."""
+        found: list[WatchEntry] = []
+        keys = None if entries is None else sorted(set(entries))
+        for chunk in _chunks(sorted(set(feed_ids))):
+            select = f"SELECT * FROM watch_entries WHERE feed_id IN ({','.join('?' * len(chunk))})"
+            if keys is None:
+                rows = self._rows(select, chunk)
+            else:
+                rows = []
+                for part in _chunks(keys):
+                    rows += self._rows(
+                        f"{select} AND entry IN ({','.join('?' * len(part))})", [*chunk, *part]
+                    )
+            found += [
+                WatchEntry(
+                    feed_id=int(r["feed_id"]),
+                    entry=r["entry"],
+                    url=r["url"],
+                    document_id=r["document_id"],
+                    seen=datetime.fromisoformat(r["seen"]),
+                    attempts=int(r["attempts"]),
+                    error=r["error"],
+                )
+                for r in rows
+            ]
+        return found
+
+    def entry_documents(self, urls: Collection[str]) -> dict[str, str]:
+        """Return, for those of these URLs that an entry of any feed already became, the document id."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(urls))):
+            rows = self._rows(
+                "SELECT url, min(document_id) AS document_id FROM watch_entries WHERE document_id IS NOT NULL"
+                f" AND url IN ({','.join('?' * len(chunk))}) GROUP BY url",
+                chunk,
+            )
+            found.update({r["url"]: r["document_id"] for r in rows})
+        return found
+
+    def put_watch_entry(self, entry: WatchEntry, document: Document | None = None) -> bool:
+        """Store ``document`` (if given) and record ``entry`` in one transaction; return True when the document
+        was new (a killed process leaves both or neither)."""
+        with self.transaction():
+            is_new = self.add_document(document) if document is not None else False
+            self._x(
+                "INSERT INTO watch_entries (feed_id, entry, url, document_id, seen, attempts, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, entry) DO UPDATE SET url = excluded.url,"
+                " document_id = excluded.document_id, attempts = excluded.attempts, error = excluded.error",
+                (
+                    entry.feed_id,
+                    entry.entry,
+                    entry.url,
+                    entry.document_id,
+                    _utc_key(entry.seen),
+                    entry.attempts,
+                    entry.error,
+                ),
+            )
+        return is_new
+
+    def source_activity(self, since: datetime) -> list[SourceActivity]:
+        """Return, per source, the documents received per day since ``since`` (UTC days) from its feeds'
+        entries and the articles of its domains, and when the latest of them ever arrived."""
+        tied = (
+            "SELECT f.source_id, e.document_id AS doc FROM watch_entries e JOIN source_feeds f ON f.id = e.feed_id"
+            " WHERE e.document_id IS NOT NULL"
+            " UNION SELECT coalesce(d.source_id, s.id) AS source_id, a.content_id AS doc FROM articles a"
+            " LEFT JOIN source_domains d ON d.domain = a.domain"
+            " LEFT JOIN sources s ON d.source_id IS NULL AND s.name_fold = a.outlet_fold"
+            " WHERE coalesce(d.source_id, s.id) IS NOT NULL"
+        )
+        latest = {
+            r["source_id"]: datetime.fromisoformat(r["last"])
+            for r in self._rows(
+                f"SELECT t.source_id, max(doc.received_key) AS last FROM ({tied}) t"
+                " JOIN documents doc ON doc.id = t.doc GROUP BY t.source_id"
+            )
+        }
+        days: dict[str, dict[str, int]] = {}
+        for r in self._rows(
+            f"SELECT t.source_id, substr(doc.received_key, 1, 10) AS day, count(DISTINCT t.doc) AS n"
+            f" FROM ({tied}) t JOIN documents doc ON doc.id = t.doc WHERE doc.received_key >= ?"
+            " GROUP BY t.source_id, substr(doc.received_key, 1, 10)",
+            (_utc_key(since),),
+        ):
+            days.setdefault(r["source_id"], {})[r["day"]] = int(r["n"])
+        return [
+            SourceActivity(source_id=ident, days=days.get(ident, {}), last_article=last)
+            for ident, last in sorted(latest.items())
+        ]
+
+    @staticmethod
+    def _watch(r: RowMapping) -> Watch:
+        return Watch(
+            id=int(r["id"]),
+            entity=r["entity"],
+            words=r["words"],
+            sources=tuple(json.loads(r["sources"] or "[]")),
+            created=datetime.fromisoformat(r["created"]),
+            last_look=codec.parse_datetime(r["last_look"]),
+        )
+
+    def add_watch(self, watch: Watch) -> Watch:
+        """Store a new watch; return it with its id."""
+        with self.transaction():
+            row = self._x(
+                "INSERT INTO watches (entity, words, sources, created, last_look) VALUES (?, ?, ?, ?, ?)"
+                " RETURNING id",
+                (
+                    watch.entity,
+                    watch.words,
+                    json.dumps(list(watch.sources)),
+                    _utc_key(watch.created),
+                    _utc_key(watch.last_look) if watch.last_look else None,
+                ),
+            ).fetchone()
+        assert row is not None  # INSERT ... RETURNING gives the new row
+        return replace(watch, id=int(row["id"]))
+
+    def list_watches(self) -> list[Watch]:
+        """Return the watches, oldest first."""
+        return [self._watch(r) for r in self._rows("SELECT * FROM watches ORDER BY id")]
+
+    def remove_watch(self, watch_id: int) -> bool:
+        """Delete a watch and its alerts; return False when there is none with this id."""
+        with self.transaction():
+            self._x("DELETE FROM alerts WHERE watch_id = ?", (watch_id,))
+            return self._x("DELETE FROM watches WHERE id = ?", (watch_id,)).rowcount > 0
+
+    def set_watch_look(self, watch_id: int, when: datetime) -> None:
+        """Record when ``veille alerts`` last looked for a watch."""
+        with self.transaction():
+            self._x("UPDATE watches SET last_look = ? WHERE id = ?", (_utc_key(when), watch_id))
+
+    def stories_received_since(self, when: datetime | None) -> list[str]:
+        """Return the ids of the stories with an article whose document arrived after ``when`` (None: all)."""
+        where, params = ("WHERE d.received_key > ?", (_utc_key(when),)) if when is not None else ("", ())
+        rows = self._rows(
+            "SELECT DISTINCT m.story_id FROM story_articles m JOIN articles a ON a.id = m.article_id"
+            f" JOIN documents d ON d.id = a.content_id {where} ORDER BY m.story_id",
+            params,
+        )
+        return [r["story_id"] for r in rows]
+
+    def add_alert(self, alert: Alert) -> bool:
+        """Store an alert; return False (and change nothing) when the watch already has one of this kind and key."""
+        with self.transaction():
+            cur = self._x(
+                "INSERT INTO alerts (watch_id, kind, key, story_id, payload, created) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (
+                    alert.watch_id,
+                    alert.kind,
+                    alert.key,
+                    alert.story_id,
+                    alert.payload,
+                    _utc_key(alert.created),
+                ),
+            )
+            return cur.rowcount > 0
+
+    def list_alerts(self, *, pending: bool = False, since: datetime | None = None) -> list[Alert]:
+        """Return alerts, oldest first: ``pending`` only those not delivered; ``since`` only newer ones."""
+        clauses, params = [], []
+        if pending:
+            clauses.append("delivered IS NULL")
+        if since is not None:
+            clauses.append("created > ?")
+            params.append(_utc_key(since))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [
+            Alert(
+                id=int(r["id"]),
+                watch_id=int(r["watch_id"]),
+                kind=r["kind"],
+                key=r["key"],
+                story_id=r["story_id"],
+                payload=r["payload"],
+                created=datetime.fromisoformat(r["created"]),
+                delivered=codec.parse_datetime(r["delivered"]),
+                delivery_error=r["delivery_error"],
+            )
+            for r in self._rows(f"SELECT * FROM alerts{where} ORDER BY id", params)
+        ]
+
+    def mark_alert(self, alert_id: int, *, delivered: datetime | None, error: str | None) -> None:
+        """Record a delivery of an alert: when it succeeded, or why it failed (it stays pending)."""
+        with self.transaction():
+            self._x(
+                "UPDATE alerts SET delivered = ?, delivery_error = ? WHERE id = ?",
+                (_utc_key(delivered) if delivered else None, error, alert_id),
+            )
 
     def close(self) -> None:
         """Release the connection (idempotent)."""

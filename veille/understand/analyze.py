@@ -11,11 +11,14 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from veille.errors import EmptyInputError, VeilleError
 from veille.model import Analysis, Article
+from veille.text import sentences
+from veille.understand.budget import DEFAULT_BUDGET_SECONDS, check_budget, time_budget
 from veille.understand.coref import resolve_descriptions
 from veille.understand.dates import resolve_times
 from veille.understand.entities import extract_entities
@@ -28,6 +31,10 @@ from veille.understand.quotes import find_quotes
 
 logger = logging.getLogger(__name__)
 
+# Characters parsed at once: a longer text is parsed in pieces (spaCy's own limit is 1,000,000 characters,
+# and its parser needs about 1 GB per 100,000 characters at once).
+PIECE_CHARS = 100_000
+
 
 def _version(package: str) -> str:
     try:
@@ -37,23 +44,76 @@ def _version(package: str) -> str:
 
 
 ANALYZER_VERSION = (
-    f"veille-understand 0.7 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
+    f"veille-understand 0.8 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
     f", {ENGLISH_MODEL} {_version(ENGLISH_MODEL.replace('_', '-'))})"
 )
 
 
 def analyze_article(
-    article: Article, *, nlp: Language | None = None, models: Mapping[str, str] | None = None
+    article: Article,
+    *,
+    nlp: Language | None = None,
+    models: Mapping[str, str] | None = None,
+    budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
 ) -> Analysis:
     """Return the Analysis of one article, read by the pipeline of its language; EmptyInputError when empty.
 
     ``nlp`` is used for the articles of its own language (``nlp.lang``); others get the pipeline ``models``
-    names for their language (default ``nlp.MODELS``), loaded once per process.
+    names for their language (default ``nlp.MODELS``), loaded once per process. A text longer than
+    ``PIECE_CHARS`` is parsed in pieces (see parse_text). BudgetExceededError when the analysis takes more than
+    ``budget_seconds`` (None: no limit).
     """
     _check(article)
     language = _language(article)
     pipe = _pipeline_for(language, nlp, models)
-    return _analyze(article, pipe(prepare_text(article.text, pipe.lang)), language)
+    with time_budget(budget_seconds, article.id):
+        return _analyze(article, parse_text(pipe, prepare_text(article.text, pipe.lang)), language)
+
+
+def parse_text(pipe: Language, text: str, *, piece_chars: int | None = None) -> Doc:
+    """Return ``pipe``'s parse of ``text``; a text longer than ``piece_chars`` (default PIECE_CHARS) is parsed
+    in pieces cut at paragraph ends (else sentence ends, else spaces) and joined back into one Doc whose
+    offsets are the text's, so no text is too long for the model (spaCy's max_length) and the parser's memory
+    stays that of one piece. The time budget (budget.py) is checked between pieces."""
+    limit = min(piece_chars or PIECE_CHARS, pipe.max_length)
+    if len(text) <= limit:
+        return pipe(text)
+    docs = []
+    for piece in pipe.pipe(cut_pieces(text, limit), batch_size=1):
+        piece.tensor = numpy.zeros((0,), dtype="float32")  # the joined Doc needs no activations: memory
+        docs.append(piece)
+        check_budget("parsing a long text")
+    joined = Doc.from_docs(docs, ensure_whitespace=False)
+    if joined.text != text:  # never expected: the pieces are slices of the text, whitespace included
+        raise VeilleError("the pieces of a long text did not join back into it", code="analysis_failed")
+    return joined
+
+
+def cut_pieces(text: str, limit: int) -> list[str]:
+    """Return ``text`` cut into consecutive slices of at most ``limit`` characters (joined, they are the text).
+
+    Each cut is made at the last paragraph break (a blank line, else a line break) of the slice's second
+    half, else after its last sentence (veille.text.sentences), else at its last space, else at ``limit``
+    (a single word that long): a name or a quote is cut only where the text itself has no better place.
+    """
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        floor = start + limit // 2
+        cut = text.rfind("\n\n", floor, end)
+        cut = cut + 2 if cut >= 0 else text.rfind("\n", floor, end) + 1
+        if cut <= floor:
+            ends = [s.end for s in sentences(text[floor:end])][:-1]  # the last one may run past ``end``
+            cut = floor + ends[-1] if ends else -1
+            if cut <= floor:
+                cut = max(text.rfind(" ", floor, end), text.rfind("\t", floor, end)) + 1
+        if cut <= floor:
+            cut = end
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
 
 
 def analyze_articles(
@@ -62,17 +122,25 @@ def analyze_articles(
     nlp: Language | None = None,
     models: Mapping[str, str] | None = None,
     batch_size: int = 16,
+    budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
 ) -> Iterator[Analysis | VeilleError]:
     """Yield one Analysis per article, in input order; an article's VeilleError is yielded, not raised.
 
-    Articles are piped in chunks of ``batch_size``, each chunk grouped by pipeline (see analyze_article).
+    Articles are piped in chunks of ``batch_size``, each chunk grouped by pipeline (see analyze_article); a
+    text longer than PIECE_CHARS is parsed on its own, in pieces. An article whose analysis raises, or takes
+    more than ``budget_seconds`` (BudgetExceededError, code budget_exceeded), gives its error; the others go on.
     """
     for offset in range(0, len(articles), batch_size):
-        yield from _analyze_chunk(articles[offset : offset + batch_size], nlp, models, batch_size)
+        chunk = articles[offset : offset + batch_size]
+        yield from _analyze_chunk(chunk, nlp, models, batch_size, budget_seconds)
 
 
 def _analyze_chunk(
-    articles: Sequence[Article], nlp: Language | None, models: Mapping[str, str] | None, batch_size: int
+    articles: Sequence[Article],
+    nlp: Language | None,
+    models: Mapping[str, str] | None,
+    batch_size: int,
+    budget_seconds: float | None,
 ) -> Iterator[Analysis | VeilleError]:
     planned: list[tuple[Language, str | None] | VeilleError] = []
     for article in articles:
@@ -85,20 +153,40 @@ def _analyze_chunk(
     docs: dict[int, Doc] = {}
     pipes = {id(p[0]): p[0] for p in planned if isinstance(p, tuple)}
     for key, pipe in pipes.items():
-        indexes = [i for i, p in enumerate(planned) if isinstance(p, tuple) and id(p[0]) == key]
-        texts = (prepare_text(articles[i].text, pipe.lang) for i in indexes)
-        docs.update(zip(indexes, pipe.pipe(texts, batch_size=batch_size), strict=True))
+        indexes = [
+            i
+            for i, p in enumerate(planned)
+            if isinstance(p, tuple) and id(p[0]) == key and len(articles[i].text) <= PIECE_CHARS
+        ]
+        texts = [prepare_text(articles[i].text, pipe.lang) for i in indexes]
+        try:
+            docs.update(zip(indexes, pipe.pipe(texts, batch_size=batch_size), strict=True))
+        except Exception:  # noqa: BLE001 - one text broke the batch: each is parsed alone below, errors its own
+            logger.warning("a batch of %d texts failed to parse; parsing them one by one", len(texts))
     for i, (article, plan) in enumerate(zip(articles, planned, strict=True)):
         if isinstance(plan, VeilleError):
             yield plan
             continue
-        try:
-            yield _analyze(article, docs.pop(i), plan[1])
-        except VeilleError as exc:
-            yield exc
-        except (ValueError, IndexError, KeyError) as exc:
-            logger.warning("understand failed on %s: %s", article.id, exc)
-            yield VeilleError(f"analysis of {article.id} failed: {exc!r}", code="analysis_failed")
+        yield _analyze_one(article, docs.pop(i, None), plan, budget_seconds)
+
+
+def _analyze_one(
+    article: Article, doc: Doc | None, plan: tuple[Language, str | None], budget_seconds: float | None
+) -> Analysis | VeilleError:
+    """Return the Analysis of one article (parsing it first when ``doc`` is None), or its error."""
+    pipe, language = plan
+    try:
+        with time_budget(budget_seconds, article.id):
+            if doc is None:
+                doc = parse_text(pipe, prepare_text(article.text, pipe.lang))
+            return _analyze(article, doc, language)
+    except VeilleError as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - a defect on one text is that article's failure, not the run's
+        logger.warning("understand failed on %s: %r", article.id, exc, exc_info=True)
+        return VeilleError(
+            f"analysis of {article.id} failed: {type(exc).__name__}: {exc}", code="analysis_failed"
+        )
 
 
 def _language(article: Article) -> str | None:
@@ -121,11 +209,16 @@ def _check(article: Article) -> None:
 
 def _analyze(article: Article, doc: Doc, language: str | None) -> Analysis:
     text = article.text
-    entities = resolve_descriptions(doc, text, extract_entities(doc, text))
+    entities = resolve_descriptions(doc, text, extract_entities(doc, text), on=article.published)
+    check_budget("entities")
     times = resolve_times(text, article.published, doc=doc)
+    check_budget("times")
     quotes = find_quotes(text, entities, doc)
+    check_budget("quotes")
     events = find_events(doc, text, entities, times, quotes)
+    check_budget("events")
     quantities = article_quantities(text, language or "fr", [e.start for e in events])
+    check_budget("quantities")
     return Analysis(
         article_id=article.id,
         language=language,

@@ -25,17 +25,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from bisect import bisect_left, insort
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cache, lru_cache
+from typing import Any
 
 from spacy.tokens import Doc, Token
 
 from veille.model import Entity, Mention, Office
 from veille.understand import places
+from veille.understand.budget import check_budget
 from veille.understand.entities import entity_id_for, is_acronym_of, name_key
 from veille.understand.nlp import DATA_DIR
+from veille.understand.office_holders import holders_of, is_named
+from veille.understand.spans import SpanIndex
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +269,8 @@ class _Referent:
     offices: list[Office] = field(default_factory=list)
     place_kind: str | None = None
     nominal_name: str | None = None
+    # last_before's index: [the mentions it was built from, how many of ``added`` it holds, the starts sorted]
+    _starts: list[Any] = field(default_factory=lambda: [None, 0, []], repr=False, compare=False)
 
     @property
     def type(self) -> str:
@@ -273,7 +280,20 @@ class _Referent:
         return [m.start for m in (*self.entity.mentions, *self.added)]
 
     def last_before(self, pos: int) -> int:
-        return max((p for p in self.positions() if p < pos), default=-1)
+        """Return the last mention start before ``pos`` (-1: none), by bisection: asked per description."""
+        starts = self._sorted_positions()
+        k = bisect_left(starts, pos)
+        return starts[k - 1] if k else -1
+
+    def _sorted_positions(self) -> list[int]:
+        # kept sorted as mentions are added (``added`` only grows; a new entity brings new mentions)
+        cache = self._starts
+        if cache[0] is not self.entity.mentions:
+            cache[:] = [self.entity.mentions, 0, sorted(m.start for m in self.entity.mentions)]
+        for m in self.added[cache[1] :]:
+            insort(cache[2], m.start)
+        cache[1] = len(self.added)
+        return cache[2]
 
 
 @dataclass
@@ -289,11 +309,16 @@ class _Description:
     head_token: Token
 
 
-def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[Entity]:
+def resolve_descriptions(
+    doc: Doc, text: str, entities: list[Entity], *, on: date | None = None
+) -> list[Entity]:
     """Return the entities with their offices and the description mentions that refer to them.
 
     ``doc`` is the parse of a same-length copy of ``text``; unresolvable indefinite descriptions are dropped,
     unresolved definite ones with a known head become entities of their own (named by their longest form).
+    ``on`` is the article's date: an office no person of the article is said to hold goes to its holder that
+    day in the list of office holders (data/office_holders.tsv); without a date, only to a person the article
+    names and the list gives that office.
     """
     refs = _merge_same_referents([_Referent(e) for e in entities])
     _propagate_names(refs, text)
@@ -313,10 +338,57 @@ def resolve_descriptions(doc: Doc, text: str, entities: list[Entity]) -> list[En
     for desc in reversed(descriptions):
         if _place_apposition(desc, owner_at, owner_end, text, orgs):
             placed.add(desc.start)
+    names = _mention_index(refs)  # the names' mentions by place, for every description's inner name
     for desc in descriptions:
         if desc.start not in placed:
-            _resolve(desc, refs, text, orgs)
+            _resolve(desc, refs, text, orgs, on, names=names)
+    _name_the_office(refs, orgs)
     return _build(refs, text)
+
+
+_LEAD_REACH = 400  # characters from an office to the name it announces ("Le ministre … Cette visite de X")
+
+
+def _name_the_office(refs: list[_Referent], orgs: Sequence[Entity]) -> None:
+    """Cataphora of news leads: "Le ministre nigérien de l'Hydraulique a inauguré … Cette visite d'Adamou
+    Mahaman Issa".
+
+    When the article's unresolved person descriptions all name one office of one country (or organisation),
+    and the first person named after that office, within a few sentences (``_LEAD_REACH``), is named there
+    for the first time and has no office of their own, the descriptions are that person's. Anything less
+    clear-cut leaves them as they are.
+    """
+    offices: dict[tuple[str, str], list[tuple[_Referent, Office]]] = {}
+    for ref in refs:
+        if ref.type != "PER" or not ref.nominal_name or not ref.added:
+            continue
+        first = min(ref.added, key=lambda m: m.start)
+        office = parse_office(first.text, first.start, first.end, orgs)
+        if office is None or office.function == "homologue" or office.function.startswith("ancien "):
+            return  # an unresolved description of some other kind: not a clear-cut case
+        where = office.country or office.org
+        if where is None:
+            return
+        offices.setdefault((office.function, where), []).append((ref, office))
+    if len(offices) != 1:
+        return
+    described = next(iter(offices.values()))
+    begins = min(m.start for ref, _ in described for m in ref.added)
+    named = [r for r in refs if r.type == "PER" and not r.nominal_name and r.entity.mentions]
+    after = [(min(m.start for m in r.entity.mentions), r) for r in named]
+    later = sorted(((at, r) for at, r in after if at > begins), key=lambda x: x[0])
+    if not later or later[0][0] - begins > _LEAD_REACH or later[0][1].offices:
+        return
+    person = later[0][1]
+    for ref, office in described:
+        for m in ref.added:
+            person.added.append(
+                replace(m, reason=f"the office the article names before {person.entity.name}")
+            )
+        person.texts |= ref.texts
+        person.offices.append(office)
+        refs.remove(ref)
+    person.country = person.country or described[0][1].country
 
 
 def _merge_same_referents(refs: list[_Referent]) -> list[_Referent]:
@@ -370,8 +442,7 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
         forms = {m.text for m in ref.entity.mentions if len(m.text) >= 3 and m.text[:1].isupper()}
         added: list[Mention] = []
         for form in sorted(forms, key=len, reverse=True):
-            for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
-                start, end = match.span()
+            for start, end in _occurrences(text, form):
                 if _overlaps(taken, start, end, reach):
                     continue
                 added.append(
@@ -396,6 +467,27 @@ def _propagate_names(refs: list[_Referent], text: str) -> None:
                 hosts[0], [Mention(match.group(0), start, end, reason=f"acronym of {hosts[0].entity.name}")]
             )
             taken.append((start, end))
+
+
+def _occurrences(text: str, form: str) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) of each occurrence of ``form`` in ``text``, left to right and not overlapping, that
+    no word character or hyphen touches: what ``(?<![\\w-])form(?![\\w-])`` finds, without compiling a pattern
+    per name (thousands per batch, more than the re module's cache holds)."""
+    size, start = len(form), text.find(form)
+    while start >= 0:
+        end = start + size
+        if (start == 0 or not _word_char(text[start - 1])) and (
+            end == len(text) or not _word_char(text[end])
+        ):
+            yield start, end
+            start = text.find(form, end)
+        else:
+            start = text.find(form, start + 1)
+
+
+def _word_char(char: str) -> bool:
+    """True for what ``[\\w-]`` matches: a letter or digit (str.isalnum, as the re module's \\w), _ or -."""
+    return char.isalnum() or char in "_-"
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int, reach: int) -> bool:
@@ -486,7 +578,9 @@ def _descriptions(
     """Return the noun phrases headed by a known description noun, in text order."""
     heads = nominals()
     out: list[_Description] = []
+    inside = _Covering(covered)
     for token in doc:
+        check_budget("descriptions")
         if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
             continue
         head = fold(token.text)
@@ -511,7 +605,7 @@ def _descriptions(
                 det, left = doc[k], k  # "l'influent chef": the parser hangs the article on the adjective
         end_i = _right_edge(doc, token, person_tokens)
         start, end = doc[left].idx, doc[end_i].idx + len(doc[end_i])
-        if any(s <= start and end <= e for s, e in covered):
+        if inside(start, end):
             continue  # inside a name, or its head is part of one ("La Mission multidimensionnelle …")
         type_, cls = heads[head]
         det_text = fold(det.text) if det is not None else ""
@@ -522,6 +616,22 @@ def _descriptions(
         surface = text[start:end]
         out.append(_Description(start, end, surface, head, type_, cls, det_text, _country_in(surface), token))
     return out
+
+
+class _Covering:
+    """Whether a span lies inside one of ``spans``: a bisection on their starts and the furthest end reached
+    so far, so each question costs log n however many spans there are."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []
+        for _, e in ordered:
+            self._reach.append(max(e, self._reach[-1]) if self._reach else e)
+
+    def __call__(self, start: int, end: int) -> bool:
+        k = bisect_right(self._starts, start)
+        return k > 0 and self._reach[k - 1] >= end
 
 
 def _starts_phrase(token: Token) -> bool:
@@ -613,11 +723,19 @@ def _place_apposition(
     return True
 
 
-def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequence[Entity]) -> None:
+def _resolve(
+    desc: _Description,
+    refs: list[_Referent],
+    text: str,
+    orgs: Sequence[Entity],
+    on: date | None = None,
+    *,
+    names: SpanIndex[tuple[_Referent, Mention]] | None = None,
+) -> None:
     """Attach a description by the first rule that resolves it, or open an entity for it, or drop it."""
     if not desc.det:
         return  # "porte-parole du M23" without a determiner only describes the name it is in apposition to
-    inner = _inner_name(desc, refs)
+    inner = _inner_name(desc, refs, names)
     if inner is not None:
         _attach(
             inner,
@@ -628,7 +746,7 @@ def _resolve(desc: _Description, refs: list[_Referent], text: str, orgs: Sequenc
         return
     indefinite = desc.det in _INDEFINITE
     if desc.type == "PER" and not indefinite:
-        holder = _office_holder(desc, refs, orgs)
+        holder = _office_holder(desc, refs, orgs) or _listed_holder(desc, refs, orgs, on)
         if holder is not None:
             ref, office = holder
             _attach(ref, desc, f"holds the office {office}")
@@ -695,24 +813,33 @@ def _agrees(desc: _Description, ref: _Referent) -> bool:
     return not (desc.country and ref.country and desc.country != ref.country)
 
 
-def _inner_name(desc: _Description, refs: list[_Referent]) -> _Referent | None:
-    """Return the name a description is built on: "la ville de Djibo", "les rebelles du M23", "le groupe Seleka"."""
+def _mention_index(refs: Sequence[_Referent]) -> SpanIndex[tuple[_Referent, Mention]]:
+    """Return the referents' entity mentions by place, in referent then mention order."""
+    return SpanIndex((m.start, m.end, (ref, m)) for ref in refs for m in ref.entity.mentions)
+
+
+def _inner_name(
+    desc: _Description, refs: list[_Referent], names: SpanIndex[tuple[_Referent, Mention]] | None = None
+) -> _Referent | None:
+    """Return the name a description is built on: "la ville de Djibo", "les rebelles du M23", "le groupe Seleka".
+
+    ``names``: _mention_index(refs), built once for many descriptions (the mentions inside the description are
+    read from it, in referent order, instead of every mention of the article)."""
     if desc.cls == "capital":
         return None
-    for ref in refs:
-        if ref.nominal_name:
+    refused: set[int] = set()  # referents whose type the description cannot take
+    for ref, m in (names or _mention_index(refs)).within(desc.start, desc.end):
+        if ref.nominal_name or id(ref) in refused:
             continue
-        for m in ref.entity.mentions:
-            if not (desc.start <= m.start and m.end <= desc.end):
-                continue
-            if ref.type != desc.type and not _retypable(ref, desc):
-                break
-            between = fold(desc.text[: m.start - desc.start]).split()
-            if all(w in _DEFINITE | _DEMONSTRATIVE for w in between):
-                return ref  # "le Conseil de sécurité" is the name with its article
-            apposed = bool(between) and between[-1] not in ("de", "du", "des", "d", "l", "la", "le", "les")
-            if apposed or desc.type == "LOC" or desc.cls in _NAMED_BY_INNER:
-                return ref
+        if ref.type != desc.type and not _retypable(ref, desc):
+            refused.add(id(ref))
+            continue
+        between = fold(desc.text[: m.start - desc.start]).split()
+        if all(w in _DEFINITE | _DEMONSTRATIVE for w in between):
+            return ref  # "le Conseil de sécurité" is the name with its article
+        apposed = bool(between) and between[-1] not in ("de", "du", "des", "d", "l", "la", "le", "les")
+        if apposed or desc.type == "LOC" or desc.cls in _NAMED_BY_INNER:
+            return ref
     return None
 
 
@@ -755,6 +882,42 @@ def _office_holder(
     held = best[2]
     where = f" ({held.country})" if held.country else ""
     return best[1], f"{held.function}{where}"
+
+
+def _listed_holder(
+    desc: _Description, refs: list[_Referent], orgs: Sequence[Entity], on: date | None
+) -> tuple[_Referent, str] | None:
+    """Resolve a role no one in the article is said to hold through the list of office holders: the one person
+    the article names who held it (on ``on`` when known), else, on a known day, the one holder that day, who
+    becomes an entity of the article. An office of no named country ("le chef de l'État") goes only to a
+    person the article names whom the list gives that function. A plural or a former office ("l'ancien
+    président") asks for nobody."""
+    office = parse_office(desc.text, desc.start, desc.end, orgs)
+    if office is None or office.function == "homologue" or "Plur" in desc.head_token.morph.get("Number", []):
+        return None
+    unplaced = office.country is None and office.org is None
+    listed = holders_of(office, on, anywhere=unplaced)
+    if not listed:
+        return None
+    named = {
+        id(ref): (ref, h)
+        for ref in refs
+        if ref.type == "PER" and not ref.nominal_name
+        for h in listed
+        if is_named(h, [ref.entity.name, *(m.text for m in ref.entity.mentions if m.kind == "name")])
+    }
+    if len(named) > 1 or not named and (on is None or unplaced or len({h.name for h in listed}) != 1):
+        return None
+    if named:
+        ref, h = next(iter(named.values()))
+    else:
+        h = listed[0]
+        ref = _Referent(Entity(entity_id_for(h.name, "PER"), h.name, "PER", ()))
+        ref.country = h.country
+        refs.append(ref)
+    ref.offices.append(replace(office, country=office.country or h.country))
+    where = h.country or office.org
+    return ref, f"{h.function} ({where}) from {h.start.isoformat()}, by the list of office holders"
 
 
 def _same_function(asked: str, held: str) -> bool:

@@ -21,6 +21,7 @@ from veille.model import Entity, Mention, Place
 from veille.understand import places
 from veille.understand.linking import name_key
 from veille.understand.nlp import DATA_DIR, common_words, org_names
+from veille.understand.spans import SpanIndex
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ LABELS = {
 }
 # "SoHO", "iPhone": a capital after a small letter inside a word marks a brand, not a place.
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_BRACKETED = re.compile(r"\s*\(\s*([^\s)]*)\s*\)")
 # Lowercase particles that open a surname ("de Gaulle", "van Petegem", "von der Leyen").
 _PARTICLES = frozenset(
     {"de", "du", "des", "d'", "van", "von", "der", "da", "di", "del", "della", "dos", "al", "ben", "bin"}
@@ -413,7 +415,7 @@ def _roles_before(doc: Doc, first: int) -> list[str]:
     for k, token in enumerate(chunk):
         if token.lower_ in title_words:
             span = chunk[k:]
-            return [doc.text[span[0].idx : span[-1].idx + len(span[-1])]]
+            return [doc[span[0].i : span[-1].i + 1].text]  # not doc.text: that joins the whole document
     return []
 
 
@@ -485,7 +487,8 @@ def _acronym_host(acronym: str, orgs: Sequence[_Cluster], text: str) -> _Cluster
     for org in orgs:
         for mention in org.mentions:
             tail = text[mention.end : mention.end + len(acronym) + 4]
-            if re.match(r"\s*\(\s*" + re.escape(acronym) + r"\s*\)", tail):
+            bracketed = _BRACKETED.match(tail)  # "Long Name (ACRONYM)"
+            if bracketed and bracketed.group(1) == acronym:
                 return org
     if not acronym.isupper() and places.lookup_place(acronym) is not None:
         return None  # "Mali" is a place, not the initials of "Mission au Libéria"
@@ -601,6 +604,16 @@ class EntityIndex(tuple[Entity, ...]):
         """Return mention starts (sorted), (start, end, entity index) rows and the longest mention."""
         rows = sorted((m.start, m.end, i) for i, e in enumerate(self) for m in e.mentions)
         return [r[0] for r in rows], rows, max((r[1] - r[0] for r in rows), default=0)
+
+    @cached_property
+    def mentions(self) -> SpanIndex[tuple[int, Mention]]:
+        """Return the mentions as (entity index, mention), by place; answers in entity then mention order."""
+        return SpanIndex((m.start, m.end, (i, m)) for i, e in enumerate(self) for m in e.mentions)
+
+    @cached_property
+    def name_texts(self) -> list[tuple[str, ...]]:
+        """Return, per entity, the distinct texts of its name mentions (a name said 500 times is one text)."""
+        return [tuple(dict.fromkeys(m.text for m in e.mentions if m.kind == "name")) for e in self]
 
     @cached_property
     def name_keys(self) -> list[frozenset[str]]:

@@ -62,6 +62,7 @@ class Place:
     source: str = ""
 
 
+@lru_cache(maxsize=65536)  # called for the same names again and again (every mention, every lookup)
 def fold(text: str) -> str:
     """Return the lookup key of a name: lowercase, no accents, apostrophes and hyphens as spaces."""
     text = unicodedata.normalize("NFKD", text)

@@ -8,15 +8,16 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice
 from typing import Any
 
 from spacy.tokens import Doc, Token
 
 from veille.model import Entity, Quote, Speaker
+from veille.understand.budget import check_budget
 from veille.understand.coref import fold, holds, nominals, parse_office
-from veille.understand.entities import indexed, name_key
+from veille.understand.entities import EntityIndex, indexed, name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,7 @@ def _direct_quotes(
     quotes: list[Quote] = []
     previous: Speaker | None = None
     for start, end in _quote_spans(text):
+        check_budget("quotes")
         content = text[start:end]
         words = content.split()
         if len(words) <= 3 and words[0][:1].isupper() and indexed(entities).at(start, end) is not None:
@@ -357,6 +359,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=65536)  # asked once per token and per quote: a text repeats its words
 def _is_cue_word(word: str) -> bool:
     """True when a word is a form of a speech verb or noun of the lexicon (accents ignored: "considèrent")."""
     w = fold(word.replace("’", "'"))
@@ -486,15 +489,16 @@ def _resolve(
     if described is not None and described.type != "PER" and _person_head(phrase):
         return _described(phrase)  # "le porte-parole de l'opposition" is a person, not the opposition
     if described is not None and any(
-        m.kind == "description" and m.start < at + len(phrase) and at < m.end for m in described.mentions
+        indexed(entities)[i] is described and m.kind == "description"
+        for i, m in indexed(entities).mentions.overlapping(at, at + len(phrase))
     ):
         return Speaker(described.name, described.entity_id)  # coref resolved "le chef de la diplomatie russe"
     index = indexed(entities)
     key = name_key(_strip_det(phrase))
-    for entity, keys in zip(index, index.name_keys, strict=True):
+    for i, (entity, keys) in enumerate(zip(index, index.name_keys, strict=True)):
         if entity.type not in {"PER", "ORG"} or entity.type == "ORG" and key not in keys:
             continue
-        if any(m.kind == "name" and m.text in phrase for m in entity.mentions):
+        if any(name in phrase for name in index.name_texts[i]):
             if entity.type != "PER" and _person_head(phrase):
                 return _described(phrase)
             return Speaker(entity.name, entity.entity_id)
@@ -535,7 +539,7 @@ def _person_head(phrase: str) -> bool:
     return nominals().get(head, nominals().get(head.rstrip("sx"), ("", "")))[0] == "PER"
 
 
-def _qualifies(entity: Entity, phrase: str, start: int) -> bool:
+def _qualifies(entity: Entity, phrase: str, start: int, index: EntityIndex) -> bool:
     """True when ``entity`` is named inside the speaker phrase at ``start`` but not at its head noun: the
     phrase starts with a lowercase noun ("élu", "radio") no mention of the entity covers."""
     bare = _strip_det(phrase)
@@ -543,9 +547,9 @@ def _qualifies(entity: Entity, phrase: str, start: int) -> bool:
         return False
     head_start = start + phrase.find(bare)
     head_end = head_start + len(bare.split()[0])
-    if any(m.start < head_end and head_start < m.end for m in entity.mentions):
+    if any(index[i] is entity for i, _ in index.mentions.overlapping(head_start, head_end)):
         return False
-    inside = [m for m in entity.mentions if head_end <= m.start < start + len(phrase)]
+    inside = [m for i, m in index.mentions.starting_in(head_end, start + len(phrase)) if index[i] is entity]
     # "le président Akufo-Addo" is the person; "un élu de Dori", "une radio soutenue par l'ONU" are not
     return not inside or any(
         _QUALIFIER.search(text_between)
@@ -564,10 +568,19 @@ def _described(phrase: str) -> Speaker | None:
 def _nearest(text: str, phrase: str, anchor: int) -> int:
     """Return the start of the occurrence of ``phrase`` closest to ``anchor`` (a quote's cue is next to it)."""
     lo = max(0, anchor - _NEAR)
-    starts = [m.start() + lo for m in re.finditer(re.escape(phrase), text[lo : anchor + _NEAR + len(phrase)])]
-    if not starts:
-        starts = [m.start() for m in re.finditer(re.escape(phrase), text)]
+    starts = _starts(text, phrase, lo, anchor + _NEAR + len(phrase)) or _starts(text, phrase, 0, len(text))
     return min(starts, key=lambda s: abs(s - anchor)) if starts else -1
+
+
+def _starts(text: str, phrase: str, lo: int, hi: int) -> list[int]:
+    """Return the starts of the non-overlapping occurrences of ``phrase`` in ``text[lo:hi]`` (as offsets into
+    ``text``), as ``re.finditer(re.escape(phrase), ...)`` finds them, without compiling a pattern per phrase."""
+    part, step = text[lo:hi], max(len(phrase), 1)
+    starts, at = [], part.find(phrase)
+    while at >= 0:
+        starts.append(lo + at)
+        at = part.find(phrase, at + step)
+    return starts
 
 
 def _office_holder(description: str, entities: Sequence[Entity]) -> Speaker | None:
@@ -594,6 +607,7 @@ def _reported_quotes(
     quoted = sorted(quoted)  # direct quotes do not overlap (_quote_spans keeps the outermost)
     quoted_starts = [s for s, _ in quoted]
     for token in doc:
+        check_budget("reported speech")
         if token.pos_ != "VERB" or not _is_cue_word(token.lemma_):
             continue
         k = bisect_right(quoted_starts, token.idx) - 1
@@ -744,6 +758,8 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
         tokens.append(t)
     while tokens and tokens[-1].is_punct:
         tokens.pop()
+    if not tokens:
+        return None  # the parser hung a lone quote mark or dash on the cue ("…, a-t-il dit »"): no subject
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
     named = indexed(entities).at(start, end) is not None
     described = fold(head.lemma_) in nominals() or fold(head.text) in nominals()
@@ -811,7 +827,7 @@ def _speaker_of(
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
     entity = indexed(entities).at(start, end)
-    if entity is not None and phrase and _qualifies(entity, phrase, start):
+    if entity is not None and phrase and _qualifies(entity, phrase, start, indexed(entities)):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
         head = fold(_strip_det(phrase).split()[0])
         if head not in _speakers()["documents"] and head not in _speakers()["institutions"]:
@@ -838,6 +854,7 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
     out: list[Quote] = []
     known = {s.position: s.speaker for s in sources}  # "selon X" already resolved by _document_sources
     for sent in doc.sents:
+        check_budget("selon")
         sentence = text[sent.start_char : sent.end_char]
         for m in _SELON.finditer(sentence):
             who_start = sent.start_char + m.start("who")
