@@ -422,9 +422,12 @@ def coverage_lines(coverage: dict[str, Any]) -> list[Text]:
     def counts(key: str) -> str:
         return ", ".join(f"{c['value'] or '?'} {c['sources']}/{c['articles']}" for c in coverage[key]) or "—"
 
+    def many(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
     lines = [
         Text(
-            f"Coverage: {coverage['sources']} sources, {coverage['articles']} articles"
+            f"Coverage: {many(coverage['sources'], 'source')}, {many(coverage['articles'], 'article')}"
             f" · countries {counts('countries')} · kinds {counts('kinds')} · languages {counts('languages')}"
             " (sources/articles)",
             style="cyan",
@@ -433,7 +436,7 @@ def coverage_lines(coverage: dict[str, Any]) -> list[Text]:
     if coverage["unknown_articles"]:
         lines.append(
             Text(
-                f"{coverage['unknown_articles']} articles ({coverage['unknown_share']:.0%}) from outlets not in the"
+                f"{many(coverage['unknown_articles'], 'article')} ({coverage['unknown_share']:.0%}) from outlets not in the"
                 " registry: see `veille sources unknown`",
                 style="cyan",
             )
