@@ -9,7 +9,7 @@ from veille.extract.metadata import (
     find_copyright_holder,
     find_lead_date,
     parse_signature,
-    registered_domain,
+    site_host,
 )
 
 
@@ -40,7 +40,7 @@ def test_metadata_lead_dates():
 
 
 def test_metadata_url_helpers():
-    assert registered_domain("https://www.actu.example/a/b") == "actu.example"
-    assert registered_domain(None) is None
+    assert site_host("https://www.actu.example/a/b") == "actu.example"
+    assert site_host(None) is None
     assert date_in_url("https://x.example/2023/02/06/visite", date(2023, 2, 6))
     assert not date_in_url("https://x.example/visite", date(2023, 2, 6))

@@ -137,8 +137,8 @@ def _extract_html(doc: Document, text: str, fields: _Fields) -> None:
     fields.set("author", result.author, "metadata")
     sitename = result.sitename
     # trafilatura falls back on the URL's host when the page names no site: that is a "url" outlet.
-    domain = metadata.registered_domain(page_url)
-    is_host = bool(sitename and domain and metadata.registered_domain(str(sitename)) == domain)
+    domain = metadata.site_host(page_url)
+    is_host = bool(sitename and domain and metadata.site_host(str(sitename)) == domain)
     fields.set("outlet", sitename, "url" if is_host else "metadata")
     # Our date finder (htmldate corrected, benchmarks/extraction.py) decides alone: falling back on
     # trafilatura's date would bring back the clutter dates it refuses.
@@ -147,7 +147,7 @@ def _extract_html(doc: Document, text: str, fields: _Fields) -> None:
         fields.set("published", finding.value, finding.source)
         fields.published_evidence = finding.evidence
     _apply_hints(doc, fields)
-    fields.set("outlet", metadata.registered_domain(page_url), "url")
+    fields.set("outlet", metadata.site_host(page_url), "url")
     if fields.outlet is None:
         seg = scraped.segment_scraped_text("\n".join(paragraphs))
         sig = metadata.find_signature(seg.tail) or metadata.find_signature(paragraphs[-1:])
@@ -212,7 +212,7 @@ def _extract_text(doc: Document, text: str, fields: _Fields, counter: scraped.Li
         fields.set("author", sig.author, "text")
         fields.set("outlet", sig.outlet, "text")
     fields.url = doc.url
-    fields.set("outlet", metadata.registered_domain(doc.url), "url")
+    fields.set("outlet", metadata.site_host(doc.url), "url")
     fields.set("outlet", metadata.find_copyright_holder(seg.tail), "text")
 
 
@@ -230,7 +230,7 @@ def _extract_json(doc: Document, text: str, fields: _Fields) -> None:
     fields.set("outlet", record.outlet, "metadata")
     fields.set("published", metadata.parse_date_value(record.published), "metadata")
     _apply_hints(doc, fields)
-    fields.set("outlet", metadata.registered_domain(fields.url), "url")
+    fields.set("outlet", metadata.site_host(fields.url), "url")
 
 
 def _title_first(fields: _Fields) -> list[str]:
@@ -247,7 +247,7 @@ def _title_first(fields: _Fields) -> list[str]:
 
 def outlet_key(doc: Document) -> str | None:
     """Return the key of a document's outlet in the line statistics: its URL's domain, or its outlet hint."""
-    domain = metadata.registered_domain(doc.url)
+    domain = metadata.site_host(doc.url)
     if domain:
         return domain
     hint = doc.hints.get("outlet") or doc.hints.get("feed_title")

@@ -103,8 +103,10 @@ def find_copyright_holder(lines: Sequence[str]) -> str | None:
     return None
 
 
-def registered_domain(url: str | None) -> str | None:
-    """Return the host of a URL without "www."/"m."/"amp." prefixes, or None when there is no host."""
+def site_host(url: str | None) -> str | None:
+    """Return the host of a URL without "www."/"m."/"amp." prefixes, or None when there is no host: the
+    outlet name an article gets from its address. (The key that ties an article to its source is
+    ``veille.sources.domains.registered_domain``, which reads the Public Suffix List.)"""
     if not url:
         return None
     try:
