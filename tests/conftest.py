@@ -130,6 +130,17 @@ def store(tmp_path: Path):
     st.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def st(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh store on each backend: SQLite in a temporary folder, PostgreSQL on the throwaway server."""
+    from veille.store import open_store
+
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else str(tmp_path / "st.db")
+    store = open_store(url)
+    yield store
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def put_text() -> Callable[..., str]:
     """Return put(store, text, outlet, day, title=None) -> article id: stores a text as a document and its

@@ -37,16 +37,6 @@ LAVROV = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def st(request, tmp_path):
-    if request.param == "postgresql":
-        store = open_store(request.getfixturevalue("pg_url"))
-    else:
-        store = open_store(str(tmp_path / "sources.db"))
-    yield store
-    store.close()
-
-
 def _article(store, text: str, *, url: str | None, outlet: str | None, day: date | None) -> str:
     doc = Document.from_bytes(
         text.encode(),

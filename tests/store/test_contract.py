@@ -49,16 +49,6 @@ def _open(backend: str, path: str):
     return open_store(path)
 
 
-@pytest.fixture(params=BACKENDS)
-def st(request, tmp_path):
-    if request.param == "postgresql":
-        store = open_store(request.getfixturevalue("pg_url"))
-    else:
-        store = open_store(str(tmp_path / "contract.db"))
-    yield store
-    store.close()
-
-
 def _doc(raw: bytes, minutes: int = 0, **hints: str) -> Document:
     return Document.from_bytes(
         raw,

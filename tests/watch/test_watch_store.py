@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from veille.model import Alert, Document, Source, SourceFeed, Watch, WatchEntry
-from veille.store import open_store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    url = str(tmp_path / "s.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    store = open_store(url)
-    yield store
-    store.close()
-
-
-def test_watch_store_round_trips_on_both_backends(any_store):
-    store = any_store
+def test_watch_store_round_trips_on_both_backends(st):
+    store = st
     store.put_source(Source(id="kibaru", name="Kibaru", kind="private", domains=("kibaru.ml",)))
     store.put_source(
         Source(id="sahel", name="Sahel", kind="public", feeds=(SourceFeed("https://sahel.example/rss"),))
