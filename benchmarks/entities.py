@@ -30,7 +30,10 @@ Sets are read from ../shared/eval (or $VEILLE_EVAL_DIR, or --eval-dir); see its 
           Reference: spaCy ents merged by exact last token within an article and by exact name (the
           cluster's longest mention) across. Descriptions: gold PER mentions sharing no word with the
           canonical name ("l'analyste régional"); resolved = matched to the veille entity that most of that
-          gold entity's name mentions map to.
+          gold entity's name mentions map to. Descriptions resolved (registry): the same mentions, resolved when
+          their registry entity (after the link step) is the one most of that person's name mentions in the
+          whole set map to; the note counts those whose article never names the person (only a cross-article
+          link resolves them; this set's articles have no date, and role links need one).
   seeds   the two bundled seeds (extract_article then analyze_article) against tests/data/seeds-gold.json:
           persons / places / orgs found, each person one registry entity across both seeds (both put into a
           temporary SQLite store, as `veille run` does), and the descriptions
@@ -510,6 +513,9 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
     found: Counter[str] = Counter()
     desc: Counter[str] = Counter()
     desc_examples: list[str] = []
+    # across the set: per gold canonical, the registry ids its name mentions map to, and its description mentions
+    named_across: dict[str, Counter[str]] = defaultdict(Counter)
+    described_across: list[tuple[str, Any, bool]] = []  # (canonical, registry entity, named in its article)
     analyses = {row["id"]: analyze_text(row["text"], row["id"]) for row in prog.track(rows, "merge")}
     registry = through_registry(
         [(Article(id=r["id"], content_id=r["id"], text=r["text"]), analyses[r["id"]]) for r in rows]
@@ -543,6 +549,16 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
                 v for it, v in mine if set(norm(row["text"][it[0] : it[1]]).split()) & canon and v is not None
             ]
             target = Counter(id(v) for v in named).most_common(1)
+            key = norm(ent["canonical"])
+            has_name = any(set(norm(row["text"][it[0] : it[1]]).split()) & canon for it, _ in mine)
+            for it, w in zip(items, linked, strict=True):
+                if it[2] != gi:
+                    continue
+                if set(norm(row["text"][it[0] : it[1]]).split()) & canon:
+                    if w is not None:
+                        named_across[key][w.entity_id] += 1
+                else:
+                    described_across.append((key, w, has_name))
             for it, v in mine:
                 surface = row["text"][it[0] : it[1]]
                 if set(norm(surface).split()) & canon:
@@ -569,6 +585,22 @@ def run_merge(eval_dir: Path, plain: Language, prog: Progressor, limit: int | No
         "right": desc["right"],
         "rate": desc["right"] / desc["asked"] if desc["asked"] else None,
         "wrong_examples": desc_examples,
+    }
+    # the same descriptions resolved through the registry (the link step included): to the registry entity most
+    # of the person's name mentions in the whole set map to; "unnamed" counts those whose article never names
+    # the person (only a cross-article link can resolve them; the set's articles carry no date, so role links,
+    # which need the article's day, cannot act on it)
+    across: Counter[str] = Counter()
+    for key, w, named_here in described_across:
+        top = named_across[key].most_common(1)
+        ok = bool(top) and w is not None and w.entity_id == top[0][0]
+        across["asked"] += 1
+        across["right"] += ok
+        across["unnamed"] += not named_here
+        across["unnamed_right"] += ok and not named_here
+    out["descriptions_across"] = {
+        **across,
+        "rate": across["right"] / across["asked"] if across["asked"] else None,
     }
     return out
 
@@ -765,6 +797,18 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 f"{d['right']}/{d['asked']}",
             )
         )
+        x = merge.get("descriptions_across")
+        if x:
+            rows.append(
+                Row(
+                    label,
+                    "descriptions resolved (registry)",
+                    x["rate"],
+                    None,
+                    note=f"{x['right']}/{x['asked']}; not named in their article: "
+                    f"{x.get('unnamed_right', 0)}/{x.get('unnamed', 0)}",
+                )
+            )
     seeds = results.get("seeds")
     if seeds:
         for kind in ("persons", "places", "orgs"):

@@ -22,6 +22,10 @@ run      peak resident memory of ``veille run --workers 1`` on fresh stores of -
          news of ../shared/eval (benchmarks/store.py's news corpus); past its size, its texts again, each with
          its paragraphs in a seeded shuffled order and a numbered dateline, so no two documents are the same
          bytes (said in the output: such copies group with their originals, so large sizes have large stories).
+         Where the peak is: the run goes through this file's --stage-probe (the same ``veille run`` in a process
+         whose thread samples its own RSS and the main thread's stack every 50 ms), which gives the peak of each
+         stage (the ``_run_<stage>`` function of veille/pipeline.py on the stack, else the outermost stage
+         package, else ``other``: start, store), the veille function running at it, and a timeline (every 5 s).
 
 CPU time on a shared machine is noisy; memory figures are RSS peaks of the whole process tree.
 """
@@ -310,6 +314,87 @@ def part_hostile(tmp: Path, timeout: float) -> dict[str, Any]:
 
 
 # peak memory ---------------------------------------------------------------------------------------------
+PROBE_INTERVAL = 0.05  # seconds between two samples of the stage probe
+TIMELINE_SECONDS = 5.0  # seconds between two points of the probe's timeline (and writes of its file)
+
+
+def _stage_at(frame: Any) -> tuple[str, str]:
+    """Return (stage, site) of a stack: the stage is that of the outermost ``_run_<stage>`` of veille/pipeline.py
+    (KILL_STAGES), else the outermost veille/<stage>/ package, else "other" (start, imports, the claims and
+    store calls between stages); the site is the innermost veille function ("understand/analyze.py:_analyze")."""
+    frames = []
+    while frame is not None:
+        frames.append(frame.f_code)
+        frame = frame.f_back
+    site, by_run, by_package, importing = "", "", "", False
+    for code in reversed(frames):  # outermost first
+        path = code.co_filename.replace(os.sep, "/")
+        importing = importing or path.startswith("<frozen importlib")
+        if "/veille/" not in path or code.co_name == "<module>":
+            continue
+        rel = path.rsplit("/veille/", 1)[1]
+        site = f"{rel}:{code.co_name}"
+        name = code.co_name.removeprefix("_run_")
+        if not by_run and rel == "pipeline.py" and name != code.co_name and name in KILL_STAGES:
+            by_run = name
+        if not by_package and rel.split("/")[0] in KILL_STAGES:
+            by_package = rel.split("/")[0]
+    return by_run or ("" if importing else by_package) or "other", site  # an import is no stage's work
+
+
+def stage_probe(out: Path, args: Sequence[str]) -> int:
+    """Run the veille CLI with ``args`` in this process while a thread samples its RSS and where the main thread
+    is (_stage_at) every PROBE_INTERVAL seconds; write {"stages": {stage: peak MB, site at the peak, first and
+    last second seen, samples}, "timeline": [[second, MB, stage], ...]} to ``out`` every TIMELINE_SECONDS and
+    at the end (a run stopped early still leaves its figures); return the CLI's exit code."""
+    import threading
+
+    import psutil
+
+    me, main_id, start = psutil.Process(), threading.get_ident(), time.perf_counter()
+    stages: dict[str, dict[str, Any]] = {}
+    timeline: list[list[Any]] = []
+    done = threading.Event()
+
+    def write() -> None:
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"stages": stages, "timeline": timeline}), encoding="utf-8")
+        tmp.replace(out)
+
+    def sample() -> None:
+        last = -TIMELINE_SECONDS
+        while not done.wait(PROBE_INTERVAL):
+            frame = sys._current_frames().get(main_id)
+            stage, site = _stage_at(frame)
+            del frame
+            mb = round(me.memory_info().rss / 1e6, 1)
+            now = round(time.perf_counter() - start, 2)
+            row = stages.setdefault(stage, {"peak_rss_mb": 0.0, "site": "", "first": now, "samples": 0})
+            row["samples"] += 1
+            row["last"] = now
+            if mb > row["peak_rss_mb"]:
+                row.update(peak_rss_mb=mb, site=site, at=now)
+            if now - last >= TIMELINE_SECONDS:
+                timeline.append([now, mb, stage])
+                write()
+                last = now
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    code = 0
+    try:
+        from veille.cli import main as cli
+
+        cli.main(args=list(args), prog_name="veille")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        done.set()
+        thread.join()
+        write()
+    return code
+
+
 def peak_rss(
     command: Sequence[str], log: Path, env: dict[str, str] | None = None, interval: float = 0.02
 ) -> tuple[int, int, float]:
@@ -464,13 +549,23 @@ def part_run(tmp: Path, sizes: Sequence[int]) -> dict[str, Any]:
         done = veille(str(db), "ingest", str(folder))
         if done.returncode not in (0, 1):
             raise RuntimeError(done.stderr[-2000:])
+        probe = tmp / f"run-{size}.stages.json"
         code, peak, seconds = peak_rss(
-            [sys.executable, "-m", "veille", "--db", str(db), "run", "--workers", "1", "--json"],
+            [sys.executable, __file__, "--stage-probe", str(probe), "--db", str(db), "run", "--workers", "1"]
+            + ["--json"],
             tmp / f"run-{size}.log",
             _env(),
         )
+        probed = json.loads(probe.read_text(encoding="utf-8")) if probe.is_file() else {}
         rows.append(
-            {**recipe, "exit": code, "peak_rss_mb": round(peak / 1e6, 1), "seconds": round(seconds, 1)}
+            {
+                **recipe,
+                "exit": code,
+                "peak_rss_mb": round(peak / 1e6, 1),
+                "seconds": round(seconds, 1),
+                "stages": probed.get("stages", {}),
+                "timeline": probed.get("timeline", []),
+            }
         )
         print(f"run {size}: {rows[-1]}", file=sys.stderr)
         remove_db(db)
@@ -487,6 +582,9 @@ def part_run(tmp: Path, sizes: Sequence[int]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--stage-probe"]:  # the run part's own process: --stage-probe OUT VEILLE-ARGS...
+        return stage_probe(Path(argv[1]), argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
@@ -563,6 +661,11 @@ def render(results: dict[str, Any]) -> str:
                 f"veille run peak        {row['peak_rss_mb']:>8} MB   at {row['articles']} articles"
                 f" ({row['made']} made, {row['seconds']} s, exit {row['exit']})"
             )
+            for stage, at in sorted(row.get("stages", {}).items(), key=lambda kv: kv[1]["first"]):
+                lines.append(
+                    f"  {stage:<20} {at['peak_rss_mb']:>8} MB   at {at.get('at', '?')} s, in {at['site'] or '-'}"
+                    f" ({at['first']}-{at['last']} s)"
+                )
         lines.append(
             f"growth                 {r['growth_percent']!s:>8} %    from {r['growth_from']} to {r['growth_to']}"
             " articles (target: within 20 % from 2,000 to 10,000)"

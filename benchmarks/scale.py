@@ -15,6 +15,10 @@ For each worker count, a fresh SQLite store: ``veille ingest`` of the corpus (no
                  helpers work inside the same window).
   peak memory    the largest resident set of the run's processes (``resource.getrusage`` of the children:
                  the run itself, and its helpers through it, reaped by it).
+  CPU, s         user + system seconds of the run's own process and of each helper (psutil, sampled every
+                 0.2 s until each ends): whether the run's process, which also links, groups and hands out
+                 the comparisons, takes more than its share, and how much of the machine the run had
+                 (CPU seconds ÷ wall seconds ÷ workers; below 1 when other work shares the cores).
 The references, measured in the same run on the same texts and the same process count:
   spaCy          ``fr_core_news_md`` ``nlp.pipe`` over the stored articles' texts (``n_process`` = N,
                  batch_size 16), model load excluded: articles/s. veille's understand stage is compared to it
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -63,18 +68,53 @@ def _trafilatura_rate(pages: list[bytes]) -> float:
     return len(pages) / (time.perf_counter() - start) if pages else 0.0
 
 
+def _cpu_watch(proc: subprocess.Popen[str]) -> tuple[str, str, dict[int, float]]:
+    """Wait for ``proc`` while sampling the CPU seconds (user + system) of it and its children every 0.2 s;
+    return its stdout, stderr and the last CPU seconds seen per pid."""
+    import contextlib
+    import threading
+
+    import psutil
+
+    cpu: dict[int, float] = {}
+    root = psutil.Process(proc.pid)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.2):
+            with contextlib.suppress(psutil.Error):  # a process ended between two looks
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        if p.pid == proc.pid or "spawn_main" in " ".join(p.cmdline()):
+                            times = p.cpu_times()
+                            cpu[p.pid] = times.user + times.system
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = proc.communicate()
+    stop.set()
+    thread.join()
+    return out, err, cpu
+
+
 def _run(folder: Path, workers: int, tmp: Path) -> dict[str, Any]:
     db = str(tmp / f"scale-{workers}.db")
     veille = [sys.executable, "-m", "veille", "--db", db]
     subprocess.run([*veille, "ingest", str(folder), "--json"], capture_output=True, check=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    load = [round(x, 2) for x in os.getloadavg()]
     start = time.perf_counter()
-    done = subprocess.run(
-        [*veille, "run", "--workers", str(workers), "--json"], capture_output=True, text=True
+    proc = subprocess.Popen(
+        [*veille, "run", "--workers", str(workers), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    out, _, cpu = _cpu_watch(proc)
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    summary = json.loads(done.stdout)
+    summary = json.loads(out)
+    own = cpu.pop(proc.pid, 0.0)
     articles = summary["extract"]["ok"]
     return {
         "workers": workers,
@@ -88,7 +128,10 @@ def _run(folder: Path, workers: int, tmp: Path) -> dict[str, Any]:
         ),
         "failed": summary["extract"]["failed"] + summary["understand"]["failed"],
         "peak_memory_mb": round(max(peak_kb, before) / 1024, 0),
-        "exit": done.returncode,
+        "cpu_seconds": {"run": round(own, 1), "helpers": [round(c, 1) for c in cpu.values()]},
+        "machine_share": round((own + sum(cpu.values())) / seconds / workers, 2),
+        "load_average": {"before": load, "after": [round(x, 2) for x in os.getloadavg()]},
+        "exit": proc.returncode,
     }
 
 
@@ -151,6 +194,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"≥ {TARGET_SPACY}",
                 run["understand_per_s"] / spacy_rate >= TARGET_SPACY,
                 f"understand {run['understand_per_s']} articles/s; spaCy nlp.pipe n_process={workers}",
+            )
+        )
+        rows.append(
+            Row(
+                label,
+                "CPU s, the run's process / helpers",
+                run["cpu_seconds"]["run"],
+                None,
+                "",
+                None,
+                f"helpers {run['cpu_seconds']['helpers']}; machine share {run['machine_share']}; load average"
+                f" (1, 5, 15 min) before {run['load_average']['before']}, after {run['load_average']['after']}",
             )
         )
         rows.append(

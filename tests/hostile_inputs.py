@@ -16,6 +16,7 @@ import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 import socket
 import zlib
@@ -73,6 +74,13 @@ def _bomb(size: int) -> bytes:
             fh.write(chunk[:left])
             left -= len(chunk)
     return out.getvalue()
+
+
+def _streams_bomb(compress: Callable[[bytes], bytes], size: int) -> bytes:
+    """About ``size`` zero bytes as concatenated streams of 10 MB each (one valid bzip2 or xz file, as
+    ``bzip2 -c a b`` writes): a few kB, cheap to build at any size."""
+    one = compress(b"\x00" * (10 << 20))
+    return one * max(1, size // (10 << 20))
 
 
 def _write(folder: Path, name: str | bytes, data: bytes) -> Path:
@@ -140,10 +148,9 @@ def build(folder: Path, *, max_document_bytes: int = 200_000) -> list[HostileInp
     )
     add(
         "bzip2-as-text",
-        FAILURE,
+        DOCUMENT,
         lambda d: [_write(d, "archive.txt", bz2.compress(PARAGRAPH.encode() * 50))],
-        "",
-        "bzip2",
+        "decompressed whatever its name: content decides",
     )
     add(
         "zstd-as-text",
@@ -272,6 +279,65 @@ def build(folder: Path, *, max_document_bytes: int = 200_000) -> list[HostileInp
         "",
         "gzip",
     )
+    add(
+        "bzip2-bomb",
+        FAILURE,
+        lambda d: [_write(d, "bombe.html.bz2", _streams_bomb(bz2.compress, 50 * big))],
+        "decompression stops at the limit",
+        "larger than",
+    )
+    add(
+        "xz-bomb",
+        FAILURE,
+        lambda d: [_write(d, "bombe.txt.xz", _streams_bomb(lzma.compress, 50 * big))],
+        "decompression stops at the limit",
+        "larger than",
+    )
+    add(
+        "bzip2-truncated",
+        FAILURE,
+        lambda d: [_write(d, "coupe.html.bz2", bz2.compress(_page() * 20)[:-40])],
+        "",
+        "truncated",
+    )
+    add(
+        "xz-truncated",
+        FAILURE,
+        lambda d: [_write(d, "coupe.html.xz", lzma.compress(_page() * 20)[:-40])],
+        "",
+        "truncated",
+    )
+    add(
+        "xz-garbage",
+        FAILURE,
+        lambda d: [_write(d, "faux.xz", b"\xfd7zXZ\x00" + bytes(range(256)))],
+        "",
+        "corrupt xz",
+    )
+    add(
+        "compressed-twice",
+        FAILURE,
+        lambda d: [_write(d, "double.html.gz.xz", lzma.compress(gzip.compress(_page())))],
+        "one level of compression only",
+        "twice",
+    )
+    add(
+        "jsonl-xz",
+        DOCUMENT,
+        lambda d: [
+            _write(
+                d,
+                "articles.jsonl.xz",
+                lzma.compress(
+                    b"".join(
+                        json.dumps({"url": f"https://exemple.ne/{n}", "maintext": PARAGRAPH}).encode() + b"\n"
+                        for n in range(50)
+                    )
+                ),
+            )
+        ],
+        "read as a stream",
+    )
 
     # WARC.
     good = _warc_record("https://exemple.ne/1", _page())
@@ -322,6 +388,20 @@ def build(folder: Path, *, max_document_bytes: int = 200_000) -> list[HostileInp
         ],
         "",
         "WARC broke",
+    )
+    add(
+        "warc-xz-bomb",
+        FAILURE,
+        lambda d: [
+            _write(
+                d,
+                "bombe.warc.xz",
+                lzma.compress(_warc_record("https://exemple.ne/6", _page()))
+                + _streams_bomb(lzma.compress, 50 * big),
+            )
+        ],
+        "the record before the bomb is stored",
+        "decompression bomb",
     )
     add(
         "warc-gzip-bomb-record",

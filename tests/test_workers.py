@@ -140,19 +140,109 @@ def _many(tmp_path: Path, sample_dir: Path, n: int) -> Path:
     return folder
 
 
+def _spread(tmp_path: Path, sample_dir: Path, per_event: int) -> Path:
+    """The seeds and the first ``per_event`` articles of each of the sample's 20 events: about 20 stories."""
+    folder = tmp_path / "spread"
+    folder.mkdir()
+    for path in [
+        *sorted((sample_dir / "seeds").glob("*.txt")),
+        *sorted(p for p in (sample_dir / "rpm2").glob("T*.txt") if int(p.stem.split("_")[2]) <= per_event),
+    ]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _compare_claims(db: str, proc: subprocess.Popen[str], until=None) -> dict[str, int]:
+    """Watch a run's claims on stories to compare until it ends (or ``until(store, claims)`` says so); return
+    every story seen claimed → the pid that held it."""
+    import time
+
+    store = open_store(db)
+    seen: dict[str, int] = {}
+    try:
+        while proc.poll() is None:
+            held = {
+                story: int(worker.split(":")[1]) for story, (worker, _) in store.claims("compare").items()
+            }
+            seen.update(held)
+            if until is not None and until(store, held):
+                break
+            time.sleep(0.02)
+    finally:
+        store.close()
+    return seen
+
+
 def test_run_with_two_workers_equals_one(tmp_path, sample_dir):
-    """`veille run --workers 2` starts a second process that takes a share, and the tables equal one process's."""
-    inputs = _many(tmp_path, sample_dir, 46)
+    """`veille run --workers 2` starts a second process that takes a share of understanding and of comparing
+    (issue 20), and the tables equal one process's."""
+    inputs = _spread(tmp_path, sample_dir, 2)
     one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
     for db in (one, two):
         _finish(_veille(db, "ingest", str(inputs)))
     single = _finish(_veille(one, "run", "--workers", "1"))
-    both = _finish(_veille(two, "run", "--workers", "2"))
-    assert both["understand"]["processed"] == single["understand"]["processed"] == 48
-    assert both["understand"]["ok"] == 48 and both["extract"]["ok"] == single["extract"]["ok"]
+    proc = _veille(two, "run", "--workers", "2")
+    claimed = _compare_claims(two, proc)
+    both = _finish(proc)
+    assert both["understand"]["processed"] == single["understand"]["processed"] == 42
+    assert both["understand"]["ok"] == 42 and both["extract"]["ok"] == single["extract"]["ok"]
+    stories = single["compare"]["processed"]
+    assert stories >= 15 and both["compare"]["ok"] == stories
+    assert len(set(claimed.values())) == 2 and proc.pid in claimed.values(), "the run and its helper compared"
     a, b = _tables(one), _tables(two)
     for name in a:
         assert a[name] == b[name], f"table {name} differs between one worker and two"
+
+
+def test_a_helper_that_dies_comparing_fails_its_stories_not_the_run(tmp_path, sample_dir):
+    """Kill the helper once it has compared a story and holds others: those it held and had not compared are
+    recorded as failures (worker_died), the run compares the rest, and a run with --retry-failed ends with the
+    tables of one process."""
+    import signal
+
+    inputs = _spread(tmp_path, sample_dir, 2)
+    one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    for db in (one, two):
+        _finish(_veille(db, "ingest", str(inputs)))
+    proc = _veille(two, "run", "--workers", "2")
+    killed: dict[str, set[str]] = {}
+
+    def kill_helper(store, held: dict[str, int]) -> bool:
+        for pid in set(held.values()) - {proc.pid}:
+            mine = {story for story, p in held.items() if p == pid}
+            done = {story for story in mine if store.get_comparison(story) is not None}
+            if done:  # it compared these: the rest of what it holds is being compared, or next
+                os.kill(pid, signal.SIGKILL)
+                killed["done"], killed["held"] = done, mine
+                return True
+        return False
+
+    _compare_claims(two, proc, until=kill_helper)
+    out, err = proc.communicate(timeout=600)
+    single = _finish(_veille(one, "run", "--workers", "1"))
+    assert killed, "the helper never compared a story"
+    summary, stories = json.loads(out), single["compare"]["processed"]
+    died = summary["compare"]["codes"].get("worker_died", 0)
+    assert summary["compare"]["processed"] == stories and summary["compare"]["ok"] == stories - died, err[
+        -2000:
+    ]
+    assert proc.returncode == (1 if died else 0)
+    store = open_store(two)
+    try:
+        failed = {f.item_id for f in store.list_failures() if f.stage == "compare"}
+        assert len(failed) == died and failed <= killed["held"] - killed["done"]
+        assert all(store.get_comparison(s) is None for s in failed)
+        assert all(
+            store.get_comparison(s.id) is not None
+            for s in store.list_stories(limit=1000)
+            if s.id not in failed
+        )
+    finally:
+        store.close()
+    _finish(_veille(two, "run", "--retry-failed", "--workers", "1"))
+    a, b = _tables(one), _tables(two)
+    for name in a:
+        assert a[name] == b[name], f"table {name} differs from one worker's after a helper died and a retry"
 
 
 def test_a_worker_that_dies_fails_its_articles_not_the_run(tmp_path, sample_dir):

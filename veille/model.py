@@ -470,7 +470,8 @@ class ArticleName:
     """One entity of one stored analysis as the link step reads it: the analyser's id, name and type.
 
     ``texts`` are the texts of its name mentions; ``has_mentions`` is False for an entity stored without
-    any mention (a described-only entity has mentions but no name text).
+    any mention (a described-only entity has mentions but no name text). ``descriptions`` are the texts of its
+    description mentions, ``offices`` the offices the article attests for it (cross-article role links).
     """
 
     article_id: str
@@ -479,6 +480,8 @@ class ArticleName:
     type: str
     texts: tuple[str, ...] = ()
     has_mentions: bool = True
+    descriptions: tuple[str, ...] = ()
+    offices: tuple[OfficeKey, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

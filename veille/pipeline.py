@@ -229,8 +229,9 @@ def run(
     Several processes may run at once on one database: each takes its share of extraction and understanding
     through claims (``Worker``), then one at a time links, groups and compares what all of them made, so
     the tables end as one process would leave them. ``workers`` above 1 starts that many processes in all
-    for extraction and understanding (``_Helpers``: this one and workers - 1 spawned ones, each loading its
-    models once); their counters are added to this run's.
+    (``_Helpers``: this one and workers - 1 spawned ones, each loading its models once): they extract and
+    understand, wait while this one links and groups, then compare the stories with it; their counters are
+    added to this run's.
     """
     summary = RunSummary()
     if (
@@ -238,26 +239,43 @@ def run(
     ):  # a helper is worth its start (a second or two, and its models) only for a batch of its own
         from veille.understand import ANALYZER_VERSION
 
-        work = len(store.pending("extract", EXTRACTOR_VERSION, retry_failed=retry_failed)) + len(
-            store.pending("understand", ANALYZER_VERSION, retry_failed=retry_failed)
+        work = sum(  # the stories left to compare now (a new comparer): helpers compare too
+            len(store.pending(stage, version, retry_failed=retry_failed))
+            for stage, version in (
+                ("extract", EXTRACTOR_VERSION),
+                ("understand", ANALYZER_VERSION),
+                ("compare", COMPARER_VERSION),
+            )
         )
         workers = min(workers, max(1, work // UNDERSTAND_BATCH))
     with Worker(store) as worker:
         with _Helpers(store, settings, workers - 1, retry_failed) as helpers:
             worker.helpers = {p.pid for p in helpers.processes if p.pid is not None}
             _run_articles(store, settings, worker, summary, retry_failed, fail_fast, progress)
-        helpers.add_to(summary, worker.failed)
-        with worker.exclusive("link, group and compare"):
-            stages = summary.stages
-            with stages["link"].timed():
-                _run_link(store, stages["link"], retry_failed, fail_fast)
-            with stages["group"].timed():
-                _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
-            with stages["compare"].timed():
-                # every story without a comparison by this comparer: those grouping touched now, and those a
-                # killed run grouped but left uncompared (grouping a story deletes its comparison)
-                stale = store.pending("compare", COMPARER_VERSION, retry_failed=retry_failed)
-                _run_compare(store, set(stale), stages["compare"], fail_fast, progress)
+            with worker.exclusive("link, group and compare"):
+                stages = summary.stages
+                with stages["link"].timed():
+                    _run_link(store, stages["link"], retry_failed, fail_fast)
+                with stages["group"].timed():
+                    _run_group(store, settings, stages["group"], retry_failed, fail_fast, progress)
+                with stages["compare"].timed():
+                    # every story without a comparison by this comparer: those grouping touched now, and those
+                    # a killed run grouped but left uncompared (grouping a story deletes its comparison)
+                    stale = store.pending("compare", COMPARER_VERSION, retry_failed=retry_failed)
+                    if helpers.running():
+                        _compare_with_helpers(
+                            store,
+                            stale,
+                            stages["compare"],
+                            worker,
+                            helpers,
+                            retry_failed,
+                            fail_fast,
+                            progress,
+                        )
+                    else:
+                        _run_compare(store, set(stale), stages["compare"], fail_fast, progress)
+        helpers.add_to(summary, worker.failed, worker.compared_by_dead)
     return summary
 
 
@@ -292,7 +310,8 @@ class Worker:
         self._thread = threading.Thread(target=self._renew, name="veille-lease", daemon=True)
         self._waiting: str | None = None
         self.helpers: set[int] = set()  # pids of this run's helper processes: their death fails their items
-        self.failed: list[str] = []  # the articles failed so (counted in this run's summary)
+        self.failed: dict[str, list[str]] = {}  # stage → the items failed so (counted in this run's summary)
+        self.compared_by_dead: dict[int, int] = {}  # helper pid → the stories it had compared when it died
 
     def __enter__(self) -> Worker:
         self._thread.start()
@@ -321,7 +340,7 @@ class Worker:
         now = datetime.now(UTC)
         found: dict[str, str] = {}
         dead: set[str] = set()
-        doomed: list[str] = []
+        doomed: list[tuple[str, int]] = []
         if self.helpers:
             import multiprocessing
 
@@ -333,13 +352,20 @@ class Worker:
             pid = rest.partition(":")[0]
             if host == _HOST and pid.isdigit() and not _alive(int(pid)):
                 dead.add(worker)
-                if stage == "understand" and int(pid) in self.helpers:
-                    doomed.append(item)
+                if stage in _DIES_WITH and int(pid) in self.helpers:
+                    doomed.append((item, int(pid)))
                 continue
             found[item] = worker
+        if doomed and stage == "compare":  # a comparing helper holds the stories it did until the end
+            undone = set(self.store.pending("compare", COMPARER_VERSION))
+            for item, pid_ in doomed:
+                if item not in undone:
+                    self.compared_by_dead[pid_] = self.compared_by_dead.get(pid_, 0) + 1
+            doomed = [(item, pid_) for item, pid_ in doomed if item in undone]
         if doomed:  # a helper died on them: failed, not handed to another process to die on again
-            _fail_understanding(self.store, doomed, "a worker process of this run ended while reading them")
-            self.failed.extend(doomed)
+            items = [item for item, _ in doomed]
+            _fail_held(self.store, stage, items, "a worker process of this run ended while working on them")
+            self.failed.setdefault(stage, []).extend(items)
         for worker in sorted(dead):
             logger.info("dropping the claims of %s, a process that ended", worker)
             self.store.drop_claims(worker)
@@ -455,16 +481,21 @@ def default_workers() -> int:
 
 
 class _Helpers:
-    """Processes that extract and understand beside this one (``run(workers=N)``): spawned, each opens the
-    store itself, loads its models once and takes its share through claims, then sends its counters back.
-    A helper that dies fails the articles it held for understanding (code ``worker_died``), never the run;
-    the documents of an extraction turn it held are extracted again by another process."""
+    """Processes that work beside this one (``run(workers=N)``): spawned, each opens the store itself, loads its
+    models once and takes its share of extraction and understanding through claims; then it waits while this
+    process links and groups, compares stories with it (``compare``) and sends its counters back.
+    A helper that dies fails the articles or stories it held (code ``worker_died``), never the run; the
+    documents of an extraction turn it held are extracted again by another process."""
 
     def __init__(self, store: Store, settings: Settings, count: int, retry: bool) -> None:
         self.store, self.settings, self.count, self.retry = store, settings, max(0, count), retry
         self.processes: list[Any] = []
-        self.results: list[dict[str, dict[str, Any]]] = []
+        self.results: list[dict[str, Any]] = []  # {"pid": …, "stages": {stage: counters}}, one per message
         self._queue: Any = None
+        self._orders: list[Any] = []  # a queue per helper: its comparisons, then the word to end (None)
+        self._reported: set[int] = set()  # the helpers that sent their comparison counters
+        self._stopped = False
+        self._compared_by_dead: dict[int, int] = {}
 
     def __enter__(self) -> _Helpers:
         if not self.count:
@@ -474,63 +505,101 @@ class _Helpers:
         context = multiprocessing.get_context("spawn")  # no fork: each helper imports veille afresh
         self._queue = context.Queue()
         for _ in range(self.count):
+            orders = context.Queue()
             process = context.Process(
                 target=work_articles,
-                args=(self.store.url, self.settings, self.retry, self._queue),
+                args=(self.store.url, self.settings, self.retry, self._queue, orders),
                 name="veille-worker",
                 daemon=True,
             )
             process.start()
             self.processes.append(process)
+            self._orders.append(orders)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def running(self) -> bool:
+        """Whether a helper is alive to take a share of the comparisons."""
+        return any(p.is_alive() for p in self.processes)
+
+    def compare(self, story_ids: Sequence[str], background: Counter[str]) -> None:
+        """Hand every helper the stories to compare (the same list, in the order to take them) and the framing
+        prior, computed once by this process."""
+        for orders in self._orders:
+            orders.put((list(story_ids), background))
+
+    def comparing(self, wait: float = 0.0) -> bool:
+        """Whether a live helper has not sent its comparison counters yet (``wait``: at most so many seconds
+        for a message first, returning as soon as one comes)."""
+        self._collect(wait, first=True)
+        return any(p.is_alive() and p.pid not in self._reported for p in self.processes)
+
+    def _collect(self, timeout: float, first: bool = False) -> None:
+        """Read the helpers' messages: with ``first``, wait up to ``timeout`` for the first one only."""
         import queue as queues
 
+        while self._queue is not None:
+            try:
+                message = self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
+            except queues.Empty:
+                return
+            self.results.append(message)
+            if "compare" in message["stages"]:
+                self._reported.add(message["pid"])
+            if first:
+                timeout = 0.0
+
+    def stop(self) -> None:
+        """Tell every helper to end, wait for them, and fail what a helper that died held (once)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for orders in self._orders:
+            orders.put(None)
         for process in self.processes:
             process.join()
-        while True:
-            try:
-                self.results.append(self._queue.get(timeout=0.1))
-            except (queues.Empty, AttributeError):
-                break
+        self._collect(0.1)
         for process in self.processes:
             if process.exitcode != 0:
-                self._fail_held(process.pid, process.exitcode)
+                self._fail_dead(process.pid, process.exitcode)
 
-    def _fail_held(self, pid: int | None, exitcode: int | None) -> None:
-        claims = self.store.claims("understand")
-        owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
-        held = [item for item, (o, _) in claims.items() if o in owners]
-        if held:
-            _fail_understanding(self.store, held, f"the worker process {pid} ended with code {exitcode}")
-        for owner in owners:
-            self.store.drop_claims(owner)
-        self.results.append(
-            {
-                "understand": {
-                    "processed": len(held),
-                    "failed": len(held),
-                    "codes": {"worker_died": len(held)} if held else {},
-                }
-            }
-        )
+    def _fail_dead(self, pid: int | None, exitcode: int | None) -> None:
+        why = f"the worker process {pid} ended with code {exitcode}"
+        for stage in _DIES_WITH:
+            claims = self.store.claims(stage)
+            owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
+            held = [item for item, (o, _) in claims.items() if o in owners]
+            if stage == "compare":  # it held the stories it compared until the end: not those
+                undone = set(self.store.pending("compare", COMPARER_VERSION))
+                if pid is not None and len(held) > len(undone & set(held)):
+                    self._compared_by_dead[pid] = len(held) - len(undone & set(held))
+                held = [item for item in held if item in undone]
+            if held:
+                _fail_held(self.store, stage, held, why)
+            for owner in owners:
+                self.store.drop_claims(owner, stage)
+            if held:
+                self.results.append({"pid": pid, "stages": {stage: _died_counts(len(held))}})
 
-    def add_to(self, summary: RunSummary, died: Sequence[str] = ()) -> None:
-        """Add the helpers' counters (processed, ok, failed) to this run's, and the articles a dead helper
-        held that this process failed (``Worker.failed``)."""
-        if died:
-            self.results.append(
-                {
-                    "understand": {
-                        "processed": len(died),
-                        "failed": len(died),
-                        "codes": {"worker_died": len(died)},
-                    }
-                }
-            )
+    def add_to(
+        self,
+        summary: RunSummary,
+        died: dict[str, list[str]] | None = None,
+        compared: dict[int, int] | None = None,
+    ) -> None:
+        """Add the helpers' counters (processed, ok, failed) to this run's, the items a dead helper held that
+        this process failed (``Worker.failed``: stage → items), and the stories a helper that died before
+        sending its counters had compared (``Worker.compared_by_dead``: pid → stories)."""
+        for stage, items in (died or {}).items():
+            if items:
+                self.results.append({"pid": None, "stages": {stage: _died_counts(len(items))}})
+        for pid, count in {**self._compared_by_dead, **(compared or {})}.items():
+            if pid not in self._reported:
+                self.results.append({"pid": pid, "stages": {"compare": {"processed": count, "ok": count}}})
         for result in self.results:
-            for stage, counts in result.items():
+            for stage, counts in result["stages"].items():
                 mine = summary.stages[stage]
                 mine.processed += counts.get("processed", 0)
                 mine.ok += counts.get("ok", 0)
@@ -538,34 +607,70 @@ class _Helpers:
                 mine.codes.update(counts.get("codes", {}))
 
 
-def _fail_understanding(store: Store, article_ids: Sequence[str], why: str) -> None:
-    """Record the understanding of these articles as failed (``worker_died``): a process died reading them."""
-    from veille.understand import ANALYZER_VERSION
+_DIES_WITH = ("understand", "compare")  # the stages whose items a dead helper fails (others are redone)
 
+
+def _died_counts(count: int) -> dict[str, Any]:
+    return {"processed": count, "failed": count, "codes": {"worker_died": count}}
+
+
+def _fail_held(store: Store, stage: str, item_ids: Sequence[str], why: str) -> None:
+    """Record these items as failed at ``stage`` (code ``worker_died``): a process of this run died on them."""
+    if stage == "understand":
+        from veille.understand import ANALYZER_VERSION as version
+    else:
+        version = COMPARER_VERSION
     error = VeilleError(why, code="worker_died")
-    logger.warning("%s: %d article(s) recorded as failures", why, len(article_ids))
-    for item in article_ids:
-        store.add_failure(_failure(item, "understand", error, ANALYZER_VERSION))
+    logger.warning("%s: %d item(s) of %s recorded as failures", why, len(item_ids), stage)
+    for item in item_ids:
+        store.add_failure(_failure(item, stage, error, version))
 
 
 def work_articles(
-    url: str, settings: Settings, retry: bool, results: Any = None
+    url: str, settings: Settings, retry: bool, results: Any = None, orders: Any = None
 ) -> dict[str, dict[str, Any]]:
-    """Extract and understand a store's pending items in this process, sharing with the others by claims;
-    return (and put on ``results``, a queue, when given) the extract and understand counters."""
+    """Extract and understand a store's pending items in this process, sharing with the others by claims; then,
+    when ``orders`` (a queue) brings stories and the framing prior, compare those no other process holds,
+    until it brings None. Return (and put on ``results``, a queue, when given) the counters per stage."""
     from veille.store import open_store
 
+    parent = os.getppid()  # the run: once it has died, this process's parent is another
     store = open_store(url, settings=settings)
     try:
         summary = RunSummary()
         with Worker(store) as worker:
             _run_articles(store, settings, worker, summary, retry, False, False)
-        out = {stage: summary.stages[stage].as_dict() for stage in ("extract", "understand")}
+            stages = ("extract", "understand")
+            if results is not None:
+                results.put({"pid": os.getpid(), "stages": {s: summary.stages[s].as_dict() for s in stages}})
+            job = _await_order(orders, parent) if orders is not None else None
+            if job is not None:
+                story_ids, background = job
+                count = summary.stages["compare"]
+                with count.timed():
+                    _compare_claimed(
+                        store, worker, story_ids, background, count, retry, False, set(), parent=parent
+                    )
+                if results is not None:
+                    results.put({"pid": os.getpid(), "stages": {"compare": count.as_dict()}})
+                # the stories stay claimed until the run says every process is done: none is compared twice
+                _await_order(orders, parent)
+        return {stage: summary.stages[stage].as_dict() for stage in ("extract", "understand", "compare")}
     finally:
         store.close()
-    if results is not None:
-        results.put(out)
-    return out
+
+
+def _await_order(orders: Any, parent: int) -> Any:
+    """Return the next order of the run (pid ``parent``) that started this helper; None when it says so or has
+    died."""
+    import queue as queues
+
+    while True:
+        try:
+            return orders.get(timeout=1.0)
+        except queues.Empty:
+            if os.getppid() != parent:  # the run was killed: no order will come
+                return None
 
 
 def _claim_batch(store: Store, worker: Worker, version: str, retry: bool, tried: set[str]) -> list[str]:
@@ -907,17 +1012,104 @@ def _run_compare(
         return
     background = corpus_background(store)
     for story_id in _progress(sorted(story_ids), "compare", progress):
-        count.processed += 1
-        try:
-            # stored with its comparer version: the mark that the story is done (``Store.pending``)
-            store.put_comparison(compare_story(store, story_id, background=background))
-        except Exception as exc:
-            if fail_fast:
-                raise
-            _record(store, count, _failure(story_id, "compare", exc, COMPARER_VERSION))
-            continue
-        _checkpoint("compare")
-        count.ok += 1
+        _compare_one(store, story_id, background, count, fail_fast)
+
+
+COMPARE_BATCH = 4  # stories claimed at once when processes compare together (fewer as the list runs out)
+
+
+def _compare_with_helpers(
+    store: Store,
+    stale: Sequence[str],
+    count: StageCount,
+    worker: Worker,
+    helpers: _Helpers,
+    retry: bool,
+    fail_fast: bool,
+    progress: bool,
+) -> None:
+    """Compare the stories ``stale`` in this process and the helpers at once, and return when all are done.
+
+    The framing prior is read once here and handed to the helpers with the list, the largest stories first
+    (the last to finish are short ones). Every process claims a few stories at a time and keeps them claimed
+    until the end, so none is compared twice; a helper that dies fails the stories it held and had not
+    compared (``worker_died``), and those it never reached are compared here.
+    """
+    if not stale:
+        return
+    background = corpus_background(store)
+    sizes = Counter(story for story, _ in store.story_members(GROUPER_VERSION))
+    order = sorted(stale, key=lambda s: (-sizes[s], s))
+    helpers.compare(order, background)
+    tried: set[str] = set()
+    with tqdm(total=len(order), desc="compare", unit="story", disable=not progress, leave=False) as bar:
+        while True:
+            busy = helpers.comparing()  # looked at before the pass: a pass follows the last helper's end
+            _compare_claimed(store, worker, order, background, count, retry, fail_fast, tried, bar=bar)
+            if not busy:
+                break
+            helpers.comparing(wait=WAIT_SECONDS)  # woken by a helper's counters, or a look at the claims
+    mine = count.processed
+    helpers.stop()
+    worker.release("compare")
+    logger.info("compared %d of %d stories in this process, the others in its helpers", mine, len(order))
+
+
+def _compare_claimed(
+    store: Store,
+    worker: Worker,
+    story_ids: Sequence[str],
+    background: Counter[str],
+    count: StageCount,
+    retry: bool,
+    fail_fast: bool,
+    tried: set[str],
+    *,
+    parent: int | None = None,
+    bar: Any = None,
+) -> None:
+    """Compare, in their order, the stories of ``story_ids`` that no other process holds and this one has not
+    tried (``tried``, updated), a few claimed at a time, and keep them claimed (``_compare_with_helpers``).
+    Without ``parent`` this is the run's process, which fails the stories of a dead helper
+    (``Worker.held_by_others``); a helper (``parent``: the run's pid) counts every other claim as taken, and
+    stops when the run has died."""
+    reap = parent is None
+    while reap or os.getppid() == parent:
+        taken = worker.held_by_others("compare") if reap else store.claims("compare")
+        gone = set(worker.failed.get("compare", ()))
+        free = [s for s in story_ids if s not in tried and s not in taken and s not in gone]
+        if not free:
+            return
+        batch = free[: max(1, min(COMPARE_BATCH, math.ceil(len(free) / 8)))]
+        tried.update(batch)
+        held = worker.claim("compare", batch)
+        if held:  # still pending? a helper that died may have compared some before its claims were dropped
+            still = set(store.pending("compare", COMPARER_VERSION, retry_failed=retry))
+            held = [s for s in held if s in still]
+        for story_id in held:
+            _compare_one(store, story_id, background, count, fail_fast)
+            if bar is not None:
+                bar.update()
+            if not reap and os.getppid() != parent:  # the rest stays pending for the next run
+                return
+
+
+def _compare_one(
+    store: Store, story_id: str, background: Counter[str], count: StageCount, fail_fast: bool
+) -> None:
+    count.processed += 1
+    try:
+        comparison = compare_story(store, story_id, background=background)
+        with store.transaction():  # stored with its comparer version: the mark that the story is done
+            store.put_comparison(comparison)
+            store.clear_failures("compare", story_id)  # a story retried (--retry-failed) and compared now
+    except Exception as exc:
+        if fail_fast:
+            raise
+        _record(store, count, _failure(story_id, "compare", exc, COMPARER_VERSION))
+        return
+    _checkpoint("compare")
+    count.ok += 1
 
 
 BACKGROUND_ARTICLES = 400  # stored articles whose words make the framing prior

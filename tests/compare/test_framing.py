@@ -174,3 +174,20 @@ def test_framing_a_closing_selon_attributes_its_sentence():
     [(start, end, who)] = _attributions(text, None)
     assert who == "les chancelleries occidentales"
     assert text[start:end].startswith("Des mercenaires") and start <= text.index("mercenaires") < end
+
+
+def test_framing_inside_any_agrees_with_the_scan_it_replaced():
+    """Issue 20: names are looked up by bisection over sorted spans (nested, overlapping, touching), with the
+    very answers of the linear scan over them."""
+    import random
+
+    from veille.compare.framing import _inside, _inside_any
+
+    rng = random.Random(20)
+    for _ in range(200):
+        spans = [(s, s + rng.randint(0, 12)) for s in (rng.randint(0, 60) for _ in range(rng.randint(0, 8)))]
+        inside = _inside_any(spans)
+        for _ in range(50):
+            start = rng.randint(0, 70)
+            end = start + rng.randint(0, 10)
+            assert inside(start, end) == _inside(start, end, spans), (spans, start, end)

@@ -17,7 +17,16 @@ from spacy.tokens import Doc
 
 from veille.errors import BudgetExceededError
 from veille.model import Analysis, Article
-from veille.understand.analyze import _analyze, analyze_article, analyze_articles, cut_pieces, parse_text
+from veille.understand import analyze
+from veille.understand.analyze import (
+    BATCH_CHARS,
+    _analyze,
+    analyze_article,
+    analyze_articles,
+    cut_pieces,
+    parse_batches,
+    parse_text,
+)
 from veille.understand.nlp import prepare_text
 from veille.understand.quotes import _inverted_subject, find_quotes
 
@@ -153,3 +162,67 @@ def test_inverted_cue_whose_subject_is_a_lone_quote_mark_does_not_crash(nlp) -> 
     doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps, pos=pos, lemmas=words)
     assert _inverted_subject(doc[6], []) is None
     assert isinstance(find_quotes(doc.text, [], doc), list)
+
+
+def _sample_articles(sample_dir, longest: int | None = None) -> list[Article]:
+    paths = sorted((sample_dir / "rpm2").glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    if longest is not None:
+        texts = sorted(texts, key=len, reverse=True)[:longest]
+    return [Article(id=f"s{i}", content_id=f"c{i}", text=t, language="fr") for i, t in enumerate(texts)]
+
+
+def test_parse_batches_hold_at_most_the_character_budget(sample_dir) -> None:
+    """Issue 22: a run's peak memory is its heaviest parse batch; on the sample's real texts no batch of several
+    texts passes BATCH_CHARS, none passes 16 texts, each is as full as the budget allows, all texts in order."""
+    lengths = [len(prepare_text(a.text, "fr")) for a in _sample_articles(sample_dir)]
+    batches = parse_batches(lengths, 16)
+    assert [i for batch in batches for i in batch] == list(range(len(lengths)))
+    for batch, following in zip(batches, [*batches[1:], None], strict=True):
+        size = sum(lengths[i] for i in batch)
+        assert len(batch) <= 16 and (size <= BATCH_CHARS or len(batch) == 1)
+        if following is not None:  # cut only when the next text would pass a limit
+            assert len(batch) == 16 or size + lengths[following[0]] > BATCH_CHARS
+    assert sum(len(b) < 16 for b in batches[:-1]) > 5  # the budget, not the count, cuts most batches here
+    assert parse_batches([BATCH_CHARS + 1, 10, 10, BATCH_CHARS, 1], 16) == [[0], [1, 2], [3], [4]]
+
+
+def test_batches_cut_by_characters_give_the_analyses_of_one_at_a_time(nlp, sample_dir) -> None:
+    articles = _sample_articles(sample_dir, longest=6)  # 43,000 characters: two batches
+    assert len(parse_batches([len(a.text) for a in articles], 16)) > 1
+    batch = list(analyze_articles(articles, nlp=nlp, batch_size=16))
+    assert batch == [analyze_article(a, nlp=nlp) for a in articles]
+    assert all(isinstance(a, Analysis) and a.entities for a in batch)
+
+
+def test_analysing_leaves_the_vocabulary_as_it_found_it(nlp) -> None:
+    """spaCy's string store grows with every new word read; the analyses drop what they added (memory zones),
+    so a long run's vocabulary does not grow with its corpus, and what they return stays readable."""
+    name = "Zakaria Wunmbolé-Kotraxi"
+    text = f"Le ministre {name} est arrivé mardi à Niamey, où {name.split()[1]} a rencontré la presse. " * 3
+    articles = [
+        Article(id=f"v{i}", content_id=f"v{i}", text=text + f"Dépêche {i}.", language="fr") for i in range(3)
+    ]
+    before = len(nlp.vocab.strings)
+    results = [*analyze_articles(articles, nlp=nlp, batch_size=2), analyze_article(articles[0], nlp=nlp)]
+    assert len(nlp.vocab.strings) == before
+    for result in results:
+        assert isinstance(result, Analysis)
+        assert any(m.text == name for e in result.entities for m in e.mentions)
+    with ThreadPoolExecutor(
+        2
+    ) as pool:  # threads sharing the pipeline share its zone: no Doc loses its strings
+        threaded = list(pool.map(lambda a: analyze_article(a, nlp=nlp), articles))
+    assert threaded == results[:3]
+    assert len(nlp.vocab.strings) == before
+
+
+def test_the_lemmatizer_cache_is_emptied_past_its_bound(nlp, sample_dir, monkeypatch) -> None:
+    cache = nlp.get_pipe("lemmatizer").cache
+    articles = _sample_articles(sample_dir)[:6]
+    monkeypatch.setattr(analyze, "LEMMA_CACHE", 100)
+    cache.clear()
+    forms = {w.casefold() for a in articles for w in a.text.split()}
+    assert len(forms) > 500  # far more word forms than the bound
+    list(analyze_articles(articles, nlp=nlp, batch_size=2))
+    assert len(cache) <= 100

@@ -4,7 +4,7 @@ import pytest
 
 from veille.model import Analysis, Article, Quote
 from veille.understand import analyze_article
-from veille.understand.quotes import speech_cues
+from veille.understand.quotes import reporting_verbs, speech_cues
 
 
 def analyze(text: str, nlp) -> Analysis:
@@ -167,3 +167,120 @@ def test_quotes_dialogue_dashes(nlp):
     assert said.text == "Nous continuerons la lutte jusqu'au bout"
     assert said.speaker is not None and said.speaker.name == "Assimi Goïta"
     assert not any("12 morts" in q.text for q in quotes)  # a dash list item without a speech verb
+
+
+# issue 23: reported speech read from the parse, the reporting verbs from a general lexicon (Verb∋Net)
+
+
+def test_quotes_reporting_verbs_come_from_a_general_lexicon():
+    verbs = reporting_verbs()
+    assert len(verbs) >= 300
+    assert {"affirmer", "declarer", "dire", "estimer", "annoncer", "souligner"} <= set(verbs)
+    assert verbs["annoncer"] == "any"  # every sense is saying: its object is a message
+    assert verbs["lancer"] == "clause"  # also "to throw": only a clause is reported
+    assert "decider" not in verbs and "vouloir" not in verbs
+
+
+def test_quotes_incise_with_inverted_subject(nlp):
+    text = (
+        "La sécurité s'est nettement améliorée dans la région de Mopti depuis janvier, a affirmé le gouverneur "
+        "Abdoulaye Cissé."
+    )
+    quote = quote_with(analyze(text, nlp), "La sécurité s'est nettement améliorée")
+    assert quote.kind == "indirect" and quote.text.endswith("depuis janvier")
+    assert quote.speaker is not None and quote.speaker.name == "Abdoulaye Cissé"
+
+
+def test_quotes_d_apres_with_apposed_name(nlp):
+    text = (
+        "D'après le ministre de la Défense, Sadio Camara, les opérations militaires se poursuivront jusqu'à "
+        "la fin de l'année."
+    )
+    quote = quote_with(analyze(text, nlp), "les opérations militaires")
+    assert quote.kind == "indirect" and quote.speaker is not None and quote.speaker.name == "Sadio Camara"
+
+
+def test_quotes_subject_with_apposition(nlp):
+    text = (
+        "Abdoulaye Diop, ministre des Affaires étrangères, a affirmé que le Mali ne quitterait pas la Cédéao "
+        "avant la fin de l'année."
+    )
+    quote = quote_with(analyze(text, nlp), "le Mali ne quitterait pas")
+    assert quote.speaker is not None and quote.speaker.name == "Abdoulaye Diop"
+    assert quote.speaker_text == "Abdoulaye Diop"  # the name, not the apposed title
+
+
+def test_quotes_pronoun_subject_takes_up_the_person(nlp):
+    text = (
+        "Mohamed Bazoum est arrivé à Paris lundi pour une visite de deux jours. Il a déclaré que le Niger "
+        "comptait sur ses partenaires pour sécuriser ses frontières."
+    )
+    quote = quote_with(analyze(text, nlp), "le Niger comptait")
+    assert quote.speaker_text == "Il"
+    assert quote.speaker is not None and quote.speaker.name == "Mohamed Bazoum"
+
+
+def test_quotes_impersonal_passive_with_agent(nlp):
+    text = "Il a été annoncé par le gouvernement que les écoles de Niamey rouvriraient lundi matin."
+    quote = quote_with(analyze(text, nlp), "les écoles de Niamey rouvriraient")
+    assert quote.kind == "indirect" and quote.speaker_text == "le gouvernement"
+
+
+def test_quotes_pour_names_whose_view_follows(nlp):
+    analysis = analyze(
+        "Pour le ministre de la Santé, la campagne de vaccination est un succès dans tout le pays. "
+        "Pour la première fois, les trois pays ont organisé des manœuvres communes dans le Liptako.",
+        nlp,
+    )
+    view = quote_with(analysis, "la campagne de vaccination")
+    assert view.speaker is not None and view.speaker.name.startswith("ministre de la Santé")
+    assert not any("manœuvres" in q.text for q in analysis.quotes)  # "pour la première fois" names no one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negated: the minister is said NOT to have said it, so it is not his statement (no quote)
+        "Le ministre n'a pas dit que les troupes françaises quitteraient le pays avant l'été.",
+        # a "que" clause under a verb that reports nobody's words (décider, vouloir are no verbs of saying)
+        "Le gouvernement a décidé que les écoles resteraient fermées jusqu'à la fin du mois.",
+        "Les syndicats veulent que les salaires des enseignants soient versés avant la rentrée.",
+        # a verb of saying in a sense that is not (lancer: to launch), with an object only
+        "L'armée a lancé une vaste opération contre les groupes armés dans la région de Tillabéri.",
+        # a judgment verb's object is what is judged, not a message ("a condamné que …" would report)
+        "Le Ghana a fermement condamné l'invasion de l'Ukraine par la Russie la semaine dernière.",
+        # an opinion verb's infinitive is an intention, not a statement ("prévoient que …" would report)
+        "Les autorités prévoient d'organiser des élections générales avant la fin de l'année.",
+        # a participle that names ("appelée"), a purpose infinitive ("pour dénoncer"): no one's words
+        "Une milice appelée les anti-Balaka s'est formée dans l'ouest du pays en 2013.",
+        "Les manifestants se sont rassemblés devant l'Assemblée pour dénoncer la hausse du prix du carburant.",
+    ],
+)
+def test_quotes_no_report_without_a_speaking_frame(nlp, text):
+    assert analyze(text, nlp).quotes == ()
+
+
+def test_quotes_passive_accusation_without_agent(nlp):
+    text = "L'ancien chef rebelle est accusé de crimes contre l'humanité commis dans le nord du pays."
+    quote = quote_with(analyze(text, nlp), "crimes contre l'humanité")
+    assert quote.kind == "indirect" and quote.cue == "est accusé"
+    assert quote.speaker is None  # who accuses is not said
+
+
+def test_quotes_selon_after_an_opening_adjunct(nlp):
+    text = "À ce jour, selon l'OMS, plus de 50 000 personnes ont été vaccinées dans la région de Kayes."
+    quote = quote_with(analyze(text, nlp), "50 000 personnes")
+    assert quote.text.startswith("plus de 50 000") and quote.text.endswith("région de Kayes")
+    assert quote.speaker is not None and "OMS" in quote.speaker.name
+
+
+def test_quotes_second_report_hung_inside_the_first_is_cut_off(nlp):
+    text = (
+        "Le syndicat des enseignants affirme que les salaires n'ont pas été versés depuis trois mois dans la "
+        "région, et affirme que la grève des écoles publiques continuera jusqu'au paiement complet."
+    )
+    analysis = analyze(text, nlp)
+    first = quote_with(analysis, "les salaires")
+    assert first.text.endswith("dans la région")
+    second = quote_with(analysis, "la grève des écoles")
+    assert second.speaker_text is not None and "syndicat" in second.speaker_text

@@ -14,9 +14,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import accumulate
 
 from veille.model import AlignedMention, Analysis, Article, Entity, FramingTerm, SourceWords
 from veille.text import deaccent, sentences, stop_words
@@ -36,6 +39,9 @@ _ELISION = frozenset("'’")
 
 STOP_WORDS = frozenset(deaccent(w).rstrip("'") for w in stop_words())
 
+# a story's texts are folded word by word, and most words recur (in the story, in the background): once each
+_fold_word = lru_cache(maxsize=1 << 16)(deaccent)
+
 
 @dataclass(frozen=True, slots=True)
 class _Gram:
@@ -51,15 +57,16 @@ def _grams(text: str, max_n: int) -> Iterator[_Gram]:
     previous_end: int | None = None
 
     def flush() -> Iterator[_Gram]:
+        stop = [_is_stop(w[2]) for w in chunk]
         for n in range(1, max_n + 1):
             for i in range(len(chunk) - n + 1):
-                words = chunk[i : i + n]
-                if _is_stop(words[0][2]) or _is_stop(words[-1][2]):
+                if stop[i] or stop[i + n - 1]:
                     continue
+                words = chunk[i : i + n]
                 yield _Gram(" ".join(w[2] for w in words), words[0][0], words[-1][1])
 
     for match in _TOKEN.finditer(text):
-        word = deaccent(match.group())
+        word = _fold_word(match.group())
         gap = text[previous_end : match.start()] if previous_end is not None else ""
         if word.replace("-", "").isdigit() or "_" in word or (gap.strip() and gap.strip() not in _ELISION):
             yield from flush()
@@ -139,6 +146,20 @@ def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+def _inside_any(spans: Iterable[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Return ``_inside`` over fixed spans in log time: a span starting at or before ``start`` reaches ``end``
+    exactly when the furthest end among those spans does."""
+    ordered = sorted(spans)
+    starts = [s for s, _ in ordered]
+    reach = list(accumulate((e for _, e in ordered), max))
+
+    def inside(start: int, end: int) -> bool:
+        i = bisect_right(starts, start)
+        return i > 0 and reach[i - 1] >= end
+
+    return inside
+
+
 def attribution_cue(text: str) -> str | None:
     """Return who the first "selon X" / "d'après X" / "according to X" of a text names, or None."""
     for cue in _CUE.finditer(text):
@@ -198,14 +219,14 @@ class _SourceCounts:
 
 
 def _count_source(article: Article, analysis: Analysis | None, max_n: int) -> _SourceCounts:
-    names = _name_spans(analysis)
+    in_name = _inside_any(_name_spans(analysis))
     counts: Counter[str] = Counter()
     totals: Counter[int] = Counter()
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     for gram in _grams(article.text, max_n):
         totals[_order(gram.key)] += 1
-        if _inside(gram.start, gram.end, names):  # names are not framing
+        if in_name(gram.start, gram.end):  # names are not framing
             continue
         counts[gram.key] += 1
         spans[gram.key].append((gram.start, gram.end))

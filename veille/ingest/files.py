@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import errno
-import gzip
 import logging
 import os
 import stat
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 from veille.errors import EmptyInputError, InputError, MalformedError, NotTextError, TooLargeError
 from veille.ingest.base import Ingested, failed, text_item
+from veille.ingest.compressed import NAMES, compression_of, decompress, open_stream
 from veille.ingest.feeds import iter_feed
 from veille.ingest.records import iter_json, iter_jsonl, iter_jsonl_stream
 from veille.ingest.sniff import binary_kind, sniff
@@ -30,14 +29,19 @@ _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
 
 
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits=31)
-    data = decompressor.decompress(raw, limit + 1)
-    if len(data) > limit:
-        raise MalformedError(f"gzip content is larger than max_document_bytes ({limit:,})")
-    if not decompressor.eof:
-        raise MalformedError("gzip stream is truncated")
-    return data
+_COMPRESSED_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
+_COMPRESSED_SUFFIXES = {"gzip": (".gz",), "bzip2": (".bz2", ".bz"), "xz": (".xz",)}
+# A streamed (WARC, JSON Lines) compressed file may always expand to 1 MiB; past it, by MAX_RATIO at most.
+# Small: warcio reads a run without line ends (a bomb of zeros) as one line, several copies in memory.
+_STREAM_FLOOR = 1 << 20
+
+
+def _inner_name(name: str, fmt: str) -> str:
+    # "page.html.bz2" holds "page.html": the inner name's extension still helps the sniffer.
+    for suffix in _COMPRESSED_SUFFIXES[fmt]:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def iter_bytes(
@@ -58,21 +62,26 @@ def iter_bytes(
     if kind == "empty":
         yield failed(None, EmptyInputError(f"{source} is empty (0 bytes); nothing stored"), source=source)
         return
-    if kind == "gzip":
+    if kind == "compressed":
+        fmt = compression_of(raw) or "gzip"
         try:
-            inner = _gunzip(raw, max_bytes)
-        except (MalformedError, zlib.error, gzip.BadGzipFile) as exc:
-            doc = Document.from_bytes(raw, media_type="application/gzip", source=source, container=origin)
-            error = exc if isinstance(exc, MalformedError) else MalformedError(f"corrupt gzip data: {exc}")
-            yield failed(doc, error, source=source)
+            inner = decompress(raw, fmt, max_bytes)
+            again = compression_of(inner)
+            if again is not None:
+                # One level only: a stream inside a stream is how a bomb nests (each level under the cap).
+                raise MalformedError(
+                    f"{NAMES[fmt]} content is itself {NAMES[again]} data; not decompressed twice"
+                )
+        except MalformedError as exc:
+            doc = Document.from_bytes(raw, media_type=_COMPRESSED_TYPES[fmt], source=source, container=origin)
+            yield failed(doc, exc, source=source)
             return
-        inner_name = name[:-3] if name.lower().endswith(".gz") else name
         yield from iter_bytes(
             inner,
             source=source,
             origin=origin,
             max_bytes=max_bytes,
-            name=inner_name,
+            name=_inner_name(name, fmt),
             content_type=content_type,
             declared=declared,
             url=url,
@@ -187,6 +196,55 @@ def too_big(source: str, size: int | None, max_bytes: int) -> Ingested:
     return failed(None, TooLargeError(message), source=source)
 
 
+def _is_streamed(stream: IO[bytes], fmt: str, name: str, max_bytes: int) -> bool:
+    """Say whether the compressed file ``stream`` (read from its start) holds a WARC or JSON Lines, to be read
+    as a stream; leaves ``stream`` where it was."""
+    position = stream.tell()
+    stream.seek(0)
+    try:
+        head = open_stream(stream, fmt, floor=_STREAM_FLOOR).read(_SNIFF_BYTES)
+    except MalformedError:
+        head = b""  # read whole instead, where the failure is told with the file kept
+    stream.seek(position)
+    if not head or compression_of(head) is not None:
+        return False
+    return _inner_kind(head, _inner_name(name, fmt)) in {"warc", "jsonl"}
+
+
+def _inner_kind(head: bytes, name: str) -> str:
+    # A WARC header decides before the binary check: a record of NUL bytes is still a WARC record.
+    return "warc" if head.lstrip().startswith((b"WARC/", b"filedesc://")) else sniff(head, name)
+
+
+def _iter_compressed_stream(
+    stream: IO[bytes], fmt: str, name: str, *, source: str, max_bytes: int
+) -> Iterator[Ingested]:
+    """Yield the items of a compressed WARC or JSON Lines file read as a stream (bounded steps, bomb guard).
+
+    A break (corrupt, truncated, a bomb) ends the file with a ``malformed`` Failure after the items read
+    before it; the compressed file is kept with that failure when it is within the input limit."""
+    stream.seek(0)
+    reader = open_stream(stream, fmt, floor=_STREAM_FLOOR)
+    head = reader.read(_SNIFF_BYTES)
+    reader.seek(0)
+    if _inner_kind(head, _inner_name(name, fmt)) == "warc":
+        yield from iter_warc_stream(reader, source=source, max_bytes=max_bytes, whole=stream)
+        return
+    count = 0
+    try:
+        for item in iter_jsonl_stream(reader, source=source, max_line_bytes=input_limit(max_bytes)):
+            count += 1
+            yield item
+    except MalformedError as exc:
+        message = f"{NAMES[fmt]} JSON Lines broke after {count} item(s): {exc}"
+        stream.seek(0)
+        raw = read_bounded(stream, input_limit(max_bytes))
+        doc = None
+        if len(raw) <= input_limit(max_bytes):
+            doc = Document.from_bytes(raw, media_type=_COMPRESSED_TYPES[fmt], source=source, container="file")
+        yield failed(doc, MalformedError(message), source=source)
+
+
 def iter_file(path: Path, *, max_bytes: int) -> Iterator[Ingested]:
     """Yield the Ingested items of one file (source = its absolute path); unreadable files are Failures.
 
@@ -228,6 +286,10 @@ def iter_file(path: Path, *, max_bytes: int) -> Iterator[Ingested]:
             if sniffed == "jsonl" and info.st_size > len(head):
                 stream.seek(0)
                 yield from iter_jsonl_stream(stream, source=source, max_line_bytes=input_limit(max_bytes))
+                return
+            fmt = compression_of(head) if sniffed == "compressed" else None
+            if fmt is not None and _is_streamed(stream, fmt, path.name, max_bytes):
+                yield from _iter_compressed_stream(stream, fmt, path.name, source=source, max_bytes=max_bytes)
                 return
             if info.st_size > input_limit(max_bytes):
                 yield too_big(source, info.st_size, max_bytes)

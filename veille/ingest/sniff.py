@@ -7,12 +7,14 @@ import logging
 import re
 import zlib
 
+from veille.ingest.compressed import compression_of
 from veille.ingest.encoding import bom_encoding, utf16_without_bom
 
 logger = logging.getLogger(__name__)
 
-# Kinds returned by sniff(); "gzip" means a gzip stream whose content is not a WARC.
-KINDS = ("empty", "binary", "gzip", "warc", "feed", "json", "jsonl", "html", "text")
+# Kinds returned by sniff(); "compressed" is a gzip, bzip2 or xz stream (a gzip WARC is "warc": warcio
+# reads gzip itself).
+KINDS = ("empty", "binary", "compressed", "warc", "feed", "json", "jsonl", "html", "text")
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG image"),
@@ -21,10 +23,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "GIF image"),
     (b"%PDF-", "PDF document"),
     (b"PK\x03\x04", "ZIP archive (or DOCX/ODT/EPUB)"),
-    (b"\xfd7zXZ\x00", "xz archive"),
     (b"7z\xbc\xaf\x27\x1c", "7z archive"),
     (b"Rar!\x1a\x07", "RAR archive"),
-    (b"\x28\xb5\x2f\xfd", "zstd archive"),
+    (b"\x28\xb5\x2f\xfd", "zstd archive (zstd is not decompressed: decompress it first, zstd -d)"),
     (b"\x7fELF", "ELF executable"),
     (b"OggS", "Ogg media"),
     (b"fLaC", "FLAC audio"),
@@ -41,8 +42,6 @@ _WEAK_MAGIC: tuple[tuple[re.Pattern[bytes], str], ...] = (
     (re.compile(rb"MZ[\x00-\xff]{58}", re.S), "Windows executable"),
     # ID3v2: version 2-4, revision, flags, then a 4-byte "syncsafe" size (each byte below 0x80).
     (re.compile(rb"ID3[\x02-\x04][\x00-\x09][\x00-\xff][\x00-\x7f]{4}", re.S), "MP3 audio"),
-    # bzip2: block size 1-9, then a block or end-of-stream magic.
-    (re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)", re.S), "bzip2 archive"),
 )
 _HEAD = 8192
 # A few NUL bytes in a long text are noise (a stray byte from a bad copy); binaries are full of them. The
@@ -165,9 +164,12 @@ def sniff(raw: bytes, name: str = "", content_type: str | None = None) -> str:
     ``content_type``; text that shows no sign of anything else is "text"."""
     if not raw:
         return "empty"
-    if raw.startswith(b"\x1f\x8b"):
+    compression = compression_of(raw)
+    if compression == "gzip":
         inner = gunzip_head(raw)
-        return "warc" if inner.lstrip().startswith(b"WARC/") else "gzip"
+        return "warc" if inner.lstrip().startswith(b"WARC/") else "compressed"
+    if compression is not None:
+        return "compressed"
     binary = binary_kind(raw)
     if binary is not None:
         return "binary"

@@ -87,14 +87,17 @@ class _QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc]
     INC_RECORD = ""
 
 
-def iter_warc_stream(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[Ingested]:
+def iter_warc_stream(
+    stream: IO[bytes], *, source: str, max_bytes: int, whole: IO[bytes] | None = None
+) -> Iterator[Ingested]:
     """Yield a Document per HTML ``response`` (text/html) and per ``conversion`` record (text/plain, WET).
 
     ``stream`` is read record by record (it must be seekable: a gzip archive is checked whole first, in
     bounded chunks). Other records are skipped (counted at debug level); a record whose target URI is not
     http(s), whose Content-Length lies or whose payload is over the input limit is a Failure. When the
     archive is truncated or corrupt, the records read before the break come out as usual, then the raw
-    archive (when not over the input limit) with a ``malformed`` Failure.
+    archive (when not over the input limit) with a ``malformed`` Failure. ``whole`` is where that raw
+    archive is read from when ``stream`` decompresses it (``veille.ingest.compressed.open_stream``).
     """
     state = RecordsRead()
     count = 0
@@ -147,8 +150,9 @@ def iter_warc_stream(stream: IO[bytes], *, source: str, max_bytes: int) -> Itera
     logger.debug("WARC %s: %d documents, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         message = f"WARC broke after {count} document record(s): {broken}"
-        stream.seek(start)
-        raw = stream.read(_whole_limit(max_bytes) + 1)
+        kept = whole if whole is not None else stream
+        kept.seek(0 if whole is not None else start)
+        raw = _read_upto(kept, _whole_limit(max_bytes) + 1)
         if len(raw) > _whole_limit(max_bytes):
             # Too big to keep as one document: the records before the break are stored, the rest is said.
             yield failed(
@@ -157,6 +161,15 @@ def iter_warc_stream(stream: IO[bytes], *, source: str, max_bytes: int) -> Itera
             return
         doc = Document.from_bytes(raw, media_type=WARC_TYPE, source=source, container="warc")
         yield failed(doc, MalformedError(message), source=source)
+
+
+def _read_upto(stream: IO[bytes], size: int) -> bytes:
+    # In chunks: read(size) allocates ``size`` bytes up front (200 MB by default) however small the file.
+    chunks: list[bytes] = []
+    while size > 0 and (chunk := stream.read(min(size, _CHUNK))):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _non_blank_left(stream: IO[bytes]) -> int:
@@ -232,30 +245,39 @@ def read_document_records(
         if remaining:
             state.broken = f"record {number} is cut short ({remaining} bytes missing)"
             return
+        end_error: Exception | None = None
         if not is_gzip:
-            state.end = records.get_record_offset() + records.get_record_length()  # type: ignore[attr-defined]
-        if record.rec_type not in {"response", "resource", "conversion"}:
-            state.skipped[record.rec_type] += 1
-            continue
+            try:
+                state.end = records.get_record_offset() + records.get_record_length()  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - raised again below, once this record is out
+                # warcio finds a record's end by reading on into the next one: a break there (a bomb, a cut
+                # stream) comes after this record, whose Content-Length bytes were all read.
+                end_error = exc
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         where = f"{source}#record-{number}"
-        if urlsplit(url.strip()).scheme.lower() not in {"http", "https"}:
+        if record.rec_type not in {"response", "resource", "conversion"}:
+            state.skipped[record.rec_type] += 1
+        elif urlsplit(url.strip()).scheme.lower() not in {"http", "https"}:
             message = (
                 f"record {number} ({record.rec_type}) has target URI {url[:200]!r}, not http(s); not stored"
             )
             held = number, failed(None, MalformedError(message, code="bad_url"), source=source, item=where)
-            continue
-        if extra:
+        elif extra:
             size = len(payload) + extra
             message = (
                 f"record {number} ({url[:200]}) holds {size:,} bytes, over the input limit "
                 f"({_whole_limit(max_bytes):,} bytes); not stored"
             )
             held = number, failed(None, TooLargeError(message), source=source, item=where)
-            continue
-        item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=state.skipped)
-        if item is not None:
-            held = number, item
+        else:
+            item = _record_item(record, payload, source=source, max_bytes=max_bytes, skipped=state.skipped)
+            if item is not None:
+                held = number, item
+        if end_error is not None:
+            if held is not None:
+                lied = getattr(records, "err_count", 0) != seen_errors
+                yield held if not lied else (held[0], _lying_length(held, source=source))
+            raise end_error
     if getattr(records, "err_count", 0) != seen_errors and held is not None:
         held = held[0], _lying_length(held, source=source)
     elif held is not None and last_whole is not None and not last_whole():

@@ -155,8 +155,21 @@ class Store(Protocol):
     def article_names(self, article_ids: Sequence[str]) -> list[ArticleName]:
         """Return the names the stored analyses of these articles hold, one per (article, entity id, name, type).
 
-        SQL: the article's ``mentions`` rows (analyser ids), grouped; ``texts`` are its name mentions' texts.
+        SQL: the article's ``mentions`` rows (analyser ids), grouped; ``texts`` are its name mentions' texts,
+        ``descriptions`` its description mentions' texts; ``offices`` from ``entity_offices``.
         """
+        ...
+
+    def article_days(self, article_ids: Collection[str]) -> dict[str, date | None]:
+        """Return each known article's day: its publication date, else the date its analysis was stored with."""
+        ...
+
+    def linked_ids(self, uses: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Return the linked id (``mentions.lid``) of each (article id, analyser entity id) with a mention there."""
+        ...
+
+    def stored_links(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Return the stored link target (``entity_links``) of each (article id or '', analyser entity id) linked."""
         ...
 
     def put_entity_keys(self, items: Mapping[str, tuple[Iterable[EntityKey], Iterable[str]]]) -> None:

@@ -75,6 +75,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTEXT_ARTICLES = 50  # articles of a person read for co-occurring entities
 _COMPOUND = 200  # SELECTs per UNION ALL, under SQLite's limit of 500
 _PERSON = "PER"
+# ORDER BY term of a registry name: the names of entities named in some article before those only described
+_NAMED_FIRST = "max(CASE WHEN kind = 'description' THEN 0 ELSE 1 END) DESC"
 _SURNAME_STATE = "surname:"  # states key prefix of the link step's one-word names (put_surname_states)
 _T = TypeVar("_T")
 #: Per-article contributions to entity_counts (added when an analysis is stored, taken off when it goes).
@@ -724,25 +726,85 @@ class SQLStore:
 
     def article_names(self, article_ids: Sequence[str]) -> list[ArticleName]:
         """Return the names the stored analyses of these articles hold, one per (article, entity id, name, type),
-        with the texts of their name mentions."""
-        found: dict[tuple[str, str, str, str], tuple[list[str], list[bool]]] = {}
+        with the texts of their name and description mentions and the offices the article attests for them."""
+        found: dict[tuple[str, str, str, str], tuple[list[str], list[bool], list[str]]] = {}
+        offices: dict[tuple[str, str], list[OfficeKey]] = {}
         for chunk in _chunks(list(dict.fromkeys(article_ids))):
+            marks = ",".join("?" * len(chunk))
             for row in self._rows(
                 "SELECT article_id, entity_id, name, type, text, kind FROM mentions"
-                f" WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, id",
+                f" WHERE article_id IN ({marks}) ORDER BY article_id, id",
                 chunk,
             ):
-                texts, seen = found.setdefault(
-                    (row["article_id"], row["entity_id"], row["name"], row["type"]), ([], [False])
+                texts, seen, described = found.setdefault(
+                    (row["article_id"], row["entity_id"], row["name"], row["type"]), ([], [False], [])
                 )
                 if row["text"] is not None:
                     seen[0] = True
-                    if row["kind"] == "name":
-                        texts.append(row["text"])
+                    (texts if row["kind"] == "name" else described).append(row["text"])
+            for row in self._rows(
+                "SELECT DISTINCT article_id, entity_id, function, country FROM entity_offices"
+                f" WHERE article_id IN ({marks}) ORDER BY article_id, entity_id, function, country",
+                chunk,
+            ):
+                offices.setdefault((row["article_id"], row["entity_id"]), []).append(
+                    OfficeKey(row["function"], row["country"])
+                )
         return [
-            ArticleName(article, ident, name, type_, tuple(texts), seen[0])
-            for (article, ident, name, type_), (texts, seen) in found.items()
+            ArticleName(
+                article,
+                ident,
+                name,
+                type_,
+                tuple(texts),
+                seen[0],
+                tuple(described),
+                tuple(offices.get((article, ident), ())),
+            )
+            for (article, ident, name, type_), (texts, seen, described) in found.items()
         ]
+
+    def article_days(self, article_ids: Collection[str]) -> dict[str, date | None]:
+        """Return each article's day: its publication date, else the date its analysis was stored with."""
+        days: dict[str, date | None] = {}
+        for chunk in _chunks(sorted(set(article_ids))):
+            for row in self._rows(
+                "SELECT a.id, coalesce(a.published, n.published) AS day FROM articles a"
+                " LEFT JOIN analyses n ON n.article_id = a.id"
+                f" WHERE a.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                days[row["id"]] = codec.parse_date(row["day"])
+        return days
+
+    def linked_ids(self, uses: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Return the linked id (``lid``) of each (article id, analyser entity id) that has a mention there."""
+        found: dict[tuple[str, str], str] = {}
+        for pairs in _chunks(sorted(set(uses))):
+            values = ", ".join("(?, ?)" for _ in pairs)
+            for r in self._rows(
+                f"WITH wanted(article_id, entity_id) AS (VALUES {values}) SELECT w.article_id, w.entity_id,"
+                " (SELECT m.lid FROM mentions m WHERE m.article_id = w.article_id AND m.entity_id = w.entity_id"
+                " ORDER BY m.id LIMIT 1) AS lid FROM wanted w",
+                [v for pair in pairs for v in pair],
+            ):
+                if r["lid"] is not None:
+                    found[(r["article_id"], r["entity_id"])] = r["lid"]
+        return found
+
+    def stored_links(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Return the stored link target of each (article id or '', analyser entity id) that has a link."""
+        found: dict[tuple[str, str], str] = {}
+        for pairs in _chunks(sorted(set(keys))):
+            values = ", ".join("(?, ?)" for _ in pairs)
+            for r in self._rows(
+                f"WITH wanted(article_id, entity_id) AS (VALUES {values}) SELECT l.article_id, l.entity_id,"
+                " l.target_id FROM wanted w JOIN entity_links l ON l.article_id = w.article_id"
+                " AND l.entity_id = w.entity_id",
+                [v for pair in pairs for v in pair],
+            ):
+                found[(r["article_id"], r["entity_id"])] = r["target_id"]
+        return found
 
     def put_entity_keys(self, items: Mapping[str, tuple[Iterable[EntityKey], Iterable[str]]]) -> None:
         """Replace these articles' index keys (and their per-entity counts, 'key' and 'near') and the seed keys
@@ -1054,6 +1116,29 @@ class SQLStore:
         edits = self.entity_edits()
         if not links and not edits:
             return analysis
+        # a description linked in this article alone (an office read in another article) gives the link's reason
+        linked = {
+            r["entity_id"]: r["reason"]
+            for r in self._rows(
+                "SELECT entity_id, reason FROM entity_links WHERE article_id = ?", (row["article_id"],)
+            )
+        }
+        if linked:
+            analysis = replace(
+                analysis,
+                entities=tuple(
+                    replace(
+                        e,
+                        mentions=tuple(
+                            replace(m, reason=linked[e.entity_id]) if m.kind == "description" else m
+                            for m in e.mentions
+                        ),
+                    )
+                    if e.entity_id in linked
+                    else e
+                    for e in analysis.entities
+                ),
+            )
         moved = [
             r["eid"]
             for r in self._rows(
@@ -1071,7 +1156,7 @@ class SQLStore:
         for chunk in _chunks(list(ids)):
             for row in self._rows(
                 f"SELECT eid, name FROM mentions WHERE eid IN ({','.join('?' * len(chunk))}) GROUP BY eid, name"
-                " ORDER BY eid, count(*) DESC, " + self._bytes.format("name") + " DESC, name",
+                f" ORDER BY eid, {_NAMED_FIRST}, count(*) DESC, {self._bytes.format('name')} DESC, name",
                 chunk,
             ):
                 best.setdefault(row["eid"], row["name"])
@@ -1095,10 +1180,11 @@ class SQLStore:
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             # canonical name and type: the most frequent over the mention rows; on a tie the spelling with
-            # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical
+            # more UTF-8 bytes wins (it keeps its diacritics: "Goïta" over "Goita"), then alphabetical; a name
+            # written in some article goes before the name of a description linked to it ("chef de la diplomatie")
             for row in self._rows(
                 f"SELECT eid, name, type FROM mentions WHERE eid IN ({marks}) GROUP BY eid, name, type"
-                " ORDER BY eid, count(*) DESC, " + self._bytes.format("name") + " DESC, name, type",
+                f" ORDER BY eid, {_NAMED_FIRST}, count(*) DESC, {self._bytes.format('name')} DESC, name, type",
                 chunk,
             ):
                 best.setdefault(row["eid"], row)

@@ -8,7 +8,9 @@ pipeline, French and every other language by the French one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy
@@ -34,6 +36,13 @@ logger = logging.getLogger(__name__)
 # Characters parsed at once: a longer text is parsed in pieces (spaCy's own limit is 1,000,000 characters,
 # and its parser needs about 1 GB per 100,000 characters at once).
 PIECE_CHARS = 100_000
+# Characters parsed together by one ``nlp.pipe`` call: a batch of texts ends before passing this budget (a text
+# longer than it goes alone, one over PIECE_CHARS in pieces), so the memory a batch takes is bounded whatever the
+# corpus, and a long run's peak does not rise with the chance of meeting a batch of long texts (issue 22).
+BATCH_CHARS = 40_000
+# Entries of a pipeline's lemmatizer cache (one per word form and part of speech met: about 10,000 per 200 news
+# articles) past which it is emptied after a batch, so it does not grow with the run; it only spares work.
+LEMMA_CACHE = 100_000
 
 
 def _version(package: str) -> str:
@@ -44,7 +53,7 @@ def _version(package: str) -> str:
 
 
 ANALYZER_VERSION = (
-    f"veille-understand 0.8 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
+    f"veille-understand 0.9 (spacy {_version('spacy')}, {DEFAULT_MODEL} {_version(DEFAULT_MODEL.replace('_', '-'))}"
     f", {ENGLISH_MODEL} {_version(ENGLISH_MODEL.replace('_', '-'))})"
 )
 
@@ -66,7 +75,7 @@ def analyze_article(
     _check(article)
     language = _language(article)
     pipe = _pipeline_for(language, nlp, models)
-    with time_budget(budget_seconds, article.id):
+    with _transient_strings([pipe]), time_budget(budget_seconds, article.id):
         return _analyze(article, parse_text(pipe, prepare_text(article.text, pipe.lang)), language)
 
 
@@ -126,13 +135,73 @@ def analyze_articles(
 ) -> Iterator[Analysis | VeilleError]:
     """Yield one Analysis per article, in input order; an article's VeilleError is yielded, not raised.
 
-    Articles are piped in chunks of ``batch_size``, each chunk grouped by pipeline (see analyze_article); a
-    text longer than PIECE_CHARS is parsed on its own, in pieces. An article whose analysis raises, or takes
-    more than ``budget_seconds`` (BudgetExceededError, code budget_exceeded), gives its error; the others go on.
+    Articles are taken in chunks of ``batch_size``, each chunk grouped by pipeline (see analyze_article) and
+    parsed by ``nlp.pipe`` in batches of at most ``batch_size`` texts and BATCH_CHARS characters (parse_batches;
+    a longer text alone, one over PIECE_CHARS in pieces), each batch analysed before the next is parsed: the
+    memory held at once is that of one bounded batch, and the strings spaCy meets in a chunk are dropped after
+    it (_transient_strings), whatever the length of the run. An article whose analysis raises, or takes more
+    than ``budget_seconds`` (BudgetExceededError, code budget_exceeded), gives its error; the others go on.
     """
     for offset in range(0, len(articles), batch_size):
         chunk = articles[offset : offset + batch_size]
         yield from _analyze_chunk(chunk, nlp, models, batch_size, budget_seconds)
+
+
+def parse_batches(lengths: Sequence[int], batch_size: int, budget: int = BATCH_CHARS) -> list[list[int]]:
+    """Return the positions of texts of these ``lengths`` cut into consecutive batches of at most ``batch_size``
+    texts whose lengths add up to at most ``budget`` characters; a text longer than ``budget`` is a batch of its
+    own."""
+    batches: list[list[int]] = []
+    total = 0
+    for position, length in enumerate(lengths):
+        if not batches or len(batches[-1]) >= batch_size or total + length > budget:
+            batches.append([])
+            total = 0
+        batches[-1].append(position)
+        total += length
+    return batches
+
+
+# The memory zone open on each pipeline (by id) and how many analyses are in it: threads sharing a pipeline
+# share its zone, which ends when the last of them leaves (a Doc of one must not lose its strings to another).
+_ZONES: dict[int, tuple[ExitStack, int]] = {}
+_ZONES_LOCK = threading.Lock()
+
+
+@contextmanager
+def _transient_strings(pipes: Iterable[Language]) -> Iterator[None]:
+    """Within the block, the strings and lexemes ``pipes`` meet (new words, their lemmas) are dropped at its end
+    (spaCy's memory zones), so a pipeline's vocabulary does not grow with the texts it reads: nothing made in
+    the block may leave it but plain values (an Analysis holds no Doc, Span or Token). Threads analysing with
+    one pipeline at once share one zone, ended by the last to leave; a pipeline already in a zone of the
+    caller's own is left in it. A lemmatizer cache past LEMMA_CACHE entries is emptied when a zone ends."""
+    joined: list[Language] = []
+    try:
+        for pipe in pipes:
+            with _ZONES_LOCK:
+                if id(pipe) in _ZONES:
+                    stack, users = _ZONES[id(pipe)]
+                    _ZONES[id(pipe)] = (stack, users + 1)
+                elif not getattr(pipe.vocab, "in_memory_zone", False):
+                    stack = ExitStack()
+                    stack.enter_context(pipe.memory_zone())
+                    _ZONES[id(pipe)] = (stack, 1)
+                else:
+                    continue
+            joined.append(pipe)
+        yield
+    finally:
+        for pipe in joined:
+            with _ZONES_LOCK:
+                stack, users = _ZONES.pop(id(pipe))
+                if users > 1:
+                    _ZONES[id(pipe)] = (stack, users - 1)
+                    continue
+                stack.close()
+                lemmatizer = pipe.get_pipe("lemmatizer") if "lemmatizer" in pipe.pipe_names else None
+                cache = getattr(lemmatizer, "cache", None)
+                if isinstance(cache, dict) and len(cache) > LEMMA_CACHE:
+                    cache.clear()
 
 
 def _analyze_chunk(
@@ -150,24 +219,45 @@ def _analyze_chunk(
             planned.append((_pipeline_for(language, nlp, models), language))
         except VeilleError as exc:
             planned.append(exc)
-    docs: dict[int, Doc] = {}
     pipes = {id(p[0]): p[0] for p in planned if isinstance(p, tuple)}
-    for key, pipe in pipes.items():
-        indexes = [
-            i
-            for i, p in enumerate(planned)
-            if isinstance(p, tuple) and id(p[0]) == key and len(articles[i].text) <= PIECE_CHARS
-        ]
-        texts = [prepare_text(articles[i].text, pipe.lang) for i in indexes]
-        try:
-            docs.update(zip(indexes, pipe.pipe(texts, batch_size=batch_size), strict=True))
-        except Exception:  # noqa: BLE001 - one text broke the batch: each is parsed alone below, errors its own
-            logger.warning("a batch of %d texts failed to parse; parsing them one by one", len(texts))
-    for i, (article, plan) in enumerate(zip(articles, planned, strict=True)):
-        if isinstance(plan, VeilleError):
-            yield plan
-            continue
-        yield _analyze_one(article, docs.pop(i, None), plan, budget_seconds)
+    results: list[Analysis | VeilleError] = []
+    with _transient_strings(pipes.values()):
+        texts: dict[int, str] = {}
+        batches: list[tuple[Language, list[int]]] = []
+        for key, pipe in pipes.items():
+            indexes = [
+                i
+                for i, p in enumerate(planned)
+                if isinstance(p, tuple) and id(p[0]) == key and len(articles[i].text) <= PIECE_CHARS
+            ]
+            texts.update((i, prepare_text(articles[i].text, pipe.lang)) for i in indexes)
+            for batch in parse_batches([len(texts[i]) for i in indexes], batch_size):
+                batches.append((pipe, [indexes[j] for j in batch]))
+        batch_of = {i: number for number, (_, members) in enumerate(batches) for i in members}
+        docs: dict[int, Doc] = {}
+        parsed: set[int] = set()
+        for i, (article, plan) in enumerate(zip(articles, planned, strict=True)):
+            if isinstance(plan, VeilleError):
+                results.append(plan)
+                continue
+            number = batch_of.get(i)
+            if number is not None and number not in parsed:  # the first article of its batch: parse the batch
+                parsed.add(number)
+                docs.update(_parse_batch(*batches[number], texts))
+            results.append(_analyze_one(article, docs.pop(i, None), plan, budget_seconds))
+    yield from results
+
+
+def _parse_batch(pipe: Language, members: Sequence[int], texts: Mapping[int, str]) -> dict[int, Doc]:
+    """Return the Docs of one batch by position; none when a text broke the batch (each is then parsed alone,
+    errors its own)."""
+    try:
+        return dict(
+            zip(members, pipe.pipe([texts[i] for i in members], batch_size=len(members)), strict=True)
+        )
+    except Exception:  # noqa: BLE001 - one text broke the batch: each is parsed alone, errors its own
+        logger.warning("a batch of %d texts failed to parse; parsing them one by one", len(members))
+        return {}
 
 
 def _analyze_one(

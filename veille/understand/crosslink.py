@@ -18,17 +18,21 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
-from veille.model import ArticleName, EntityKey, Link
-from veille.understand import linking
+from veille.model import ArticleName, EntityKey, Link, Office, OfficeKey
+from veille.understand import linking, role_links
+from veille.understand.office_holders import holders_of, is_named
 
 if TYPE_CHECKING:
     from veille.store.base import Store
 
 logger = logging.getLogger(__name__)
 
-LINKER_VERSION = "veille-linker 1 (surnames, spelling variants, acronyms; 4 rounds of keys)"
+LINKER_VERSION = (
+    "veille-linker 2 (surnames, spelling variants, acronyms; 4 rounds of keys; roles across articles)"
+)
 LINK_ROUNDS = 4  # rounds of key look-ups when gathering the names the seeds may relink
 _BATCH = 500  # articles whose names are read at once
 
@@ -40,6 +44,7 @@ class LinkReport:
     articles: tuple[str, ...] = ()
     names: int = 0
     links: int = 0
+    roles: int = 0  # descriptions linked to the holder of their office read in another article
 
 
 def link_entities(
@@ -60,37 +65,56 @@ def link_entities(
         queued = store.link_queue()
         if not pending and not queued:
             return LinkReport()
-        seeds = set(queued)
+        seeds = {k for k in queued if not role_links.is_office_key(k)}
+        offices = {k for k in queued if role_links.is_office_key(k)}
         new_uses: set[tuple[str, str]] = set()
         for start in range(0, len(pending), _BATCH):
             batch = pending[start : start + _BATCH]
             names: dict[str, list[ArticleName]] = {article: [] for article in batch}
             for name in store.article_names(batch):
                 names[name.article_id].append(name)
+            days = store.article_days(batch)
             written: dict[str, tuple[list[EntityKey], set[str]]] = {}
             for article in batch:
-                keys, reach, held = article_keys(names[article])
+                keys, reach, held = article_keys(names[article], days.get(article))
                 written[article] = (keys, held)
                 seeds |= reach
                 new_uses |= {(article, k.entity_id) for k in keys if k.key.startswith("p1:")}
+                offices |= {k.key for k in keys if role_links.is_office_key(k.key)}
             store.put_entity_keys(written)
-        decided, links = relink(store, seeds, new_uses, version)
+        decided, links, moved = relink(store, seeds, new_uses, version)
+        # a person whose registry id the names' links moved: the descriptions linked to them follow
+        offices |= {k.key for k in store.entity_keys_of(sorted(moved)) if k.key.startswith(role_links.HOLDS)}
+        roles = link_roles(store, offices)
         store.mark_linked(pending, version)
         store.clear_link_queue(queued)
-    logger.info("linked %d article(s): %d name(s) decided, %d linked", len(pending), decided, links)
-    return LinkReport(tuple(pending), decided, links)
+    logger.info(
+        "linked %d article(s): %d name(s) decided, %d linked, %d description(s) by an office read elsewhere",
+        len(pending),
+        decided,
+        links,
+        roles,
+    )
+    return LinkReport(tuple(pending), decided, links, roles)
 
 
-def article_keys(names: Iterable[ArticleName]) -> tuple[list[EntityKey], set[str], set[str]]:
+def article_keys(
+    names: Iterable[ArticleName], day: date | None = None
+) -> tuple[list[EntityKey], set[str], set[str]]:
     """Return an article's index keys, the seed keys of its named names (decided now) and the seed keys of all
     its names (stored, to be decided again when the analysis goes).
 
-    A name described but never named ("le chef de la diplomatie malienne") has no index key: nothing to link.
+    A name described but never named ("le chef de la diplomatie malienne") has no name key: its office key
+    (``role_links``; the article's ``day`` is in it, none without one) finds the person holding that office in
+    other articles. Office keys are seeds of no name.
     """
     keys: list[EntityKey] = []
     reach: set[str] = set()
     held: set[str] = set()
     for name in names:
+        offices = role_links.held_keys(name, day) | role_links.asked_keys(name, day)
+        keys.extend(EntityKey(key, name.entity_id, name.article_id, name.type) for key in sorted(offices))
+        held |= offices  # a dropped analysis queues them: the descriptions they decided are decided again
         seeds = linking.seed_keys(name.type, name.name, name.texts)
         held |= seeds
         if name.has_mentions and not name.texts:
@@ -108,15 +132,15 @@ def relink(
     seeds: Iterable[str],
     new_uses: Iterable[tuple[str, str]] = (),
     version: str = LINKER_VERSION,
-) -> tuple[int, int]:
+) -> tuple[int, int, set[str]]:
     """Decide again the links of every full name reachable from these index keys, and of the one-word names'
     uses in ``new_uses`` (article id, entity id); all the uses of a one-word name whose state changed; store them.
 
-    Returns how many names were decided and how many of them are linked.
+    Returns how many names were decided, how many of them are linked, and the names whose link changed.
     """
     full, singles = gather_names(store, set(seeds))
     if not full and not singles:
-        return 0, 0
+        return 0, 0, set()
     nodes = store.name_nodes(sorted(full))
     links = linking.cluster_names(nodes)
     candidates = SurnameCandidates(linking.build_clusters(nodes, links))
@@ -135,10 +159,78 @@ def relink(
         tokens = linking.name_tokens(use.name)
         found = candidates.of(tokens[0]) if len(tokens) == 1 else []
         desired[(use.article_id, use.entity_id)] = linking.link_surname(use, found)
+    before = store.stored_links(list(desired))
+    moved = {
+        ident
+        for (article, ident), link in desired.items()
+        if before.get((article, ident)) != (link.target_id if link is not None else None)
+    }
     store.put_links(desired)
     store.put_surname_states({ident: states[ident] for ident in changed})
     logger.debug("one-word names: %d reached, %d decided again in every article", len(states), len(changed))
-    return len(desired), sum(link is not None for link in desired.values())
+    return len(desired), sum(link is not None for link in desired.values()), moved
+
+
+def link_roles(store: Store, keys: Iterable[str]) -> int:
+    """Decide again, for each office these ``oh:``/``oa:`` keys name, the link of every described-only person of
+    that office to its holder on the article's day (``role_links.choose_holder``); store them per article.
+
+    Returns how many descriptions are linked. Reads the office's attestations through the key index, never the
+    whole registry.
+    """
+    asked: set[str] = set()
+    for key in keys:
+        # a new or gone attestation decides again the descriptions of the years around it
+        if key.startswith(role_links.HOLDS):
+            asked.update(role_links.nearby_keys(role_links.ASKS, key))
+        elif key.startswith(role_links.ASKS):
+            asked.add(key)
+    askers = store.find_entity_keys(sorted(asked)) if asked else []
+    if not askers:
+        return 0
+    holders = store.find_entity_keys(
+        sorted({k for row in askers for k in role_links.nearby_keys(role_links.HOLDS, row.key)})
+    )
+    days = store.article_days({row.article_id for row in (*askers, *holders)})
+    lids = store.linked_ids({(row.article_id, row.entity_id) for row in holders})
+    seen: dict[OfficeKey, list[tuple[role_links.Attestation, str]]] = {}
+    for row in holders:
+        day, lid = days.get(row.article_id), lids.get((row.article_id, row.entity_id))
+        if day is not None and lid is not None:
+            seen.setdefault(role_links.key_office(row.key)[0], []).append(
+                (role_links.Attestation(lid, row.article_id, day), row.entity_id)
+            )
+    for found in seen.values():
+        found.sort(key=lambda pair: (pair[0].day, pair[0].article_id, pair[0].target_id))
+    attested = {office: [a for a, _ in found] for office, found in seen.items()}
+    # the list of office holders, where it has a term on an asker's day, says which attested person may be chosen
+    listed = {
+        (office, day): holders_of(Office(office.function, "", -1, -1, country=office.country), day)
+        for office, day in {(role_links.key_office(row.key)[0], days.get(row.article_id)) for row in askers}
+        if day is not None and office in seen
+    }
+    wanted = {ident for (office, _), terms in listed.items() if terms for _, ident in seen[office]}
+    names = {node.entity_id: node.name for node in store.name_nodes(sorted(wanted))} if wanted else {}
+    desired: dict[tuple[str, str], Link | None] = {}
+    for row in askers:
+        office = role_links.key_office(row.key)[0]
+        day = days.get(row.article_id)
+        found = seen.get(office, [])
+        terms = listed.get((office, day)) if day is not None else None
+        allowed = (
+            {
+                a.target_id
+                for a, ident in found
+                if ident in names and any(is_named(h, [names[ident]]) for h in terms)
+            }
+            if terms
+            else None
+        )
+        desired[(row.article_id, row.entity_id)] = role_links.choose_holder(
+            office, day, attested.get(office, []), article_id=row.article_id, allowed=allowed
+        )
+    store.put_links(desired)
+    return sum(link is not None for link in desired.values())
 
 
 class SurnameCandidates:
@@ -252,7 +344,12 @@ def gather_names(store: Store, seeds: set[str]) -> tuple[set[str], dict[str, set
         new_full -= full
         full |= new_full
         if new_full:
-            own = {row.key for row in store.entity_keys_of(sorted(new_full))}
+            # (office keys are no name's: link_roles reads them)
+            own = {
+                row.key
+                for row in store.entity_keys_of(sorted(new_full))
+                if not role_links.is_office_key(row.key)
+            }
             # a full name's own keys reach its variants and its one-word uses ("p:" keys reach only full names
             # sharing a first name, which never link on that alone)
             todo |= {k for k in own if not k.startswith("p:")}

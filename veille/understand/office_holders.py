@@ -89,6 +89,37 @@ def holders_of(office: Office, on: date | None, *, anywhere: bool = False) -> li
     return out
 
 
+@cache
+def _known_offices() -> frozenset[str]:
+    """Return the offices data/offices.tsv names (its first column) and those the list of holders tracks."""
+    rows = (DATA_DIR / "offices.tsv").read_text(encoding="utf-8").splitlines()
+    named = {line.split("\t")[0].strip() for line in rows if line.strip() and not line.startswith("#")}
+    return frozenset(named) | _listed_functions()
+
+
+def is_single_seat(function: str) -> bool:
+    """True for an office one person holds at a time in a country: a function the list of office holders tracks
+    (head of state, prime minister, government spokesperson…) or a minister with a portfolio ("ministre de la
+    justice"); not a generic "ministre", "porte-parole" or "ambassadeur", nor a former office."""
+    return function in _listed_functions() or function.startswith("ministre ")
+
+
+@cache
+def _listed_functions() -> frozenset[str]:
+    return frozenset(h.function for h in office_holders())
+
+
+def seats_answered(function: str) -> list[str]:
+    """Return the single-seat offices a holder of ``function`` answers, longest first: the office itself and the
+    known shorter offices it begins with ("président de la transition" answers "président"); [] when the
+    office is not a single seat."""
+    if not is_single_seat(function):
+        return []
+    words = function.split()
+    shorter = (" ".join(words[:n]) for n in range(len(words) - 1, 0, -1))
+    return [function, *(f for f in shorter if f in _known_offices() and is_single_seat(f))]
+
+
 def is_named(holder: Holder, names: Iterable[str]) -> bool:
     """True when one of ``names`` is the holder's: the same folded name, or two or more of its words
     ("Mahamat Déby" for Mahamat Idriss Déby Itno)."""

@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 from itertools import islice
 from typing import Any
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from veille.model import Entity, Quote, Speaker
 from veille.understand.budget import check_budget
@@ -44,24 +44,14 @@ _CIVILITY_DOT = re.compile(r"\b(M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mr|Mrs|Ms|St)\.(?=\s
 _APPOSED_NAME = re.compile(r"\s*(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3})\s*,")
 _SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+(?P<who>[^,.;:\n«»\"“”]+)", re.I)
 _PRONOUN_CUE = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
-_CONTENT_DEPS = ("ccomp", "xcomp", "obj")
-# verbs that are speech cues only in an incise or before "que" ("poursuit le communiqué"), not with an object
-_INCISE_ONLY = ("poursui", "conclu", "lanc", "gliss", "lach", "tranch", "point", "commenc", "rappel", "not")
-# passive speech verbs that still report words: "est accusé d'avoir …", "est soupçonné de …"
-_PASSIVE_CUES = (
-    "accus",
-    "soupconn",
-    "suspect",
-    "inculp",
-    "cit",
-    "qualifi",
-    "present",
-    "confirm",
-    "annonc",
-    "dement",
-    "denonc",
-    "rapport",
+# what a reporting verb reports: a clause ("a affirmé que …", "annonce avoir …"), or its object when
+# every sense of the verb is a way of saying ("a annoncé la fermeture …"; reporting_verbs.tsv "any")
+_FRAME_DEPS = {"any": ("ccomp", "xcomp", "obj"), "clause": ("ccomp", "xcomp"), "que": ("ccomp",)}
+# negation words that deny a report ("n'a pas dit que …": the subject did not say it)
+_NEGATIONS = frozenset(
+    {"ne", "n'", "n’", "pas", "jamais", "nullement", "guère", "point", "not", "never", "n't"}
 )
+_POUR = re.compile(r"(?i)pour\s+(?P<who>[^,.;:\n«»\"“”]+),")  # "Pour le ministre, …": his view follows
 _PREPOSITIONS = {
     "à",
     "a",
@@ -106,6 +96,92 @@ def speech_cues() -> tuple[str, ...]:
 
 
 @cache
+def reporting_verbs() -> dict[str, str]:
+    """Return the French reporting verbs of data/reporting_verbs.tsv (Verb∋Net's verbs of saying): folded
+    lemma → "any" (its object is a message too), "clause" (a clause only) or "que" (a finite clause only)."""
+    rows = (DATA_DIR / "reporting_verbs.tsv").read_text(encoding="utf-8").splitlines()
+    out: dict[str, str] = {}
+    for row in rows:
+        if row.strip() and not row.startswith("#"):
+            lemma, frame, _classes = row.split("\t", 2)
+            out[fold(lemma)] = frame
+    return out
+
+
+def _reporting_frame(verb: Token) -> str | None:
+    """Return what ``verb`` may report ("any", "clause" or "que") when it is a reporting verb, else None.
+
+    French: its lemma among reporting_verbs() (a general lexicon, not words seen in articles). English keeps
+    the speech cue lexicon (speech_verbs.txt), with an object only for verbs whose every sense is saying.
+    """
+    if verb.doc.lang_ == "fr":
+        verbs = reporting_verbs()
+        lemma = fold(verb.lemma_)
+        if lemma in verbs:
+            return verbs[lemma]
+        # the lemmatizer gives a noun's lemma for a form that is also a noun ("estime", "indique"): read
+        # the infinitive off the regular endings of the first and second conjugations instead
+        return next((verbs[c] for c in _infinitives(fold(verb.text)) if c in verbs), None)
+    if not _is_cue_word(verb.lemma_):
+        return None
+    return "clause" if fold(verb.lemma_) in ("note", "point", "conclude") else "any"
+
+
+def _clitic_incise(verb: Token) -> str | None:
+    """Return "clause" for a verb in an incise with an inverted subject pronoun after a comma ("…, conclut-elle",
+    "…, poursuit-il"): that construction marks reported words whatever the verb; None otherwise."""
+    nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    if (
+        nxt is None
+        or not nxt.text.startswith("-")
+        or nxt.lower_.replace("-t-", "-").lstrip("-") not in _PRONOUNS
+    ):
+        return None
+    first = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
+    return "clause" if first > verb.sent.start and verb.doc[first - 1].text == "," else None
+
+
+def _noun_incise(verb: Token, entities: Sequence[Entity]) -> str | None:
+    """Return "clause" for the last verb of a sentence in an incise with an inverted subject after a comma
+    ("…, poursuit le ministre.", "…, tranche Paul Melly."): the construction reports words whatever the verb
+    (as _clitic_incise); None otherwise."""
+    if "Fin" not in verb.morph.get("VerbForm", []) and not any(
+        "Fin" in c.morph.get("VerbForm", []) for c in verb.children if c.dep_.startswith("aux")
+    ):
+        return None
+    if _inverted_subject(verb, entities) is None:  # checked first: a comma before the verb, a subject after
+        return None
+    if any("Fin" in t.morph.get("VerbForm", []) for t in verb.doc[verb.i + 1 : verb.sent.end]):
+        return None  # "…, soutiennent les forces, mais leur présence n'a pas …": a clause goes on
+    return "clause" if _fronted(verb, force=True) else None
+
+
+# regular endings of the first (-er) and second (-ir) conjugations, longest first (accents folded)
+_ENDINGS = tuple(
+    sorted(
+        {(e, "er") for e in ("e", "es", "ent", "ons", "ez", "ait", "ais", "aient", "a", "ai", "erent", "ee")}
+        | {(e, "er") for e in ("era", "erai", "eront", "erait", "eraient", "ant", "ees")}
+        | {(e, "ir") for e in ("it", "is", "issent", "issait", "issaient", "ira", "iront")},
+        key=lambda pair: (-len(pair[0]), pair),
+    )
+)
+
+
+@lru_cache(maxsize=65536)  # asked once per verb token whose lemma is no reporting verb: a text repeats them
+def _infinitives(form: str) -> tuple[str, ...]:
+    """Return the infinitives a folded regular verb form may come from ("estime" → "estimer")."""
+    return tuple(
+        form[: -len(end)] + inf for end, inf in _ENDINGS if form.endswith(end) and len(form) > len(end) + 2
+    )
+
+
+def _negated(verb: Token) -> bool:
+    """True when the verb or its auxiliary is negated ("n'a pas dit que …"): the words are no one's."""
+    heads = [verb] + [c for c in verb.children if c.dep_.startswith("aux")]
+    return any(c.dep_ == "advmod" and c.lower_ in _NEGATIONS for h in heads for c in h.children)
+
+
+@cache
 def _speakers() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((DATA_DIR / "speakers.json").read_text(encoding="utf-8"))
     return data
@@ -115,8 +191,13 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     """Return the quotes of ``text`` with their cue and speaker (None + speaker_text when unresolved).
 
     Direct quotes come from quotation marks; with ``doc`` (the parse of a same-length copy of ``text``),
-    reported speech too: the complement of a speech verb ("X a annoncé que …", "X annonce avoir …") and
-    "selon X, …". An indirect quote holding a quoted passage is "mixed" and replaces that direct quote.
+    reported speech too, read from the sentence's structure: the clause a reporting verb governs ("X a
+    annoncé que …", "X annonce avoir …"; the verb from reporting_verbs(), a general lexicon, and its frame from
+    the parse), the clause before an incise ("…, a affirmé le ministre", "…, conclut-elle"), "selon X, …",
+    "d'après X, …" and "Pour X, …". The speaker is the verb's subject (the name before an apposition, the
+    inverted subject of an incise, the agent of a passive, a pronoun's antecedent). A negated report ("n'a
+    pas dit que …") is no quote. An indirect quote holding a quoted passage is "mixed" and replaces that
+    direct quote.
     """
     entities = indexed(entities)
     verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
@@ -599,7 +680,7 @@ def _reported_quotes(
     sources: Sequence[Source],
     quoted: Sequence[tuple[int, int]] = (),
 ) -> list[Quote]:
-    """Return reported speech: what a speech verb's complement says, and "selon X, …" sentences.
+    """Return reported speech: what a reporting verb's complement says, and "selon X, …" sentences.
 
     Verbs inside a direct quote (``quoted`` spans) are the quoted speaker's own words, not a report.
     """
@@ -608,18 +689,24 @@ def _reported_quotes(
     quoted_starts = [s for s, _ in quoted]
     for token in doc:
         check_budget("reported speech")
-        if token.pos_ != "VERB" or not _is_cue_word(token.lemma_):
+        frame = (
+            _reporting_frame(token) or _clitic_incise(token) or _noun_incise(token, entities)
+            if token.pos_ == "VERB"
+            else None
+        )
+        if frame is None:
             continue
         k = bisect_right(quoted_starts, token.idx) - 1
         if k >= 0 and token.idx < quoted[k][1]:
             continue
-        if _after_quote(text, token) or _bare_infinitive(token):
+        if _after_quote(text, token) or _bare_infinitive(token) or _negated(token) or _attributive(token):
             continue  # "», avoue le chef …": the quote before is what was said; "Rappeler que …": no speaker
+        if token.dep_ == "advcl" and "Inf" in token.morph.get("VerbForm", []):
+            # "ont manifesté pour dénoncer la violence": a purpose; "pour annoncer que …" still reports
+            frame = "que"
         passive = any(c.dep_ == "aux:pass" for c in token.children)
-        if passive and not any(fold(token.lemma_).startswith(stem) for stem in _PASSIVE_CUES):
-            continue  # "ont été invités à …" reports no one's words; "est accusé de …" does
         inverted = _inverted_subject(token, entities)
-        content = _fronted(token, force=True) if inverted else _content(token, passive)
+        content = _fronted(token, force=True) if inverted else _content(token, passive, frame)
         if content is None:
             continue
         start, end = _in_paragraph(text, *content, token.idx)
@@ -636,6 +723,26 @@ def _reported_quotes(
     return _without_overlaps(out)
 
 
+def _attributive(verb: Token) -> bool:
+    """True for a participle qualifying a noun ("une milice appelée les anti-Balaka", "le système, souvent
+    critiqué, …"): it names or describes, it reports no one's words."""
+    if "Part" not in verb.morph.get("VerbForm", []) or any(c.dep_.startswith("aux") for c in verb.children):
+        return False
+    # a conjunct shares its head's auxiliary only when the head is a participle too ("a dit … et ajouté …")
+    return verb.dep_ == "acl" or verb.dep_ == "conj" and "Part" not in verb.head.morph.get("VerbForm", [])
+
+
+def _finite_if(frame: str, child: Token) -> bool:
+    """For an opinion verb ("que"), True only for a finite clause: "estime que …", not "pense partir"."""
+    return frame != "que" or "Inf" not in child.morph.get("VerbForm", [])
+
+
+def _de_complement(child: Token) -> bool:
+    """True for a "de" complement of a passive verb: "est accusé de crimes …", "d'avoir …"."""
+    first = next(child.subtree)  # "d'être à l'origine": the "de" may hang on the copula, not on the head
+    return child.dep_ in ("obl:arg", "obl", "obj", "xcomp", "acl") and first.lower_ in ("de", "d'", "d’")
+
+
 def _after_quote(text: str, verb: Token) -> bool:
     """True when the verb's clause follows a closing quote mark (an inverted cue: "», a-t-il dit")."""
     first = min([c.idx for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.idx])
@@ -647,16 +754,35 @@ def _bare_infinitive(verb: Token) -> bool:
     return "Inf" in verb.morph.get("VerbForm", []) and verb.dep_ == "ROOT"
 
 
-def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
-    """Return the character span of what a speech verb reports, or None (too short, or nothing reported)."""
-    # "est accusé d'avoir …": the complement; "a été confirmée par …": the passive subject
-    deps: tuple[str, ...] = ("ccomp", "xcomp", "nsubj:pass") if passive else _CONTENT_DEPS
-    if any(fold(verb.lemma_).startswith(stem) for stem in _INCISE_ONLY):
-        deps = ("ccomp",)  # "poursuit-il", "poursuit que …" report; "poursuivent des agendas" does not
-    child = next((c for d in deps for c in verb.children if c.dep_ == d), None)
+def _content(verb: Token, passive: bool, frame: str = "any") -> tuple[int, int] | None:
+    """Return the character span of what a reporting verb reports, or None (too short, or nothing reported).
+
+    ``frame`` (reporting_verbs.tsv): "any", the object is a message too ("a annoncé la fermeture …");
+    "clause", only a clause ("a rappelé que …", "a promis de …", not "a rappelé son ambassadeur"); "que",
+    only a finite clause ("estime que …", not the intention of "prévoit de partir").
+    """
+    message_object = frame == "any"
+    deps = _FRAME_DEPS[frame]
+    child = next((c for d in deps for c in verb.children if c.dep_ == d and _finite_if(frame, c)), None)
+    if child is None and passive:
+        # "est accusé de crimes …": the "de" complement; "Il a été annoncé par X que …": the "que" clause
+        # (the impersonal "il" is no content); "La fermeture … a été annoncée par …": the passive subject
+        child = next((c for c in verb.children if c.i > verb.i and _de_complement(c)), None)
+        if child is None and frame != "que":
+            subject = next((c for c in verb.children if c.dep_ == "nsubj:pass" and c.pos_ != "PRON"), None)
+            found = _que_clause(verb)
+            if found is not None or subject is None or not message_object:
+                return found
+            child = subject
     if child is None:
         return _que_clause(verb) or _fronted(verb)
     tokens = [t for t in child.subtree]
+    if child.dep_ == "xcomp" and child.pos_ != "VERB":
+        # "décrit l'évolution comme inquiétante", "qualifie la décision d'illégale": the object and what it is
+        # said to be
+        obj = next((c for c in verb.children if c.dep_ == "obj" and verb.i < c.i < child.i), None)
+        if obj is not None:
+            tokens = list(verb.doc[next(obj.subtree).i : tokens[-1].i + 1])
     if child.dep_ == "obj":
         # "a annoncé un retard de quatre ans dans la transition …": the object and what follows it
         tail = [
@@ -668,26 +794,34 @@ def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
                 break
             tokens.extend(sub)
     while tokens and (
-        tokens[0].dep_ == "mark" or tokens[0].is_punct or tokens[0].lower_ in ("que", "qu'", "that")
+        tokens[0].dep_ in ("mark", "case") or tokens[0].is_punct or tokens[0].lower_ in ("que", "qu'", "that")
     ):
         tokens = tokens[1:]
     if tokens and tokens[0].i > verb.i:
         # what is reported runs to the sentence's end ("…, pour des raisons de sécurité, dans la ville de …"),
         # up to a clause of the speaker's own ("…, et affirme que …") or an aside
         rest = list(verb.doc[tokens[-1].i + 1 : verb.sent.end])
+        # a subordinate clause of the reporting verb itself ("est accusé de … après que la cour …") frames the
+        # report, it is not reported
+        framing = {
+            next(c.subtree).i
+            for c in verb.children
+            if c.dep_ == "advcl" and any(m.dep_ == "mark" for m in c.children)
+        }
         for k, t in enumerate(rest):
             if (
                 t.dep_ == "conj"
                 and t.head.i == verb.i
                 or t.text in ("«", "“")
                 or t.lower_ in ("selon", "d'après")
+                or t.i in framing
             ):
                 rest = rest[:k]
                 break
         while rest and (rest[-1].pos_ == "CCONJ" or rest[-1].is_punct):
             rest = rest[:-1]
         tokens = tokens + rest
-    tokens = _until_aside(tokens)
+    tokens = _until_aside(_until_report(tokens))
     while tokens and tokens[-1].is_punct and tokens[-1].text not in _QUOTE_MARKS:
         tokens = tokens[:-1]
     if len([t for t in tokens if not t.is_punct]) < 4:
@@ -696,6 +830,22 @@ def _content(verb: Token, passive: bool) -> tuple[int, int] | None:
     if opening is not None and opening > 0 and tokens[opening - 1].text in (",", ":"):
         return None  # "poursuit le communiqué, « … »": the cue of a direct quote, which says it all
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
+def _until_report(tokens: list[Token]) -> list[Token]:
+    """Cut a reported clause before a conjoined report of its own ("… des fonds de santé, et affirme qu'au moins
+    …", which the parser may hang inside the first clause): the second report is a quote of its own."""
+    for k, t in enumerate(tokens[1:], start=1):
+        if t.dep_ != "conj" or t.pos_ != "VERB" or _reporting_frame(t) is None:
+            continue
+        if any(c.dep_ == "ccomp" for c in t.children) or (
+            k + 1 < len(tokens) and tokens[k + 1].lower_ in ("que", "qu'", "qu’")
+        ):
+            cut = tokens[: max(0, next(t.subtree).i - tokens[0].i)]
+            while cut and (cut[-1].pos_ == "CCONJ" or cut[-1].is_punct):
+                cut = cut[:-1]
+            return cut
+    return tokens
 
 
 def _until_aside(tokens: list[Token]) -> list[Token]:
@@ -736,6 +886,8 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
     first = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
     if first == verb.sent.start or verb.doc[first - 1].text != ",":
         return None
+    if any(c.dep_ in ("nsubj", "nsubj:pass", "expl:subj") and c.i < verb.i for c in verb.children):
+        return None  # "Les casques bleus, soutenus par …, soutiennent …": the subject is before, no incise
     after = [
         c
         for c in verb.children
@@ -791,7 +943,10 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
     participle = verb.dep_ == "advcl" and bool({"Part", "Ger"} & set(verb.morph.get("VerbForm", [])))
     if subject is None and (verb.dep_ in ("xcomp", "conj") or participle) and verb.head is not verb:
         # "X a décidé d'annoncer …", "X a dit … et a ajouté …", "X a évoqué …, ajoutant que …"
-        return _speaker_span(verb.head, False)
+        head = verb.head
+        if verb.dep_ == "conj" and head.dep_ == "ccomp" and _reporting_frame(head.head) is not None:
+            head = head.head  # "X affirme que P, et affirme que Q" with the second verb hung on P: X's
+        return _speaker_span(head, False)
     if subject is None:
         return None
     if subject.lower_ in ("qui", "who", "that") and verb.dep_ == "acl:relcl":
@@ -871,6 +1026,11 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
                     who_start = sent.start_char + named.start("name")
                     comma = named.end() - 1
                 start, end = sent.start_char + comma + 1, sent.end_char
+            elif _adjunct_before(sent, sent.start_char + m.start()) and sentence.startswith(
+                ",", m.end("who")
+            ):
+                # "À ce jour, selon l'OMS, plus de 57 000 personnes …": no clause before, the sentence's follows
+                start, end = sent.start_char + m.end("who") + 1, sent.end_char
             else:  # "content, selon X."
                 start, end = sent.start_char, sent.start_char + m.start()
             start, end = _in_paragraph(text, start, end, sent.start_char + m.start())
@@ -881,7 +1041,40 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
             speaker = known.get(who_start) or _resolve(who, text, entities, sources, anchor=who_start)
             kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
             out.append(Quote(text[start:end], start, end, kind, m.group(0).split()[0], speaker, who))
+        view = _view_of(sent, text, entities, sources)
+        if view is not None:
+            out.append(view)
     return out
+
+
+def _adjunct_before(sent: Span, pos: int) -> bool:
+    """True when the words of ``sent`` before ``pos`` hold no finite verb ("À ce jour, selon …"): an adjunct,
+    not the clause a later "selon X" attributes."""
+    return not any("Fin" in t.morph.get("VerbForm", []) for t in sent if t.idx < pos)
+
+
+def _view_of(sent: Span, text: str, entities: Sequence[Entity], sources: Sequence[Source]) -> Quote | None:
+    """Return "Pour le ministre, la situation est sous contrôle." as what the minister holds: a sentence
+    opening with "pour" + a person or organisation, a comma, then a finite clause; None otherwise ("Pour la
+    première fois, …" names nobody)."""
+    m = _POUR.match(text, sent.start_char, sent.end_char)
+    if m is None:
+        return None
+    who, who_start = m.group("who").strip(), m.start("who")
+    entity = indexed(entities).at(who_start, who_start + len(who))
+    if not (entity is not None and entity.type in ("PER", "ORG") or _person_head(who)):
+        return None
+    clause = [t for t in sent if t.idx >= m.end()]
+    if not any("Fin" in t.morph.get("VerbForm", []) for t in clause):
+        return None  # "Pour le ministre, une victoire." is no statement
+    start, end = _in_paragraph(text, m.end(), sent.end_char, m.end())
+    while end > start and text[end - 1] in ",.;: ":
+        end -= 1
+    if len(text[start:end].split()) < 4:
+        return None
+    speaker = _speaker_of((who_start, who_start + len(who)), who, text, entities, sources)
+    kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
+    return Quote(text[start:end], start, end, kind, text[m.start() : m.start() + 4], speaker, who)
 
 
 def _without_overlaps(quotes: list[Quote]) -> list[Quote]:
