@@ -53,9 +53,14 @@ class Check:
 def corpus_sha256(eval_dir: Path, paths: Iterable[Path]) -> str:
     """Return the sha256 over the files read: each one's path (under eval_dir, or the project) and bytes."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        base = eval_dir if path.is_relative_to(eval_dir) else ROOT
-        digest.update(path.relative_to(base).as_posix().encode("utf-8") + b"\0")
+    named = [
+        (path.relative_to(eval_dir if path.is_relative_to(eval_dir) else ROOT).as_posix(), path)
+        for path in paths
+    ]
+    for name, path in sorted(
+        named
+    ):  # by the names hashed: the same order wherever the clone and the sets lie
+        digest.update(name.encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -59,3 +59,19 @@ def test_baseline_compare_reports_a_drop_and_a_changed_corpus(measured):
     assert "< baseline" in " ".join(baseline.compare(base, lowered))
     moved = {name: {**measured[name], "sha256": "0" * 64}}
     assert "changed" in " ".join(baseline.compare(base, moved))
+
+
+@pytest.mark.parametrize("project", ["aaa-veille", "zzz-veille"])
+def test_corpus_hash_is_the_same_wherever_the_clone_lies(tmp_path, monkeypatch, project):
+    """The hash reads names relative to the sets or the project: a clone named before or after ``shared``
+    (a fresh clone in /tmp, CI's checkout) hashes the same files the same way."""
+    files = {"shared/eval/set/gold.jsonl": b'{"a": 1}\n', f"{project}/training/model.npz": b"\x00\x01"}
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.setattr(baseline, "ROOT", tmp_path / project)
+    got = baseline.corpus_sha256(tmp_path / "shared" / "eval", [tmp_path / n for n in files])
+    expected = baseline.hashlib.sha256()
+    for name, data in (("set/gold.jsonl", b'{"a": 1}\n'), ("training/model.npz", b"\x00\x01")):
+        expected.update(name.encode() + b"\0" + baseline.hashlib.sha256(data).digest())
+    assert got == expected.hexdigest()
