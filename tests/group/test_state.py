@@ -297,3 +297,21 @@ def test_state_saved_by_run_is_restored_and_groups_as_a_rebuild(tmp_path, sample
     finally:
         for st in stores:
             st.close()
+
+
+def test_state_arrays_refuse_values_out_of_range_instead_of_wrapping():
+    """The dump keeps its numbers in typed int64 / float64 accumulators and narrows them to each array's
+    dtype: a value the dtype cannot hold raises, as a list's did, rather than wrapping into another story."""
+    from array import array
+
+    from veille.group.state import _Arrays
+
+    arrays = _Arrays()
+    arrays.put("story_first", array("q", [1, 2**31 - 1]))
+    with pytest.raises(OverflowError):
+        arrays.put("story_last", array("q", [2**31]))
+    with pytest.raises(OverflowError):
+        arrays.put("story_vector_mode", array("q", [-1]))  # a uint8 array
+    arrays.put("story_terms_val", array("d", [0.5, 1.25]))
+    assert arrays.table["story_first"][:2] == ["i4", 2] and arrays.table["story_terms_val"][:2] == ["f8", 2]
+    assert arrays.size[0] == 8 + 16  # two int32 values padded to 8 bytes, two float64 values
