@@ -171,6 +171,7 @@ def test_batch_load_equals_run(archives: Path, tmp_path: Path):
     )
     assert stages["extract"].processed == 11 == stages["extract"].ok
     assert stages["understand"].processed == 11 == stages["understand"].ok
+    assert (stages["write"].processed, stages["write"].ok) == (3, 3)  # counted in archives committed
 
     # each worker process loaded the French pipeline once, whatever number of archives it read
     assert len(summary.workers) == 2

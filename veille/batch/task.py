@@ -377,9 +377,12 @@ def process_archive(source: str, output: str, settings: Settings) -> dict[str, A
             items = iter_archive(stream, source=source, max_bytes=settings.max_document_bytes)
             for chunk in _chunks(_timed(items, work.stages["ingest"]), CHUNK):
                 work.run(chunk)
-        with work.stages["write"].timed():
+        write = work.stages["write"]  # counted in archives: each one's parts committed at once, or none
+        write.processed += 1
+        with write.timed():
             files = parts.close()
             _commit(out, tmp, key, files)
+        write.ok += 1
     except BaseException:
         parts.abort()
         shutil.rmtree(tmp, ignore_errors=True)
