@@ -416,6 +416,14 @@ def build(folder: Path, *, max_document_bytes: int = 200_000) -> list[HostileInp
         "",
         "over the input limit",
     )
+    add(
+        "warc-gzipped-whole",
+        DOCUMENT,
+        lambda d: [
+            _write(d, "entier.warc.gz", gzip.compress(good + _warc_record("https://exemple.ne/7", _page())))
+        ],
+        "one gzip member for the whole archive (gzip crawl.warc): every record read, not only the first",
+    )
 
     # Feeds and XML.
     add(

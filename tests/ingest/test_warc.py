@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import pytest
@@ -120,6 +121,28 @@ def test_warc_truncated_yields_earlier_records_then_malformed(tmp_path, gzipped)
     assert last.failure.code == "malformed"
     assert f"after {len(good)} document record" in last.failure.message
     assert last.document.raw == cut and last.document.media_type == "application/warc"
+
+
+@pytest.mark.parametrize("wet", [False, True])
+def test_warc_gzipped_whole_reads_every_record_as_the_plain_archive(tmp_path, wet):
+    """``gzip crawl.warc`` makes one gzip member of the whole archive, not one per record: warcio alone reads its
+    first record and stops ("non-chunked gzip file detected"). It is read decompressed instead: the same
+    documents as the plain archive, and the same ids again on a second ingest."""
+    plain = build_wet(gzipped=False) if wet else build_warc(gzipped=False, pages=4)
+    expected = _ingest(tmp_path, "plain.warc", plain)
+    items = _ingest(tmp_path, "whole.warc.gz", gzip.compress(plain))
+    assert [i.failure for i in items] == [None] * len(expected) and len(expected) == (2 if wet else 4)
+    assert [(i.document.id, i.document.raw, i.document.url, i.document.hints) for i in items] == [
+        (i.document.id, i.document.raw, i.document.url, i.document.hints) for i in expected
+    ]
+
+
+def test_warc_gzipped_whole_and_cut_keeps_the_archive_with_its_failure(tmp_path):
+    data = gzip.compress(build_warc(gzipped=False, pages=4))
+    cut = data[: len(data) // 2]
+    items = _ingest(tmp_path, "cut.warc.gz", cut)
+    assert items[-1].failure.code == "malformed" and items[-1].document.raw == cut
+    assert all(i.failure is None for i in items[:-1])
 
 
 def test_warc_garbage_with_warc_extension_is_malformed(tmp_path):

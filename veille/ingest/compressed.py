@@ -30,6 +30,9 @@ _STEP = 1 << 16
 # at most 8 KiB x MAX_RATIO (8 MiB) past the ratio before it is caught.
 _FEED = 1 << 13
 _XZ_MEMORY = 1 << 27
+# A streamed (WARC, JSON Lines) compressed file may always expand to 1 MiB; past it, by MAX_RATIO at most.
+# Small: warcio reads a run without line ends (a bomb of zeros) as one line, several copies in memory.
+STREAM_FLOOR = 1 << 20
 _BZIP2 = re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)")
 _XZ = b"\xfd7zXZ\x00"
 _GZIP = b"\x1f\x8b"

@@ -12,7 +12,7 @@ from typing import IO
 
 from veille.errors import EmptyInputError, InputError, MalformedError, NotTextError, TooLargeError
 from veille.ingest.base import Ingested, failed, text_item
-from veille.ingest.compressed import NAMES, compression_of, decompress, open_stream
+from veille.ingest.compressed import NAMES, STREAM_FLOOR, compression_of, decompress, open_stream
 from veille.ingest.feeds import iter_feed
 from veille.ingest.records import iter_json, iter_jsonl, iter_jsonl_stream
 from veille.ingest.sniff import binary_kind, sniff
@@ -31,9 +31,6 @@ _SNIFF_BYTES = 64 * 1024
 
 _COMPRESSED_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
 _COMPRESSED_SUFFIXES = {"gzip": (".gz",), "bzip2": (".bz2", ".bz"), "xz": (".xz",)}
-# A streamed (WARC, JSON Lines) compressed file may always expand to 1 MiB; past it, by MAX_RATIO at most.
-# Small: warcio reads a run without line ends (a bomb of zeros) as one line, several copies in memory.
-_STREAM_FLOOR = 1 << 20
 
 
 def _inner_name(name: str, fmt: str) -> str:
@@ -202,7 +199,7 @@ def _is_streamed(stream: IO[bytes], fmt: str, name: str, max_bytes: int) -> bool
     position = stream.tell()
     stream.seek(0)
     try:
-        head = open_stream(stream, fmt, floor=_STREAM_FLOOR).read(_SNIFF_BYTES)
+        head = open_stream(stream, fmt, floor=STREAM_FLOOR).read(_SNIFF_BYTES)
     except MalformedError:
         head = b""  # read whole instead, where the failure is told with the file kept
     stream.seek(position)
@@ -224,7 +221,7 @@ def _iter_compressed_stream(
     A break (corrupt, truncated, a bomb) ends the file with a ``malformed`` Failure after the items read
     before it; the compressed file is kept with that failure when it is within the input limit."""
     stream.seek(0)
-    reader = open_stream(stream, fmt, floor=_STREAM_FLOOR)
+    reader = open_stream(stream, fmt, floor=STREAM_FLOOR)
     head = reader.read(_SNIFF_BYTES)
     reader.seek(0)
     if _inner_kind(head, _inner_name(name, fmt)) == "warc":

@@ -16,6 +16,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from veille.errors import MalformedError, TooLargeError
 from veille.ingest.base import Ingested, failed, text_item
+from veille.ingest.compressed import STREAM_FLOOR, open_stream
 from veille.ingest.encoding import charset_from_content_type
 from veille.ingest.sniff import gunzip_head, sniff
 from veille.model import Document
@@ -29,13 +30,15 @@ _CHUNK = 1 << 20
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _gzip_break(stream: IO[bytes]) -> str | None:
-    """Return why a (multi-member) gzip stream is incomplete or corrupt, or None when it is whole.
+def _gzip_break(stream: IO[bytes]) -> tuple[str | None, int]:
+    """Return why a (multi-member) gzip stream is incomplete or corrupt (None when it is whole), and the
+    number of gzip members it starts.
 
     Reads ``stream`` from where it is to its end in bounded chunks (never held whole, never decompressed
     whole); NUL padding between or after members is allowed."""
     decompressor = zlib.decompressobj(wbits=31)
     at_boundary = True
+    members = 0
     data = b""
     while True:
         if not data:
@@ -48,6 +51,7 @@ def _gzip_break(stream: IO[bytes]) -> str | None:
                 continue
             decompressor = zlib.decompressobj(wbits=31)
             at_boundary = False
+            members += 1
         try:
             # Bounded output per step so a gzip bomb is never held decompressed.
             decompressor.decompress(data, _CHUNK)
@@ -56,17 +60,17 @@ def _gzip_break(stream: IO[bytes]) -> str | None:
             else:
                 data = decompressor.unconsumed_tail
         except zlib.error as exc:
-            return f"corrupt gzip data ({exc})"
+            return f"corrupt gzip data ({exc})", members
     if at_boundary:
-        return None
+        return None, members
     try:
         while not decompressor.eof and decompressor.decompress(b"", _CHUNK):
             pass
     except zlib.error as exc:
-        return f"corrupt gzip data ({exc})"
+        return f"corrupt gzip data ({exc})", members
     if decompressor.eof:
-        return None
-    return "gzip stream ends before its end-of-stream marker (truncated)"
+        return None, members
+    return "gzip stream ends before its end-of-stream marker (truncated)", members
 
 
 def _is_html(content_type: str, payload: bytes) -> bool:
@@ -107,8 +111,17 @@ def iter_warc_stream(
     broken: str | None = None
     if is_gzip:
         stream.seek(start)
-        broken = _gzip_break(stream)
+        broken, members = _gzip_break(stream)
         head = gunzip_head(head, 64)
+        if members == 1 and broken is None and head.lstrip().startswith(b"WARC/"):
+            # One gzip member for the whole archive (``gzip file.warc``, not one member per record): warcio
+            # reads its first record only. Read it decompressed, as a .warc.bz2 is (bounded steps). A cut or
+            # corrupt one is read as before: what warcio reads, then the archive kept with its failure.
+            stream.seek(start)
+            reader = open_stream(stream, "gzip", floor=STREAM_FLOOR)
+            kept = whole if whole is not None else stream
+            yield from iter_warc_stream(reader, source=source, max_bytes=max_bytes, whole=kept)
+            return
     stream.seek(start)
     try:
         if not head.lstrip().startswith(b"WARC/"):
