@@ -280,3 +280,51 @@ def test_a_worker_that_dies_fails_its_articles_not_the_run(tmp_path, sample_dir)
         assert len(analysed) + len(died) == 64 and store.list_stories(limit=100)
     finally:
         store.close()
+
+
+def test_a_dead_helper_fails_only_the_articles_it_had_not_stored(tmp_path, sample_dir):
+    """A helper holds its whole batch's claims while it stores the batch's analyses one by one: when it dies
+    there, the articles it stored are done and must not be failed (worker_died); the others are."""
+    from datetime import UTC, datetime, timedelta
+
+    from veille.pipeline import _HOST, Worker
+
+    seeds = sorted((sample_dir / "seeds").glob("*.txt"))
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    shutil.copy(seeds[0], first / seeds[0].name)
+    shutil.copy(seeds[1], later / seeds[1].name)
+    db = str(tmp_path / "dead.db")
+    _finish(_veille(db, "ingest", str(first)))
+    _finish(_veille(db, "run", "--workers", "1"))
+    _finish(_veille(db, "ingest", str(later)))
+    # extracted, then killed inside the transaction of its first analysis: the new article stays undone
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VEILLE_TEST_KILL_AT": "understand:1"}
+    killed = subprocess.run(
+        [sys.executable, "-m", "veille", "--db", db, "run", "--workers", "1"],
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid of this host that is no longer alive: the dead helper
+    store = open_store(db)
+    try:
+        ids = [a.id for a in store.iter_articles()]
+        done = [a for a in ids if store.get_analysis(a) is not None]
+        undone = [a for a in ids if a not in done]
+        assert len(done) == 1 and len(undone) == 1
+        for owner in {owner for owner, _ in store.claims("understand").values()}:
+            store.drop_claims(owner)  # the killed run's own claim
+        until = datetime.now(UTC) + timedelta(minutes=2)
+        assert store.claim("understand", ids, f"{_HOST}:{gone.pid}:dead", until) == ids
+        worker = Worker(store)
+        worker.helpers = {gone.pid}
+        assert worker.held_by_others("understand") == {}
+        assert worker.failed == {"understand": undone}
+        failed = {f.item_id for f in store.list_failures() if f.code == "worker_died"}
+        assert failed == set(undone) and not store.claims("understand")
+    finally:
+        store.close()

@@ -356,10 +356,10 @@ class Worker:
                     doomed.append((item, int(pid)))
                 continue
             found[item] = worker
-        if doomed and stage == "compare":  # a comparing helper holds the stories it did until the end
-            undone = set(self.store.pending("compare", COMPARER_VERSION))
+        if doomed:  # a helper holds what it finished too (stories compared, articles of a batch stored)
+            undone = set(self.store.pending(stage, _version_of(stage)))
             for item, pid_ in doomed:
-                if item not in undone:
+                if item not in undone and stage == "compare":
                     self.compared_by_dead[pid_] = self.compared_by_dead.get(pid_, 0) + 1
             doomed = [(item, pid_) for item, pid_ in doomed if item in undone]
         if doomed:  # a helper died on them: failed, not handed to another process to die on again
@@ -571,11 +571,13 @@ class _Helpers:
             claims = self.store.claims(stage)
             owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
             held = [item for item, (o, _) in claims.items() if o in owners]
-            if stage == "compare":  # it held the stories it compared until the end: not those
-                undone = set(self.store.pending("compare", COMPARER_VERSION))
-                if pid is not None and len(held) > len(undone & set(held)):
-                    self._compared_by_dead[pid] = len(held) - len(undone & set(held))
-                held = [item for item in held if item in undone]
+            # it held what it had finished too (the stories it compared until the end, the articles of a
+            # batch it stored before dying): only what is still undone fails
+            undone = set(self.store.pending(stage, _version_of(stage)))
+            finished = len(held) - len(undone & set(held))
+            if stage == "compare" and pid is not None and finished:
+                self._compared_by_dead[pid] = finished
+            held = [item for item in held if item in undone]
             if held:
                 _fail_held(self.store, stage, held, why)
             for owner in owners:
@@ -614,12 +616,18 @@ def _died_counts(count: int) -> dict[str, Any]:
     return {"processed": count, "failed": count, "codes": {"worker_died": count}}
 
 
+def _version_of(stage: str) -> str:
+    """Return the version a stage of _DIES_WITH writes its results with."""
+    if stage == "understand":
+        from veille.understand import ANALYZER_VERSION
+
+        return ANALYZER_VERSION
+    return COMPARER_VERSION
+
+
 def _fail_held(store: Store, stage: str, item_ids: Sequence[str], why: str) -> None:
     """Record these items as failed at ``stage`` (code ``worker_died``): a process of this run died on them."""
-    if stage == "understand":
-        from veille.understand import ANALYZER_VERSION as version
-    else:
-        version = COMPARER_VERSION
+    version = _version_of(stage)
     error = VeilleError(why, code="worker_died")
     logger.warning("%s: %d item(s) of %s recorded as failures", why, len(item_ids), stage)
     for item in item_ids:
