@@ -152,6 +152,31 @@ def test_batch_archive_cut_keeps_records_and_names_the_archive(archives: Path, t
     assert len(whole) == 4 and all(i.failure is None for i in whole)
 
 
+def test_batch_reads_an_archive_gzipped_whole_as_ingest_does(archives: Path, tmp_path: Path):
+    """``gzip a.warc``: one gzip member for the whole archive. warcio alone reads its first record and stops
+    ("non-chunked gzip"); batch reads every record, the same documents as ``veille ingest`` and as the plain
+    archive. Cut, it keeps the records before the cut and names the cause."""
+    import gzip
+
+    from veille.ingest.warc import iter_warc
+
+    plain = (archives / "a.warc").read_bytes()
+    whole = gzip.compress(plain)
+    items = [item for _, item in iter_archive(io.BytesIO(whole), source="w", max_bytes=10**7)]
+    expected = [item for _, item in iter_archive(io.BytesIO(plain), source="w", max_bytes=10**7)]
+    ingested = list(iter_warc(whole, source="w", max_bytes=10**7))
+    assert len(items) == 4 and all(i.failure is None for i in items)
+    ids = [i.document.id for i in items]
+    assert ids == [i.document.id for i in expected] == [i.document.id for i in ingested]
+    per_record = (archives / "b.warc.gz").read_bytes()  # one member per record, cut inside the third
+    cut = per_record[: len(per_record) // 2]
+    found = [item for _, item in iter_archive(io.BytesIO(cut), source="c", max_bytes=10**7)]
+    assert found[-1].failure is not None and "gzip stream ends before" in found[-1].failure.message
+    assert [i.document.id for i in found[:-1]] == [
+        i.document.id for i in list(iter_warc(cut, source="c", max_bytes=10**7))[:-1]
+    ]
+
+
 def test_batch_load_equals_run(archives: Path, tmp_path: Path):
     from veille.pipeline import ingest, run
 

@@ -161,6 +161,53 @@ class _Checked(io.RawIOBase):
         return self.gzip_error
 
 
+class _Inflated(io.RawIOBase):
+    """The decompressed bytes of a gzip stream, every member in turn (NUL padding between members allowed),
+    read through in bounded steps. warcio inflates a per-record gzip WARC itself, member by member, but reads
+    only the first record of an archive gzipped whole (``gzip crawl.warc``: one member); given the inflated
+    bytes, it reads both alike. Corrupt data, or a stream that ends inside a member, ends the bytes there
+    and says why in ``broken``: the records before are read as usual."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._inflate: Any = None
+        self._pending = b""
+        self.broken: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = len(buffer)
+        while want and self.broken is None:
+            data, self._pending = self._pending, b""
+            if not data:
+                data = self._raw.read(READ_BLOCK)
+            if not data and self._inflate is None:
+                return 0
+            if self._inflate is None:
+                data = data.lstrip(b"\x00")
+                if not data:
+                    continue
+                self._inflate = zlib.decompressobj(wbits=31)
+            try:
+                out = self._inflate.decompress(data, want)
+            except zlib.error as exc:
+                self.broken = f"corrupt gzip data ({exc})"
+                return 0
+            if self._inflate.eof:
+                self._pending, self._inflate = self._inflate.unused_data, None
+            else:
+                self._pending = self._inflate.unconsumed_tail
+                if not data and not out:
+                    self.broken = "gzip stream ends before its end-of-stream marker (truncated)"
+            if out:
+                buffer[: len(out)] = out
+                return len(out)
+        return 0
+
+
 def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[tuple[int, Ingested]]:
     """Yield (record number, Ingested) for each HTML response and WET conversion of a WARC/WET stream, as
     ``veille ingest`` yields them (``ingest.warc``), reading the stream once and never whole.
@@ -176,12 +223,16 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
     from veille.ingest.warc import RecordsRead, read_document_records
 
     checked = _Checked(stream)
-    reader = io.BufferedReader(checked, READ_BLOCK)
+    reader: io.BufferedReader[Any] = io.BufferedReader(checked, READ_BLOCK)
     state = RecordsRead()
     broken: str | None = None
     count = 0
+    inflated: _Inflated | None = None
     try:
-        if not reader.peek(64)[:64].lstrip().startswith(b"WARC/") and not checked.is_gzip:
+        if reader.peek(2)[:2] == b"\x1f\x8b":
+            inflated = _Inflated(reader)
+            reader = io.BufferedReader(inflated, READ_BLOCK)
+        if not reader.peek(64)[:64].lstrip().startswith(b"WARC/"):
             raise MalformedError("does not start with a WARC header (WARC/1.x)")
         for number, item in read_document_records(
             ArchiveIterator(reader),
@@ -207,6 +258,8 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
         # warcio trips over some cut headers with these instead of its own errors.
         logger.debug("warcio failed on %s", source, exc_info=True)
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
+    if inflated is not None and inflated.broken is not None:
+        broken = inflated.broken  # the cause, rather than the record it cut
     logger.debug("archive %s: %d document records, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         checked.finish()  # the rest of the archive, for its content id
