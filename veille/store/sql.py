@@ -777,34 +777,31 @@ class SQLStore:
                 days[row["id"]] = codec.parse_date(row["day"])
         return days
 
+    def _wanted_pairs(self, pairs: Collection[tuple[str, str]], select: str) -> Iterator[Any]:
+        """Yield the rows of ``select`` over the table ``wanted(article_id, entity_id)`` of these pairs (a VALUES
+        list, a chunk at a time)."""
+        for chunk in _chunks(sorted(set(pairs))):
+            values = ", ".join("(?, ?)" for _ in chunk)
+            wanted = f"WITH wanted(article_id, entity_id) AS (VALUES {values}) "
+            yield from self._rows(wanted + select, [v for pair in chunk for v in pair])
+
     def linked_ids(self, uses: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Return the linked id (``lid``) of each (article id, analyser entity id) that has a mention there."""
-        found: dict[tuple[str, str], str] = {}
-        for pairs in _chunks(sorted(set(uses))):
-            values = ", ".join("(?, ?)" for _ in pairs)
-            for r in self._rows(
-                f"WITH wanted(article_id, entity_id) AS (VALUES {values}) SELECT w.article_id, w.entity_id,"
-                " (SELECT m.lid FROM mentions m WHERE m.article_id = w.article_id AND m.entity_id = w.entity_id"
-                " ORDER BY m.id LIMIT 1) AS lid FROM wanted w",
-                [v for pair in pairs for v in pair],
-            ):
-                if r["lid"] is not None:
-                    found[(r["article_id"], r["entity_id"])] = r["lid"]
-        return found
+        rows = self._wanted_pairs(
+            uses,
+            "SELECT w.article_id, w.entity_id, (SELECT m.lid FROM mentions m WHERE m.article_id = w.article_id"
+            " AND m.entity_id = w.entity_id ORDER BY m.id LIMIT 1) AS lid FROM wanted w",
+        )
+        return {(r["article_id"], r["entity_id"]): r["lid"] for r in rows if r["lid"] is not None}
 
     def stored_links(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Return the stored link target of each (article id or '', analyser entity id) that has a link."""
-        found: dict[tuple[str, str], str] = {}
-        for pairs in _chunks(sorted(set(keys))):
-            values = ", ".join("(?, ?)" for _ in pairs)
-            for r in self._rows(
-                f"WITH wanted(article_id, entity_id) AS (VALUES {values}) SELECT l.article_id, l.entity_id,"
-                " l.target_id FROM wanted w JOIN entity_links l ON l.article_id = w.article_id"
-                " AND l.entity_id = w.entity_id",
-                [v for pair in pairs for v in pair],
-            ):
-                found[(r["article_id"], r["entity_id"])] = r["target_id"]
-        return found
+        rows = self._wanted_pairs(
+            keys,
+            "SELECT l.article_id, l.entity_id, l.target_id FROM wanted w JOIN entity_links l"
+            " ON l.article_id = w.article_id AND l.entity_id = w.entity_id",
+        )
+        return {(r["article_id"], r["entity_id"]): r["target_id"] for r in rows}
 
     def put_entity_keys(self, items: Mapping[str, tuple[Iterable[EntityKey], Iterable[str]]]) -> None:
         """Replace these articles' index keys (and their per-entity counts, 'key' and 'near') and the seed keys
