@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from veille.errors import MalformedError, MissingInputError, UsageError, VeilleError
 from veille.ingest.base import Ingested, failed
+from veille.ingest.compressed import Inflater
 
 logger = logging.getLogger(__name__)
 
@@ -162,50 +163,30 @@ class _Checked(io.RawIOBase):
 
 
 class _Inflated(io.RawIOBase):
-    """The decompressed bytes of a gzip stream, every member in turn (NUL padding between members allowed),
-    read through in bounded steps. warcio inflates a per-record gzip WARC itself, member by member, but reads
-    only the first record of an archive gzipped whole (``gzip crawl.warc``: one member); given the inflated
-    bytes, it reads both alike. Corrupt data, or a stream that ends inside a member, ends the bytes there
-    and says why in ``broken``: the records before are read as usual."""
+    """The decompressed bytes of a gzip stream, every member in turn (``ingest.compressed.Inflater``), read
+    through in bounded steps. warcio inflates a per-record gzip WARC itself, member by member, but reads only
+    the first record of an archive gzipped whole (``gzip crawl.warc``: one member); given the inflated bytes,
+    it reads both alike. Corrupt data, or a stream that ends inside a member, ends the bytes there and says
+    why in ``broken``: the records before are read as usual."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         super().__init__()
-        self._raw = raw
-        self._inflate: Any = None
-        self._pending = b""
+        self._inflater = Inflater("gzip", raw.read)
         self.broken: str | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        want = len(buffer)
-        while want and self.broken is None:
-            data, self._pending = self._pending, b""
-            if not data:
-                data = self._raw.read(READ_BLOCK)
-            if not data and self._inflate is None:
-                return 0
-            if self._inflate is None:
-                data = data.lstrip(b"\x00")
-                if not data:
-                    continue
-                self._inflate = zlib.decompressobj(wbits=31)
-            try:
-                out = self._inflate.decompress(data, want)
-            except zlib.error as exc:
-                self.broken = f"corrupt gzip data ({exc})"
-                return 0
-            if self._inflate.eof:
-                self._pending, self._inflate = self._inflate.unused_data, None
-            else:
-                self._pending = self._inflate.unconsumed_tail
-                if not data and not out:
-                    self.broken = "gzip stream ends before its end-of-stream marker (truncated)"
-            if out:
-                buffer[: len(out)] = out
-                return len(out)
-        return 0
+        if self.broken is not None:
+            return 0
+        try:
+            out = self._inflater.step(len(buffer))
+        except MalformedError as exc:
+            self.broken = str(exc)
+            return 0
+        buffer[: len(out)] = out
+        return len(out)
 
 
 def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[tuple[int, Ingested]]:
@@ -259,7 +240,8 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
         logger.debug("warcio failed on %s", source, exc_info=True)
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
     if inflated is not None and inflated.broken is not None:
-        broken = inflated.broken  # the cause, rather than the record it cut
+        # the cause, rather than the record it cut (told as the integrity check tells it)
+        broken = checked.finish() or inflated.broken
     logger.debug("archive %s: %d document records, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         checked.finish()  # the rest of the archive, for its content id

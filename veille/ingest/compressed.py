@@ -63,7 +63,7 @@ def _decompressor(fmt: str) -> Any:
 _ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
 
 
-class _Inflater:
+class Inflater:
     """One format's decompressors over successive streams (multi-member gzip, pbzip2, xz), fed by ``read``;
     each ``step`` returns at most ``size`` bytes, so a bomb is never held decompressed."""
 
@@ -114,7 +114,7 @@ def decompress(raw: bytes, fmt: str, limit: int) -> bytes:
     """Return the decompressed content of ``raw`` (every stream in it); raise MalformedError when it is
     corrupt, truncated, or larger than ``limit`` (nothing past ``limit`` + one step is decompressed)."""
     source = io.BytesIO(raw)
-    inflater = _Inflater(fmt, source.read)
+    inflater = Inflater(fmt, source.read)
     parts: list[bytes] = []
     size = 0
     while chunk := inflater.step(min(_STEP, limit + 1 - size)):
@@ -142,7 +142,7 @@ class _BoundedReader(io.RawIOBase):
         self._raw.seek(self._start)
         self._read_in = 0
         self._out = 0
-        self._inflater = _Inflater(self._fmt, self._read_raw)
+        self._inflater = Inflater(self._fmt, self._read_raw)
 
     def _read_raw(self, size: int) -> bytes:
         chunk = self._raw.read(size)
