@@ -356,12 +356,12 @@ class Worker:
                     doomed.append((item, int(pid)))
                 continue
             found[item] = worker
-        if doomed:  # a helper holds what it finished too (stories compared, articles of a batch stored)
-            undone = set(self.store.pending(stage, _version_of(stage)))
+        if doomed:
+            finished = _finished(self.store, stage, [item for item, _ in doomed])
             for item, pid_ in doomed:
-                if item not in undone and stage == "compare":
+                if item in finished and stage == "compare":
                     self.compared_by_dead[pid_] = self.compared_by_dead.get(pid_, 0) + 1
-            doomed = [(item, pid_) for item, pid_ in doomed if item in undone]
+            doomed = [(item, pid_) for item, pid_ in doomed if item not in finished]
         if doomed:  # a helper died on them: failed, not handed to another process to die on again
             items = [item for item, _ in doomed]
             _fail_held(self.store, stage, items, "a worker process of this run ended while working on them")
@@ -571,13 +571,10 @@ class _Helpers:
             claims = self.store.claims(stage)
             owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
             held = [item for item, (o, _) in claims.items() if o in owners]
-            # it held what it had finished too (the stories it compared until the end, the articles of a
-            # batch it stored before dying): only what is still undone fails
-            undone = set(self.store.pending(stage, _version_of(stage)))
-            finished = len(held) - len(undone & set(held))
+            finished = _finished(self.store, stage, held)
             if stage == "compare" and pid is not None and finished:
-                self._compared_by_dead[pid] = finished
-            held = [item for item in held if item in undone]
+                self._compared_by_dead[pid] = len(finished)
+            held = [item for item in held if item not in finished]
             if held:
                 _fail_held(self.store, stage, held, why)
             for owner in owners:
@@ -623,6 +620,14 @@ def _version_of(stage: str) -> str:
 
         return ANALYZER_VERSION
     return COMPARER_VERSION
+
+
+def _finished(store: Store, stage: str, held: Sequence[str]) -> set[str]:
+    """Return the items a dead helper held that it had finished: it keeps its claims on the stories it
+    compared until the end, and on its batch's articles while it stores their analyses one by one. Only the
+    others fail with it."""
+    undone = set(store.pending(stage, _version_of(stage)))
+    return {item for item in held if item not in undone}
 
 
 def _fail_held(store: Store, stage: str, item_ids: Sequence[str], why: str) -> None:
