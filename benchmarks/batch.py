@@ -41,8 +41,8 @@ TARGET_SCALING = 1.7
 
 
 def sample_texts() -> list[str]:
-    """Return the bundled sample's article texts (seeds and RPM2), in path order, licence files left out."""
-    paths = sorted(p for p in SAMPLE.rglob("*.txt") if p.name.lower() not in {"readme.txt", "licence.txt"})
+    """Return the bundled sample's article texts (seeds and RPM2), in path order."""
+    paths = sorted(SAMPLE.rglob("*.txt"))
     return [p.read_text(encoding="utf-8").lstrip("\ufeff") for p in paths]
 
 

@@ -499,9 +499,8 @@ def _pool() -> list[tuple[str, str]]:
             pool.append((title.strip(), body.strip()))
 
     for path in sorted(SAMPLE.rglob("*.txt")):
-        if not path.name.lower().startswith("readme"):
-            title, _, body = path.read_text(encoding="utf-8-sig").partition("\n")
-            add(title, body)
+        title, _, body = path.read_text(encoding="utf-8-sig").partition("\n")
+        add(title, body)
     for path in sorted((EVAL / "rpm2-dev" / "documents").glob("*.txt")):
         title, _, body = path.read_text(encoding="utf-8-sig").partition("\n")
         add(title, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -25,3 +26,15 @@ def test_demo_groups_the_sample_and_features_the_seed_story(tmp_path, seed_paths
     # the quick start's second run adds nothing and redoes nothing
     again = CliRunner().invoke(main, ["--db", str(db), "run", "--json"], catch_exceptions=False)
     assert all(stage["processed"] == 0 for stage in json.loads(again.stdout).values())
+
+
+def test_ingesting_the_sample_folder_stores_its_articles_and_nothing_else(tmp_path):
+    """A user who ingests the bundled folder itself gets the 202 texts `veille demo` reads, no licence notice."""
+    folder = Path(sample_sources()[0]).parents[1]
+    assert folder.name == "sample"
+    db = tmp_path / "sample.db"
+    result = CliRunner().invoke(main, ["--db", str(db), "ingest", str(folder), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout[-2000:]
+    stored = json.loads(result.stdout)
+    assert len(sample_sources()) == 202
+    assert stored["processed"] == stored["ok"] == 202 and stored["failed"] == 0, stored

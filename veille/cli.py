@@ -150,9 +150,10 @@ def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, workers: int | 
 
 
 def sample_sources() -> list[str]:
-    """Return the files of the bundled sample corpus (the seeds and the RPM2 articles; licence files left out)."""
+    """Return the files of the bundled sample corpus: the seeds and the RPM2 articles (their licence notices lie
+    in ``data/notices``, so ingesting the folder reads these files and nothing else)."""
     root = Path(__file__).resolve().parent / "data" / "sample"
-    return [str(p) for p in sorted(root.rglob("*.txt")) if not p.name.lower().startswith("readme")]
+    return [str(p) for p in sorted(root.rglob("*.txt"))]
 
 
 @main.command()
