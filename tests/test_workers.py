@@ -324,7 +324,37 @@ def test_a_dead_helper_fails_only_the_articles_it_had_not_stored(tmp_path, sampl
         worker.helpers = {gone.pid}
         assert worker.held_by_others("understand") == {}
         assert worker.failed == {"understand": undone}
+        assert worker.finished_by_dead == {(gone.pid, "understand"): 1}  # counted in the run's summary
         failed = {f.item_id for f in store.list_failures() if f.code == "worker_died"}
         assert failed == set(undone) and not store.claims("understand")
+    finally:
+        store.close()
+
+
+def test_the_run_counts_a_helper_by_its_latest_counters_and_what_it_finished_before_dying(tmp_path):
+    """Helpers send their counters so far after every batch: the run adds each helper's latest once, then what a
+    helper that died had stored since (its held articles found done), and a comparison it had reported once."""
+    from collections import Counter
+
+    from veille.pipeline import RunSummary, _Helpers
+    from veille.settings import Settings
+
+    store = open_store(str(tmp_path / "counts.db"))
+    try:
+        helpers = _Helpers(store, Settings(), 0, False)
+        understood = {"processed": 16, "ok": 15, "failed": 1, "codes": {"budget_exceeded": 1}}
+        helpers.results = [
+            {"pid": 7, "so_far": True, "stages": {"extract": {"processed": 0}, "understand": understood}},
+            {"pid": 7, "so_far": True, "stages": {"understand": {**understood, "processed": 32, "ok": 31}}},
+            {"pid": 8, "so_far": True, "stages": {"understand": {"processed": 16, "ok": 16}}},
+            {"pid": 8, "so_far": True, "stages": {"compare": {"processed": 2, "ok": 2}}},
+        ]
+        summary = RunSummary()
+        finished = Counter({(7, "understand"): 3, (8, "compare"): 2, (9, "compare"): 1})
+        helpers.add_to(summary, {"understand": ["a", "b"]}, finished)
+        understand, compare = summary.stages["understand"], summary.stages["compare"]
+        assert (understand.processed, understand.ok, understand.failed) == (32 + 16 + 3 + 2, 31 + 16 + 3, 1 + 2)
+        assert understand.codes == Counter({"budget_exceeded": 1, "worker_died": 2})
+        assert (compare.processed, compare.ok) == (2 + 1, 2 + 1)  # 8's two stories once; 9 sent nothing
     finally:
         store.close()

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -275,7 +275,7 @@ def run(
                         )
                     else:
                         _run_compare(store, set(stale), stages["compare"], fail_fast, progress)
-        helpers.add_to(summary, worker.failed, worker.compared_by_dead)
+        helpers.add_to(summary, worker.failed, worker.finished_by_dead)
     return summary
 
 
@@ -311,7 +311,8 @@ class Worker:
         self._waiting: str | None = None
         self.helpers: set[int] = set()  # pids of this run's helper processes: their death fails their items
         self.failed: dict[str, list[str]] = {}  # stage → the items failed so (counted in this run's summary)
-        self.compared_by_dead: dict[int, int] = {}  # helper pid → the stories it had compared when it died
+        # (helper pid, stage) → the items it held and had finished when it died (its counters died with it)
+        self.finished_by_dead: Counter[tuple[int, str]] = Counter()
 
     def __enter__(self) -> Worker:
         self._thread.start()
@@ -359,8 +360,8 @@ class Worker:
         if doomed:
             finished = _finished(self.store, stage, [item for item, _ in doomed])
             for item, pid_ in doomed:
-                if item in finished and stage == "compare":
-                    self.compared_by_dead[pid_] = self.compared_by_dead.get(pid_, 0) + 1
+                if item in finished:
+                    self.finished_by_dead[pid_, stage] += 1
             doomed = [(item, pid_) for item, pid_ in doomed if item not in finished]
         if doomed:  # a helper died on them: failed, not handed to another process to die on again
             items = [item for item, _ in doomed]
@@ -408,8 +409,10 @@ def _run_articles(
     retry: bool,
     fail_fast: bool,
     progress: bool,
+    report: Callable[[], None] | None = None,
 ) -> None:
-    """Extract and understand everything pending, sharing the work with other processes.
+    """Extract and understand everything pending, sharing the work with other processes; ``report`` is called
+    after each batch (a helper sends its counters so far).
 
     Extraction goes one process at a time, in arrival order, a batch per turn of the lock (an outlet's line
     statistics depend on the pages extracted before: one order gives one result); understanding is split by
@@ -449,6 +452,8 @@ def _run_articles(
                 tried["extract"].update(docs)
                 ebar.update(len(docs))
                 worked = worked or bool(docs)
+                if report is not None:
+                    report()
             held = _claim_batch(store, worker, ANALYZER_VERSION, retry, tried["understand"])
             ubar.total = ubar.n + len(held)
             if held:
@@ -464,6 +469,8 @@ def _run_articles(
                 tried["understand"].update(held)
                 ubar.update(len(held))
                 worked = True
+                if report is not None:
+                    report()
             if worked:
                 continue
             if worker.held_by_others("understand") or "extract" in worker.held_by_others(_EXCLUSIVE):
@@ -495,7 +502,7 @@ class _Helpers:
         self._orders: list[Any] = []  # a queue per helper: its comparisons, then the word to end (None)
         self._reported: set[int] = set()  # the helpers that sent their comparison counters
         self._stopped = False
-        self._compared_by_dead: dict[int, int] = {}
+        self._finished_by_dead: Counter[tuple[int, str]] = Counter()
 
     def __enter__(self) -> _Helpers:
         if not self.count:
@@ -559,7 +566,9 @@ class _Helpers:
         for orders in self._orders:
             orders.put(None)
         for process in self.processes:
-            process.join()
+            while process.exitcode is None:  # read while waiting: a helper ends once its messages are read
+                self._collect(0.1)
+                process.join(0.1)
         self._collect(0.1)
         for process in self.processes:
             if process.exitcode != 0:
@@ -572,8 +581,8 @@ class _Helpers:
             owners = {o for o, _ in claims.values() if o.split(":")[1:2] == [str(pid)]}
             held = [item for item, (o, _) in claims.items() if o in owners]
             finished = _finished(self.store, stage, held)
-            if stage == "compare" and pid is not None and finished:
-                self._compared_by_dead[pid] = len(finished)
+            if pid is not None and finished:
+                self._finished_by_dead[pid, stage] = len(finished)
             held = [item for item in held if item not in finished]
             if held:
                 _fail_held(self.store, stage, held, why)
@@ -586,24 +595,35 @@ class _Helpers:
         self,
         summary: RunSummary,
         died: dict[str, list[str]] | None = None,
-        compared: dict[int, int] | None = None,
+        finished: Counter[tuple[int, str]] | None = None,
     ) -> None:
-        """Add the helpers' counters (processed, ok, failed) to this run's, the items a dead helper held that
-        this process failed (``Worker.failed``: stage → items), and the stories a helper that died before
-        sending its counters had compared (``Worker.compared_by_dead``: pid → stories)."""
+        """Add the helpers' counters to this run's: each helper's latest (its counters so far, sent after every
+        batch, so a helper that dies is counted up to its last batch), the items a dead helper held that this
+        process failed (``Worker.failed``: stage → items), and those it held and had finished when it died
+        (``Worker.finished_by_dead``: (pid, stage) → items), unless it had sent that stage's counters since."""
         for stage, items in (died or {}).items():
             if items:
                 self.results.append({"pid": None, "stages": {stage: _died_counts(len(items))}})
-        for pid, count in {**self._compared_by_dead, **(compared or {})}.items():
-            if pid not in self._reported:
-                self.results.append({"pid": pid, "stages": {"compare": {"processed": count, "ok": count}}})
+        latest: dict[tuple[int, str], dict[str, Any]] = {}
         for result in self.results:
             for stage, counts in result["stages"].items():
-                mine = summary.stages[stage]
-                mine.processed += counts.get("processed", 0)
-                mine.ok += counts.get("ok", 0)
-                mine.failed += counts.get("failed", 0)
-                mine.codes.update(counts.get("codes", {}))
+                if result.get("so_far"):
+                    latest[result["pid"], stage] = counts
+                else:
+                    _add_counts(summary.stages[stage], counts)
+        for (pid, stage), count in {**self._finished_by_dead, **(finished or {})}.items():
+            if stage == "compare" and (pid, stage) in latest:
+                continue  # its comparison counters came: they count the stories it still held
+            _add_counts(summary.stages[stage], {"processed": count, "ok": count})
+        for (_, stage), counts in latest.items():
+            _add_counts(summary.stages[stage], counts)
+
+
+def _add_counts(count: StageCount, counts: dict[str, Any]) -> None:
+    count.processed += counts.get("processed", 0)
+    count.ok += counts.get("ok", 0)
+    count.failed += counts.get("failed", 0)
+    count.codes.update(counts.get("codes", {}))
 
 
 _DIES_WITH = ("understand", "compare")  # the stages whose items a dead helper fails (others are redone)
@@ -652,10 +672,16 @@ def work_articles(
     try:
         summary = RunSummary()
         with Worker(store) as worker:
-            _run_articles(store, settings, worker, summary, retry, False, False)
-            stages = ("extract", "understand")
-            if results is not None:
-                results.put({"pid": os.getpid(), "stages": {s: summary.stages[s].as_dict() for s in stages}})
+
+            def report(*stages: str) -> None:  # this helper's counters so far: the run keeps the latest
+                if results is not None:
+                    counts = {s: summary.stages[s].as_dict() for s in stages}
+                    results.put({"pid": os.getpid(), "so_far": True, "stages": counts})
+
+            _run_articles(
+                store, settings, worker, summary, retry, False, False, lambda: report("extract", "understand")
+            )
+            report("extract", "understand")
             job = _await_order(orders, parent) if orders is not None else None
             if job is not None:
                 story_ids, background = job
@@ -664,8 +690,7 @@ def work_articles(
                     _compare_claimed(
                         store, worker, story_ids, background, count, retry, False, set(), parent=parent
                     )
-                if results is not None:
-                    results.put({"pid": os.getpid(), "stages": {"compare": count.as_dict()}})
+                report("compare")
                 # the stories stay claimed until the run says every process is done: none is compared twice
                 _await_order(orders, parent)
         return {stage: summary.stages[stage].as_dict() for stage in ("extract", "understand", "compare")}
