@@ -13,7 +13,11 @@ on the fold it names (bench_common.fold_of; "all": the whole set):
   plaintext  extraction.py's plaintext set: share of the real French plain-text articles found.
   trafilatura-fr  extraction.py's trafilatura-dev segment F1 on its French pages.
   timebank   time_events.py's French TimeBank strict extraction F1 and value F1 (veille only).
-  quotes     quotes.py's fr-news-gold-dev quote F1 (all kinds) and speaker accuracy (veille only).
+  quotes     quotes.py's fr-news-gold-dev quote F1 (all kinds), indirect-quote recall and speaker accuracy
+             (veille only).
+  merge      entities.py's fr-news-gold-dev entity merging across articles (B³ F1 through the registry, as
+             `veille run` links) and descriptions resolved to their person (veille only).
+  events     events_eval.py's fr-news-gold-dev typed event F1 and argument F1 (veille only).
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench_common import DEFAULT_EVAL_DIR, ROOT, Progressor, active_fold, select
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 BASELINE_FILE = Path(__file__).resolve().parent / "baseline.json"
 DEFAULT_TOLERANCE = 0.01
@@ -123,7 +131,40 @@ def _quotes(eval_dir: Path) -> dict[str, float]:
     scores = tally.scores()
     return {
         "fr-news-gold quote F1 (all kinds)": scores["all"]["f1"],
+        "fr-news-gold indirect quote recall": scores["indirect"]["recall"],
         "fr-news-gold speaker accuracy (matched)": scores["speaker"]["accuracy"],
+    }
+
+
+@cache
+def _plain_spacy() -> Language:
+    """The reference model the entity and event benchmarks score beside veille (plain spaCy, no ruler)."""
+    import spacy
+
+    from veille.understand.nlp import DEFAULT_MODEL
+
+    return spacy.load(DEFAULT_MODEL)
+
+
+def _merge(eval_dir: Path) -> dict[str, float]:
+    import entities
+
+    with active_fold("heldout"), Progressor() as prog:
+        result = entities.run_merge(eval_dir, _plain_spacy(), prog, None)
+    return {
+        "fr-news-gold entity merging B³ F1 (across)": result["veille"]["across"]["f1"],
+        "fr-news-gold descriptions resolved": result["descriptions"]["rate"] or 0.0,
+    }
+
+
+def _events(eval_dir: Path) -> dict[str, float]:
+    import events_eval
+
+    with active_fold("heldout"):
+        result = events_eval.run_frnews(eval_dir, _plain_spacy(), None, 0)
+    return {
+        "fr-news-gold typed event F1": result["veille"]["typed"]["f1"],
+        "fr-news-gold event argument F1": result["veille"]["arguments"]["f1"],
     }
 
 
@@ -218,6 +259,28 @@ CHECKS = (
         _quotes,
         ".venv/bin/python benchmarks/quotes.py --sets frnews --fold heldout",
         tolerance=0.02,
+    ),
+    Check(
+        "merge",
+        "understand/entities + link",
+        "fr-news-gold-dev",
+        "fr-news-gold entity merging B³ F1 (across)",
+        "heldout",
+        lambda eval_dir: [eval_dir / "fr-news-gold-dev.jsonl"],
+        _merge,
+        ".venv/bin/python benchmarks/entities.py --sets merge --fold heldout",
+        tolerance=0.02,
+    ),
+    Check(
+        "events",
+        "understand/events",
+        "fr-news-gold-dev",
+        "fr-news-gold typed event F1",
+        "heldout",
+        lambda eval_dir: [eval_dir / "fr-news-gold-dev.jsonl"],
+        _events,
+        ".venv/bin/python benchmarks/events_eval.py --sets frnews --fold heldout",
+        tolerance=0.03,
     ),
 )
 
