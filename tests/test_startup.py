@@ -22,9 +22,9 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 """
 
 
-def _loaded(*args: str) -> list[str]:
+def _loaded(*args: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE.format(heavy=watched), *args], capture_output=True, text=True, timeout=120
     )
     return json.loads(done.stderr.strip().splitlines()[-1])
 
@@ -52,6 +52,15 @@ def test_listing_commands_load_no_model(seeds_db, args):
     article = json.loads(code.stdout)[0]["id"]
     argv = ["--db", str(seeds_db), *(a.format(article=article) for a in args)]
     assert _loaded(*argv) == []
+
+
+@pytest.mark.parametrize("args", [("--help",), ("stories", "--json"), ("search", "Lavrov", "--json")])
+def test_listing_commands_load_neither_the_time_rules_nor_the_linker(seeds_db, args):
+    """veille's own rule modules that cost tens of milliseconds of regular expressions at import (the time
+    rules, the cross-article linker) are loaded by the stages and views that use them, not by a listing."""
+    rules = ("veille.understand.dates", "veille.understand.crosslink")
+    assert _loaded("--db", str(seeds_db), *args, watched=rules) == []
+    assert _loaded("--db", str(seeds_db), "run", "--json", watched=rules) == sorted(rules)
 
 
 def test_a_command_that_extracts_loads_what_it_needs(tmp_path, seed_paths):

@@ -51,7 +51,6 @@ from veille.model import (
 )
 from veille.settings import Settings
 from veille.store.base import Store
-from veille.understand.crosslink import LINKER_VERSION, link_entities
 from veille.understand.quote_groups import index_stored_quotes, quote_keys
 
 if TYPE_CHECKING:
@@ -800,6 +799,8 @@ def store_analysis(store: Store, analysis: Analysis, published: str | None = Non
 def _run_link(store: Store, count: StageCount, retry: bool, fail_fast: bool) -> None:
     """Link the names of the articles pending ``link`` (one step, one transaction); a failure is recorded
     against each of them."""
+    from veille.understand.crosslink import LINKER_VERSION, link_entities  # its rules load when a run links
+
     pending = store.pending("link", LINKER_VERSION, retry_failed=retry)
     count.processed += len(pending)
     _checkpoint("link")

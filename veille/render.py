@@ -26,7 +26,6 @@ from veille.model import (
     StoryEvent,
     TimeExpression,
 )
-from veille.understand.dates import day_ranges
 
 if TYPE_CHECKING:
     from veille.pipeline import EntityReport, RegroupReport
@@ -166,6 +165,8 @@ def _side_cell(side: ComparisonSide, max_quotes: int = 4) -> Group:
 def _dated(times: Sequence[TimeExpression]) -> list[str]:
     """Return "text → value" for each dated expression a reader cares about: calendar values only (not
     PRESENT_REF or durations), a day range written as two TimeML expressions shown as one, each value once."""
+    from veille.understand.dates import day_ranges  # the time rules: loaded by the views that show dates
+
     ranges = day_ranges(times)
     out: list[str] = []
     seen: set[str] = set()
