@@ -97,8 +97,8 @@ def open_archive(source: str) -> IO[bytes]:
 
 
 class _Checked(io.RawIOBase):
-    """A read-through stream that hashes what passes (the archive's content id), counts it, keeps its last
-    bytes and, for gzip, decompresses on the side to tell a complete stream from a cut one."""
+    """A read-through stream that hashes what passes (the archive's content id), counts it and keeps its last
+    bytes."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         super().__init__()
@@ -106,10 +106,6 @@ class _Checked(io.RawIOBase):
         self.sha = hashlib.sha256()
         self.size = 0
         self.tail = b""
-        self.is_gzip: bool | None = None
-        self._inflate: Any = None
-        self.gzip_error: str | None = None
-        self._member_open = False
 
     def readable(self) -> bool:
         return True
@@ -127,39 +123,11 @@ class _Checked(io.RawIOBase):
         self.sha.update(data)
         self.size += len(data)
         self.tail = (self.tail + data)[-_TAIL:]
-        if self.is_gzip is None:
-            self.is_gzip = data.startswith(b"\x1f\x8b")
-        if self.is_gzip and self.gzip_error is None:
-            self._check_gzip(data)
 
-    def _check_gzip(self, data: bytes) -> None:
-        try:
-            while data:
-                if self._inflate is None:
-                    if not data.strip(b"\x00"):
-                        return
-                    self._inflate = zlib.decompressobj(wbits=31)
-                    self._member_open = True
-                # bounded output per step: a huge member is never held decompressed
-                self._inflate.decompress(data, READ_BLOCK)
-                data = self._inflate.unconsumed_tail
-                if self._inflate.eof:
-                    data = self._inflate.unused_data + data
-                    self._inflate = None
-                    self._member_open = False
-        except zlib.error as exc:
-            self.gzip_error = f"corrupt gzip data ({exc})"
-
-    def finish(self) -> str | None:
-        """Read the stream to its end; return why a gzip archive is corrupt or cut, or None."""
-        while True:
-            data = self._stream.read(READ_BLOCK)
-            if not data:
-                break
+    def finish(self) -> None:
+        """Read the stream to its end (the whole archive's content id)."""
+        while data := self._stream.read(READ_BLOCK):
             self._see(data)
-        if self.gzip_error is None and self.is_gzip and self._member_open:
-            return "gzip stream ends before its end-of-stream marker (truncated)"
-        return self.gzip_error
 
 
 class _Inflated(io.RawIOBase):
@@ -167,7 +135,8 @@ class _Inflated(io.RawIOBase):
     through in bounded steps. warcio inflates a per-record gzip WARC itself, member by member, but reads only
     the first record of an archive gzipped whole (``gzip crawl.warc``: one member); given the inflated bytes,
     it reads both alike. Corrupt data, or a stream that ends inside a member, ends the bytes there and says
-    why in ``broken``: the records before are read as usual."""
+    why in ``broken``: the records before are read as usual. ``finish`` inflates what warcio left unread,
+    to tell a whole stream from a cut one."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         super().__init__()
@@ -187,6 +156,15 @@ class _Inflated(io.RawIOBase):
             return 0
         buffer[: len(out)] = out
         return len(out)
+
+    def finish(self) -> str | None:
+        """Inflate the rest (kept nowhere); return why the stream is corrupt or cut, or None."""
+        if self.broken is None:
+            try:
+                self._inflater.drain(READ_BLOCK)
+            except MalformedError as exc:
+                self.broken = str(exc)
+        return self.broken
 
 
 def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[tuple[int, Ingested]]:
@@ -210,14 +188,15 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
     count = 0
     inflated: _Inflated | None = None
     try:
-        if reader.peek(2)[:2] == b"\x1f\x8b":
+        is_gzip = reader.peek(2)[:2] == b"\x1f\x8b"
+        if is_gzip:
             inflated = _Inflated(reader)
             reader = io.BufferedReader(inflated, READ_BLOCK)
         if not reader.peek(64)[:64].lstrip().startswith(b"WARC/"):
             raise MalformedError("does not start with a WARC header (WARC/1.x)")
         for number, item in read_document_records(
             ArchiveIterator(reader),
-            is_gzip=bool(checked.is_gzip),
+            is_gzip=is_gzip,
             source=source,
             max_bytes=max_bytes,
             state=state,
@@ -227,8 +206,10 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
         broken = state.broken
         if broken is None:
             # warcio ends quietly on a cut gzip member or a header cut short: check what the stream held
-            broken = checked.finish()
-            if broken is None and not checked.is_gzip:
+            if inflated is not None:
+                broken = inflated.finish()
+            else:
+                checked.finish()
                 after = checked.size - state.end
                 trailing = checked.tail[-after:] if 0 < after <= len(checked.tail) else b"x" * min(after, 1)
                 if after > 0 and trailing.strip(b"\r\n"):
@@ -240,8 +221,7 @@ def iter_archive(stream: IO[bytes], *, source: str, max_bytes: int) -> Iterator[
         logger.debug("warcio failed on %s", source, exc_info=True)
         broken = f"unreadable record ({type(exc).__name__}: {exc})"
     if inflated is not None and inflated.broken is not None:
-        # the cause, rather than the record it cut (told as the integrity check tells it)
-        broken = checked.finish() or inflated.broken
+        broken = inflated.broken  # the cause, rather than the record it cut
     logger.debug("archive %s: %d document records, skipped %s", source, count, dict(state.skipped))
     if broken is not None:
         checked.finish()  # the rest of the archive, for its content id

@@ -65,7 +65,8 @@ _ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
 
 class Inflater:
     """One format's decompressors over successive streams (multi-member gzip, pbzip2, xz), fed by ``read``;
-    each ``step`` returns at most ``size`` bytes, so a bomb is never held decompressed."""
+    each ``step`` returns at most ``size`` bytes, so a bomb is never held decompressed. ``streams`` counts
+    the streams (gzip members) begun so far."""
 
     def __init__(self, fmt: str, read: Callable[[int], bytes]) -> None:
         self.fmt = fmt
@@ -73,6 +74,13 @@ class Inflater:
         self._d = _decompressor(fmt)
         self._pending = b""  # compressed bytes read but not yet given to the decompressor
         self.done = False
+        self.streams = 1
+
+    def drain(self, size: int) -> None:
+        """Decompress the rest, ``size`` bytes at a time, keeping none of it (an integrity check); raise
+        MalformedError as ``step`` does."""
+        while self.step(size):
+            pass
 
     def step(self, size: int) -> bytes:
         """Return the next 1 to ``size`` decompressed bytes, or b"" at the end of the last stream; raise
@@ -92,6 +100,7 @@ class Inflater:
                 if compression_of(rest) != self.fmt and len(rest) >= 10:
                     raise MalformedError(f"{name} stream is followed by bytes that are not {name} data")
                 self._d, self._pending = _decompressor(self.fmt), rest
+                self.streams += 1
             hungry = not self._pending if self.fmt == "gzip" else self._d.needs_input and not self._pending
             if hungry:
                 self._pending = self._read(_FEED)

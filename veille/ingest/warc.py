@@ -16,7 +16,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from veille.errors import MalformedError, TooLargeError
 from veille.ingest.base import Ingested, failed, text_item
-from veille.ingest.compressed import STREAM_FLOOR, open_stream
+from veille.ingest.compressed import STREAM_FLOOR, Inflater, open_stream
 from veille.ingest.encoding import charset_from_content_type
 from veille.ingest.sniff import gunzip_head, sniff
 from veille.model import Document
@@ -36,41 +36,12 @@ def _gzip_break(stream: IO[bytes]) -> tuple[str | None, int]:
 
     Reads ``stream`` from where it is to its end in bounded chunks (never held whole, never decompressed
     whole); NUL padding between or after members is allowed."""
-    decompressor = zlib.decompressobj(wbits=31)
-    at_boundary = True
-    members = 0
-    data = b""
-    while True:
-        if not data:
-            data = stream.read(_CHUNK)
-            if not data:
-                break
-        if at_boundary:
-            data = data.lstrip(b"\x00")
-            if not data:
-                continue
-            decompressor = zlib.decompressobj(wbits=31)
-            at_boundary = False
-            members += 1
-        try:
-            # Bounded output per step so a gzip bomb is never held decompressed.
-            decompressor.decompress(data, _CHUNK)
-            if decompressor.eof:
-                data, at_boundary = decompressor.unused_data, True
-            else:
-                data = decompressor.unconsumed_tail
-        except zlib.error as exc:
-            return f"corrupt gzip data ({exc})", members
-    if at_boundary:
-        return None, members
+    inflater = Inflater("gzip", stream.read)
     try:
-        while not decompressor.eof and decompressor.decompress(b"", _CHUNK):
-            pass
-    except zlib.error as exc:
-        return f"corrupt gzip data ({exc})", members
-    if decompressor.eof:
-        return None, members
-    return "gzip stream ends before its end-of-stream marker (truncated)", members
+        inflater.drain(_CHUNK)
+    except MalformedError as exc:
+        return str(exc), inflater.streams
+    return None, inflater.streams
 
 
 def _is_html(content_type: str, payload: bytes) -> bool:
