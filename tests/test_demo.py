@@ -33,7 +33,9 @@ def test_ingesting_the_sample_folder_stores_its_articles_and_nothing_else(tmp_pa
     folder = Path(sample_sources()[0]).parents[1]
     assert folder.name == "sample"
     db = tmp_path / "sample.db"
-    result = CliRunner().invoke(main, ["--db", str(db), "ingest", str(folder), "--json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "ingest", str(folder), "--json"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.stdout[-2000:]
     stored = json.loads(result.stdout)
     assert len(sample_sources()) == 202

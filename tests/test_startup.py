@@ -24,7 +24,10 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 
 def _loaded(*args: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=watched), *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE.format(heavy=watched), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return json.loads(done.stderr.strip().splitlines()[-1])
 

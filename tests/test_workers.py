@@ -353,7 +353,11 @@ def test_the_run_counts_a_helper_by_its_latest_counters_and_what_it_finished_bef
         finished = Counter({(7, "understand"): 3, (8, "compare"): 2, (9, "compare"): 1})
         helpers.add_to(summary, {"understand": ["a", "b"]}, finished)
         understand, compare = summary.stages["understand"], summary.stages["compare"]
-        assert (understand.processed, understand.ok, understand.failed) == (32 + 16 + 3 + 2, 31 + 16 + 3, 1 + 2)
+        assert (understand.processed, understand.ok, understand.failed) == (
+            32 + 16 + 3 + 2,
+            31 + 16 + 3,
+            1 + 2,
+        )
         assert understand.codes == Counter({"budget_exceeded": 1, "worker_died": 2})
         assert (compare.processed, compare.ok) == (2 + 1, 2 + 1)  # 8's two stories once; 9 sent nothing
     finally:
