@@ -100,7 +100,9 @@ def test_cli_rerun_does_nothing_and_an_upgrade_redoes_only_its_stage(seeded_db, 
     assert summary["extract"]["processed"] == 2
     assert summary["understand"]["processed"] == 0 and summary["group"]["processed"] == 0
     # a new linker version links every stored name again, and nothing else
-    monkeypatch.setattr(pipeline, "LINKER_VERSION", "veille-linker upgrade")
+    from veille.understand import crosslink  # the run reads its version when it links
+
+    monkeypatch.setattr(crosslink, "LINKER_VERSION", "veille-linker upgrade")
     code, out = _veille(seeded_db, "run", "--json")
     summary = json.loads(out)
     assert summary["link"]["processed"] == summary["link"]["ok"] == 2
