@@ -459,6 +459,37 @@ def test_watch_page_failure_is_recorded_and_retried_until_it_succeeds(tmp_path):
             assert poll.poll_once(store, settings).not_modified == 1
 
 
+def test_watch_keeps_every_document_an_entry_page_gives(tmp_path):
+    """An entry whose page is a JSON Lines file of two articles: both are stored, with the entry, and the entry
+    points to the first (before, the second was dropped with nothing recorded)."""
+    world = World()
+    with OutletServer(world) as server:
+        lines = [
+            {
+                "url": f"https://presse.example/{k}",
+                "title": f"Titre {k}",
+                "text": f"Article numéro {k} sur Gao.",
+            }
+            for k in (1, 2)
+        ]
+        body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+        world.set("/o1/a/both.jsonl", "application/x-ndjson", body)
+        world.set(
+            "/o1/rss", "application/rss+xml", rss("Média", [("e1", server.base + "/o1/a/both.jsonl", "T")])
+        )
+        settings = _settings(tmp_path / "j.db")
+        with open_store(settings.db) as store:
+            _register(store, server.base, {"media": [("/o1/rss", "rss")]})
+            summary = poll.poll_once(store, settings)
+            assert (summary.documents_new, summary.pages_failed) == (2, 0), summary.errors
+            assert store.counts()["documents"] == 2 and not store.list_failures()
+            [entry] = _entries(store)
+            first = store.get_document(entry.document_id)
+            assert first is not None and b"Titre 1" in first.raw
+            again = poll.poll_once(store, settings)
+            assert again.documents_new == 0 and store.counts()["documents"] == 2
+
+
 def test_watch_loop_polls_again_on_its_interval_until_sigterm(tmp_path):
     world = World()
     db = tmp_path / "l.db"

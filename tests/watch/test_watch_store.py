@@ -37,8 +37,8 @@ def test_watch_store_round_trips_on_both_backends(st):
         b"<html><p>Texte</p></html>", media_type="text/html", source="u", container="url"
     )
     entry = WatchEntry(saved.feed_id, "e1", "https://sahel.example/a/1", doc.id, now, 1, None)
-    assert store.put_watch_entry(entry, doc) is True
-    assert store.put_watch_entry(entry, doc) is False  # the same bytes again: stored once
+    assert store.put_watch_entry(entry, [doc]) == 1
+    assert store.put_watch_entry(entry, [doc]) == 0  # the same bytes again: stored once
     assert store.watch_entries([saved.feed_id]) == [entry]
     assert store.watch_entries([saved.feed_id], entries=["e0", "e1"]) == [entry]
     assert store.watch_entries([saved.feed_id], entries=["e2"]) == []

@@ -510,9 +510,10 @@ class Store(Protocol):
         """Return, for those of these URLs that an entry of any feed already became, the document id."""
         ...
 
-    def put_watch_entry(self, entry: WatchEntry, document: Document | None = None) -> bool:
-        """Store ``document`` (if given) and record ``entry`` in one transaction; return True when the document
-        was new (a killed process leaves both or neither)."""
+    def put_watch_entry(self, entry: WatchEntry, documents: Sequence[Document] = ()) -> int:
+        """Store ``documents`` (what the entry's page gave: its first is the entry's document) and record
+        ``entry`` in one transaction; return how many documents were new (a killed process leaves all or
+        none)."""
         ...
 
     def source_activity(self, since: datetime) -> list[SourceActivity]:

@@ -2534,11 +2534,12 @@ class SQLStore:
             found.update({r["url"]: r["document_id"] for r in rows})
         return found
 
-    def put_watch_entry(self, entry: WatchEntry, document: Document | None = None) -> bool:
-        """Store ``document`` (if given) and record ``entry`` in one transaction; return True when the document
-        was new (a killed process leaves both or neither)."""
+    def put_watch_entry(self, entry: WatchEntry, documents: Sequence[Document] = ()) -> int:
+        """Store ``documents`` (what the entry's page gave: its first is the entry's document) and record
+        ``entry`` in one transaction; return how many documents were new (a killed process leaves all or
+        none)."""
         with self.transaction():
-            is_new = self.add_document(document) if document is not None else False
+            new = sum(self.add_document(document) for document in documents)
             self._x(
                 "INSERT INTO watch_entries (feed_id, entry, url, document_id, seen, attempts, error)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, entry) DO UPDATE SET url = excluded.url,"
@@ -2553,7 +2554,7 @@ class SQLStore:
                     entry.error,
                 ),
             )
-        return is_new
+        return new
 
     def source_activity(self, since: datetime) -> list[SourceActivity]:
         """Return, per source, the documents received per day since ``since`` (UTC days) from its feeds'

@@ -34,7 +34,7 @@ from veille.ingest.base import Ingested
 from veille.ingest.encoding import charset_from_content_type
 from veille.ingest.feeds import iter_feed
 from veille.ingest.fetch import Fetched, Fetcher, host_key
-from veille.model import Document, FeedState, WatchEntry, utcnow
+from veille.model import FeedState, WatchEntry, utcnow
 from veille.settings import Settings
 from veille.store.base import Store
 from veille.watch.sitemaps import parse_sitemap
@@ -353,38 +353,41 @@ class _Pass:
         self.seen[key] = entry
 
     def _store_page(self, feed: _Feed, item: FeedItem, found: list[Ingested]) -> None:
+        """Store what an entry's page gave with the entry: its first document is the entry's (given the feed's
+        hints); any further documents (a page that is a JSON list, a feed, an archive) are stored too, and every
+        failure is recorded."""
         others = self.waiting.pop(item.url, [])
-        document: Document | None = next((i.document for i in found if i.document is not None), None)
-        failure = next((i.failure for i in found if i.failure is not None), None)
+        documents = [i.document for i in found if i.document is not None]
+        failures = [i.failure for i in found if i.failure is not None]
         key = (feed.state.feed_id, item.entry)
         before = self.seen.get(key)
-        if document is not None:
-            document = replace(document, hints={**item.hints, **document.hints})
+        if documents:
+            documents[0] = replace(documents[0], hints={**item.hints, **documents[0].hints})
+        document = documents[0] if documents else None
         entry = WatchEntry(
             feed_id=feed.state.feed_id,
             entry=item.entry,
             url=item.url,
             document_id=document.id if document is not None else None,
             attempts=(before.attempts if before else 0) + 1,
-            error=failure.message if failure is not None and document is None else None,
+            error=failures[0].message if failures and document is None else None,
         )
-        is_new = self.store.put_watch_entry(entry, document)
+        new = self.store.put_watch_entry(entry, documents)
         self.seen[key] = entry
-        if failure is not None and (is_new or document is None):
-            self.store.add_failure(failure)
+        if new or document is None:
+            for failure in failures:
+                self.store.add_failure(failure)
         if document is None:
             feed.retry = True
             self.summary.pages_failed += 1
             self.summary.errors.append(
-                {"url": item.url, "error": failure.message if failure else "no document"}
+                {"url": item.url, "error": failures[0].message if failures else "no document"}
             )
         else:
             self.fetched_urls[item.url] = document.id
-            if is_new:
-                self.summary.documents_new += 1
-                self.pending_pipeline += 1
-            else:
-                self.summary.documents_known += 1
+            self.summary.documents_new += new
+            self.summary.documents_known += len(documents) - new
+            self.pending_pipeline += new
         for other_feed, other in others:
             if document is not None:
                 self._put_entry(other_feed, other, document.id, None)
