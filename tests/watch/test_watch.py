@@ -490,6 +490,38 @@ def test_watch_keeps_every_document_an_entry_page_gives(tmp_path):
             assert again.documents_new == 0 and store.counts()["documents"] == 2
 
 
+def test_watch_reads_a_sitemap_gzipped_without_content_encoding(tmp_path):
+    """``sitemap.xml.gz`` served as application/x-gzip, no Content-Encoding (as many sites serve it): its
+    entries are read; a gzip bomb in its place is the feed's failure, not an exhausted process."""
+    import gzip
+
+    world = World()
+    with OutletServer(world) as server:
+        world.set(
+            "/o1/a/s.html", "text/html", page("Plan", "Article du plan du site sur la situation à Gao.")
+        )
+        world.set(
+            "/o1/news.xml.gz",
+            "application/x-gzip",
+            gzip.compress(sitemap([(server.base + "/o1/a/s.html", "Plan")])),
+        )
+        settings = _settings(tmp_path / "g.db")
+        with open_store(settings.db) as store:
+            _register(store, server.base, {"media": [("/o1/news.xml.gz", "sitemap")]})
+            summary = poll.poll_once(store, settings)
+            assert (summary.documents_new, summary.feeds_failed) == (1, 0), summary.errors
+            [entry] = _entries(store)
+            assert entry.url == server.base + "/o1/a/s.html"
+        # over fetch_max_bytes (1 MB here) once decompressed: 30 KB on the wire, refused after 1 MB of inflating
+        world.set("/o2/news.xml.gz", "application/x-gzip", gzip.compress(b"<urlset>" + b" " * 30_000_000))
+        settings = _settings(tmp_path / "b.db")
+        with open_store(settings.db) as store:
+            _register(store, server.base, {"bombe": [("/o2/news.xml.gz", "sitemap")]})
+            summary = poll.poll_once(store, settings)
+            assert (summary.documents_new, summary.feeds_failed) == (0, 1)
+            assert "larger than fetch_max_bytes" in summary.errors[0]["error"], summary.errors
+
+
 def test_watch_loop_polls_again_on_its_interval_until_sigterm(tmp_path):
     world = World()
     db = tmp_path / "l.db"

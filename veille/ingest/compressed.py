@@ -119,9 +119,10 @@ class Inflater:
         return b""
 
 
-def decompress(raw: bytes, fmt: str, limit: int) -> bytes:
+def decompress(raw: bytes, fmt: str, limit: int, limit_name: str = "max_document_bytes") -> bytes:
     """Return the decompressed content of ``raw`` (every stream in it); raise MalformedError when it is
-    corrupt, truncated, or larger than ``limit`` (nothing past ``limit`` + one step is decompressed)."""
+    corrupt, truncated, or larger than ``limit`` (the setting ``limit_name``; nothing past ``limit`` + one
+    step is decompressed)."""
     source = io.BytesIO(raw)
     inflater = Inflater(fmt, source.read)
     parts: list[bytes] = []
@@ -130,7 +131,7 @@ def decompress(raw: bytes, fmt: str, limit: int) -> bytes:
         parts.append(chunk)
         size += len(chunk)
         if size > limit:
-            raise MalformedError(f"{NAMES[fmt]} content is larger than max_document_bytes ({limit:,})")
+            raise MalformedError(f"{NAMES[fmt]} content is larger than {limit_name} ({limit:,})")
     return b"".join(parts)
 
 

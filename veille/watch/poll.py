@@ -31,6 +31,7 @@ from typing import Any
 
 from veille.errors import FetchError, MalformedError, UsageError, VeilleError
 from veille.ingest.base import Ingested
+from veille.ingest.compressed import compression_of, decompress
 from veille.ingest.encoding import charset_from_content_type
 from veille.ingest.feeds import iter_feed
 from veille.ingest.fetch import Fetched, Fetcher, host_key
@@ -106,12 +107,18 @@ def backoff_seconds(failures: int, settings: Settings, rng: random.Random | None
     return base * (0.75 + (rng or random).random() * 0.5)
 
 
-def feed_items(answer: Fetched, kind: str) -> list[FeedItem]:
-    """Return the entries of a fetched feed (RSS/Atom through ``veille.ingest.feeds``, or a news sitemap).
+def feed_items(answer: Fetched, kind: str, max_bytes: int) -> list[FeedItem]:
+    """Return the entries of a fetched feed (RSS/Atom through ``veille.ingest.feeds``, or a news sitemap). A
+    compressed file sent without Content-Encoding (``sitemap.xml.gz`` as ``application/gzip``) is read
+    decompressed, up to ``max_bytes``.
 
-    Raises MalformedError when the feed cannot be read at all (entries a broken feed still gives are kept).
+    Raises MalformedError when the feed cannot be read at all (entries a broken feed still gives are kept), or
+    when it is compressed and corrupt, cut or larger than ``max_bytes`` once decompressed.
     """
     body = answer.body
+    fmt = compression_of(body)
+    if fmt is not None:
+        body = decompress(body, fmt, max_bytes, "fetch_max_bytes")
     if kind == "sitemap" or body.lstrip()[:200].find(b"<urlset") >= 0:
         return [FeedItem(e.url, e.url, dict(e.hints)) for e in parse_sitemap(body)]
     items: list[FeedItem] = []
@@ -235,7 +242,9 @@ class _Pass:
             headers["If-Modified-Since"] = state.last_modified
         try:
             answer = self.fetcher.get(state.url, headers=headers)
-            items = [] if answer.status == 304 else feed_items(answer, state.kind)
+            items = (
+                [] if answer.status == 304 else feed_items(answer, state.kind, self.settings.fetch_max_bytes)
+            )
         except VeilleError as exc:
             self.results.put(("feed_failed", feed, exc))
             return
