@@ -166,6 +166,27 @@ def test_api_merge_shows_in_the_entity_edits(seeds_db, tmp_path):
         )
 
 
+def test_api_watches_are_the_cli_watches(seeds_db, tmp_path):
+    """The watches a user saved on the command line, over the API: the same JSON as `veille watches list`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from veille.cli import main
+
+    db = writable_copy(seeds_db, tmp_path)
+    runner = CliRunner()
+    for args in (["--entity", "Lavrov"], ["--words", "coopération militaire"]):
+        added = runner.invoke(main, ["--db", str(db), "watches", "add", *args])
+        assert added.exit_code == 0, added.output
+    listed = runner.invoke(main, ["--db", str(db), "watches", "list", "--json"])
+    expected = json.loads(listed.stdout)
+    assert [w["words"] for w in expected] == [None, "coopération militaire"] and expected[0]["entity"]
+    with client_for(db) as client:
+        response = client.get("/api/watches")
+    assert response.status_code == 200 and response.json() == expected
+
+
 def test_api_ingest_upload_then_the_same_again(seeds_db, tmp_path):
     db = writable_copy(seeds_db, tmp_path)
     upload = [("files", ("niamey-eau.html", PAGE, "text/html"))]

@@ -89,6 +89,7 @@ CASES = [
     (["sources", "unknown"], "/api/sources/unknown", True),
     (["sources", "status"], "/api/sources/status", True),
     (["stories", "--blindspot"], "/api/stories?blindspot=true", False),
+    (["watches", "list"], "/api/watches", False),  # the sample has none: test_api.py adds some
 ]
 ROUTE_PARAMETERS = {
     "{source}": "{source_id}",

@@ -34,6 +34,8 @@ from veille.model import (
     Story,
     StoryEvent,
     UnknownOutlet,
+    Watch,
+    to_jsonable,
 )
 from veille.serve.app import ApiError, StoreDep, check_token, not_found, settings_of
 from veille.sources import registry
@@ -200,6 +202,17 @@ def unknown_sources(store: StoreDep, limit: Limit = 50) -> Json:
 def sources_status(store: StoreDep, request: Request) -> Json:
     """Per source: last success, last error and when, new articles per day (7 days), failing, paused, silent."""
     return JSON(watch_status.status_json(watch_status.source_status(store, settings_of(request))))
+
+
+@router.get(
+    "/watches",
+    responses={200: {"model": list[Watch]}},
+    summary="The saved watches (`veille watches list --json`)",
+)
+def list_watches(store: StoreDep) -> Json:
+    """What users follow: an entity, words or sources each watch asks for, and when `veille alerts` last
+    looked. Alerts themselves stay on the CLI (`veille alerts`): reading them marks them seen."""
+    return JSON(to_jsonable(store.list_watches()))
 
 
 @router.get(
