@@ -910,13 +910,16 @@ def _grouper(store: Store, settings: Settings) -> StoryGrouper:
     edits move names after grouping), else one rebuilt from every stored story's articles and analyses."""
     from veille.group.stories import ENTITY_TYPES, StoryGrouper, features_of
 
-    fresh = StoryGrouper(settings)
+    def texts(article_ids: Sequence[str]) -> dict[str, str]:  # the duplicate index reads its candidates' again
+        return {a.id: a.text for a in store.iter_articles(article_ids)}
+
+    fresh = StoryGrouper(settings, texts=texts)
     saved = store.get_state(GROUPER_STATE)
     if saved is not None:
         tag, payload = saved
         if tag == _grouper_tag(store, fresh):
             try:
-                grouper = StoryGrouper.restore(payload, settings)
+                grouper = StoryGrouper.restore(payload, settings, texts=texts)
             except VeilleError as error:
                 logger.warning("the saved story index cannot be read (%s): rebuilding it", error)
             else:

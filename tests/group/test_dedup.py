@@ -123,6 +123,39 @@ def test_dedup_exact_copies_link_to_the_first_and_skips_empty_text(sample_dir):
     assert index.add("empty", " — … ") == [] and "empty" not in index
 
 
+def test_dedup_keeps_a_bounded_cache_and_reads_candidates_texts_again(sample_dir):
+    """With a text source, the index keeps only the shingles of the articles last used; an older article that
+    is a candidate has its text read again and is linked as it would be from memory; an article whose text
+    is gone is no candidate any more (no link, no error)."""
+    texts = {
+        p.stem: p.read_text(encoding="utf-8-sig") for p in sorted((sample_dir / "rpm2").glob("T0[1-3]*.txt"))
+    }
+    asked: list[str] = []
+
+    def source(ids):
+        asked.extend(ids)
+        return {i: texts[i] for i in ids if i in texts}
+
+    bounded, whole = DuplicateIndex(texts=source, cache=4), DuplicateIndex()
+    for name, text in texts.items():
+        assert bounded.add(name, text) == whole.add(name, text)
+    assert len(bounded._shingles) == 4 and len(whole._shingles) == len(texts)
+    assert bounded.memory_bytes() < whole.memory_bytes() / 5
+    first = next(iter(texts))
+    paragraphs = texts[first].split("\n")
+    copy = "\n".join(paragraphs[:-1]) + "\nLire aussi : nos autres articles."
+    expected = whole.add("copy", copy)
+    assert expected and expected[0].other_id == first
+    assert bounded.add("copy", copy) == expected
+    assert first in asked and bounded.reads == len(asked)
+    gone = DuplicateIndex(texts=source, cache=4)
+    for name, text in texts.items():
+        gone.add(name, text)
+    del texts[first]  # the article left the store: a copy of it is no longer linked to it, and nothing fails
+    assert first not in gone._shingles
+    assert gone.add("copy", copy) == [link for link in expected if link.other_id != first]
+
+
 def test_dedup_band_index_returns_copies_not_unrelated_texts(sample_dir):
     original = _rpm2(sample_dir, "T06_C1_01")
     index = BandIndex(0.3)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from veille.errors import VeilleError
-from veille.group import StoryGrouper, features_of, stories
+from veille.group import StoryGrouper, dedup, features_of, stories
 from veille.group.state import MAGIC, membership_digest, read_state_header
 from veille.model import Analysis, Article, Entity, Mention
 from veille.settings import Settings
@@ -68,13 +68,29 @@ def _add(grouper, item):
     return grouper.add(features_of(article, analysis), article.text)
 
 
+def _texts_of(items):
+    """A text source over the fed articles (the pipeline's is the store), counting the texts it gives."""
+    texts = {article.id: article.text for article, _ in items}
+    given = Counter()
+
+    def source(ids):
+        given.update(i for i in ids if i in texts)
+        return {i: texts[i] for i in ids if i in texts}
+
+    source.given = given
+    return source
+
+
 def _half_fed(sample_dir, monkeypatch, settings=None):
-    """A grouper fed the first half; the second half (stories are closed every 40 articles, so both halves close
-    some)."""
+    """A grouper fed the first half, with its text source; the second half (stories are closed every 40
+    articles, so both halves close some; the duplicate index keeps 8 articles' shingles at hand, so it reads
+    candidates' texts again)."""
     monkeypatch.setattr(stories, "CLOSE_EVERY", 40)
+    monkeypatch.setattr(dedup, "SHINGLE_CACHE", 8)
     items = _feed(sample_dir)
     half = len(items) // 2
-    grouper = StoryGrouper(settings)
+    texts = _texts_of(items)
+    grouper = StoryGrouper(settings, texts=texts)
     placed = [_add(grouper, item) for item in items[:half]]
     return grouper, placed, items[half:]
 
@@ -82,7 +98,9 @@ def _half_fed(sample_dir, monkeypatch, settings=None):
 def test_state_restored_grouper_decides_as_the_original(sample_dir, monkeypatch):
     original, placed, rest = _half_fed(sample_dir, monkeypatch)
     blob = original.dump()
-    restored = StoryGrouper.restore(blob, Settings())
+    texts = original.duplicates._texts
+    restored = StoryGrouper.restore(blob, Settings(), texts=texts)
+    assert len(restored.duplicates._shingles) == 0  # nothing at hand: every candidate is read again
     assert restored.dump() == blob  # the same state, byte for byte
     first_half = {sid for sid, _ in placed}
     first_ids = {a for sid in first_half for a in original.story(sid).articles}
@@ -110,6 +128,10 @@ def test_state_restored_grouper_decides_as_the_original(sample_dir, monkeypatch)
         "syndicated",
     }
     assert any(link.other_id in first_ids for link in links)
+    # the shingles at hand stayed bounded; the texts of candidates out of it were read again, and decided the same
+    assert len(original.duplicates._shingles) == len(restored.duplicates._shingles) == 8
+    assert original.duplicates.reads > 0 and restored.duplicates.reads > 0
+    assert texts.given
     states = original._stories.values()
     assert any(s.vector is None and s.last for s in states), "no story was closed"
     assert any(s.vector is not None for s in states) and any(s.entities for s in states)
@@ -127,7 +149,7 @@ def test_state_round_trips_empty_and_loaded_groupers(sample_dir):
     grouper.load("s-no-text", [(features_of(a, an), None) for a, an in items[1:3]])
     grouper.load("s-empty", [])
     grouper.load("s-text", [(features_of(a, an), a.text) for a, an in items[3:]])
-    restored = StoryGrouper.restore(grouper.dump(), Settings())
+    restored = StoryGrouper.restore(grouper.dump(), Settings(), texts=_texts_of(items))
     assert restored.dump() == grouper.dump()
     assert len(restored.duplicates) == 3
     assert restored.story("s-no-text") == grouper.story("s-no-text")
@@ -198,19 +220,19 @@ def _rewrite(blob: bytes, change) -> bytes:
 def _poke(name, value):
     def change(doc, parts):
         dtype, _, offset, part = doc["arrays"][name]
-        struct.pack_into({"i4": "<i", "i8": "<q", "u1": "<B"}[dtype], parts[part], offset, value)
+        struct.pack_into(
+            {"i4": "<i", "i8": "<q", "u1": "<B", "u8": "<Q"}[dtype],
+            parts[part],
+            offset + 8 * (dtype == "u8"),
+            value,
+        )
 
     return change
 
 
-def _zero_gap(doc, parts):
-    """Make the first article's second shingle hash equal its first (a hash is kept as the gap to the one
-    before, in byte planes: the low three in the raw part, the high one in the zlib part)."""
-    _, count, offset, part = doc["arrays"]["dup_all_low"]
-    for plane in range(3):
-        parts[part][offset + plane * count // 3 + 1] = 0
-    _, _, offset, part = doc["arrays"]["dup_all_high"]
-    parts[part][offset + 1] = 0
+def _short_fingerprints(doc, parts):
+    """Make the text fingerprints one byte short of what the entries need."""
+    doc["arrays"]["dup_fingerprint"][1] -= 1
 
 
 def _flip(blob, at):
@@ -230,12 +252,13 @@ def test_state_tampered_blob_refused(sample_dir, monkeypatch):
         _flip(blob, body + 100),  # one byte flipped in the zlib part
         _flip(blob, len(blob) - 5),  # in the raw part
         blob + b"trailing",
-        blob.replace(b'"format":1', b'"format":9', 1),
+        blob.replace(b'"format":2', b'"format":9', 1),
         _rewrite(blob, _poke("open", -1)),  # an index Python would take from the end
         _rewrite(blob, _poke("story_of", 10**6)),
         _rewrite(blob, _poke("story_terms_off", 5)),  # offsets that do not start at 0
-        _rewrite(blob, _poke("lsh_bucket_entry", -3)),
-        _rewrite(blob, _zero_gap),  # shingle hashes no longer unique
+        _rewrite(blob, _poke("lsh_number", -3)),
+        _rewrite(blob, _poke("lsh_key", 0)),  # band keys no longer sorted
+        _rewrite(blob, _short_fingerprints),
         _rewrite(blob, lambda doc, parts: doc["arrays"]["df"].__setitem__(2, 10**9)),  # out of the body
         _rewrite(blob, lambda doc, parts: doc["arrays"]["df"].__setitem__(0, "O")),  # objects: never
         _rewrite(blob, lambda doc, parts: doc.__setitem__("titles", doc["titles"][:-1])),

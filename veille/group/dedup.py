@@ -2,8 +2,11 @@
 
 ``DuplicateIndex`` is fed articles one at a time. Candidates come from a MinHash LSH index at a low
 Jaccard threshold (``LSH_THRESHOLD``, never all pairs); each candidate is then decided on the real sets
-of shingle hashes the index keeps (a sorted ``uint32`` array per article, about 4 bytes per word; with
-the LSH buckets and the rest, about 6-9 KB an article, measured at 10k and 100k articles):
+of shingle hashes of both texts (a sorted ``uint32`` array per article, about 4 bytes per word). The index
+keeps per article only its LSH bands, its text fingerprint and its wire credits; a candidate's shingles
+come from a cache of the SHINGLE_CACHE most recently used articles, else from its text, read again through
+the index's text source (the store's articles, in the pipeline), so memory does not grow with the corpus
+by the shingles. Without a text source every article's shingles are kept.
 
 - exact: same normalised text (``text_fingerprint``), found by a dictionary look-up;
 - near: Jaccard >= the index threshold (shared wire credit: syndicated);
@@ -22,13 +25,15 @@ import hashlib
 import logging
 import re
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from veille.errors import VeilleError
 from veille.model import DuplicateLink
 
 if TYPE_CHECKING:
@@ -44,6 +49,10 @@ CONTAINMENT = 0.8  # shorter text contained in the longer one: a syndicated (tru
 WIRE_CONTAINMENT = 0.5  # containment enough when both texts carry one wire credit
 MAX_CANDIDATES = 32  # LSH candidates decided per article, those sharing the most bands first
 MIN_CONTAINED = 25  # shingles the shorter text needs before containment counts (not a title, a footer)
+SHINGLE_CACHE = 2048  # articles whose shingles the index keeps at hand (those last added or decided)
+
+# the texts of indexed articles, by id (an id it does not know is left out): where shingles are read again
+TextSource = Callable[[Sequence[str]], Mapping[str, str]]
 
 _PARAGRAPH = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _WIRE = re.compile(
@@ -91,6 +100,14 @@ class Shingles:
     def nbytes(self) -> int:
         """Return the bytes the two hash arrays hold."""
         return int(self.all.nbytes + self.crossing.nbytes)
+
+
+def _splitmix(h: np.ndarray) -> np.ndarray:
+    """Return SplitMix64's finaliser of 64-bit values (every input bit reaches every output bit)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -180,11 +197,14 @@ def similarity_of(a: Shingles, b: Shingles) -> tuple[float, float]:
 
 
 class BandIndex:
-    """MinHash LSH buckets kept compact: per band, a dict from the band's values (one int) to an id or ids.
+    """MinHash LSH buckets kept compact: each band's values with its number folded into one 64-bit key, held
+    with the number of the article in two sorted arrays (plus the latest inserts in a dict, merged into them
+    now and then).
 
     The bands and rows are the ones datasketch's ``MinHashLSH`` picks for the threshold; its own storage
-    keeps a set and a bytes key per band and article (measured: about 12 KB an article at 37 bands), this
-    one about 90 bytes per band (3.2 KB an article).
+    keeps a set and a bytes key per band and article (measured: about 12 KB an article at 37 bands), dicts of
+    Python ints about 2.2 KB, these arrays 12 bytes a band (450 bytes an article). Two bands' keys that fold
+    to the same 64 bits (about one chance in 10^19 a pair) only make one more candidate, decided on shingles.
     """
 
     def __init__(self, threshold: float, num_perm: int = NUM_PERM) -> None:
@@ -192,48 +212,78 @@ class BandIndex:
 
         params = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self.bands, self.rows = params.b, params.r
-        self._tables: list[dict[int, str | list[str]]] = [{} for _ in range(self.bands)]
+        self.ids: list[str] = []  # article number -> its id, in the order inserted
+        self.keys = np.empty(0, dtype=np.uint64)  # sorted (by key, then number)
+        self.numbers = np.empty(0, dtype=np.int32)
+        self._recent: dict[int, list[int]] = {}  # key -> numbers inserted since the last merge
+        self._pending = 0
 
-    def _keys(self, mh: MinHash) -> list[int]:
-        values = np.asarray(mh.hashvalues)
-        r = self.rows
-        return [int.from_bytes(values[i * r : (i + 1) * r].tobytes(), "little") for i in range(self.bands)]
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def band_keys(self, mh: MinHash) -> np.ndarray:
+        """Return the 64-bit key of each band of a MinHash (its ``rows`` values and the band's number)."""
+        values = np.asarray(mh.hashvalues, dtype=np.uint64)[: self.bands * self.rows].reshape(self.bands, -1)
+        with np.errstate(over="ignore"):
+            h = np.arange(1, self.bands + 1, dtype=np.uint64) * _MIX
+            for j in range(self.rows):
+                h = _splitmix(h ^ values[:, j])
+        return h
 
     def insert(self, key: str, mh: MinHash) -> None:
         """Put a key in the bucket of each of its MinHash's bands."""
-        for table, band in zip(self._tables, self._keys(mh), strict=True):
-            held = table.get(band)
-            if held is None:
-                table[band] = key
-            elif isinstance(held, str):
-                table[band] = [held, key]
-            else:
-                held.append(key)
+        number = len(self.ids)
+        self.ids.append(key)
+        for band in self.band_keys(mh).tolist():
+            self._recent.setdefault(band, []).append(number)
+        self._pending += self.bands
+        if self._pending > max(1 << 14, self.keys.size // 4):  # merging costs the whole array: now and then
+            self.merge()
+
+    def merge(self) -> None:
+        """Move the latest inserts into the sorted arrays."""
+        if not self._recent:
+            return
+        keys = np.fromiter(
+            (k for k, held in self._recent.items() for _ in held), dtype=np.uint64, count=self._pending
+        )
+        numbers = np.fromiter(
+            (n for held in self._recent.values() for n in held), dtype=np.int32, count=self._pending
+        )
+        keys, numbers = np.concatenate([self.keys, keys]), np.concatenate([self.numbers, numbers])
+        order = np.lexsort((numbers, keys))
+        self.keys, self.numbers = keys[order], numbers[order]
+        self._recent, self._pending = {}, 0
 
     def query(self, mh: MinHash) -> Counter[str]:
         """Return the keys that share at least one band with the MinHash (its LSH candidates), each with the
         number of bands it shares (more bands: a higher Jaccard, likely)."""
-        found: Counter[str] = Counter()
-        for table, band in zip(self._tables, self._keys(mh), strict=True):
-            held = table.get(band)
-            if held is None:
-                continue
-            if isinstance(held, str):
-                found[held] += 1
-            else:
-                found.update(held)
-        return found
+        bands = self.band_keys(mh)
+        found: Counter[int] = Counter()
+        if self.keys.size:
+            low = np.searchsorted(self.keys, bands, "left")
+            high = np.searchsorted(self.keys, bands, "right")
+            for lo, hi in zip(low.tolist(), high.tolist(), strict=True):
+                if hi > lo:
+                    found.update(self.numbers[lo:hi].tolist())
+        for band in bands.tolist():
+            found.update(self._recent.get(band, ()))
+        return Counter({self.ids[n]: c for n, c in found.items()})
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    shingles: Shingles
     fingerprint: str
     credits: frozenset[str]
 
 
 class DuplicateIndex:
-    """An incremental index of article texts that labels each new article's copies."""
+    """An incremental index of article texts that labels each new article's copies.
+
+    ``texts`` gives the texts of indexed articles by id: with it, the index keeps the shingles of the
+    ``cache`` (SHINGLE_CACHE) articles last added or decided and reads the others' texts again when they are candidates;
+    without it, it keeps every article's shingles.
+    """
 
     def __init__(
         self,
@@ -242,6 +292,8 @@ class DuplicateIndex:
         containment: float = CONTAINMENT,
         wire_containment: float = WIRE_CONTAINMENT,
         lsh_threshold: float = LSH_THRESHOLD,
+        texts: TextSource | None = None,
+        cache: int | None = None,
     ) -> None:
         self.threshold = threshold
         self.containment = containment
@@ -249,6 +301,10 @@ class DuplicateIndex:
         self._lsh = BandIndex(min(lsh_threshold, threshold))
         self._entries: dict[str, _Entry] = {}
         self._first_of: dict[str, str] = {}  # text fingerprint -> first article with that text
+        self._texts = texts
+        self._cache_size = max(1, SHINGLE_CACHE if cache is None else cache)
+        self._shingles: OrderedDict[str, Shingles] = OrderedDict()  # least recently used first
+        self.reads = 0  # texts read again through the text source
 
     def __contains__(self, article_id: str) -> bool:
         return article_id in self._entries
@@ -257,13 +313,49 @@ class DuplicateIndex:
         return len(self._entries)
 
     def memory_bytes(self) -> int:
-        """Return the bytes held by the kept shingle hashes (the LSH tables come on top)."""
-        unique = {id(e): e for e in self._entries.values()}  # exact copies share their first's entry
-        return sum(e.shingles.nbytes for e in unique.values())
+        """Return the bytes held by the shingle hashes at hand (the LSH tables come on top)."""
+        return sum(s.nbytes for s in self._shingles.values())
 
-    def _decide(self, new: _Entry, old: _Entry) -> tuple[str, float] | None:
+    def _keep(self, article_id: str, shingles: Shingles) -> None:
+        self._shingles[article_id] = shingles
+        self._shingles.move_to_end(article_id)
+        if self._texts is not None:
+            while len(self._shingles) > self._cache_size:
+                self._shingles.popitem(last=False)
+
+    def _shingles_of(self, article_ids: list[str]) -> dict[str, Shingles]:
+        """Return the shingles of indexed articles, from the cache or read again from their texts (an article
+        the text source no longer has is left out)."""
+        found: dict[str, Shingles] = {}
+        missing = []
+        for aid in article_ids:
+            held = self._shingles.get(aid)
+            if held is None:
+                missing.append(aid)
+            else:
+                self._shingles.move_to_end(aid)
+                found[aid] = held
+        if missing:
+            if self._texts is None:
+                raise VeilleError(
+                    "the duplicate index was restored without its articles' texts: give it a text source",
+                    code="bad_state",
+                )
+            texts = self._texts(missing)
+            self.reads += len(missing)
+            for aid in missing:
+                if aid in texts:
+                    found[aid] = shingle_hashes(texts[aid])
+                    self._keep(aid, found[aid])
+                else:
+                    logger.debug("dedup: the text of %s is gone; not a candidate any more", aid)
+        return found
+
+    def _decide(
+        self, new: _Entry, new_shingles: Shingles, old: _Entry, old_shingles: Shingles
+    ) -> tuple[str, float] | None:
         """Return (kind, similarity) of a candidate pair, or None when it is not a copy."""
-        jac, cont = similarity_of(new.shingles, old.shingles)
+        jac, cont = similarity_of(new_shingles, old_shingles)
         shared_credit = bool(new.credits & old.credits)
         if jac >= self.threshold:
             return ("syndicated" if shared_credit else "near"), jac
@@ -280,6 +372,13 @@ class DuplicateIndex:
         an article stays bounded when a text has been copied hundreds of times. An id already indexed, or a
         text without words, gives no link (and is not indexed twice).
         """
+        return self._add(article_id, text, decide=True)
+
+    def index(self, article_id: str, text: str) -> None:
+        """Index an article without looking for its copies (the links of a stored story are known already)."""
+        self._add(article_id, text, decide=False)
+
+    def _add(self, article_id: str, text: str, decide: bool) -> list[DuplicateLink]:
         if article_id in self._entries:
             return []
         words, para = _paragraph_words(text)
@@ -290,16 +389,23 @@ class DuplicateIndex:
         exact = self._first_of.get(fingerprint)
         if exact is not None:  # the same text: linked to its first article, which stands for all its copies
             self._entries[article_id] = self._entries[exact]
-            return [DuplicateLink(article_id, exact, "exact", 1.0)]
-        entry = _Entry(_shingles(words, para), fingerprint, frozenset(wire_credits(text)))
-        mh = _minhash(entry.shingles.all)
+            return [DuplicateLink(article_id, exact, "exact", 1.0)] if decide else []
+        entry = _Entry(fingerprint, frozenset(wire_credits(text)))
+        shingles = _shingles(words, para)
+        mh = _minhash(shingles.all)
         links = []
-        hits = self._lsh.query(mh)
-        for candidate, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]:
-            decided = self._decide(entry, self._entries[candidate])
-            if decided is not None:
-                links.append(DuplicateLink(article_id, candidate, decided[0], round(decided[1], 3)))
+        if decide:
+            hits = self._lsh.query(mh)
+            chosen = [c for c, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]]
+            known = self._shingles_of(chosen)
+            for candidate in chosen:
+                if candidate not in known:
+                    continue
+                decided = self._decide(entry, shingles, self._entries[candidate], known[candidate])
+                if decided is not None:
+                    links.append(DuplicateLink(article_id, candidate, decided[0], round(decided[1], 3)))
         self._lsh.insert(article_id, mh)
         self._entries[article_id] = entry
         self._first_of[fingerprint] = article_id
+        self._keep(article_id, shingles)
         return links

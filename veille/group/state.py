@@ -1,16 +1,16 @@
 """The story grouper's whole state as compact, safe bytes (``StoryGrouper.dump`` / ``StoryGrouper.restore``).
 
 Restoring reads back what the grouper holds (document frequencies, stories and their members' features,
-cached TF-IDF vectors, posting lists in their order, the duplicate index's shingle hashes, fingerprints,
-credits and LSH buckets) instead of recomputing every stored article's features and shingles, and the
-restored grouper decides exactly as the dumped one would have.
+cached TF-IDF vectors, posting lists in their order, the duplicate index's fingerprints, credits and LSH
+buckets) instead of recomputing every stored article's features, and the restored grouper decides exactly
+as the dumped one would have, given the same articles' texts (the duplicate index reads its candidates'
+shingles from them: format 2 keeps no shingles, about 60 % of format 1's bytes).
 
-Layout (``STATE_FORMAT`` 1): ``MAGIC``; a little-endian uint32 length and a JSON header (the signature the
+Layout (``STATE_FORMAT`` 2): ``MAGIC``; a little-endian uint32 length and a JSON header (the signature the
 grouper was built with, counts, sizes, the raw part's CRC-32), readable without decompressing anything; the
 zlib part: one zlib stream of a uint32 length, a JSON document (terms, entity ids, story and article ids,
 titles, outlets, wire credits, scalars, the table of arrays) and the numeric arrays that compress (counts,
-offsets, floats, the high byte of the gaps between sorted shingle hashes); the raw part: the arrays zlib
-cannot shrink (the low bytes of those gaps, the LSH buckets' MinHash values). Nothing is unpickled: JSON is
+offsets, floats); the raw part: the arrays zlib cannot shrink (the LSH band keys, the text fingerprints). Nothing is unpickled: JSON is
 read by ``json``, arrays by ``np.frombuffer`` with the numeric dtype ``_schema()`` names, and every offset,
 index and hash run is checked before use. A blob that is not a grouper state, is damaged, or was made with
 another signature raises ``VeilleError`` with code ``bad_state``: rebuild the grouper from the store then.
@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,13 +36,13 @@ import numpy as np
 import veille.group.dedup as dedup
 import veille.group.stories as stories
 from veille.errors import VeilleError
-from veille.group.dedup import DuplicateIndex, Shingles, _Entry
-from veille.group.stories import ArticleFeatures, StoryGrouper, _StoryState
+from veille.group.dedup import DuplicateIndex, TextSource, _Entry
+from veille.group.stories import Member, StoryGrouper, _StoryState
 
 if TYPE_CHECKING:
     from veille.settings import Settings
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 MAGIC = b"veille grouper state\n"
 ZLIB_LEVEL = 1  # most of the body is hashes and floats: a higher level barely shrinks it, and costs time
 _FINGERPRINT = 20  # bytes of a sha1 text fingerprint
@@ -73,7 +72,7 @@ def layout() -> str:
         f" close every {stories.CLOSE_EVERY}, stale {stories.STALE_GROWTH};"
         f" minhash {dedup.NUM_PERM} {dedup.minhash_template().scheme} {_minhash_layout()[1].str}"
         f" ({_minhash_layout()[0]}),"
-        f" {dedup.SHINGLE}-shingles"
+        f" {dedup.SHINGLE}-shingles, 64-bit band keys"
     )
 
 
@@ -160,27 +159,26 @@ def _schema() -> dict[str, str]:
                 "story_terms_key story_vector_key story_entities_key member_terms_key member_entities_key",
             ),
             ("i4", "term_postings_key term_postings_story entity_postings_key entity_postings_story"),
-            ("i4", "dup_entry_id dup_alias dup_first_of lsh_bucket_entry"),
+            ("i4", "dup_entry_id dup_alias dup_first_of lsh_ids lsh_number"),
             ("i8", "df story_entity_square story_vector_n story_entities_count member_terms_count"),
             (
                 "i8",
                 "story_terms_off story_vector_off story_vector_key_off story_entities_off story_members_off",
             ),
             ("i8", "member_terms_off member_entities_off term_postings_off entity_postings_off"),
-            ("i8", "dup_all_off dup_crossing_off lsh_band_off lsh_bucket_off"),
             ("f8", "story_terms_val story_vector_val story_vector_square"),
             (
                 "u1",
-                "story_vector_mode dup_fingerprint dup_all_low dup_all_high dup_crossing_low dup_crossing_high",
+                "story_vector_mode dup_fingerprint",
             ),
-            (_minhash_layout()[1].str[1:], "lsh_key"),
+            ("u8", "lsh_key"),
         )
         for name in names.split()
     }
 
 
 # random bytes that zlib cannot shrink (it would only spend time on them): kept in the body's raw part
-_RAW = {"lsh_key", "dup_all_low", "dup_crossing_low"}
+_RAW = {"lsh_key", "dup_fingerprint"}
 
 
 class _Arrays:
@@ -202,22 +200,6 @@ class _Arrays:
         if pad:
             self.chunks[part].append(b"\0" * pad)
         self.size[part] += arr.nbytes + pad
-
-    def put_runs(self, name: str, values: np.ndarray, offsets: Any) -> None:
-        """Put runs of sorted uint32 hashes (run i: values[offsets[i]:offsets[i + 1]]) as the gaps between
-        them, byte planes apart: the low three bytes of a gap are random (raw part), the high one is mostly 0
-        (zlib part); a fifth smaller than the hashes themselves."""
-        gaps = np.empty(values.size, dtype="<u4")
-        if gaps.size:
-            gaps[0] = values[0]
-            np.subtract(values[1:], values[:-1], out=gaps[1:])  # wraps where a run starts: set below
-            starts = np.asarray(offsets[:-1], dtype=np.int64)
-            starts = starts[starts < values.size]
-            gaps[starts] = values[starts]  # each run starts with its first value
-        del values  # the caller's concatenation: let go before the planes are copied out
-        planes = gaps.view(np.uint8).reshape(-1, 4).T
-        self.put(f"{name}_low", planes[:3])
-        self.put(f"{name}_high", planes[3])
 
 
 def _typed(values: Any, dtype: str) -> np.ndarray:
@@ -304,8 +286,8 @@ def dump_grouper(grouper: StoryGrouper) -> bytes:
             titles.append(m.title)
             outlets.append(m.outlet)
             published.append(_ordinal(m.published))
-            mt_key.extend(_ids(m.terms, vocab))
-            mt_count.extend(m.terms.values())
+            mt_key.extend(_ids(m.keys, vocab))
+            mt_count.extend(m.counts)
             mt_off.append(len(mt_key))
             me_key.extend(_ids(sorted(m.entities), entity_ids))
             me_off.append(len(me_key))
@@ -397,13 +379,13 @@ def dump_grouper(grouper: StoryGrouper) -> bytes:
 
 def _dump_duplicates(index: DuplicateIndex, member_ids: list[str], arrays: _Arrays) -> dict[str, Any]:
     """Put the duplicate index's arrays; return its JSON part. Exact copies share their first's entry (an
-    alias); each own entry keeps its shingles, fingerprint and credits; the LSH buckets are kept as they are."""
+    alias); each own entry keeps its fingerprint and credits; the LSH buckets are kept as they are."""
     known = {aid: i for i, aid in enumerate(member_ids)}
     extra: list[str] = []  # indexed articles that are in no story (their grouping failed after dedup)
     entry_id = []
     entry_no = {}
     own_of: dict[int, int] = {}  # id(entry) -> own number
-    alias, all_off, all_hashes, cross_off, cross_hashes, fingerprints = [], [0], [], [0], [], []
+    alias, fingerprints = [], []
     wire: dict[str, list[str]] = {}
     for i, (aid, entry) in enumerate(index._entries.items()):
         entry_no[aid] = i
@@ -418,10 +400,6 @@ def _dump_duplicates(index: DuplicateIndex, member_ids: list[str], arrays: _Arra
             continue
         own_of[id(entry)] = len(own_of)
         alias.append(-1)
-        all_hashes.append(entry.shingles.all)
-        cross_hashes.append(entry.shingles.crossing)
-        all_off.append(all_off[-1] + entry.shingles.all.size)
-        cross_off.append(cross_off[-1] + entry.shingles.crossing.size)
         fingerprints.append(bytes.fromhex(entry.fingerprint))
         if entry.credits:
             wire[str(len(own_of) - 1)] = sorted(entry.credits)
@@ -430,38 +408,16 @@ def _dump_duplicates(index: DuplicateIndex, member_ids: list[str], arrays: _Arra
         if index._entries[aid].fingerprint != fingerprint:  # never: an entry is filed under its own text
             raise ValueError(f"duplicate index out of step for {aid}")
         first_of.append(entry_no[aid])
-    empty = np.empty(0, dtype=np.uint32)
     arrays.put("dup_entry_id", entry_id)
     arrays.put("dup_alias", alias)
-    arrays.put("dup_all_off", all_off)
-    arrays.put_runs("dup_all", np.concatenate(all_hashes) if all_hashes else empty, all_off)
-    arrays.put("dup_crossing_off", cross_off)
-    arrays.put_runs("dup_crossing", np.concatenate(cross_hashes) if cross_hashes else empty, cross_off)
     arrays.put("dup_fingerprint", np.frombuffer(b"".join(fingerprints), dtype=np.uint8))
     arrays.put("dup_first_of", first_of)
 
     lsh = index._lsh
-    keys: list[int] = []
-    sizes: list[int] = []
-    bucket_entry: list[int] = []
-    band_off = [0]
-    for table in lsh._tables:  # a bucket holds one id (a str) or several (a list): most hold one
-        keys += table
-        held = list(table.values())
-        sizes += [1 if type(h) is str else len(h) for h in held]
-        bucket_entry += map(
-            entry_no.__getitem__, chain.from_iterable([h] if type(h) is str else h for h in held)
-        )
-        band_off.append(len(keys))
-    bucket_off = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes, dtype=np.int64)])
-    # a bucket's key is the int of its band's `rows` MinHash values' bytes (little-endian): kept as those values
-    value = _minhash_layout()[1]
-    width = value.itemsize * lsh.rows
-    raw = b"".join([k.to_bytes(width, "little") for k in keys])  # OverflowError: never, a key is one band
-    arrays.put("lsh_band_off", band_off)
-    arrays.put("lsh_key", np.frombuffer(raw, dtype=value))
-    arrays.put("lsh_bucket_off", bucket_off)
-    arrays.put("lsh_bucket_entry", bucket_entry)
+    lsh.merge()  # every band key in the sorted arrays: the same arrays, whenever the last merge was
+    arrays.put("lsh_ids", [entry_no[aid] for aid in lsh.ids])
+    arrays.put("lsh_key", lsh.keys)
+    arrays.put("lsh_number", lsh.numbers)
     return {
         "threshold": index.threshold,
         "containment": index.containment,
@@ -508,25 +464,6 @@ class _Reader:
             raise ValueError(f"array {name}: index out of range")
         return arr
 
-    def runs(self, name: str, offsets: list[int]) -> np.ndarray:
-        """Return the hashes ``put_runs`` put (one contiguous copy), each run checked sorted and unique."""
-        total = offsets[-1]
-        planes = np.vstack(
-            [self.get(f"{name}_low", 3 * total).reshape(3, total), self.get(f"{name}_high", total)]
-        )
-        gaps = planes.T.copy().view("<u4").ravel()
-        sums = np.cumsum(gaps, dtype=np.uint64)
-        off = np.asarray(offsets, dtype=np.int64)
-        before = np.concatenate([np.zeros(1, dtype=np.uint64), sums])[off[:-1]]
-        values = sums - np.repeat(before, np.diff(off))
-        first = np.zeros(total, dtype=bool)
-        first[off[:-1][off[:-1] < total]] = True
-        # inside a run, a gap of 0 is a repeated hash; a sum past 32 bits, a hash no shingle has
-        if total and (int(values.max()) >= 2**32 or not np.all((gaps != 0) | first)):
-            raise ValueError(f"array {name}: runs not sorted")
-        hashes: np.ndarray = values.astype(np.uint32)
-        return hashes
-
 
 def _strs(value: Any, name: str, optional: bool = False) -> list[Any]:
     if not isinstance(value, list) or not all(isinstance(v, str) or (optional and v is None) for v in value):
@@ -544,11 +481,12 @@ def _counter(keys: list[Any], values: list[Any]) -> Counter[Any]:
     return out
 
 
-def restore_grouper(data: bytes, settings: Settings) -> StoryGrouper:
-    """Return the grouper a blob of ``dump_grouper`` holds (``StoryGrouper.restore``); raise VeilleError
-    ``bad_state`` when the blob is not one, is damaged, or was made with another signature than settings'."""
+def restore_grouper(data: bytes, settings: Settings, texts: TextSource | None = None) -> StoryGrouper:
+    """Return the grouper a blob of ``dump_grouper`` holds (``StoryGrouper.restore``; ``texts``: its duplicate
+    index's text source); raise VeilleError ``bad_state`` when the blob is not one, is damaged, or was made
+    with another signature than settings'."""
     header, rest = _split(data)
-    grouper = StoryGrouper(settings)
+    grouper = StoryGrouper(settings, texts=texts)
     made, wanted = header.get("signature"), signature_of(grouper)
     if made != wanted:
         differ = sorted(
@@ -635,13 +573,14 @@ def _fill(g: StoryGrouper, body: bytes, raw: memoryview) -> None:
     me_key = entity_of[r.index("member_entities_key", len(entity_ids), me_off[-1])].tolist()
 
     members = [
-        ArticleFeatures(
+        Member(
             article_id=member_ids[i],
             title=titles[i],
             outlet=outlets[i],
             published=_day(published[i]),
-            terms=_counter(mt_key[mt_off[i] : mt_off[i + 1]], mt_count[mt_off[i] : mt_off[i + 1]]),
             entities=frozenset(me_key[me_off[i] : me_off[i + 1]]),
+            keys=tuple(mt_key[mt_off[i] : mt_off[i + 1]]),
+            counts=tuple(mt_count[mt_off[i] : mt_off[i + 1]]),
         )
         for i in range(n_members)
     ]
@@ -711,11 +650,6 @@ def _fill_duplicates(index: DuplicateIndex, doc: Any, member_ids: list[str], r: 
         raise ValueError("repeated duplicate index entries")
     alias = r.get("dup_alias", len(names)).tolist()
     own = sum(1 for a in alias if a == -1)
-    all_off = r.offsets("dup_all_off", own)
-    cross_off = r.offsets("dup_crossing_off", own)
-    # one contiguous copy each: the entries' arrays are views into it, not into the whole body
-    all_hashes = r.runs("dup_all", all_off)
-    cross_hashes = r.runs("dup_crossing", cross_off)
     fingerprints = r.get("dup_fingerprint", own * _FINGERPRINT).tobytes()
     wire = doc["credits"]
     if not isinstance(wire, dict):
@@ -730,7 +664,6 @@ def _fill_duplicates(index: DuplicateIndex, doc: Any, member_ids: list[str], r: 
             continue
         o = len(entries)
         entry = _Entry(
-            Shingles(all_hashes[all_off[o] : all_off[o + 1]], cross_hashes[cross_off[o] : cross_off[o + 1]]),
             fingerprints[o * _FINGERPRINT : (o + 1) * _FINGERPRINT].hex(),
             frozenset(_strs(wire.get(str(o), []), "credits")),
         )
@@ -739,29 +672,13 @@ def _fill_duplicates(index: DuplicateIndex, doc: Any, member_ids: list[str], r: 
     for e in r.index("dup_first_of", len(names)).tolist():
         index._first_of[index._entries[names[e]].fingerprint] = names[e]
 
-    band_off = r.offsets("lsh_band_off", lsh.bands)
-    buckets = band_off[-1]
-    # a key is the int of its band's MinHash values' little-endian bytes, as BandIndex makes it
-    value = _minhash_layout()[1]
-    width = value.itemsize * lsh.rows
-    raw = r.get("lsh_key", buckets * lsh.rows).astype(value).tobytes()
-    keys = [int.from_bytes(raw[i : i + width], "little") for i in range(0, len(raw), width)]
-    bucket_off = r.offsets("lsh_bucket_off", buckets)
-    held = [names[e] for e in r.index("lsh_bucket_entry", len(names), bucket_off[-1]).tolist()]
-    sizes = np.diff(np.asarray(bucket_off, dtype=np.int64)).tolist()
-    if buckets and min(sizes) < 1:
-        raise ValueError("empty LSH bucket")
-    for b, table in enumerate(lsh._tables):
-        lo, hi = band_off[b], band_off[b + 1]
-        table.update(
-            zip(
-                keys[lo:hi],
-                [
-                    held[start] if n == 1 else held[start : start + n]
-                    for start, n in zip(bucket_off[lo:hi], sizes[lo:hi], strict=True)
-                ],
-                strict=True,
-            )
-        )
-        if len(table) != hi - lo:
-            raise ValueError("repeated LSH bucket keys")
+    lsh.ids = [names[e] for e in r.index("lsh_ids", len(names)).tolist()]
+    keys = r.get("lsh_key")
+    numbers = r.index("lsh_number", len(lsh.ids), keys.size)
+    if keys.size % lsh.bands or keys.size // lsh.bands != len(lsh.ids):
+        raise ValueError("LSH keys: not one per band and article")
+    if keys.size and not np.all(
+        (keys[1:] > keys[:-1]) | ((keys[1:] == keys[:-1]) & (numbers[1:] > numbers[:-1]))
+    ):
+        raise ValueError("LSH keys: not sorted")
+    lsh.keys, lsh.numbers = keys.copy(), numbers.copy()  # their own arrays, not views of the whole body

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
@@ -22,7 +22,7 @@ from itertools import islice
 from unidecode import unidecode
 
 from veille.group import GROUPER_VERSION
-from veille.group.dedup import DuplicateIndex
+from veille.group.dedup import DuplicateIndex, TextSource
 from veille.model import Analysis, Article, DuplicateLink, Story
 from veille.settings import Settings
 from veille.text import normalized_words, stop_words
@@ -75,6 +75,38 @@ def features_of(article: Article, analysis: Analysis | None) -> ArticleFeatures:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What a story keeps of each member: its id, title, outlet, date, registry ids and MEMBER_TERMS most frequent
+    terms with their counts, as two tuples (a third of the memory of a Counter of them)."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    published: date | None
+    entities: frozenset[str]
+    keys: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, feats: ArticleFeatures) -> Member:
+        top = feats.terms.most_common(MEMBER_TERMS)
+        return cls(
+            feats.article_id,
+            feats.title,
+            feats.outlet,
+            feats.published,
+            feats.entities,
+            tuple(t for t, _ in top),
+            tuple(c for _, c in top),
+        )
+
+    @property
+    def terms(self) -> dict[str, int]:
+        """Return its kept terms and their counts, most frequent first."""
+        return dict(zip(self.keys, self.counts, strict=True))
+
+
 def story_id_for(founding_article_id: str) -> str:
     """Return the stable id of the story an article founds."""
     return "s" + hashlib.sha1(founding_article_id.encode()).hexdigest()[:15]
@@ -83,7 +115,7 @@ def story_id_for(founding_article_id: str) -> str:
 @dataclass(slots=True)
 class _StoryState:
     id: str
-    members: list[ArticleFeatures] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
     terms: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
     first: date | None = None
@@ -94,7 +126,7 @@ class _StoryState:
     vector_n: int = 0  # corpus size when the vector was built
 
     def add(self, feats: ArticleFeatures) -> None:
-        self.members.append(replace(feats, terms=Counter(dict(feats.terms.most_common(MEMBER_TERMS)))))
+        self.members.append(Member.of(feats))
         self.terms.update({t: 1 + math.log(c) for t, c in feats.terms.items()})
         for e in feats.entities:
             self.entity_square += 2 * self.entities[e] + 1
@@ -127,13 +159,17 @@ class _StoryState:
 
 
 class StoryGrouper:
-    """Online story grouping over an in-memory index of the stories seen so far."""
+    """Online story grouping over an in-memory index of the stories seen so far.
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    ``texts`` gives indexed articles' texts by id (the store's, in the pipeline): the duplicate index then keeps
+    a bounded cache of shingles and reads a candidate's text again when it is not at hand (``DuplicateIndex``).
+    """
+
+    def __init__(self, settings: Settings | None = None, *, texts: TextSource | None = None) -> None:
         settings = settings or Settings()
         self.threshold = settings.story_threshold
         self.window = settings.story_window_days
-        self.duplicates = DuplicateIndex(settings.near_duplicate_threshold)
+        self.duplicates = DuplicateIndex(settings.near_duplicate_threshold, texts=texts)
         self._df: Counter[str] = Counter()
         self._n = 0
         self._stories: dict[str, _StoryState] = {}
@@ -165,8 +201,8 @@ class StoryGrouper:
                 posting[state.id] = None
                 if len(posting) > POSTING_SCAN:  # only the most recent are ever read: memory stays bounded
                     del posting[next(iter(posting))]
-        if text is not None:
-            self.duplicates.add(feats.article_id, text)
+        if text is not None:  # a new article is in the index already (``add``): a stored one is put there
+            self.duplicates.index(feats.article_id, text)
         self._open.pop(state.id, None)
         self._open[state.id] = None
         if feats.published and (self._newest is None or feats.published > self._newest):
@@ -232,15 +268,16 @@ class StoryGrouper:
         return dump_grouper(self)
 
     @classmethod
-    def restore(cls, data: bytes, settings: Settings) -> StoryGrouper:
-        """Return the grouper ``dump`` saved, deciding exactly as it would have; raise VeilleError ``bad_state``
+    def restore(cls, data: bytes, settings: Settings, *, texts: TextSource | None = None) -> StoryGrouper:
+        """Return the grouper ``dump`` saved, deciding exactly as it would have (``texts``: the indexed articles'
+        texts, which the duplicate index reads its candidates' shingles from); raise VeilleError ``bad_state``
         when the bytes are not a state, are damaged, or were made with other settings or another version."""
         from veille.group.state import restore_grouper
 
-        return restore_grouper(data, settings)
+        return restore_grouper(data, settings, texts=texts)
 
     # -- scoring -------------------------------------------------------------------------------
-    def _vector(self, terms: Counter[str] | dict[str, float], sublinear: bool) -> dict[str, float]:
+    def _vector(self, terms: Mapping[str, float], sublinear: bool) -> dict[str, float]:
         """Return the normalised TF-IDF vector of term counts (idf = ln((n + 1) / (df + 1)) + 1)."""
         log, df, top = math.log, self._df.get, math.log(self._n + 1) + 1.0  # locals: the hot loop of grouping
         if sublinear:
@@ -345,7 +382,7 @@ class StoryGrouper:
         state = self._stories[story_id]
         centroid = self._vector(state.terms, sublinear=False)
 
-        def centrality(m: ArticleFeatures) -> float:
+        def centrality(m: Member) -> float:
             vec = self._vector(m.terms, sublinear=True)
             return sum(w * centroid.get(t, 0.0) for t, w in vec.items())
 
