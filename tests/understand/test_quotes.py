@@ -284,3 +284,225 @@ def test_quotes_second_report_hung_inside_the_first_is_cut_off(nlp):
     assert first.text.endswith("dans la région")
     second = quote_with(analysis, "la grève des écoles")
     assert second.speaker_text is not None and "syndicat" in second.speaker_text
+
+
+# issue 23: constructions of BBC Afrique reported speech (sentences adapted from MasakhaNEWS French articles)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [
+        (
+            "Comme le souligne Mira Milosevich, Poutine a réussi à redonner à la Russie son rôle stratégique "
+            "de puissance mondiale.",
+            "Poutine a réussi à redonner",
+            "Mira Milosevich",
+        ),
+        (
+            "Le sucre est capable d'activer ces voies de récompense dans le cerveau, qu'il soit goûté dans la "
+            "bouche ou injecté dans le sang, comme l'ont montré des études sur des souris.",
+            "Le sucre est capable",
+            None,
+        ),
+    ],
+)
+def test_quotes_comme_clause_takes_up_the_report(nlp, text, words, speaker):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind == "indirect" and "comme" not in quote.text.split()[:1]
+    assert not quote.text.endswith(("souris", "Milosevich"))
+    if speaker:
+        assert quote.speaker is not None and quote.speaker.name == speaker
+
+
+def test_quotes_comme_clause_of_naming_is_no_report(nlp):
+    text = (
+        "Beaucoup d'entre eux ont prononcé le nom d'Antonin Panenka, le premier joueur à avoir marqué le "
+        "penalty magique, comme l'appelle l'UEFA."
+    )
+    assert [q for q in analyze(text, nlp).quotes if q.kind == "indirect"] == []
+
+
+def test_quotes_relative_clause_inside_the_report_is_kept(nlp):
+    text = (
+        "Les médecins pensent que la mucormycose, dont le taux de mortalité global est de 50 %, pourrait être "
+        "déclenchée par l'utilisation de stéroïdes."
+    )
+    quote = quote_with(analyze(text, nlp), "la mucormycose")
+    assert quote.text.startswith("la mucormycose, dont") and quote.text.endswith("de stéroïdes")
+
+
+def test_quotes_relative_set_apart_from_its_antecedent_is_kept(nlp):
+    text = (
+        "Selon les économistes, la crise n'est pas une surprise. Les économistes affirment que cela fait "
+        "partie des cycles que traverse le système économique, qui sont en quelque sorte inhérents au "
+        "fonctionnement de notre économie mondiale."
+    )
+    quote = quote_with(analyze(text, nlp), "cela fait partie")
+    assert quote.text.endswith("économie mondiale")
+
+
+def test_quotes_relative_right_after_its_antecedent_is_cut(nlp):
+    text = (
+        "Le gouverneur a affirmé que l'armée avait repris la ville de Mopti, qui était occupée par les "
+        "rebelles depuis le mois de mars."
+    )
+    quote = quote_with(analyze(text, nlp), "l'armée avait repris")
+    assert quote.text.endswith("la ville de Mopti")
+
+
+def test_quotes_que_clause_after_the_addressee(nlp):
+    text = (
+        "Dario Tedesco, un volcanologue basé à Goma, a déclaré à l'agence de presse Reuters qu'une nouvelle "
+        "fracture s'était ouverte sur le volcan."
+    )
+    quote = quote_with(analyze(text, nlp), "une nouvelle fracture")
+    assert quote.kind == "indirect" and quote.text.startswith("une nouvelle fracture")
+    assert quote.speaker is not None and quote.speaker.name == "Dario Tedesco"
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker_text"),
+    [
+        (
+            "Aucune équipe ne sera reléguée de la première division, a ajouté la fédération, mais les deux "
+            "premiers de la deuxième division sont promus.",
+            "Aucune équipe ne sera reléguée",
+            "la fédération",
+        ),
+        (
+            "Quatre vaccins possibles ont été financés pour le développement préclinique, a déclaré à la presse "
+            "Soumya Swaminathan, responsable scientifique de l'OMS.",
+            "Quatre vaccins possibles",
+            "Soumya Swaminathan",
+        ),
+        (
+            "Ce type de régime varié et riche en fibres favorise également la présence de diverses bonnes "
+            "bactéries intestinales et d'une muqueuse intestinale saine, deux éléments qui jouent un rôle "
+            "important dans la régulation du système immunitaire, explique le professeur Calder.",
+            "Ce type de régime",
+            "le professeur Calder",
+        ),
+    ],
+)
+def test_quotes_incise_subject_after_the_verb(nlp, text, words, speaker_text):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind == "indirect" and quote.speaker_text == speaker_text
+    assert quote.cue not in quote.text
+
+
+def test_quotes_incise_needs_a_main_clause_before(nlp):
+    text = (
+        "Si de nombreux internautes ont salué cette décision, d'autres, dont des fans de Sierra, ont critiqué "
+        "la concession du festival."
+    )
+    assert analyze(text, nlp).quotes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "end"),
+    [
+        (
+            'Mais Belhadj Hamida décrit la nomination de Bouden comme une "épée à double tranchant".',
+            "la nomination de Bouden",
+            "tranchant",
+        ),
+        (
+            "Elle considérait les avocats comme une dépense inutile et s'est plutôt attachée à conserver le "
+            "domicile conjugal.",
+            "les avocats comme",
+            None,
+        ),
+    ],
+)
+def test_quotes_object_said_to_be_something(nlp, text, words, end):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind in ("indirect", "mixed") and quote.text.startswith(words)
+    assert end is None or quote.text.rstrip('"').endswith(end)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La République centrafricaine a approuvé le bitcoin comme monnaie légale.",
+        "Le gouverneur a interdit la circulation des motos, de jour comme de nuit, dans plusieurs localités.",
+    ],
+)
+def test_quotes_comme_after_an_object_of_another_verb_is_no_report(nlp, text):
+    assert [q for q in analyze(text, nlp).quotes if q.kind == "indirect"] == []
+
+
+def test_quotes_verb_of_blame_reports_its_de_complement(nlp):
+    text = "Israël accuse le mouvement de boycott d'être une menace pour son existence."
+    quote = quote_with(analyze(text, nlp), "une menace")
+    assert quote.text == "être une menace pour son existence" and quote.speaker.name == "Israël"
+    text = (
+        "Mais le président turc Recep Tayyip Erdogan reproche à la Finlande et à la Suède de ne pas soutenir sa "
+        "lutte contre le PKK, qu'Ankara désigne comme une organisation terroriste."
+    )
+    quote = quote_with(analyze(text, nlp), "soutenir")
+    assert quote.text.startswith("ne pas soutenir") and quote.speaker.name == "Recep Tayyip Erdogan"
+
+
+def test_quotes_rassurer_reports_its_clause(nlp):
+    text = (
+        "Aux États-Unis, les législateurs ont déjà proposé un moratoire sur le déploiement de Libra jusqu'à ce "
+        "que Facebook rassure le Congrès que Libra n'exacerbera pas le blanchiment d'argent et le financement "
+        "des groupes terroristes, entre autres."
+    )
+    quote = quote_with(analyze(text, nlp), "Libra n'exacerbera pas")
+    assert quote.kind == "indirect" and quote.speaker_text == "Facebook"
+    text = (
+        "Le travail de ratissage se poursuit, quand on connaît l'étendue de cet espace, rassure Maxime Koné, "
+        "le ministre de la sécurité, dans les ondes d'une radio locale."
+    )
+    quote = quote_with(analyze(text, nlp), "Le travail de ratissage")
+    assert quote.speaker_text == "Maxime Koné"
+
+
+def test_quotes_participle_predicate_of_a_verbless_parse(nlp):
+    # the parser takes "décrit" for a participle on the name: the sentence has no other verb, it is the predicate
+    text = (
+        "Dans une vidéo de sa rencontre avec le secrétaire d'Etat américain, M. Akufo-Addo décrit la situation "
+        "comme particulièrement inquiétante."
+    )
+    quote = quote_with(analyze(text, nlp), "la situation comme")
+    assert quote.kind == "indirect"
+
+
+def test_quotes_hyphenated_name_speaker_is_whole(nlp):
+    text = (
+        "Joint par téléphone, Abdoul-Aziz Mohammed, chef de mission au Niger, affirme que l'organisation ne "
+        "se retire pas de la région."
+    )
+    quote = quote_with(analyze(text, nlp), "l'organisation ne se retire pas")
+    assert quote.speaker_text == "Abdoul-Aziz Mohammed"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "Le chercheur Amadou Diallo a étudié les anciens réfrigérateurs du désert. Selon lui, la pénétration de "
+            "parasites dans les goulottes a conduit de nombreuses personnes à s'en détourner.",
+            "la pénétration de parasites",
+        ),
+        (
+            "Le chercheur Amadou Diallo a étudié les anciens réfrigérateurs du désert. Pour lui, ces bâtiments "
+            "sont une merveille de l'architecture perse.",
+            "ces bâtiments sont",
+        ),
+    ],
+)
+def test_quotes_stressed_pronoun_source_takes_up_the_person(nlp, text, words):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind == "indirect" and quote.speaker is not None and quote.speaker.name == "Amadou Diallo"
+
+
+def test_quotes_incise_in_the_middle_of_the_sentence(nlp):
+    text = (
+        "L'ancien footballeur Amadou Diallo a traversé les États-Unis à pied. Son moment fort, dit-il, a été de jouer un match de "
+        "pré-saison contre son héros Frank Lampard."
+    )
+    quote = quote_with(analyze(text, nlp), "Son moment fort")
+    assert quote.kind == "indirect" and quote.text.endswith("Frank Lampard")
+    assert quote.speaker is not None and quote.speaker.name == "Amadou Diallo"

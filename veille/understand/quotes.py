@@ -9,7 +9,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Any
 
 from spacy.tokens import Doc, Span, Token
@@ -79,6 +79,7 @@ _FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|
 _NEAR = 2000  # characters around a cue where its speaker phrase is looked for first
 _CUE_REACH = 200  # characters after a quote where its cue may be
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
+_RELATIVES = {"qui", "dont", "où", "lequel", "laquelle", "lesquels", "lesquelles"}
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
 _DIALOGUE = re.compile(r"\s*[—–―]\s*(?P<said>\S.*)")  # "— Nous continuerons, a dit …"
 _SPACES = re.compile(r"[ \t\u00a0\u202f]*")
@@ -86,6 +87,7 @@ _QUOTE_MARKS = '«»“”"'
 _QUALIFIER = re.compile(r"(?i)(?:^|\s)(?:de|du|des|d['’]|par|pour|à|au|aux|of|by|for)(?:\s|$|(?<=['’]))")
 _INDEFINITE = re.compile(r"(?i)\s*(?:une?|des|d['’]autres|certain(?:e?s)?|plusieurs|quelques)\b")
 _PRONOUNS = {"il", "elle", "he", "she"}
+_STRESSED = {"lui", "elle", "eux", "elles"}  # French stressed pronouns: "selon lui", "pour elle"
 
 
 @cache
@@ -106,6 +108,52 @@ def reporting_verbs() -> dict[str, str]:
             lemma, frame, _classes = row.split("\t", 2)
             out[fold(lemma)] = frame
     return out
+
+
+@cache
+def _verb_classes() -> dict[str, tuple[str, str]]:
+    """Return folded lemma → (frame, Verb∋Net classes or supplement reason) for data/reporting_verbs.tsv."""
+    rows = (DATA_DIR / "reporting_verbs.tsv").read_text(encoding="utf-8").splitlines()
+    out: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        if row.strip() and not row.startswith("#"):
+            lemma, frame, classes = row.split("\t", 2)
+            out[fold(lemma)] = (frame, classes)
+    return out
+
+
+def _lexical(verb: Token, test: Any) -> bool:
+    """True when ``test(frame, classes)`` holds for the verb's row, read off its lemma or its regular form as
+    _reporting_frame reads it."""
+    rows = _verb_classes()
+    candidates = (fold(verb.lemma_), *_infinitives(fold(verb.text)))
+    return any(c in rows and test(*rows[c]) for c in candidates)
+
+
+def _directive(verb: Token) -> bool:
+    """True for a verb whose every class of saying is a directive one (Verb∋Net urge-58, order-60, forbid-67, or a
+    directive supplement row: "appeler", "exiger"): it asks for something, it asserts nothing."""
+    kinds = ("urge-58", "order-60", "forbid-67")
+    return _lexical(
+        verb,
+        lambda frame, classes: (
+            "directive" in classes
+            and classes.startswith("supplement")
+            or all(c.startswith(kinds) for c in classes.split())
+        ),
+    )
+
+
+def _attributing(verb: Token) -> bool:
+    """True for a verb that says what something is ("décrit X comme Y", "considère X comme Y"): a member of
+    Verb∋Net's characterize-29.2 (NP V NP comme NP) or an opinion verb (frame "que")."""
+    return _lexical(verb, lambda frame, classes: frame == "que" or "characterize-29.2" in classes)
+
+
+def _imputing(verb: Token) -> bool:
+    """True for a verb that imputes something to its object ("accuse X de …", "soupçonne X de …"): a verb of
+    judgment (Verb∋Net judgment-33) or an opinion verb (frame "que")."""
+    return _lexical(verb, lambda frame, classes: frame == "que" or "judgment-33" in classes)
 
 
 def _reporting_frame(verb: Token) -> str | None:
@@ -194,7 +242,8 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     reported speech too, read from the sentence's structure: the clause a reporting verb governs ("X a
     annoncé que …", "X annonce avoir …"; the verb from reporting_verbs(), a general lexicon, and its frame from
     the parse), the clause before an incise ("…, a affirmé le ministre", "…, conclut-elle"), "selon X, …",
-    "d'après X, …" and "Pour X, …". The speaker is the verb's subject (the name before an apposition, the
+    "d'après X, …", "Pour X, …", the clause a "comme" incise takes up ("Comme le souligne X, …"), what a verb
+    says something is ("décrit X comme Y") and what it imputes ("accuse X de …"). The speaker is the verb's subject (the name before an apposition, the
     inverted subject of an incise, the agent of a passive, a pronoun's antecedent). A negated report ("n'a
     pas dit que …") is no quote. An indirect quote holding a quoted passage is "mixed" and replaces that
     direct quote.
@@ -290,7 +339,8 @@ def _anaphoric(phrase: str | None) -> bool:
         and words[1] in _speakers()["documents"]
     ):
         return True
-    return _pronoun(phrase)
+    # "Selon lui, …", "Pour elle, …": the stressed pronoun after a preposition takes up the last speaker too
+    return _pronoun(phrase) or (phrase or "").strip().casefold() in _STRESSED
 
 
 def _pronoun(phrase: str | None) -> bool:
@@ -689,8 +739,9 @@ def _reported_quotes(
     quoted_starts = [s for s, _ in quoted]
     for token in doc:
         check_budget("reported speech")
+        lexical = _reporting_frame(token) if token.pos_ == "VERB" else None
         frame = (
-            _reporting_frame(token) or _clitic_incise(token) or _noun_incise(token, entities)
+            lexical or _clitic_incise(token) or _noun_incise(token, entities)
             if token.pos_ == "VERB"
             else None
         )
@@ -705,8 +756,13 @@ def _reported_quotes(
             # "ont manifesté pour dénoncer la violence": a purpose; "pour annoncer que …" still reports
             frame = "que"
         passive = any(c.dep_ == "aux:pass" for c in token.children)
-        inverted = _inverted_subject(token, entities)
-        content = _fronted(token, force=True) if inverted else _content(token, passive, frame)
+        aside = _comme_report(token) if lexical else None
+        content: tuple[int, int] | None
+        if aside is not None:  # "Comme le souligne X, …", "…, comme l'a dit X."
+            content, inverted = aside
+        else:
+            inverted = _inverted_subject(token, entities, lexical)
+            content = _fronted(token, force=True) if inverted else _content(token, passive, frame)
         if content is None:
             continue
         start, end = _in_paragraph(text, *content, token.idx)
@@ -728,8 +784,27 @@ def _attributive(verb: Token) -> bool:
     critiqué, …"): it names or describes, it reports no one's words."""
     if "Part" not in verb.morph.get("VerbForm", []) or any(c.dep_.startswith("aux") for c in verb.children):
         return False
+    if verb.dep_ == "acl" and verb.sent.root.pos_ not in ("VERB", "AUX") and verb.doc.lang_ == "fr":
+        # "Dans une vidéo …, M. Akufo-Addo décrit l'évolution comme …": in a sentence the parser gave a noun for
+        # root, a participle with no finite verb outside its own clause is the predicate ("décrit", "dit",
+        # "écrit" are finite forms too)
+        own = {t.i for t in verb.subtree}
+        if not any("Fin" in t.morph.get("VerbForm", []) for t in verb.sent if t.i not in own):
+            return False
     # a conjunct shares its head's auxiliary only when the head is a participle too ("a dit … et ajouté …")
     return verb.dep_ == "acl" or verb.dep_ == "conj" and "Part" not in verb.head.morph.get("VerbForm", [])
+
+
+def _relative(clause: Token) -> bool:
+    """True for a French clause that opens with a relative pronoun ("…, qu'Ankara désigne comme …"): a relative
+    the parser hung on the verb, not what the verb reports."""
+    first = next(clause.subtree)
+    return (
+        clause.doc.lang_ == "fr"
+        and first.pos_ == "PRON"
+        and "Rel" in first.morph.get("PronType", [])
+        and first.dep_ != "mark"
+    )
 
 
 def _finite_if(frame: str, child: Token) -> bool:
@@ -763,7 +838,10 @@ def _content(verb: Token, passive: bool, frame: str = "any") -> tuple[int, int] 
     """
     message_object = frame == "any"
     deps = _FRAME_DEPS[frame]
-    child = next((c for d in deps for c in verb.children if c.dep_ == d and _finite_if(frame, c)), None)
+    child = next(
+        (c for d in deps for c in verb.children if c.dep_ == d and _finite_if(frame, c) and not _relative(c)),
+        None,
+    )
     if child is None and passive:
         # "est accusé de crimes …": the "de" complement; "Il a été annoncé par X que …": the "que" clause
         # (the impersonal "il" is no content); "La fermeture … a été annoncée par …": the passive subject
@@ -774,9 +852,24 @@ def _content(verb: Token, passive: bool, frame: str = "any") -> tuple[int, int] 
             if found is not None or subject is None or not message_object:
                 return found
             child = subject
+    if child is None and not passive and verb.doc.lang_ == "fr":
+        # "Israël accuse le mouvement de boycott d'être une menace …": with its object (the one blamed or
+        # asked), the "de" complement is what the speaker imputes, as for the passive "est accusé de …"
+        obj = (
+            next((c for c in verb.children if c.dep_ == "obj" and c.i > verb.i), None)
+            if _imputing(verb)
+            else None
+        )
+        child = obj and next(
+            (c for c in verb.children if c.i > obj.i and c.dep_ != "obj" and _de_complement(c)), None
+        )
     if child is None:
-        return _que_clause(verb) or _fronted(verb)
-    tokens = [t for t in child.subtree]
+        attributed = _attributed_object(verb) if verb.doc.lang_ == "fr" else None
+        if attributed is None:
+            return _que_clause(verb) or _fronted(verb)
+        child, tokens = attributed
+    else:
+        tokens = list(child.subtree)
     if child.dep_ == "xcomp" and child.pos_ != "VERB":
         # "décrit l'évolution comme inquiétante", "qualifie la décision d'illégale": the object and what it is
         # said to be
@@ -832,6 +925,35 @@ def _content(verb: Token, passive: bool, frame: str = "any") -> tuple[int, int] 
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
 
 
+def _attributed_object(verb: Token) -> tuple[Token, list[Token]] | None:
+    """Return the object of a verb and the "comme …" attribute the speaker gives it ("décrit la nomination comme
+    une « épée à double tranchant »", "considérait les avocats comme « une dépense inutile »"), whichever word
+    the parser hung the attribute on: a judgment reported, not a thing named; None without both."""
+    if not _attributing(verb):
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "obj" and c.i > verb.i and c.pos_ != "PRON"), None)
+    if obj is None:
+        return None
+    own = list(obj.subtree)
+    # "comme" after the object, inside its subtree or after the phrases that follow it, no comma between
+    comme = None
+    for t in verb.doc[obj.i + 1 : min(verb.sent.end, own[-1].i + 8)]:
+        if t.is_punct and t.text not in _QUOTE_MARKS or t.pos_ in ("VERB", "AUX"):
+            break
+        if t.lower_ == "comme":
+            comme = t
+            break
+    if comme is None or comme.head.i <= comme.i:
+        return None
+    attribute = comme.head
+    if any(c.dep_ == "case" and comme.i < c.i < attribute.i for c in attribute.children):
+        return None  # "de jour comme de nuit": "comme" joins two phrases, it attributes nothing
+    if not (attribute.head.i == verb.i or obj.i < attribute.i <= own[-1].i):
+        return None
+    end = max(own[-1].i, max(t.i for t in attribute.subtree))
+    return obj, list(verb.doc[own[0].i : end + 1])
+
+
 def _until_report(tokens: list[Token]) -> list[Token]:
     """Cut a reported clause before a conjoined report of its own ("… des fonds de santé, et affirme qu'au moins
     …", which the parser may hang inside the first clause): the second report is a quote of its own."""
@@ -851,9 +973,12 @@ def _until_report(tokens: list[Token]) -> list[Token]:
 def _until_aside(tokens: list[Token]) -> list[Token]:
     """Cut a reported clause at a comma opening an aside (", créé en 2014 …", ", qui …", ", alors que …") or
     where another source starts ("mais selon …")."""
+    inside = {t.i for t in tokens}
     for k, t in enumerate(tokens[:-1]):
         nxt = tokens[k + 1]
         if t.text == "," and (nxt.dep_ in ("advcl", "acl", "acl:relcl") or nxt.lower_ in _ASIDES):
+            if _relative_within(nxt, inside):
+                continue  # "…que la mucormycose, dont le taux … est de 50 %, pourrait …": the report's own noun
             return tokens[:k]
         if k > 0 and t.lower_ in ("selon", "d'après", "according"):
             # "… de l'armée mais selon les chancelleries, …": another source starts
@@ -864,10 +989,63 @@ def _until_aside(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+def _relative_within(first: Token, inside: set[int]) -> bool:
+    """True when the aside opening at ``first`` is a French relative clause that belongs to the reported clause
+    ``inside`` (token indices): one the clause resumes after ("…que la mucormycose, dont le taux … est de 50 %,
+    pourrait …"), or one set apart from its antecedent ("…que plusieurs comités ont été mis en place, qui ont
+    coûté …": "qui ont" cannot take up "place"), which only the speaker's sentence explains. A relative right
+    after a noun it may take up, at the clause's end ("… avec les combattants, qui ont refusé …"), is an aside
+    the reporter may add: not kept."""
+    if first.doc.lang_ != "fr" or first.lower_ not in _RELATIVES:
+        return False
+    clause = first
+    for _ in range(3):  # "dont le taux …": the relative pronoun hangs a step or two below the clause's head
+        if clause.dep_ in ("acl:relcl", "advcl") or clause.pos_ == "VERB" or clause.head.i == clause.i:
+            break
+        clause = clause.head
+    if clause.head.i not in inside:
+        return False
+    antecedent = clause.head
+    # "qui" is the subject of its clause: its finite verb agrees in number with the antecedent
+    finite = [t for t in [clause, *clause.children] if "Fin" in t.morph.get("VerbForm", [])]
+    said = {n for t in finite for n in t.morph.get("Number", [])} if first.lower_ == "qui" else set()
+
+    def agrees(noun: Token) -> bool:
+        number = set(noun.morph.get("Number", []))
+        return not said or not number or bool(said & number)
+
+    if clause.dep_ == "acl:relcl" and antecedent.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+        if antecedent.head.i in inside and antecedent.head.i > first.i:
+            return True  # the reported clause goes on after the relative
+        before = first.doc[first.i - 2]  # the word before the comma
+        adjacent = any(t.i == before.i for t in antecedent.subtree if t.i < first.i)
+        return not (adjacent and agrees(antecedent))
+    # the parser hung the relative on a verb: its antecedent is the noun before the comma, if it agrees
+    before = first.doc[first.i - 2]
+    if before.pos_ == "ADJ" and before.dep_ == "amod" and before.head.i < before.i:
+        before = before.head  # "des engrais synthétiques, qui …": the noun the adjective qualifies
+    if before.pos_ not in ("NOUN", "PROPN", "PRON", "NUM"):
+        return True
+    return bool(said) and not agrees(before)
+
+
 def _que_clause(verb: Token) -> tuple[int, int] | None:
-    """Return the "que …" clause a misparse hung elsewhere ("a déclaré à l'AFP qu'il pourrait …")."""
+    """Return the "que …" clause a misparse hung elsewhere ("a déclaré à l'AFP qu'il pourrait …", "a déclaré à
+    l'agence de presse Reuters qu'une …": the addressee may take a few words before it)."""
     sent_end = verb.sent.end
-    for t in verb.doc[verb.i + 1 : min(sent_end, verb.i + 7)]:
+    reach = 12 if verb.doc.lang_ == "fr" else 7
+    addressee = {
+        t.i
+        for c in verb.children
+        if c.i > verb.i
+        and c.dep_.startswith(("obl", "iobj"))
+        and next(c.subtree).lower_ in ("à", "au", "aux")
+        for t in c.subtree
+    }
+    for t in verb.doc[verb.i + 1 : min(sent_end, verb.i + reach)]:
+        # past a few words, only the addressee ("à l'agence de presse Reuters") may come before it
+        if t.i > verb.i + 6 and any(w.i not in addressee for w in verb.doc[verb.i + 1 : t.i]):
+            return None
         if t.lower_ in ("que", "qu'", "that") and t.i + 1 < sent_end:
             rest = _until_aside(list(verb.doc[t.i + 1 : sent_end]))
             while rest and rest[-1].is_punct:
@@ -880,26 +1058,59 @@ def _que_clause(verb: Token) -> tuple[int, int] | None:
     return None
 
 
-def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int] | None:
+def _inverted_subject(
+    verb: Token, entities: Sequence[Entity], frame: str | None = None
+) -> tuple[int, int] | None:
     """Return the span of the subject written after a cue that follows a comma ("…, écrit l'analyste Paul
-    Melly", "…, rapporte l'AFP"), which the parser often reads as the object; None when there is none."""
+    Melly", "…, rapporte l'AFP"), which the parser often reads as the object; None when there is none.
+
+    ``frame``: the verb's reporting frame when it is a reporting verb (reporting_verbs()). A verb that reports
+    a clause only ("clause", "que") takes no noun object, so a definite noun phrase after it in the incise is
+    its subject ("…, a ajouté la fédération").
+    """
     first = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
     if first == verb.sent.start or verb.doc[first - 1].text != ",":
         return None
-    if any(c.dep_ in ("nsubj", "nsubj:pass", "expl:subj") and c.i < verb.i for c in verb.children):
-        return None  # "Les casques bleus, soutenus par …, soutiennent …": the subject is before, no incise
-    after = [
-        c
-        for c in verb.children
-        if c.i > verb.i
-        and (
-            c.dep_ in ("nsubj", "obj", "nsubj:pass")
-            or c.dep_ == "xcomp"
-            and c.pos_ == "PROPN"
-            or c.pos_ == "PRON"
-            and c.lower_.lstrip("-") in _PRONOUNS
-        )
-    ]  # "…, explique Favour Nunoo", "…, ajoute-t-il": the subject after the cue, whatever the parser calls it
+    subject_before = any(
+        c.dep_ in ("nsubj", "nsubj:pass", "expl:subj") and c.i < verb.i for c in verb.children
+    )
+    clitic = any(c.pos_ == "PRON" and c.text.startswith("-") and _pronoun(c.text) for c in verb.children)
+    if subject_before and not clitic and not _after_clause(verb, first):
+        # "Les casques bleus, soutenus par …, soutiennent …": the subject is before, no incise (but "La
+        # coopération, a-t-il indiqué, …": an inverted pronoun is the verb's own subject)
+        return None
+    after = (
+        [
+            c
+            for c in verb.children
+            if c.i > verb.i
+            and (
+                c.dep_ in ("nsubj", "obj", "nsubj:pass")
+                or c.dep_ == "xcomp"
+                and c.pos_ == "PROPN"
+                or c.pos_ == "PRON"
+                and c.lower_.lstrip("-") in _PRONOUNS
+            )
+        ]
+        or [
+            c
+            for c in verb.children
+            if first < c.i < verb.i
+            and c.pos_ == "PRON"
+            and c.lower_.startswith("-")
+            and c.lower_[1:] in _PRONOUNS
+        ]
+    )  # "…, explique Favour Nunoo", "…, ajoute-t-il": the subject after the cue, whatever the parser calls it;
+    # "…, a-t-il indiqué, …": the pronoun between the auxiliary and the participle
+    if not after and verb.doc.lang_ == "fr":
+        # "…, a déclaré à la presse Soumya Swaminathan": the name read as an apposition to the addressee
+        after = [
+            a
+            for c in verb.children
+            if c.i > verb.i and c.dep_.startswith("obl")
+            for a in c.children
+            if a.dep_ == "appos" and a.pos_ == "PROPN" and a.i > c.i
+        ]
     if not after:
         return None
     head = after[0]
@@ -919,21 +1130,135 @@ def _inverted_subject(verb: Token, entities: Sequence[Entity]) -> tuple[int, int
         head.pos_ == "PROPN" or head.text[:1].isupper()
     )  # "…, explique Favour Nunoo" (a name the NER missed)
     pronoun = head.pos_ == "PRON" and head.lower_.lstrip("-") in _PRONOUNS  # "…, conclut-elle"
-    return (start, end) if named or described or proper or pronoun or head.dep_ == "nsubj" else None
+    definite = (
+        verb.doc.lang_ == "fr"
+        and frame in ("clause", "que")
+        and head.pos_ == "NOUN"
+        and any(c.dep_ == "det" and "Def" in c.morph.get("Definite", []) for c in head.children)
+        and _main_clause_before(verb, first)
+    )
+    if subject_before:  # an incise on the clause before only when a speaker is named after the verb
+        return (start, end) if named or described or proper or pronoun else None
+    return (
+        (start, end) if named or described or proper or pronoun or definite or head.dep_ == "nsubj" else None
+    )
+
+
+def _comme_report(verb: Token) -> tuple[tuple[int, int], tuple[int, int] | None] | None:
+    """Return (what is reported, who says it) for a French reporting verb in a "comme" clause that takes up the
+    rest of the sentence with a neuter "le" ("Comme le souligne Mira Milosevich, Poutine a réussi …", "…, comme
+    l'a dit le ministre."): the sentence's other clause is the report, the verb's subject (often written after
+    it) its speaker; None for any other use of the verb."""
+    if verb.doc.lang_ != "fr" or _directive(verb):
+        return None  # "comme l'appelle l'UEFA", "comme l'exige la loi": a name, a rule, no statement taken up
+    mark = next((c for c in verb.children if c.dep_ == "mark" and c.lower_ == "comme" and c.i < verb.i), None)
+    if mark is None or not any(
+        c.dep_ in ("obj", "det", "expl:comp") and c.lower_ in ("le", "l'", "l’") and mark.i < c.i < verb.i
+        for c in verb.children
+    ):
+        return None  # "comme prévu", "comme il l'a fait": no "le" that stands for a statement
+    sent = verb.sent
+    comma = next((t for t in verb.doc[verb.i + 1 : sent.end] if t.text in (",", ";", ":")), None)
+    words = [t for t in sent if not (t.is_punct or t.is_space)]
+    if all(t.pos_ in ("CCONJ", "ADV") for t in words if t.i < mark.i):
+        if comma is None:
+            return None
+        said = [t for t in verb.doc[comma.i + 1 : sent.end] if not t.is_space]
+    elif mark.i > sent.start and verb.doc[mark.i - 1].text == "," and comma is None:
+        said = [t for t in verb.doc[sent.start : mark.i - 1] if not t.is_space]
+    else:
+        return None
+    while said and said[-1].is_punct and said[-1].text not in _QUOTE_MARKS:
+        said = said[:-1]
+    if len([t for t in said if not t.is_punct]) < 4:
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")), None) or next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ in ("obj", "appos") and c.i > verb.i and c.pos_ in ("NOUN", "PROPN")
+        ),
+        None,
+    )  # "Comme l'a déclaré le ministre": the inverted subject, read as the object
+    speaker = None
+    if subject is not None:
+        tokens = list(
+            takewhile(
+                lambda t: (
+                    t.text not in (",", ";", "(") and not (t.i > subject.i and t.lower_ in ("à", "au", "aux"))
+                ),
+                subject.subtree,
+            )
+        )  # "le ministre", not "le ministre à la presse"
+        speaker = (tokens[0].idx, tokens[-1].idx + len(tokens[-1])) if tokens else None
+    return (said[0].idx, said[-1].idx + len(said[-1])), speaker
+
+
+def _main_clause_before(verb: Token, first: int) -> bool:
+    """True when the words before the verb (its first word at ``first``) hold a main clause: a finite verb with no
+    subordinating conjunction whose head is not among those words ("Aucune équipe ne sera reléguée …, a ajouté
+    la fédération"; not "Si de nombreux internautes ont salué …, d'autres, …, ont critiqué la concession")."""
+    doc = verb.doc
+    for t in doc[verb.sent.start : first]:
+        finite = any("Fin" in w.morph.get("VerbForm", []) for w in [t, *t.children] if w.i <= t.i)
+        if (
+            finite
+            and t.pos_ in ("VERB", "AUX", "ADJ", "NOUN")
+            and not any(c.dep_ == "mark" for c in t.children)
+            and (t.head.i == t.i or t.head.i >= first)
+        ):
+            return True
+    return False
+
+
+def _after_clause(verb: Token, first: int) -> bool:
+    """True when the verb (its first word at ``first``) is joined to a finite clause written before its comma
+    ("Ce régime favorise …, deux éléments qui …, explique le professeur Calder."): an incise on that clause,
+    whatever subject the parser gave it before the comma."""
+    head = verb.head
+    if verb.doc.lang_ != "fr" or verb.dep_ not in ("conj", "parataxis") or head.i >= first:
+        return False
+    if any(c.dep_ in ("cc", "mark") for c in verb.children):
+        return False  # "…, car les pays … ont interdit …": a clause joined by a conjunction is no incise
+    return any("Fin" in t.morph.get("VerbForm", []) for t in [head, *head.children] if t.i <= head.i)
 
 
 def _fronted(verb: Token, *, force: bool = False) -> tuple[int, int] | None:
     """Return the clause before ", rapporte Radio Okapi" / ", ajoute-t-il": what the inverted cue reports."""
     first_i = min([c.i for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i] + [verb.i])
     words = [t for t in verb.doc[verb.sent.start : first_i] if not t.is_space]
-    if len(words) < 5 or words[-1].text != ",":
+    rest = _continuation(verb, first_i)
+    if len(words) < (2 if rest else 5) or words[-1].text != ",":
         return None
     if not force and not any(
         c.dep_ in ("nsubj", "expl:subj") and c.i > verb.i or c.text.startswith("-") for c in verb.children
     ):
         return None
-    first, last = words[0], words[-2]
+    first, last = words[0], rest[-1] if rest else words[-2]
     return first.idx, last.idx + len(last)
+
+
+def _continuation(verb: Token, first: int) -> list[Token]:
+    """Return the words after an incise in the middle of a French sentence whose words before it hold no main
+    clause ("Son moment fort, dit-il, a été de jouer …", "La coopération, a-t-il indiqué, va se renforcer"):
+    the sentence goes on with what was said; [] for an incise at the end, or after a clause of its own."""
+    doc = verb.doc
+    if doc.lang_ != "fr" or _main_clause_before(verb, first):
+        return []
+    end = verb.sent.end
+    comma = next((t for t in doc[verb.i + 1 : min(end, verb.i + 8)] if t.text == ","), None)
+    if comma is None or any(
+        "Fin" in t.morph.get("VerbForm", []) and t.pos_ in ("VERB", "AUX") for t in doc[verb.i + 1 : comma.i]
+    ):
+        return []
+    rest = [t for t in doc[comma.i + 1 : end] if not t.is_space]
+    while rest and rest[-1].is_punct and rest[-1].text not in _QUOTE_MARKS:
+        rest.pop()
+    if len([t for t in rest if not t.is_punct]) < 3 or not any(
+        "Fin" in t.morph.get("VerbForm", []) for t in rest
+    ):
+        return []
+    return rest
 
 
 def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
@@ -947,6 +1272,13 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
         if verb.dep_ == "conj" and head.dep_ == "ccomp" and _reporting_frame(head.head) is not None:
             head = head.head  # "X affirme que P, et affirme que Q" with the second verb hung on P: X's
         return _speaker_span(head, False)
+    if (
+        subject is None
+        and verb.dep_ == "acl"
+        and verb.head.pos_ in ("PROPN", "NOUN")
+        and verb.doc.lang_ == "fr"
+    ):
+        subject = verb.head  # a predicate the parser hung on its subject (see _attributive)
     if subject is None:
         return None
     if subject.lower_ in ("qui", "who", "that") and verb.dep_ == "acl:relcl":
@@ -967,6 +1299,11 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
     for t in [t for t in span if t.i > subject.i]:
         if t.i == run[-1].i + 1:
             run.append(t)
+    doc = subject.doc
+    while (
+        run[0].i >= 1 and not doc[run[0].i - 1].whitespace_ and "-" in (run[0].text, doc[run[0].i - 1].text)
+    ):
+        run.insert(0, doc[run[0].i - 1])  # "Abdoul-Aziz Mohammed": one name, split by the parser
     return run[0].idx, run[-1].idx + len(run[-1])
 
 
@@ -1062,7 +1399,12 @@ def _view_of(sent: Span, text: str, entities: Sequence[Entity], sources: Sequenc
         return None
     who, who_start = m.group("who").strip(), m.start("who")
     entity = indexed(entities).at(who_start, who_start + len(who))
-    if not (entity is not None and entity.type in ("PER", "ORG") or _person_head(who)):
+    if not (
+        entity is not None
+        and entity.type in ("PER", "ORG")
+        or _person_head(who)
+        or who.casefold() in _STRESSED
+    ):
         return None
     clause = [t for t in sent if t.idx >= m.end()]
     if not any("Fin" in t.morph.get("VerbForm", []) for t in clause):
