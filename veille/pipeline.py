@@ -910,7 +910,8 @@ def _grouper(store: Store, settings: Settings) -> StoryGrouper:
     edits move names after grouping), else one rebuilt from every stored story's articles and analyses."""
     from veille.group.stories import ENTITY_TYPES, StoryGrouper, features_of
 
-    def texts(article_ids: Sequence[str]) -> dict[str, str]:  # the duplicate index reads its candidates' again
+    def texts(article_ids: Sequence[str]) -> dict[str, str]:
+        """The stored texts of articles: where the duplicate index reads its candidates' shingles again."""
         return {a.id: a.text for a in store.iter_articles(article_ids)}
 
     fresh = StoryGrouper(settings, texts=texts)
