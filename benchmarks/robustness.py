@@ -539,6 +539,11 @@ def write_run_corpus(folder: Path, size: int, seed: int = 22) -> dict[str, int]:
 
 
 def part_run(tmp: Path, sizes: Sequence[int]) -> dict[str, Any]:
+    if not EVAL.is_dir():  # the pool is then the sample alone: another corpus, figures not comparable
+        print(
+            f"warning: {EVAL} is missing: the run corpus is made from the bundled sample only",
+            file=sys.stderr,
+        )
     rows = []
     for size in sizes:
         folder, db = tmp / f"run-{size}", tmp / f"run-{size}.db"
@@ -658,7 +663,7 @@ def render(results: dict[str, Any]) -> str:
         for row in r["sizes"]:
             lines.append(
                 f"veille run peak        {row['peak_rss_mb']:>8} MB   at {row['articles']} articles"
-                f" ({row['made']} made, {row['seconds']} s, exit {row['exit']})"
+                f" ({row['made']} made from a pool of {row['pool']} texts, {row['seconds']} s, exit {row['exit']})"
             )
             for stage, at in sorted(row.get("stages", {}).items(), key=lambda kv: kv[1]["first"]):
                 lines.append(
