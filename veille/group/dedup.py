@@ -218,9 +218,6 @@ class BandIndex:
         self._recent: dict[int, list[int]] = {}  # key -> numbers inserted since the last merge
         self._pending = 0
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def band_keys(self, mh: MinHash) -> np.ndarray:
         """Return the 64-bit key of each band of a MinHash (its ``rows`` values and the band's number)."""
         values = np.asarray(mh.hashvalues, dtype=np.uint64)[: self.bands * self.rows].reshape(self.bands, -1)

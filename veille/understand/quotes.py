@@ -101,13 +101,7 @@ def speech_cues() -> tuple[str, ...]:
 def reporting_verbs() -> dict[str, str]:
     """Return the French reporting verbs of data/reporting_verbs.tsv (Verb∋Net's verbs of saying): folded
     lemma → "any" (its object is a message too), "clause" (a clause only) or "que" (a finite clause only)."""
-    rows = (DATA_DIR / "reporting_verbs.tsv").read_text(encoding="utf-8").splitlines()
-    out: dict[str, str] = {}
-    for row in rows:
-        if row.strip() and not row.startswith("#"):
-            lemma, frame, _classes = row.split("\t", 2)
-            out[fold(lemma)] = frame
-    return out
+    return {lemma: frame for lemma, (frame, _classes) in _verb_classes().items()}
 
 
 @cache
