@@ -140,6 +140,7 @@ def run(ctx: click.Context, retry_failed: bool, fail_fast: bool, workers: int | 
             fail_fast=fail_fast,
             progress=_show_progress(),
             workers=workers or (1 if fail_fast else pipeline.default_workers()),
+            release_models=True,  # this process ends with the run
         )
     _emit(as_json, summary.as_dict(), render.summary_table(summary.as_dict()))
     if summary.failed and not as_json:

@@ -222,8 +222,14 @@ def run(
     fail_fast: bool = False,
     progress: bool = False,
     workers: int = 1,
+    release_models: bool = False,
 ) -> RunSummary:
     """Run extract, understand, link, group and compare on everything pending; return the counters per stage.
+
+    ``release_models``: let go of the NLP pipelines once understanding is done (``nlp.release_pipelines``),
+    so that linking, grouping and comparing, whose memory grows with the store, do not add to the
+    pipeline's. For a process that ends with the run (``veille run``); one that runs again and again (``veille
+    watch``, the API) keeps them rather than load them at every run.
 
     Several processes may run at once on one database: each takes its share of extraction and understanding
     through claims (``Worker``), then one at a time links, groups and compares what all of them made, so
@@ -251,6 +257,10 @@ def run(
         with _Helpers(store, settings, workers - 1, retry_failed) as helpers:
             worker.helpers = {p.pid for p in helpers.processes if p.pid is not None}
             _run_articles(store, settings, worker, summary, retry_failed, fail_fast, progress)
+            if release_models:
+                from veille.understand.nlp import release_pipelines
+
+                release_pipelines()
             with worker.exclusive("link, group and compare"):
                 stages = summary.stages
                 with stages["link"].timed():
@@ -681,6 +691,9 @@ def work_articles(
                 store, settings, worker, summary, retry, False, False, lambda: report("extract", "understand")
             )
             report("extract", "understand")
+            from veille.understand.nlp import release_pipelines
+
+            release_pipelines()  # what is left for this process is comparing: no pipeline reads a story
             job = _await_order(orders, parent) if orders is not None else None
             if job is not None:
                 story_ids, background = job

@@ -127,3 +127,38 @@ def test_understand_batch_keeps_order_and_yields_errors(seed_texts, nlp):
 def test_entities_id_accent_and_case_insensitive(a, b, type_):
     assert entity_id_for(a, type_) == entity_id_for(b, type_)
     assert entity_id_for(a, "PER") != entity_id_for(a, "LOC")
+
+
+RELEASE_PROBE = """
+import gc, sys
+from datetime import date
+from veille.model import Article
+from veille.understand import analyze_article
+from veille.understand.nlp import load_pipeline, release_pipelines
+
+text = sys.stdin.read()
+analysis = analyze_article(Article(id="a", content_id="a", text=text, published=date(2023, 2, 6)), nlp=load_pipeline())
+assert analysis.events, "the article's events were read (the animacy prototypes were computed)"
+del analysis
+release_pipelines()
+gc.collect()
+print(sum(type(o).__name__ in ("Vocab", "French", "Language") for o in gc.get_objects()))
+"""
+
+
+def test_released_pipelines_leave_no_model_behind():
+    """After ``release_pipelines`` nothing holds the French pipeline or its vocabulary (its ~350 MB go back),
+    the events' vector prototypes included (an arrest's object is placed by its word vector); run in a
+    process of its own so no fixture holds one."""
+    import subprocess
+    import sys
+
+    body = (
+        "Arrestations à Bamako\n\nLa police a arrêté lundi trois suspects dans le quartier de Badalabougou, "
+        "a indiqué le procureur. Les enquêteurs ont aussi saisi des documents et des armes."
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", RELEASE_PROBE], input=body, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

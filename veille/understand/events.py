@@ -566,7 +566,9 @@ _THING_PROTOTYPES = ("chose", "objet", "activité", "bâtiment", "produit", "doc
 # nouns of everyday news French written for it (none from an evaluation set), with fr_core_news_md: no person
 # noun scores below -0.09 ("enseignants"), three things in four score below -0.15.
 _THING_MARGIN = 0.15
-_prototypes: dict[int, tuple[Any, Any, Any] | None] = {}  # id(vocab) → (vocab, people, things)
+# (vectors name, shape) → (people, things): keyed by the vectors themselves, not the vocabulary, so that a
+# pipeline let go after understanding (nlp.release_pipelines) is not kept alive by this cache
+_prototypes: dict[tuple[str, tuple[int, ...]], tuple[Any, Any] | None] = {}
 
 
 def _prototype(vocab: Any, words: Sequence[str]) -> Any:
@@ -590,10 +592,10 @@ def _animacy(token: Token) -> float | None:
     vocab = token.vocab
     if not vocab.vectors.size or token.pos_ != "NOUN":
         return None
-    key = id(vocab)
+    key = (vocab.vectors.name, tuple(vocab.vectors.shape))
     if key not in _prototypes:
         person, thing = _prototype(vocab, _PERSON_PROTOTYPES), _prototype(vocab, _THING_PROTOTYPES)
-        _prototypes[key] = (vocab, person, thing) if person is not None and thing is not None else None
+        _prototypes[key] = (person, thing) if person is not None and thing is not None else None
     protos = _prototypes[key]
     word = token.lower_ if vocab.has_vector(token.lower_) else token.lemma_.casefold()
     if protos is None or not vocab.has_vector(word):
@@ -602,7 +604,7 @@ def _animacy(token: Token) -> float | None:
     n = float(v @ v) ** 0.5
     if not n:
         return None
-    _, person, thing = protos
+    person, thing = protos
     return float(v @ person - v @ thing) / n
 
 
