@@ -47,6 +47,11 @@ MIXED = (
     "Selon le ministre {a}, son homologue {b} a rencontré le 3 mars 2023 à Niamey 1 200 soldats, « nous"
     " continuerons », a-t-il déclaré mardi. Le président {a} a annoncé que 12 villages ont été attaqués. "
 )
+# speakers that are descriptions ("l'économiste"), names apposed to a noun, surnames alone, a locution of saying
+DESCRIBED = (
+    "« Nous continuerons », a souligné l'économiste. Le milliardaire {a} a déclaré que l'usine ouvrira, selon"
+    " la fédération. « Rien », écrit {s} sur Instagram. Elle a fait état de progrès, a ajouté la ministre {b}. "
+)
 
 
 def unclosed_quotes(size: int) -> str:
@@ -69,6 +74,15 @@ def one_line(size: int) -> str:
     return "".join(parts)
 
 
+def described_speakers(size: int) -> str:
+    parts, i = [], 0
+    while sum(map(len, parts)) < size:
+        a, b = NAMES[i % len(NAMES)], NAMES[(i + 1) % len(NAMES)]
+        parts.append(DESCRIBED.format(a=a, b=b, s=a.split()[-1]))
+        i += 1
+    return "".join(parts)
+
+
 def passes_seconds(nlp, text: str) -> float:
     """The least process CPU time of three runs of the rule passes on one parse of ``text``."""
     doc = parse_text(nlp, prepare_text(text, "fr"))
@@ -81,7 +95,7 @@ def passes_seconds(nlp, text: str) -> float:
     return best
 
 
-@pytest.mark.parametrize("make", [unclosed_quotes, names_and_offices, one_line])
+@pytest.mark.parametrize("make", [unclosed_quotes, names_and_offices, one_line, described_speakers])
 def test_rule_passes_grow_linearly_on_hostile_text(nlp, make) -> None:
     passes_seconds(nlp, make(2_000))  # caches (lexicons, gazetteer) loaded before anything is timed
     small, double = passes_seconds(nlp, make(10_000)), passes_seconds(nlp, make(20_000))

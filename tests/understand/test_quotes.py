@@ -506,3 +506,172 @@ def test_quotes_incise_in_the_middle_of_the_sentence(nlp):
     quote = quote_with(analyze(text, nlp), "Son moment fort")
     assert quote.kind == "indirect" and quote.text.endswith("Frank Lampard")
     assert quote.speaker is not None and quote.speaker.name == "Amadou Diallo"
+
+
+# Issue 23: speakers written as descriptions, appositions and inverted pronouns; more ways of reporting.
+
+
+def test_quotes_definite_description_is_the_speaker_as_words(nlp):
+    text = (
+        "Les médecins de garde affirment que la plupart des patients ont quitté l'hôpital avant la fin de leur "
+        "traitement. Des infirmiers affirment que les salaires n'ont pas été versés depuis trois mois."
+    )
+    analysis = analyze(text, nlp)
+    doctors = quote_with(analysis, "la plupart des patients")
+    assert doctors.speaker is not None and doctors.speaker.entity_id is None
+    assert doctors.speaker.name.startswith("médecins")
+    nurses = quote_with(analysis, "les salaires n'ont pas")
+    assert nurses.speaker is None and nurses.speaker_text == "Des infirmiers"  # nobody in particular
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [
+        (  # the description takes up the name an earlier apposition gave its noun
+            "Le milliardaire sud-africain Patrice Motsepe a visité le stade lundi. Le milliardaire a déclaré que la "
+            "compétition se tiendrait comme prévu en janvier.",
+            "la compétition se tiendrait",
+            "Patrice Motsepe",
+        ),
+        (
+            "Russell Foster, neuroscientifique à l'université d'Oxford, étudie le sommeil depuis trente ans. Le "
+            "neuroscientifique estime que la lumière du jour reste essentielle pour le système immunitaire.",
+            "la lumière du jour",
+            "Russell Foster",
+        ),
+        (  # the name between commas after the description is who it describes
+            "L'attaquant sénégalais de Chelsea, Édouard Mendy, estime que la victoire de son équipe est amplement "
+            "méritée.",
+            "la victoire de son équipe",
+            "Édouard Mendy",
+        ),
+        (  # the verb read as part of the relative clause: its subject is the clause's antecedent
+            "L'ancien gardien de Lens, Nantes et Bordeaux, Joseph-Antoine Bell, qui a remporté 40 sélections avec le "
+            "Cameroun, dit que l'équipe manque de rigueur défensive.",
+            "l'équipe manque de rigueur",
+            "Joseph-Antoine Bell",
+        ),
+        (  # no subject in the parse: the noun phrase before the apposition's commas
+            "L'attaquant argentin Messi, 33 ans, a dit au club qu'il voulait partir à la fin de la saison.",
+            "il voulait partir",
+            "Messi",
+        ),
+        (  # no subject in the parse: the noun phrase after "et"
+            "Des milliers de personnes ont fui les combats qui ont suivi et les Nations unies (ONU) affirment que plus "
+            "d'un million de personnes ont besoin d'aide.",
+            "plus d'un million",
+            "Nations unies",
+        ),
+        (  # a pronoun takes up the subject of its own sentence before the last person quoted or named
+            "Le chercheur Paul Kamau a rencontré des familles déplacées. Aïcha Koné a survécu au naufrage, elle "
+            "raconte que les passeurs ont abandonné le bateau en pleine mer.",
+            "les passeurs ont abandonné",
+            "Aïcha Koné",
+        ),
+    ],
+)
+def test_quotes_speaker_named_around_its_description(nlp, text, words, speaker):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.speaker is not None and quote.speaker.name == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [
+        (
+            "La romancière Aïcha Diallo a grandi à Dakar. « Nous avons tout perdu en une nuit », se souvient-elle.",
+            "Nous avons tout perdu",
+            "Aïcha Diallo",
+        ),
+        (  # no space after the comma: the tokenizer misses the verb, the inverted pronoun still marks the incise
+            'Le voisin Moussa Keita a tout vu. "Une dizaine de voitures arrivaient chaque semaine et repartaient '
+            'quelques heures plus tard",poursuit-il.',
+            "Une dizaine de voitures",
+            "Moussa Keita",
+        ),
+        (  # the surname alone, and the channel after it
+            "Le milieu de terrain Patrick Vieira a réagi lundi. « Y a-t-il jamais eu un tournoi plus méprisé que "
+            "celui-ci ? », écrit Vieira sur Instagram.",
+            "Y a-t-il jamais",
+            "Patrick Vieira",
+        ),
+    ],
+)
+def test_quotes_direct_quote_speaker_after_the_quote(nlp, text, words, speaker):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind == "direct" and quote.speaker is not None and quote.speaker.name == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "cue"),
+    [
+        (
+            "Les autorités ont averti que de nouvelles pluies pourraient provoquer des inondations dans la capitale.",
+            "de nouvelles pluies",
+            "ont averti",
+        ),
+        (
+            "La police a fait état d'au moins douze morts lors des manifestations de samedi à Conakry.",
+            "au moins douze morts",
+            "a fait état",
+        ),
+        (
+            "À en croire le porte-parole de l'armée, les assaillants ont été repoussés vers la frontière.",
+            "les assaillants ont été repoussés",
+            "À en croire",
+        ),
+        (
+            "Le ministère de la Santé recommande le port du masque dans les transports publics jusqu'à la fin du mois.",
+            "le port du masque",
+            "recommande",
+        ),
+    ],
+)
+def test_quotes_more_ways_of_reporting(nlp, text, words, cue):
+    quote = quote_with(analyze(text, nlp), words)
+    assert quote.kind == "indirect" and quote.cue == cue and quote.speaker is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le Mali fait partie des pays les plus touchés par la crise sécuritaire au Sahel.",
+        "Le ministre rejette les accusations selon lesquelles son cabinet aurait détourné des fonds publics.",
+    ],
+)
+def test_quotes_no_report_in_look_alike_phrases(nlp, text):
+    assert [q for q in analyze(text, nlp).quotes if q.kind != "direct"] == []
+
+
+def test_quotes_selon_takes_the_whole_sentence_the_parser_cut(nlp):
+    text = (
+        "Les « comités de crise » créés par le gouvernement - notamment un comité technique et un fonds de "
+        "solidarité - ont augmenté les dépenses sans résoudre les problèmes, selon le rapport de l'ONG."
+    )
+    quote = quote_with(analyze(text, nlp), "ont augmenté les dépenses")
+    assert quote.text.startswith("Les « comités de crise »") and quote.kind == "mixed"
+
+
+def test_quotes_pronoun_takes_up_the_person_named_after_the_last_quote(nlp):
+    text = (
+        "« Nous avons perdu trois matchs de suite », a déclaré l'entraîneur Paul Kamau. Victoria Hatton, infirmière à "
+        "Nairobi, a pris des pilules contraceptives à 14 ans après des douleurs violentes. « Cela n'a pas aidé », "
+        "dit-elle."
+    )
+    quote = quote_with(analyze(text, nlp), "Cela n'a pas aidé")
+    assert quote.speaker is not None and quote.speaker.name == "Victoria Hatton"
+
+
+def test_quotes_report_a_negative_implicative_governs_is_no_quote(nlp):
+    text = "Le ministère de la Santé a refusé de révéler le nombre de ses employés et le montant des primes versées."
+    assert analyze(text, nlp).quotes == ()
+
+
+def test_quotes_plural_possessive_document_takes_up_the_plural_speakers(nlp):
+    text = (
+        "Les chercheurs de l'université de Kinshasa affirment que les fonds de la riposte ont été mal gérés. Le "
+        "ministre Jean-Jacques Mbungani a répondu aux questions des députés. Selon leur rapport, le ministère a refusé "
+        "de publier la liste de ses employés."
+    )
+    quote = quote_with(analyze(text, nlp), "le ministère a refusé de publier")
+    assert quote.speaker is not None and quote.speaker.name.startswith("chercheurs")

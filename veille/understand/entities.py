@@ -623,6 +623,21 @@ class EntityIndex(tuple[Entity, ...]):
             for e in self
         ]
 
+    @cached_property
+    def person_name_ends(self) -> dict[str, tuple[int, ...]]:
+        """Return, for each first or last word of a person's names of two words or more (its canonical name and
+        every mention's text), the indexes of the people named so ("Vieira" → Patrick Vieira)."""
+        ends: dict[str, dict[int, None]] = {}
+        for i, e in enumerate(self):
+            if e.type != "PER":
+                continue
+            for name in dict.fromkeys((e.name, *(m.text for m in e.mentions))):
+                words = name.split()
+                if len(words) > 1:
+                    for word in (words[0], words[-1]):
+                        ends.setdefault(word, {})[i] = None
+        return {word: tuple(people) for word, people in ends.items()}
+
     def at(self, start: int, end: int) -> Entity | None:
         """Return the entity with a mention overlapping start..end (the longest overlap; first entity on a tie)."""
         starts, rows, longest = self._mentions

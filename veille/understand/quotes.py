@@ -42,15 +42,34 @@ _OWNER_STOP = re.compile(
 # "M. Komara": the civility's full stop is not a sentence end (swapped for a look-alike while splitting)
 _CIVILITY_DOT = re.compile(r"\b(M|MM|Mme|Mmes|Mlle|Dr|Pr|Me|Mr|Mrs|Ms|St)\.(?=\s+[A-ZÀ-Ý])")
 _APPOSED_NAME = re.compile(r"\s*(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,3})\s*,")
-_SELON = re.compile(r"\b(?:selon|d['’]après|according to)\s+(?P<who>[^,.;:\n«»\"“”]+)", re.I)
+# "selon X", "d'après X", "à en croire X", "de l'avis de X": X is the source of the clause around; "selon
+# lesquelles …", "selon que …" are a relative and a conjunction, not a source
+_SELON = re.compile(
+    r"(?:\b(?:selon|according to)\s+|\bd['’]après\s+|(?<!\w)(?:à en croire|de l['’]avis d(?:e\s+|['’]))\s*)"
+    r"(?!(?:lequel|laquelle|lesquels|lesquelles|que|qu['’])\b)"
+    r"(?P<who>[^,.;:\n«»\"“”]+)",
+    re.I,
+)
+_INVERTED = re.compile(r"(?i)\w-(?:t-)?(?:il|elle|ils|elles)$")  # "souvient-il", "a-t-elle"
 _PRONOUN_CUE = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il|elle) (?:a|avait) \w+", re.I)
 # what a reporting verb reports: a clause ("a affirmé que …", "annonce avoir …"), or its object when
 # every sense of the verb is a way of saying ("a annoncé la fermeture …"; reporting_verbs.tsv "any")
-_FRAME_DEPS = {"any": ("ccomp", "xcomp", "obj"), "clause": ("ccomp", "xcomp"), "que": ("ccomp",)}
+_FRAME_DEPS = {
+    "any": ("ccomp", "xcomp", "obj"),
+    "clause": ("ccomp", "xcomp"),
+    "que": ("ccomp",),
+    "locution": (),  # "faire état de …": see _locution
+}
+# French support-verb locutions of saying, "faire" + noun + "de" complement: "faire état de", "faire part de",
+# "faire mention de" (the noun carries the saying; "faire savoir que" is read through "savoir")
+_LOCUTION_NOUNS = {"etat", "part", "mention"}
 # negation words that deny a report ("n'a pas dit que …": the subject did not say it)
 _NEGATIONS = frozenset(
     {"ne", "n'", "n’", "pas", "jamais", "nullement", "guère", "point", "not", "never", "n't"}
 )
+# French negative implicative verbs: "refuser de V", "renoncer à V" entail that V was not done (Karttunen's
+# implicatives), so a reporting verb they govern reports nothing
+_NOT_DONE = frozenset({"refuser", "renoncer", "eviter", "omettre", "negliger", "s'abstenir", "abstenir"})
 _POUR = re.compile(r"(?i)pour\s+(?P<who>[^,.;:\n«»\"“”]+),")  # "Pour le ministre, …": his view follows
 _PREPOSITIONS = {
     "à",
@@ -78,6 +97,7 @@ _PREPOSITIONS = {
 _FIRST_PERSON = re.compile(r"(?i)(?<!\w)(?:je|j['’]|moi|me|m['’]|I|I['’]m|my)(?!\w)")
 _NEAR = 2000  # characters around a cue where its speaker phrase is looked for first
 _CUE_REACH = 200  # characters after a quote where its cue may be
+_APPOSITION_REACH = 10_000  # characters before a description where the name apposed to its noun is looked for
 _PRONOUN_REACH = 600  # characters after the last quoted speaker that "il a ajouté" still takes them up
 _RELATIVES = {"qui", "dont", "où", "lequel", "laquelle", "lesquels", "lesquelles"}
 _ASIDES = {"qui", "alors", "tandis", "lorsque", "où", "dont", "which", "while", "who"}
@@ -88,6 +108,23 @@ _QUALIFIER = re.compile(r"(?i)(?:^|\s)(?:de|du|des|d['’]|par|pour|à|au|aux|of
 _INDEFINITE = re.compile(r"(?i)\s*(?:une?|des|d['’]autres|certain(?:e?s)?|plusieurs|quelques)\b")
 _PRONOUNS = {"il", "elle", "he", "she"}
 _STRESSED = {"lui", "elle", "eux", "elles"}  # French stressed pronouns: "selon lui", "pour elle"
+# a definite determiner (article, demonstrative, possessive) before a lowercase head noun: "la fédération",
+# "les médecins", "l'économiste", "ce responsable" (a capital after it is a name: "le NHS")
+_DEFINITE = re.compile(
+    r"(?:(?i:les|le|la|ces|cet|cette|ce|ses|son|sa|leurs|leur)\s+|(?i:l)['’]\s*)(?P<head>[a-zà-ÿœæ][\w'’-]*)"
+)
+# heads that take a part of a group, not one speaker: "l'une d'entre elles", "la plupart des personnes"
+_PARTITIVES = {"un", "une", "uns", "unes", "autre", "autres", "plupart", "meme", "memes", "ensemble"}
+# what may stand between a noun and the name apposed to it: lowercase adjectives ("le milliardaire américain
+# Elon Musk"); and between a name and the noun apposed after it: a comma, maybe a determiner and adjectives
+# ("Elon Musk, le …", "Russell Foster, neuroscientifique à …")
+_CLAUSE_ENDS = {".", "!", "?", ";", ":", "«", "»", '"', "“", "”", "(", ")", "—", "–"}
+_PARENTHESIS = re.compile(r"\s*\(\s*(?P<name>[^()\n]{1,60}?)\s*\)")  # "… pour les réfugiés (UNHCR)"
+_CHANNEL = re.compile(r"\s+(?:sur|dans)\s")  # where the words were said, after the speaker
+# ", Sebastien Haller," after a description; ", Ferjani Sassi." at the end of an incise
+_APPOSITION = re.compile(r"\s*,\s*(?P<name>[A-ZÀ-Ý][^,.;:()\n«»\"“”]{1,60}?)\s*(?:,|\.(?:\s|$))")
+_APPOSED_GAP = re.compile(r"(?:\s+[a-zà-ÿœæ][\w'’-]*){0,3}\s+")
+_APPOSED_BEFORE = re.compile(r"\s*,\s*(?:(?i:les|le|la)\s+|(?i:l)['’]\s*)?(?:[a-zà-ÿœæ][\w'’-]*\s+){0,2}")
 
 
 @cache
@@ -218,9 +255,12 @@ def _infinitives(form: str) -> tuple[str, ...]:
 
 
 def _negated(verb: Token) -> bool:
-    """True when the verb or its auxiliary is negated ("n'a pas dit que …"): the words are no one's."""
+    """True when the verb or its auxiliary is negated ("n'a pas dit que …"), or when it is the infinitive of a
+    French negative implicative ("a refusé de révéler …"): the words are no one's."""
     heads = [verb] + [c for c in verb.children if c.dep_.startswith("aux")]
-    return any(c.dep_ == "advmod" and c.lower_ in _NEGATIONS for h in heads for c in h.children)
+    if any(c.dep_ == "advmod" and c.lower_ in _NEGATIONS for h in heads for c in h.children):
+        return True
+    return verb.dep_ == "xcomp" and verb.doc.lang_ == "fr" and fold(verb.head.lemma_) in _NOT_DONE
 
 
 @cache
@@ -245,7 +285,7 @@ def find_quotes(text: str, entities: Sequence[Entity], doc: Doc | None = None) -
     entities = indexed(entities)
     verbs = frozenset(t.idx for t in doc if t.pos_ in ("VERB", "AUX")) if doc is not None else None
     sources = _document_sources(text, entities)
-    direct = _direct_quotes(text, entities, sources, verbs)
+    direct = _direct_quotes(text, entities, sources, verbs, doc)
     if doc is None:
         return direct
     reported = _reported_quotes(doc, text, entities, sources, [(q.start, q.end) for q in direct])
@@ -284,6 +324,7 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
     types = {e.entity_id: e.type for e in entities}
     out: list[Quote] = []
     last: tuple[int, Speaker] | None = None  # the last person or organisation quoted, and where
+    plural: tuple[int, Speaker] | None = None  # the last speakers named in the plural ("Les chercheurs")
     for quote in quotes:
         pronoun = quote.speaker is None and (
             _anaphoric(quote.speaker_text)
@@ -293,14 +334,83 @@ def _pronoun_speakers(quotes: list[Quote], entities: Sequence[Entity], doc: Doc 
         if pronoun:
             recent = last[1] if last is not None and quote.start - last[0] <= _PRONOUN_REACH else None
             subject = _previous_subject(doc, quote.start, entities) if doc is not None else None
+            earlier = _subject_before_pronoun(doc, quote, entities) if doc is not None else None
+            if earlier is not None:
+                recent, subject = earlier, None  # "Mame Awa Diouf a survécu …, elle raconte …": same sentence
+            elif (
+                subject is not None
+                and types.get(subject.entity_id or "") == "PER"
+                and last is not None
+                and doc is not None
+                and _after(doc, quote.start, last[0])
+            ):
+                # "Victoria Hatton … a pris des pilules … « Cela n'a pas aidé », dit-elle.": a person made the
+                # subject of the sentence before, after the last quote ended, is named later than its speaker (an
+                # organisation there is more often the setting: "il" still takes up the last speaker)
+                recent = None
             if _FIRST_PERSON.search(quote.text):  # "je …": a person speaks, not an organisation
                 recent = recent if recent and types.get(recent.entity_id or "") == "PER" else None
                 subject = subject if subject and types.get(subject.entity_id or "") == "PER" else None
+            near = plural is not None and quote.start - plural[0] <= _PRONOUN_REACH
+            if _plural_possessive(quote.speaker_text) and plural is not None and near:
+                # "Les chercheurs affirment … Selon leur rapport, …": "leur" takes up the last speakers in the plural
+                recent, subject = plural[1], None
             quote = replace(quote, speaker=recent or subject or _antecedent(quote.start, entities))
         out.append(quote)
         if quote.speaker is not None and types.get(quote.speaker.entity_id or "") in ("PER", "ORG"):
             last = (quote.end, quote.speaker)
+        if quote.speaker is not None and _definite_plural(quote.speaker_text):
+            plural = (quote.end, quote.speaker)
     return out
+
+
+def _plural_possessive(phrase: str | None) -> bool:
+    """True for a document a plural possessive introduces ("leur rapport", "leurs conclusions")."""
+    return (phrase or "").strip().casefold().startswith(("leur ", "leurs "))
+
+
+def _definite_plural(phrase: str | None) -> bool:
+    """True for a definite plural description ("Les chercheurs", "les autorités"): what "leur" may take up."""
+    return (phrase or "").strip().casefold().startswith(("les ", "ces "))
+
+
+def _subject_before_pronoun(doc: Doc, quote: Quote, entities: Sequence[Entity]) -> Speaker | None:
+    """Return the person or organisation that is the subject of an earlier clause of the sentence in which a
+    pronoun introduces ``quote`` ("Mame Awa Diouf a survécu au coronavirus, elle raconte …", "X a rencontré Y
+    et il a déclaré que …"): the subject a French pronoun takes up first; None when the pronoun opens its
+    sentence or follows the quote ("…, dit-elle"), or no such subject is named."""
+    span = doc.char_span(quote.start, quote.start, alignment_mode="expand")
+    if span is None:
+        return None
+    sentence = doc[span.start].sent
+    before = [t for t in sentence if t.idx < quote.start]
+    pronoun = next(
+        (t for t in reversed(before) if t.pos_ == "PRON" and t.dep_ == "nsubj" and _pronoun(t.text)), None
+    )
+    if pronoun is None:
+        return None
+    index = indexed(entities)
+    for t in reversed([t for t in before if t.i < pronoun.i]):
+        if t.dep_ not in ("nsubj", "nsubj:pass") or t.pos_ == "PRON":
+            continue
+        if t.head.dep_ not in ("ROOT", "conj") or t.head.head.dep_ not in ("ROOT", "conj"):
+            continue  # a subject inside a subordinate clause ("… a déclaré que l'efficacité …, bien qu'il …")
+        # the subject's head word names it, or the name apposed to it ("L'archéologue britannique James Bent"),
+        # not another word it governs
+        named = [t, *(c for c in t.children if c.dep_ in ("appos", "flat:name") and c.pos_ == "PROPN")]
+        entity = next((e for w in named if (e := index.at(w.idx, w.idx + len(w))) is not None), None)
+        if entity is not None and entity.type in ("PER", "ORG"):
+            return Speaker(entity.name, entity.entity_id)
+        return None  # the nearest subject names no one: "il" may be anyone's
+    return None
+
+
+def _after(doc: Doc, pos: int, end: int) -> bool:
+    """True when the sentence before the one holding ``pos`` starts at or after ``end``."""
+    span = doc.char_span(pos, pos, alignment_mode="expand")
+    if span is None or doc[span.start].sent.start == 0:
+        return False
+    return doc[doc[span.start].sent.start - 1].sent.start_char >= end
 
 
 def _previous_subject(doc: Doc, pos: int, entities: Sequence[Entity]) -> Speaker | None:
@@ -360,11 +470,14 @@ def _parsed_speaker(
     if not verbs:
         return quote
     verb = min(verbs, key=lambda t: min(abs(t.idx - quote.start), abs(t.idx - quote.end)))
-    span = _speaker_span(verb, any(c.dep_ == "aux:pass" for c in verb.children))
+    span = _speaker_span(verb, _passive(verb))
     if span is None or quote.start <= span[0] < quote.end:
         return quote
     phrase = text[span[0] : span[1]]
-    speaker = _speaker_of(span, phrase, text, entities, sources)
+    # a description is taken as the speaker only from the quote's own cue ("le pape a ajouté : « … »"): another
+    # verb's subject in the sentence may be anyone
+    own = quote.cue is not None and quote.cue.split()[-1] == verb.text
+    speaker = _speaker_of(span, phrase, text, entities, sources, doc, describe=own)
     if speaker is None:
         return replace(quote, speaker_text=phrase) if _anaphoric(phrase) and not quote.speaker_text else quote
     return replace(
@@ -378,9 +491,14 @@ def _overlap(a: Quote, b: Quote) -> float:
 
 
 def _direct_quotes(
-    text: str, entities: Sequence[Entity], sources: Sequence[Source], verbs: frozenset[int] | None = None
+    text: str,
+    entities: Sequence[Entity],
+    sources: Sequence[Source],
+    verbs: frozenset[int] | None = None,
+    doc: Doc | None = None,
 ) -> list[Quote]:
-    """Return the quotes between quotation marks, with their cue and speaker (``verbs``: see _cue)."""
+    """Return the quotes between quotation marks, with their cue and speaker (``verbs``: see _cue; ``doc``, the
+    parse when there is one, see _definite)."""
     quotes: list[Quote] = []
     previous: Speaker | None = None
     for start, end in _quote_spans(text):
@@ -396,6 +514,10 @@ def _direct_quotes(
             speaker = previous
         elif phrase:
             speaker = _resolve(phrase, text, entities, sources, anchor=start)
+            if speaker is None and cue is not None and text.find(cue, end, end + _CUE_REACH + len(cue)) >= 0:
+                # "», souligne l'économiste": the subject of an incise; before the quote, the words after its verb
+                # are its object more often ("a tweeté la photo avec la légende : « … »")
+                speaker = _definite(phrase, text, start, entities, doc)
         if kind == "partial" and cue is None and speaker is None:
             continue  # a term in quotation marks nobody is said to use ("tolérance zéro"): not a quote
         quotes.append(Quote(content, start, end, kind, cue, speaker, phrase))
@@ -510,9 +632,12 @@ def _cue(
     lead = re.match(r"[\s\u00a0]*[»”\"]?[\s\u00a0]*,?", after)
     if lead is not None and not after[lead.end() :].lstrip().startswith("."):
         for word in islice(re.finditer(r"[\w'’-]+", after[lead.end() :]), 4):
-            if not _is_cue_word(word.group(0)):
+            # "», se souvient-il", "»,poursuit-elle": a verb with its subject pronoun inverted after the quote's
+            # comma is its incise whatever the verb (as _clitic_incise), even where the tokenizer missed it
+            inverted = "," in lead.group(0) and _INVERTED.search(word.group(0)) is not None
+            if not inverted and not _is_cue_word(word.group(0)):
                 continue
-            if verbs is not None and after_start + lead.end() + word.start() not in verbs:
+            if not inverted and verbs is not None and after_start + lead.end() + word.start() not in verbs:
                 continue
             cue_end = lead.end() + word.end()
             cue = after[lead.end() : cue_end].strip()
@@ -526,6 +651,8 @@ def _cue(
                 return cue, before_cue[-1], False  # '"…," he told reporters': the pronoun is the speaker
             phrase = _STOP_AFTER.split(_CIVILITY_DOT.sub(_keep_civility, rest), maxsplit=1)[0].strip()
             phrase = phrase.replace("\u2024", ".")
+            # "écrit Vieira sur Instagram", "a dit le ministre dans un entretien": the channel, not the speaker
+            phrase = _CHANNEL.split(phrase, maxsplit=1)[0].strip() or phrase
             return cue, phrase or None, False
     # Before the quote: the clause since the last sentence end.
     head = text[max(0, start - 300) : start - 1]
@@ -627,10 +754,15 @@ def _resolve(
             if entity.type != "PER" and _person_head(phrase):
                 return _described(phrase)
             return Speaker(entity.name, entity.entity_id)
+    surnamed = _surname_of(phrase, entities)
+    if surnamed is not None:
+        return Speaker(surnamed.name, surnamed.entity_id)
     bare = _strip_det(phrase)
     head = bare.split()[0].casefold() if bare.split() else ""
     data = _speakers()
     if head in data["documents"] or "même source" in phrase.casefold():
+        if _anaphoric(phrase):
+            return None  # "selon leur rapport": whoever spoke last (find_quotes takes them up)
         if _INDEFINITE.match(phrase) and not re.search(r"\b(?:du|de la|de l['’]|des)\s", bare):
             return None  # "des sources sécuritaires": nobody in particular
         owner = re.match(r"\S+(?:\s+\S+)?\s+(?:du|de la|de l['’]|des|de)\s+(.+)", bare)
@@ -653,7 +785,25 @@ def _resolve(
         return Speaker(name, org.entity_id if org else None)
     if phrase != bare and (fold(head) in nominals() or fold(head).rstrip("sx") in nominals()):
         return _described(phrase)
+    if phrase != bare and re.fullmatch(r"(?:[A-ZÀ-Ý][\w'’.-]*\s*){1,4}", bare):
+        # "selon l'Ukraine": a country speaks through its government; "selon la Fifa", "le NHS affirme": a name
+        # the NER missed, no id
+        if described is not None and name_key(bare) in _name_keys(described):
+            return Speaker(described.name, described.entity_id)
+        return Speaker(bare, None)
     return None
+
+
+def _surname_of(phrase: str, entities: Sequence[Entity]) -> Entity | None:
+    """Return the one person whose name ends or starts with ``phrase``, a single capitalised word ("écrit Vieira"
+    after "Patrick Vieira" was named, "Megan dit" after "Megan Morgan", where the NER missed the word alone);
+    None when none or several do."""
+    word = phrase.strip()
+    if not re.fullmatch(r"[A-ZÀ-Ý][\w'’-]+", word):
+        return None
+    index = indexed(entities)
+    people = {index[i].entity_id: index[i] for i in index.person_name_ends.get(word, ())}
+    return next(iter(people.values())) if len(people) == 1 else None
 
 
 def _person_head(phrase: str) -> bool:
@@ -688,6 +838,90 @@ def _described(phrase: str) -> Speaker | None:
     if _INDEFINITE.match(phrase):
         return None
     return Speaker(_OWNER_STOP.split(" " + _strip_det(phrase), maxsplit=1)[0].strip(), None)
+
+
+def _definite(
+    phrase: str, text: str, anchor: int, entities: Sequence[Entity], doc: Doc | None = None
+) -> Speaker | None:
+    """Return the speaker a definite description names when nothing else resolves it ("la fédération", "les
+    médecins", "l'économiste"): the person or organisation whose name an earlier apposition gave that head noun
+    ("le milliardaire Elon Musk" … "le milliardaire a déclaré"), else the description kept as words (no id).
+    None for any other phrase: an indefinite one ("des experts") is nobody in particular, a pronoun is taken
+    up elsewhere, a part of a group ("l'une d'elles", "la plupart des …") is no one speaker."""
+    m = _DEFINITE.match(phrase.strip())
+    if m is None or fold(m.group("head")) in _PARTITIVES:
+        return None
+    at = _nearest(text, phrase.strip(), anchor)
+    named = (_apposed_person(text, at + len(phrase.strip()), entities) if at >= 0 else None) or _apposed_name(
+        m.group("head"), text, anchor, entities, doc
+    )  # "…», a réagi le milieu des Aigles, Ferjani Sassi."
+    if named is not None:
+        return Speaker(named.name, named.entity_id)
+    return _described(phrase)
+
+
+def _apposed_name(
+    head: str, text: str, before: int, entities: Sequence[Entity], doc: Doc | None = None
+) -> Entity | None:
+    """Return the person or organisation last named, before ``before``, right after the noun ``head`` ("le
+    milliardaire Elon Musk", "la fédération kényane FKF": a name apposed to the noun, only adjectives between,
+    which only ``doc`` can tell) or right before it after a comma ("Elon Musk, le milliardaire"); None when no
+    name was ever given it."""
+    index = indexed(entities)
+    found: Entity | None = None
+    # within a bounded reach before the description, so that a text of many descriptions costs time in
+    # proportion to its length, not to its length squared
+    head_word = re.compile(rf"(?i)(?<![\w'’-]){re.escape(head)}(?![\w'’-])")
+    for m in head_word.finditer(text, max(0, before - _APPOSITION_REACH), before):
+        after = [
+            index[i]
+            for i, mention in index.mentions.starting_in(m.end(), m.end() + 60)
+            if _apposed_to(text, m.start(), m.end(), mention.start, doc)
+        ]
+        before_it = [
+            index[i]
+            for i, mention in index.mentions.overlapping(max(0, m.start() - 80), m.start())
+            if _APPOSED_BEFORE.fullmatch(text[mention.end : m.start()])
+            and _apposition_of(m.start(), m.end(), mention.start, mention.end, doc)
+        ]
+        candidates = [e for e in after + before_it if e.type in ("PER", "ORG")]
+        if candidates:
+            found = candidates[0]  # the latest apposition before the description wins
+    return found
+
+
+def _apposition_of(start: int, end: int, name_start: int, name_end: int, doc: Doc | None) -> bool:
+    """True when, per the parse ``doc``, the noun at ``start``..``end`` is an apposition to the name at
+    ``name_start``..``name_end`` ("Russell Foster, neuroscientifique à …"), not a new phrase after its comma
+    ("Selon Kabila, les allégations …"); False without a parse."""
+    if doc is None:
+        return False
+    noun = doc.char_span(start, end, alignment_mode="expand")
+    name = doc.char_span(name_start, name_end, alignment_mode="expand")
+    if noun is None or name is None:
+        return False
+    head = noun[-1]  # an apposition, or a word the parser hung on the name as one ("neuroscientifique": amod)
+    return head.dep_ in ("appos", "amod", "nmod", "acl", "dep") and name.start <= head.head.i < name.end
+
+
+def _apposed_to(text: str, start: int, end: int, name_start: int, doc: Doc | None) -> bool:
+    """True when the name starting at ``name_start`` is apposed to the noun at ``start``..``end``: right after it,
+    or, per the parse ``doc``, its apposition with only lowercase words between ("le milliardaire sud-africain
+    Patrice Motsepe"), not a later word of the sentence ("le milliardaire a racheté Twitter")."""
+    gap = text[end:name_start]
+    if not gap.strip():
+        return name_start > end
+    if doc is None or not _APPOSED_GAP.fullmatch(gap):
+        return False
+    noun = doc.char_span(start, end, alignment_mode="expand")
+    name = doc.char_span(name_start, name_start + 1, alignment_mode="expand")
+    if noun is None or name is None:
+        return False
+    return (
+        name[0].head.i == noun[-1].i
+        and name[0].dep_ in ("appos", "flat:name", "nmod")
+        and not any(c.dep_ == "case" for c in name[0].children)
+    )
 
 
 def _nearest(text: str, phrase: str, anchor: int) -> int:
@@ -735,7 +969,7 @@ def _reported_quotes(
         check_budget("reported speech")
         lexical = _reporting_frame(token) if token.pos_ == "VERB" else None
         frame = (
-            lexical or _clitic_incise(token) or _noun_incise(token, entities)
+            lexical or _clitic_incise(token) or _noun_incise(token, entities) or _locution(token)
             if token.pos_ == "VERB"
             else None
         )
@@ -749,7 +983,7 @@ def _reported_quotes(
         if token.dep_ == "advcl" and "Inf" in token.morph.get("VerbForm", []):
             # "ont manifesté pour dénoncer la violence": a purpose; "pour annoncer que …" still reports
             frame = "que"
-        passive = any(c.dep_ == "aux:pass" for c in token.children)
+        passive = _passive(token)
         aside = _comme_report(token) if lexical else None
         content: tuple[int, int] | None
         if aside is not None:  # "Comme le souligne X, …", "…, comme l'a dit X."
@@ -764,13 +998,55 @@ def _reported_quotes(
             continue
         speaker_span = inverted or _speaker_span(token, passive)
         phrase = text[speaker_span[0] : speaker_span[1]] if speaker_span else None
-        speaker = _speaker_of(speaker_span, phrase, text, entities, sources) if speaker_span else None
+        speaker = _speaker_of(speaker_span, phrase, text, entities, sources, doc) if speaker_span else None
         cue_tokens = [c for c in token.children if c.dep_.startswith("aux") and c.i < token.i] + [token]
-        cue = text[cue_tokens[0].idx : token.idx + len(token)]
+        last = doc[token.i + 1] if frame == "locution" else token  # "a fait état"
+        cue = text[cue_tokens[0].idx : last.idx + len(last)]
         kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
         out.append(Quote(text[start:end], start, end, kind, cue, speaker, phrase))
     out.extend(_selon_quotes(doc, text, entities, sources))
     return _without_overlaps(out)
+
+
+def _locution(verb: Token) -> str | None:
+    """Return "locution" for "faire" with a bare noun object of saying and a "de" complement after it ("a fait
+    état de plusieurs morts", "a fait part de son inquiétude"): the locution reports that complement; None
+    otherwise ("faire partie de", "faire l'état des lieux" have another noun or a determiner)."""
+    if verb.doc.lang_ != "fr" or verb.lemma_ != "faire":
+        return None
+    return "locution" if _locution_complement(verb) is not None else None
+
+
+def _locution_complement(verb: Token) -> Token | None:
+    """Return the head of the "de" complement of a "faire état de" locution (see _locution), or None."""
+    noun = next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ == "obj"
+            and c.i == verb.i + 1
+            and fold(c.lower_) in _LOCUTION_NOUNS
+            and not any(d.dep_ == "det" for d in c.children)
+        ),
+        None,
+    )
+    if noun is None:
+        return None
+    following = [c for c in (*verb.children, *noun.children) if c.i > noun.i]
+    return next(
+        (
+            c
+            for c in sorted(following, key=lambda c: c.i)
+            if next(c.subtree).i == noun.i + 1 and next(c.subtree).lower_ in ("de", "d'", "d’", "du", "des")
+        ),
+        None,
+    )
+
+
+def _passive(verb: Token) -> bool:
+    """True when the verb has a passive auxiliary: a verb form ("a été annoncé", "was said"), not a word the
+    parser mislabelled so ("il a lui-même averti": "lui-même" read as aux:pass)."""
+    return any(c.dep_ == "aux:pass" and c.pos_ in ("AUX", "VERB") for c in verb.children)
 
 
 def _attributive(verb: Token) -> bool:
@@ -836,6 +1112,10 @@ def _content(verb: Token, passive: bool, frame: str = "any") -> tuple[int, int] 
         (c for d in deps for c in verb.children if c.dep_ == d and _finite_if(frame, c) and not _relative(c)),
         None,
     )
+    if frame == "locution":  # "a fait état de plusieurs morts": the "de" complement of the locution
+        child = _locution_complement(verb)
+        if child is None:
+            return None
     if child is None and passive:
         # "est accusé de crimes …": the "de" complement; "Il a été annoncé par X que …": the "que" clause
         # (the impersonal "il" is no content); "La fermeture … a été annoncée par …": the passive subject
@@ -1257,7 +1537,12 @@ def _continuation(verb: Token, first: int) -> list[Token]:
 
 def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
     """Return the span naming who speaks: the subject, the agent of a passive, a relative's antecedent."""
-    deps = ("obl:agent",) if passive else ("nsubj", "expl:subj")  # "Il estime que …" is read as expl:subj
+    # "Il estime que …" is read as expl:subj; "il a lui-même averti que …" as a passive's subject although
+    # its auxiliary is "avoir", which makes no passive ("Il est interdit de …" is one: no speaker)
+    active = any(c.dep_.startswith("aux") and c.lemma_ == "avoir" for c in verb.children)
+    deps: tuple[str, ...] = ("nsubj", "expl:subj", "nsubj:pass") if active else ("nsubj", "expl:subj")
+    if passive:
+        deps = ("obl:agent",)
     subject = next((c for d in deps for c in verb.children if c.dep_ == d), None)
     participle = verb.dep_ == "advcl" and bool({"Part", "Ger"} & set(verb.morph.get("VerbForm", [])))
     if subject is None and (verb.dep_ in ("xcomp", "conj") or participle) and verb.head is not verb:
@@ -1272,9 +1557,10 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
         and verb.head.pos_ in ("PROPN", "NOUN")
         and verb.doc.lang_ == "fr"
     ):
-        subject = verb.head  # a predicate the parser hung on its subject (see _attributive)
+        # a predicate the parser hung on its subject (see _attributive), or inside a relative clause after it
+        subject = _relative_antecedent(verb) or verb.head
     if subject is None:
-        return None
+        return _unattached_subject(verb)
     if subject.lower_ in ("qui", "who", "that") and verb.dep_ == "acl:relcl":
         subject = verb.head  # "l'armée congolaise qui accuse …"
     tokens = [
@@ -1301,17 +1587,91 @@ def _speaker_span(verb: Token, passive: bool) -> tuple[int, int] | None:
     return run[0].idx, run[-1].idx + len(run[-1])
 
 
+def _relative_antecedent(verb: Token) -> Token | None:
+    """Return the antecedent of the relative clause written between the subject and a finite verb the parser
+    hung inside that clause ("Sébastien Bassong, qui a remporté 18 sélections avec le Cameroun, dit qu'…": the
+    verb read as qualifying "sélections"); None when the verb follows no such clause."""
+    if "Fin" not in verb.morph.get("VerbForm", []) or verb.i == 0 or verb.doc[verb.i - 1].text != ",":
+        return None
+    node = verb.head
+    while node.dep_ != "acl:relcl" and node.head.i != node.i and node.i < verb.i:
+        node = node.head
+    if node.dep_ != "acl:relcl" or node.head.i >= verb.i:
+        return None
+    return node.head
+
+
+def _unattached_subject(verb: Token) -> tuple[int, int] | None:
+    """Return the noun phrase written right before a finite French verb the parser gave no subject, which it
+    hung elsewhere: after an apposition between commas ("Glory Oguegbu, fondatrice de l'institut, affirme que
+    …": the phrase before the first comma) or after "et" ("… et les Nations unies (ONU) affirment que …"). The
+    phrase runs back to a sentence or clause boundary (punctuation, a conjunction, a verb) and opens with a
+    determiner or a noun; None otherwise."""
+    doc = verb.doc
+    auxiliaries = [c for c in verb.children if c.dep_.startswith("aux") and c.i < verb.i]
+    # a participle heading a sentence with no auxiliary ("Krebs avertit que …" read as such) is a finite verb
+    # the tagger missed
+    bare = verb.dep_ == "ROOT" and not auxiliaries and "Part" in verb.morph.get("VerbForm", [])
+    finite = any("Fin" in t.morph.get("VerbForm", []) for t in [verb, *auxiliaries])
+    if doc.lang_ != "fr" or not (finite or bare):
+        return None
+    first = min([c.i for c in auxiliaries] + [verb.i])
+    if any(c.dep_ in ("nsubj", "nsubj:pass", "expl:subj") for c in verb.children):
+        return None
+    k = first - 1
+    if k >= 0 and doc[k].text == ")":  # "les Nations unies (ONU) affirment": the name in parentheses
+        while k >= 0 and doc[k].text != "(":
+            k -= 1
+        k -= 1
+    end = k
+    while k >= 0 and first - k <= 25:
+        t = doc[k]
+        if (
+            t.text in _CLAUSE_ENDS
+            or "\n" in t.text
+            or t.pos_ in ("CCONJ", "SCONJ", "PRON")
+            or t.pos_ in ("VERB", "AUX")
+            and "Part" not in t.morph.get("VerbForm", [])  # "fondatrice" may be read as a participle
+        ):
+            break
+        k -= 1
+    else:
+        if k >= 0:
+            return None  # too long a run: no noun phrase of its own
+    run = [t for t in doc[k + 1 : end + 1] if not t.is_space]
+    commas = [t.i for t in run if t.text == ","]
+    if commas and (len(commas) != 2 or commas[-1] != run[-1].i):
+        return None  # "NP, apposition," only
+    phrase = [t for t in run if t.i < commas[0]] if commas else run
+    if not phrase or phrase[0].pos_ not in ("DET", "PROPN", "NOUN", "X"):
+        return None
+    if not any(t.pos_ in ("NOUN", "PROPN") for t in phrase) or phrase[-1].is_punct:
+        return None
+    return phrase[0].idx, phrase[-1].idx + len(phrase[-1])
+
+
 def _speaker_of(
     span: tuple[int, int],
     phrase: str | None,
     text: str,
     entities: Sequence[Entity],
     sources: Sequence[Source],
+    doc: Doc | None = None,
+    *,
+    describe: bool = True,
 ) -> Speaker | None:
-    """Resolve a speaker span: the entity it names, the person a pronoun stands for, or what _resolve finds."""
+    """Resolve a speaker span: the entity it names, the person a pronoun stands for, what _resolve finds, or
+    (``describe``) a definite description (_definite; ``doc``, the parse, tells the adjectives of an
+    apposition)."""
     start, end = span
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
+    named = _parenthesised(text, end, entities) or _apposed_person(text, end, entities)
+    whole = indexed(entities).at(start, end)
+    if named is not None and not (
+        whole is not None and any(name_key(_strip_det(phrase or "")) == k for k in _name_keys(whole))
+    ):
+        return Speaker(named.name, named.entity_id)  # "L'agence des Nations unies pour les réfugiés (UNHCR)"
     entity = indexed(entities).at(start, end)
     if entity is not None and phrase and _qualifies(entity, phrase, start, indexed(entities)):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
@@ -1319,6 +1679,9 @@ def _speaker_of(
         if head not in _speakers()["documents"] and head not in _speakers()["institutions"]:
             return _described(phrase)
         entity = None  # "le communiqué du ministère …": _resolve reads the issuer
+    if entity is not None and entity.type not in ("PER", "ORG", "LOC") and phrase:
+        # "Megan dit …" after "Megan Morgan": the NER may type a first name alone as MISC; the person it names
+        entity = _surname_of(phrase, entities) or entity
     if entity is not None:
         return Speaker(entity.name, entity.entity_id)
     if not phrase:
@@ -1326,7 +1689,41 @@ def _speaker_of(
     found = _resolve(phrase, text, entities, sources, anchor=start)
     if found is None and re.fullmatch(r"(?:[A-ZÀ-Ý][\w'’.-]*\s*){2,4}", phrase.strip()):
         return Speaker(phrase.strip(), None)  # "Abdoul-Aziz Mohammed": a name the NER missed, no id
-    return found
+    # "la fédération a annoncé que …": the subject of a report names its speaker even without a name
+    return found or (_definite(phrase, text, start, entities, doc) if describe else None)
+
+
+def _name_keys(entity: Entity) -> set[str]:
+    """Return the name keys of an entity's name mentions and canonical name."""
+    return {name_key(m.text) for m in entity.mentions if m.kind == "name"} | {name_key(entity.name)}
+
+
+def _parenthesised(text: str, end: int, entities: Sequence[Entity]) -> Entity | None:
+    """Return the person or organisation named in parentheses right after a speaker phrase ending at ``end``
+    ("L'agence des Nations unies pour les réfugiés (UNHCR) a indiqué …"): the name of what the phrase describes,
+    which the parser leaves out of the subject; None without one."""
+    m = _PARENTHESIS.match(text, end)
+    if m is None:
+        return None
+    entity = indexed(entities).at(m.start("name"), m.end("name"))
+    return entity if entity is not None and entity.type in ("PER", "ORG") else None
+
+
+def _apposed_person(text: str, end: int, entities: Sequence[Entity]) -> Entity | None:
+    """Return the person whose name stands alone between commas right after a speaker phrase ending at ``end``
+    ("L'attaquant ivoirien de l'Ajax, Sebastien Haller, estime …"): the description names that person; None
+    otherwise (a name that is no person's may be the next of a list: "L'ONU, l'UA, …")."""
+    m = _APPOSITION.match(text, end)
+    if m is None:
+        return None
+    entity = indexed(entities).at(m.start("name"), m.end("name"))
+    if entity is None or entity.type != "PER":
+        return None
+    covered = any(
+        indexed(entities)[i] is entity and mention.start <= m.start("name") and m.end("name") <= mention.end
+        for i, mention in indexed(entities).mentions.overlapping(m.start("name"), m.end("name"))
+    )
+    return entity if covered else None
 
 
 def _antecedent(before: int, entities: Sequence[Entity]) -> Speaker | None:
@@ -1363,7 +1760,7 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
                 # "À ce jour, selon l'OMS, plus de 57 000 personnes …": no clause before, the sentence's follows
                 start, end = sent.start_char + m.end("who") + 1, sent.end_char
             else:  # "content, selon X."
-                start, end = sent.start_char, sent.start_char + m.start()
+                start, end = _sentence_start(sent), sent.start_char + m.start()
             start, end = _in_paragraph(text, start, end, sent.start_char + m.start())
             while end > start and text[end - 1] in ",.;: ":
                 end -= 1
@@ -1371,11 +1768,30 @@ def _selon_quotes(doc: Doc, text: str, entities: Sequence[Entity], sources: Sequ
                 continue
             speaker = known.get(who_start) or _resolve(who, text, entities, sources, anchor=who_start)
             kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
-            out.append(Quote(text[start:end], start, end, kind, m.group(0).split()[0], speaker, who))
+            cue = sentence[m.start() : m.start("who")].strip()  # "selon", "à en croire", "de l'avis de"
+            out.append(Quote(text[start:end], start, end, kind, cue, speaker, who))
         view = _view_of(sent, text, entities, sources)
         if view is not None:
             out.append(view)
     return out
+
+
+def _sentence_start(sent: Span) -> int:
+    """Return where the sentence holding ``sent`` starts in the text: the parser may cut a sentence at a dash or
+    a lowercase word ("Les « structures ad hoc » … - notamment un comité … - ont augmenté les budgets …"), and
+    such a piece goes on from the one before it unless that one ended with a full stop."""
+    doc, start = sent.doc, sent.start
+    while start > 0:
+        first = doc[start]
+        previous = doc[start - 1]
+        if previous.text in (".", "!", "?") or not (
+            first.text[:1].islower() or first.text in ("-", "–", "—")
+        ):
+            break
+        if "\n" in previous.text or "\n" in previous.whitespace_:
+            break
+        start = previous.sent.start
+    return doc[start].idx
 
 
 def _adjunct_before(sent: Span, pos: int) -> bool:
@@ -1408,7 +1824,7 @@ def _view_of(sent: Span, text: str, entities: Sequence[Entity], sources: Sequenc
         end -= 1
     if len(text[start:end].split()) < 4:
         return None
-    speaker = _speaker_of((who_start, who_start + len(who)), who, text, entities, sources)
+    speaker = _speaker_of((who_start, who_start + len(who)), who, text, entities, sources, sent.doc)
     kind = "mixed" if any(ch in text[start:end] for ch in _QUOTE_MARKS) else "indirect"
     return Quote(text[start:end], start, end, kind, text[m.start() : m.start() + 4], speaker, who)
 
