@@ -193,6 +193,23 @@ def test_hardening_cp1252_article_in_utf8_template_extracts_readable():
     assert text.startswith("Visite à Niamey") and SENTENCE in text and "\ufffd" not in text
 
 
+def test_hardening_document_without_hints_is_never_read_whole_in_a_detected_code_page():
+    # Found by the long fuzz run of 2026-12-07: a UTF-8 page with a few control bytes and one stray byte, given
+    # to extraction without ingest's hints, was read whole as ISO-8859-10 ("rencontrÃĐ") by the detector.
+    from veille.errors import EncodingError
+    from veille.extract.article import extract_article
+    from veille.model import Document
+
+    body = f"<html><head><title>Visite</title></head><body><p>{SENTENCE}</p>"
+    noisy = (body + "\x1f" * 5 + "</body></html>").encode("utf-8") + b"\x00\x80"
+    doc = Document.from_bytes(noisy, media_type="text/html", source="fuzz", container="test")
+    with pytest.raises(EncodingError, match="control characters"):
+        extract_article(doc)  # as ingest refuses the same bytes: a failure, not an article in mojibake
+    stray = (body + "</body></html>").encode("utf-8") + b"\x80"
+    doc = Document.from_bytes(stray, media_type="text/html", source="fuzz", container="test")
+    assert SENTENCE in extract_article(doc).text  # the stray byte alone: UTF-8, run by run
+
+
 def test_hardening_input_time_limit_counts_the_reader_not_the_consumer():
     import time
 

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import charset_normalizer
 import py3langid
 
 from veille.errors import EmptyInputError, EncodingError, ExtractionError, NotTextError, TooLargeError
 from veille.extract import EXTRACTOR_VERSION, clutter, guard, html, metadata, pubdate, scraped
 from veille.extract.records import parse_record
-from veille.ingest.encoding import decode_mixed_utf8
+from veille.ingest.encoding import decode, decode_mixed_utf8
 from veille.model import Article, Document, article_id
 from veille.settings import Settings
 
@@ -78,19 +77,15 @@ def decode_document(doc: Document) -> str:
             # Read run by run as ingest did (issue 22): declared when a hint names UTF-8 or ingest repaired it.
             declared = bool(encoding) or doc.hints.get("encoding_source") == "mixed"
             repaired = decode_mixed_utf8(doc.raw, declared=declared)
-            mixed = (repaired.text, repaired.repaired) if repaired is not None else None
-            best = None if mixed is not None or encoding else charset_normalizer.from_bytes(doc.raw).best()
-            if mixed is not None:
-                text, fixed = mixed
-                logger.info("mixed encodings: %d byte(s) outside UTF-8 read as cp1252", fixed)
+            if repaired is not None:
+                text = repaired.text
+                logger.info("mixed encodings: %d byte(s) outside UTF-8 read as cp1252", repaired.repaired)
             elif encoding:
                 text = doc.raw.decode(encoding, errors="replace")
-            elif best is None:
-                raise EncodingError(
-                    "no plausible text encoding; pass the right one as the encoding hint"
-                ) from None
             else:
-                text = str(best)
+                # no hint (a document not made by ingest): the one decoder ingest uses, which refuses a
+                # detector's reading that is no plausible text rather than read a whole article in it
+                text = decode(doc.raw).text
     nuls = text.count("\x00")
     if nuls > max(2, len(text) // 1000):
         raise NotTextError("the document holds NUL bytes: binary data, not text or HTML")

@@ -101,11 +101,16 @@ def utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
-def _is_plausible(text: str) -> bool:
+def _control_share(text: str) -> float:
+    """Return the share of the text's characters that are control characters (C0 but whitespace, DEL, C1)."""
     if not text:
-        return True
+        return 0.0
     controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f\v" or "\x7f" <= ch <= "\x9f")
-    return controls / len(text) <= _MAX_CONTROL_RATIO
+    return controls / len(text)
+
+
+def _is_plausible(text: str) -> bool:
+    return _control_share(text) <= _MAX_CONTROL_RATIO
 
 
 def _decode_declared(raw: bytes, codec: str) -> tuple[str, str] | None:
@@ -236,5 +241,8 @@ def decode(raw: bytes, declared: str | None = None) -> Decoded:
     name = codecs.lookup(best.encoding).name
     text = str(best)
     if not _is_plausible(text):
-        raise EncodingError(f"bytes decode as {name} only into control characters; not text")
+        raise EncodingError(
+            f"bytes read as {name} are {_control_share(text):.1%} control characters (over "
+            f"{_MAX_CONTROL_RATIO:.0%}): binary data or broken text, not readable text"
+        )
     return Decoded(text, name, "detected")
