@@ -193,6 +193,22 @@ def test_hardening_cp1252_article_in_utf8_template_extracts_readable():
     assert text.startswith("Visite à Niamey") and SENTENCE in text and "\ufffd" not in text
 
 
+def test_hardening_long_cp1252_paragraph_in_undeclared_utf8_text_decoded_run_by_run():
+    # Found by the long fuzz run of 2026-12-07 (a UTF-8 page followed by many stray bytes): when the stray bytes
+    # outnumbered the UTF-8 characters four to one, the whole text was read as cp1252 ("prÃ©sident").
+    first = "Le président a été reçu à Niamey.\n".encode()
+    pasted = ("Les députés ont adopté à l'unanimité la réforme présentée début février. " * 3).encode(
+        "cp1252"
+    )
+    decoded = decode(first + pasted)
+    assert decoded.source == "mixed" and decoded.repaired == sum(b > 127 for b in pasted)
+    assert decoded.text.startswith("Le président a été reçu") and "Les députés ont adopté" in decoded.text
+    ascii_only = (
+        "Le ministre est à Niamey.\n".encode()
+    )  # one UTF-8 letter: too few to tell, detection decides
+    assert decode(ascii_only + pasted).source != "mixed"
+
+
 def test_hardening_document_without_hints_is_never_read_whole_in_a_detected_code_page():
     # Found by the long fuzz run of 2026-12-07: a UTF-8 page with a few control bytes and one stray byte, given
     # to extraction without ingest's hints, was read whole as ISO-8859-10 ("rencontrÃĐ") by the detector.

@@ -158,6 +158,10 @@ class Decoded:
 
 
 _SURROGATES = re.compile("[\udc80-\udcff]+")
+# Letters written in UTF-8 that a text in a single-byte code page does not hold by chance: "é" is one byte in
+# windows-1252, and a pair of its characters that reads as a UTF-8 letter ("Ã©") is itself mojibake. A few
+# of them make the rest of the text stray runs, however many (a long cp1252 paragraph in a UTF-8 file).
+UTF8_LETTERS = 3
 
 
 def _cp1252_run(match: re.Match[str]) -> str:
@@ -169,16 +173,18 @@ def decode_mixed_utf8(raw: bytes, *, declared: bool) -> Decoded | None:
     """Return UTF-8 bytes holding stray windows-1252 runs decoded run by run (UTF-8 first), or None.
 
     Each byte sequence that is not UTF-8 is read as windows-1252, never the whole text. Undeclared bytes
-    count as UTF-8 only when they hold valid multibyte characters, at least a quarter as many as bad bytes
-    (any number under a declared UTF-8). None when the bytes are valid UTF-8 or hold no UTF-8 character.
+    count as UTF-8 when they hold valid multibyte characters, at least a quarter as many as bad bytes, or at
+    least UTF8_LETTERS letters written in UTF-8 (any number under a declared UTF-8). None when the bytes are
+    valid UTF-8 or hold no UTF-8 character.
     """
     text = raw.decode("utf-8", errors="surrogateescape")
     runs = _SURROGATES.findall(text)
     invalid = sum(len(run) for run in runs)
     if not invalid:
         return None
-    valid_multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
-    if valid_multibyte == 0 or (not declared and valid_multibyte * 4 < invalid):
+    multibyte = [ch for ch in text if ord(ch) > 127 and not "\udc80" <= ch <= "\udcff"]
+    letters = sum(ch.isalpha() for ch in multibyte)
+    if not multibyte or (not declared and len(multibyte) * 4 < invalid and letters < UTF8_LETTERS):
         # No UTF-8 character at all: the whole text is in another encoding (detect it).
         return None
     repaired = _SURROGATES.sub(_cp1252_run, text)
