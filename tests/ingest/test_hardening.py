@@ -209,6 +209,17 @@ def test_hardening_long_cp1252_paragraph_in_undeclared_utf8_text_decoded_run_by_
     assert decode(ascii_only + pasted).source != "mixed"
 
 
+def test_hardening_utf8_too_full_of_controls_is_refused_not_read_in_a_code_page():
+    # Found by the long fuzz run (second round): C1 controls written in UTF-8 ("\x91" is two bytes, C2 91) count
+    # as controls read as UTF-8 but not read as cp1252 ("Â‘"), so the cp1252 reading of the whole page passed
+    # the control check the UTF-8 reading failed: mojibake instead of a refusal.
+    from veille.errors import EncodingError
+
+    text = (SENTENCE + " ") * 5 + "\x01" * 9 + "\x91" * 3
+    with pytest.raises(EncodingError, match="control characters"):
+        decode(text.encode("utf-8") + b"\xff")
+
+
 def test_hardening_document_without_hints_is_never_read_whole_in_a_detected_code_page():
     # Found by the long fuzz run of 2026-12-07: a UTF-8 page with a few control bytes and one stray byte, given
     # to extraction without ingest's hints, was read whole as ISO-8859-10 ("rencontrÃĐ") by the detector.

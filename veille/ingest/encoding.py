@@ -175,7 +175,8 @@ def decode_mixed_utf8(raw: bytes, *, declared: bool) -> Decoded | None:
     Each byte sequence that is not UTF-8 is read as windows-1252, never the whole text. Undeclared bytes
     count as UTF-8 when they hold valid multibyte characters, at least a quarter as many as bad bytes, or at
     least UTF8_LETTERS letters written in UTF-8 (any number under a declared UTF-8). None when the bytes are
-    valid UTF-8 or hold no UTF-8 character.
+    valid UTF-8 or hold no UTF-8 character. Raises EncodingError when they are UTF-8 (UTF8_LETTERS) but too
+    full of control characters to be text.
     """
     text = raw.decode("utf-8", errors="surrogateescape")
     runs = _SURROGATES.findall(text)
@@ -189,6 +190,13 @@ def decode_mixed_utf8(raw: bytes, *, declared: bool) -> Decoded | None:
         return None
     repaired = _SURROGATES.sub(_cp1252_run, text)
     if not _is_plausible(repaired):
+        if letters >= UTF8_LETTERS:
+            # UTF-8 for sure, with too many control characters to be text: a single-byte code page would only
+            # read it whole in mojibake (and may count one control fewer, "Â\x91" for U+0091)
+            raise EncodingError(
+                f"UTF-8 bytes with {_control_share(repaired):.1%} control characters (over "
+                f"{_MAX_CONTROL_RATIO:.0%}): binary data or broken text, not readable text"
+            )
         return None
     return Decoded(repaired, "utf-8", "mixed", invalid)
 
