@@ -618,10 +618,7 @@ class EntityIndex(tuple[Entity, ...]):
     @cached_property
     def name_keys(self) -> list[frozenset[str]]:
         """Return, per entity, the name keys of its name mentions and of its canonical name."""
-        return [
-            frozenset({name_key(m.text) for m in e.mentions if m.kind == "name"} | {name_key(e.name)})
-            for e in self
-        ]
+        return [entity_name_keys(e) for e in self]
 
     @cached_property
     def person_name_ends(self) -> dict[str, tuple[int, ...]]:
@@ -655,6 +652,13 @@ class EntityIndex(tuple[Entity, ...]):
             if self[i].type == "PER":
                 return self[i]
         return None
+
+
+def entity_name_keys(entity: Entity) -> frozenset[str]:
+    """Return the name keys of an entity's name mentions and of its canonical name."""
+    return frozenset(
+        {name_key(m.text) for m in entity.mentions if m.kind == "name"} | {name_key(entity.name)}
+    )
 
 
 def indexed(entities: Sequence[Entity]) -> EntityIndex:

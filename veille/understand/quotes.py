@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from veille.model import Entity, Quote, Speaker
 from veille.understand.budget import check_budget
 from veille.understand.coref import fold, holds, nominals, parse_office
-from veille.understand.entities import EntityIndex, indexed, name_key
+from veille.understand.entities import EntityIndex, entity_name_keys, indexed, name_key
 from veille.understand.nlp import DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -788,7 +788,7 @@ def _resolve(
     if phrase != bare and re.fullmatch(r"(?:[A-ZÀ-Ý][\w'’.-]*\s*){1,4}", bare):
         # "selon l'Ukraine": a country speaks through its government; "selon la Fifa", "le NHS affirme": a name
         # the NER missed, no id
-        if described is not None and name_key(bare) in _name_keys(described):
+        if described is not None and name_key(bare) in entity_name_keys(described):
             return Speaker(described.name, described.entity_id)
         return Speaker(bare, None)
     return None
@@ -1667,12 +1667,11 @@ def _speaker_of(
     if _anaphoric(phrase):
         return None  # resolved once every quote is known (find_quotes: the last person quoted)
     named = _parenthesised(text, end, entities) or _apposed_person(text, end, entities)
-    whole = indexed(entities).at(start, end)
+    entity = indexed(entities).at(start, end)
     if named is not None and not (
-        whole is not None and any(name_key(_strip_det(phrase or "")) == k for k in _name_keys(whole))
+        entity is not None and name_key(_strip_det(phrase or "")) in entity_name_keys(entity)
     ):
         return Speaker(named.name, named.entity_id)  # "L'agence des Nations unies pour les réfugiés (UNHCR)"
-    entity = indexed(entities).at(start, end)
     if entity is not None and phrase and _qualifies(entity, phrase, start, indexed(entities)):
         # "Un élu de Tillabéry", "une radio soutenue par l'ONU": the place or body qualifies the speaker
         head = fold(_strip_det(phrase).split()[0])
@@ -1691,11 +1690,6 @@ def _speaker_of(
         return Speaker(phrase.strip(), None)  # "Abdoul-Aziz Mohammed": a name the NER missed, no id
     # "la fédération a annoncé que …": the subject of a report names its speaker even without a name
     return found or (_definite(phrase, text, start, entities, doc) if describe else None)
-
-
-def _name_keys(entity: Entity) -> set[str]:
-    """Return the name keys of an entity's name mentions and canonical name."""
-    return {name_key(m.text) for m in entity.mentions if m.kind == "name"} | {name_key(entity.name)}
 
 
 def _parenthesised(text: str, end: int, entities: Sequence[Entity]) -> Entity | None:
